@@ -1,0 +1,11 @@
+// End-to-end tests of the built services (dist/apps/*/main.js) run as real processes.
+module.exports = {
+  ...require('../../jest.preset.cjs'),
+  displayName: 'keyhaven-e2e',
+  rootDir: __dirname,
+  testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
+  testTimeout: 90_000,
+  // Services run as processes with their own databases: no PGlite control server needed.
+  globalSetup: undefined,
+  globalTeardown: undefined,
+};

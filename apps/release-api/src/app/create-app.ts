@@ -1,0 +1,17 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createHttpApp } from '@keyhaven/http';
+import type { ReleaseConfig } from '../config/release.config';
+import { AppModule } from './app.module';
+import { RELEASE_ERROR_STATUS } from './release-errors';
+
+/** Builds release-api without listening: main.ts serves it, tests inject into it. */
+export function createReleaseApp(config: ReleaseConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+  return createHttpApp(AppModule.forRoot(config, databaseUrl), {
+    errorStatus: RELEASE_ERROR_STATUS,
+    docs: {
+      title: 'Keyhaven release-api',
+      description: 'Release catalog, security advisories, the signed update check and maintenance windows.',
+      version: '1',
+    },
+  });
+}

@@ -1,0 +1,44 @@
+import { Entity, EntityRepositoryType, Opt, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
+import { EntityRepository } from '@mikro-orm/postgresql';
+
+export class ReleaseRepository extends EntityRepository<Release> {}
+
+/** One published version of the product, as on-prem installations see it in the catalog. */
+@Entity({ tableName: 'release', repository: () => ReleaseRepository })
+export class Release {
+  [EntityRepositoryType]?: ReleaseRepository;
+  [OptionalProps]?: 'editions' | 'security' | 'yanked' | 'createdAt';
+
+  /** A valid semver version, e.g. `14.2.1`; the natural key. */
+  @PrimaryKey({ type: 'text' })
+  version!: string;
+
+  @Property({ type: 'text' })
+  channel!: string;
+
+  /** Editions it applies to; empty means all. */
+  @Property({ type: 'text[]', default: '{}' })
+  editions: string[] & Opt = [];
+
+  @Property({ type: 'timestamptz' })
+  releasedAt!: Date;
+
+  @Property({ type: 'text', nullable: true })
+  notesUrl?: string | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  supportedUntil?: Date | null;
+
+  @Property({ type: 'boolean', default: false })
+  security: boolean & Opt = false;
+
+  @Property({ type: 'boolean', default: false })
+  yanked: boolean & Opt = false;
+
+  /** The semver range of versions that may upgrade straight to this one. */
+  @Property({ type: 'text', nullable: true })
+  upgradeFrom?: string | null;
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  createdAt: Date & Opt = new Date();
+}

@@ -1,0 +1,51 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { migrateAndMarkReady } from '@keyhaven/http';
+import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
+import { Release } from '../src/releases/entities/release.entity';
+import { RELEASE_DATABASE } from '../src/app/release-database';
+import { createReleaseApp } from '../src/app/create-app';
+import { loadReleaseConfig } from '../src/config/release.config';
+
+const quiet = { log: () => undefined };
+
+describe('release-api app', () => {
+  let app: NestFastifyApplication;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(RELEASE_DATABASE);
+    app = await createReleaseApp(loadReleaseConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), database.url);
+    app.useLogger(false);
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+    await migrateAndMarkReady(app, quiet);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('is ready once migrations are applied', async () => {
+    const response = await app.inject({ method: 'GET', url: '/health/ready' });
+    expect(response.statusCode).toBe(200);
+    const applied = await app.get(MikroORM).em.getConnection().execute('select name from release.mikro_orm_migrations');
+    expect(applied.map((row: { name: string }) => row.name)).toEqual(RELEASE_DATABASE.migrations.map((m) => m.name));
+  });
+
+  it('stores releases keyed by version', async () => {
+    const em = app.get(MikroORM).em.fork();
+    em.create(Release, { version: '14.2.1', channel: 'stable', releasedAt: new Date('2026-10-01T00:00:00Z'), upgradeFrom: '>=13.9.0 <14.2.1' });
+    await em.flush();
+    const stored = await em.fork().findOneOrFail(Release, { version: '14.2.1' });
+    expect(stored).toMatchObject({ channel: 'stable', editions: [], security: false, yanked: false, upgradeFrom: '>=13.9.0 <14.2.1' });
+    expect(stored.releasedAt.toISOString()).toBe('2026-10-01T00:00:00.000Z');
+  });
+
+  it('answers unknown routes with the uniform error body', async () => {
+    const response = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: { code: 'not_found', message: 'No such resource.' } });
+  });
+});

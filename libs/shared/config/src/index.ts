@@ -1,0 +1,3 @@
+export * from './lib/duration';
+export * from './lib/env';
+export * from './lib/common';

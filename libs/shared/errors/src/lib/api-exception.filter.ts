@@ -1,0 +1,121 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorBody } from './domain-error';
+import { CODE_FOR_STATUS, SharedErrorCode } from './shared-codes';
+
+interface Answer {
+  status: number;
+  code: string;
+  message: string;
+  details?: unknown;
+  headers?: Readonly<Record<string, string>>;
+}
+
+/** Fastify's own request errors (raised before a route runs) and what they mean to a client. */
+const FASTIFY_ERRORS: Readonly<Record<string, { code: SharedErrorCode; message: string }>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'malformed_json', message: 'The request body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'malformed_json',
+    message: 'The request says it is JSON but the body is empty.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', message: 'The request body is larger than allowed.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported_media_type',
+    message: 'This content type is not accepted; send application/json.',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'bad_request',
+    message: 'The Content-Length header does not match the body.',
+  },
+};
+
+/**
+ * The one exception filter of a service: every error leaves as
+ * `{ error: { code, message, details? } }` with the status from the service's code table.
+ * Anything unexpected is logged with its stack and answered as a generic 500 that leaks nothing.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ApiExceptionFilter');
+
+  constructor(private readonly statusByCode: Readonly<Record<string, HttpStatus>>) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const answer = this.answer(exception);
+    if (answer.status >= 500) {
+      this.logger.error(
+        { err: exception, method: request?.method, url: request?.url },
+        `Unhandled error: ${exception instanceof Error ? exception.message : String(exception)}`,
+      );
+    }
+    const body: ErrorBody = { error: { code: answer.code, message: answer.message } };
+    if (answer.details !== undefined) body.error.details = answer.details;
+    if (reply.sent) return;
+    reply.status(answer.status);
+    for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
+    reply.header('content-type', 'application/json; charset=utf-8');
+    reply.send(JSON.stringify(body));
+  }
+
+  private answer(exception: unknown): Answer {
+    if (exception instanceof DomainError) {
+      const status = this.statusByCode[exception.code];
+      if (status === undefined) {
+        return this.internal();
+      }
+      return {
+        status,
+        code: exception.code,
+        message: exception.message,
+        details: exception.details,
+        headers: exception.headers,
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = CODE_FOR_STATUS[status];
+      const response = exception.getResponse();
+      if (status === HttpStatus.SERVICE_UNAVAILABLE) {
+        // Readiness probes: the failing checks are the point of the answer.
+        return { status, code: 'service_unavailable', message: 'The service is not ready.', details: response };
+      }
+      if (!code || status >= 500) return this.internal();
+      const message =
+        typeof response === 'object' && response !== null && typeof (response as { message?: unknown }).message === 'string'
+          ? (response as { message: string }).message
+          : exception.message;
+      return { status, code, message: status === 404 ? 'No such resource.' : message };
+    }
+    const fastify = fastifyError(exception);
+    if (fastify) {
+      const known = FASTIFY_ERRORS[fastify.code];
+      if (known) return { status: this.statusByCode[known.code] ?? 400, ...known };
+      if (fastify.statusCode >= 400 && fastify.statusCode < 500) {
+        return {
+          status: fastify.statusCode,
+          code: CODE_FOR_STATUS[fastify.statusCode] ?? 'bad_request',
+          message: fastify.message,
+        };
+      }
+    }
+    return this.internal();
+  }
+
+  private internal(): Answer {
+    return { status: 500, code: 'internal_error', message: 'An unexpected error occurred.' };
+  }
+}
+
+function fastifyError(exception: unknown): { code: string; statusCode: number; message: string } | undefined {
+  if (typeof exception !== 'object' || exception === null) return undefined;
+  const candidate = exception as { code?: unknown; statusCode?: unknown; message?: unknown };
+  if (typeof candidate.statusCode !== 'number') return undefined;
+  return {
+    code: typeof candidate.code === 'string' ? candidate.code : '',
+    statusCode: candidate.statusCode,
+    message: typeof candidate.message === 'string' ? candidate.message : 'Bad request.',
+  };
+}

@@ -1,0 +1,40 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * Codes every service answers with. A service table spreads these and adds its own:
+ * `{ ...SHARED_ERROR_STATUS, email_taken: 409 } as const satisfies Record<…, HttpStatus>`.
+ */
+export const SHARED_ERROR_STATUS = {
+  bad_request: HttpStatus.BAD_REQUEST,
+  malformed_json: HttpStatus.BAD_REQUEST,
+  validation_failed: HttpStatus.BAD_REQUEST,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  invalid_token: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  not_found: HttpStatus.NOT_FOUND,
+  method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
+  not_acceptable: HttpStatus.NOT_ACCEPTABLE,
+  conflict: HttpStatus.CONFLICT,
+  payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
+  unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
+  internal_error: HttpStatus.INTERNAL_SERVER_ERROR,
+  service_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+} as const satisfies Record<string, HttpStatus>;
+
+export type SharedErrorCode = keyof typeof SHARED_ERROR_STATUS;
+
+/** The code used when a framework exception carries only a status. */
+export const CODE_FOR_STATUS: Readonly<Record<number, SharedErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+  503: 'service_unavailable',
+};

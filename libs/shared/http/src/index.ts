@@ -1,0 +1,5 @@
+export * from './lib/http-app';
+export * from './lib/metrics';
+export * from './lib/health';
+export * from './lib/platform.module';
+export * from './lib/boot';

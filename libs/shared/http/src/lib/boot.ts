@@ -1,0 +1,79 @@
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { CommonConfig, ConfigError } from '@keyhaven/config';
+import {
+  createOrmConfig,
+  DatabaseOptions,
+  DatabaseReadiness,
+  EmbeddedPostgres,
+  runMigrations,
+  startEmbeddedPostgres,
+} from '@keyhaven/database';
+import { listenUntilSignal } from './http-app';
+
+export interface ServiceDefinition<C extends CommonConfig> {
+  name: string;
+  /** Parses and validates the environment once; throws ConfigError on a bad value. */
+  loadConfig(env: Record<string, string | undefined>): C;
+  database: Omit<DatabaseOptions, 'url'>;
+  createApp(config: C, databaseUrl: string): Promise<NestFastifyApplication>;
+  /** Work after migrations and before traffic, e.g. seeding demo data or a bootstrap account. */
+  afterMigrations?(app: NestFastifyApplication, config: C): Promise<void>;
+}
+
+/**
+ * The boot sequence both services share. `node main.js` serves; `node main.js migrate` only
+ * applies migrations and exits (the `nx run <service>:migrate` target).
+ */
+export async function bootService<C extends CommonConfig>(definition: ServiceDefinition<C>, argv = process.argv.slice(2)) {
+  // JSON lines from the first message on; once the app exists its pino logger takes over.
+  Logger.overrideLogger(new ConsoleLogger({ json: true, colors: false }));
+  const logger = new Logger(definition.name);
+  let config: C;
+  try {
+    config = definition.loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${definition.name}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+    databaseUrl = embedded.url;
+    logger.log(`No DATABASE_URL: using the embedded PostgreSQL (PGlite) in ${embedded.dataDir}`);
+  }
+
+  if (argv[0] === 'migrate') {
+    const orm = await MikroORM.init(createOrmConfig({ url: databaseUrl, ...definition.database }));
+    try {
+      await runMigrations(orm, logger);
+    } finally {
+      await orm.close(true);
+      await embedded?.stop();
+    }
+    return;
+  }
+
+  const app = await definition.createApp(config, databaseUrl);
+  await migrateAndMarkReady(app, logger);
+  await definition.afterMigrations?.(app, config);
+  const { url } = await listenUntilSignal(app, {
+    port: config.port,
+    host: config.host,
+    name: definition.name,
+    onClose: () => embedded?.stop() ?? Promise.resolve(),
+  });
+  logger.log(`${definition.name} ready at ${url} (docs: ${url}/docs)`);
+}
+
+/** The explicit boot step: apply pending migrations, then let `/health/ready` say yes. */
+export async function migrateAndMarkReady(app: NestFastifyApplication, logger: Pick<Logger, 'log'> = new Logger('Migrations')) {
+  await runMigrations(app.get(MikroORM), logger);
+  app.get(DatabaseReadiness).markMigrated();
+}

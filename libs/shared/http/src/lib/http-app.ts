@@ -1,0 +1,132 @@
+import { HttpStatus, INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { ApiExceptionFilter, createValidationPipe, DomainError } from '@keyhaven/errors';
+import { MetricsRegistry } from './metrics';
+
+export interface HttpAppOptions {
+  /** The service's exhaustive error code → status table. */
+  errorStatus: Readonly<Record<string, HttpStatus>>;
+  docs: { title: string; description: string; version: string };
+  /** Largest accepted request body; larger ones are answered 413 `payload_too_large`. */
+  bodyLimit?: number;
+  /** Honour X-Forwarded-For from a proxy in front (then the client IP is the forwarded one). */
+  trustProxy?: boolean;
+}
+
+/**
+ * Creates a Keyhaven service on Fastify with the house conventions: one exception filter, one
+ * validation pipe, pino logs, Prometheus hooks, OpenAPI at `/docs` and `/docs/json`.
+ */
+export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    // Close idle keep-alive sockets on shutdown so in-flight requests decide how long it takes.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // A caller's (or proxy's) request id is kept when it is sane, else one is minted; logs carry it.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
+    bufferLogs: true,
+    // JSON bodies are parsed by parseJsonStrictly below; forms and others are refused (415).
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new ApiExceptionFilter(options.errorStatus));
+  app.useGlobalPipes(createValidationPipe());
+  const fastify = app.getHttpAdapter().getInstance();
+  parseJsonStrictly(fastify);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!REQUEST_ID.test(request.id)) request.id = randomUUID();
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.get(MetricsRegistry).instrument(fastify);
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle(options.docs.title)
+      .setDescription(options.docs.description)
+      .setVersion(options.docs.version)
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  return app;
+}
+
+export interface RunningService {
+  url: string;
+}
+
+/**
+ * Listens, and on SIGTERM/SIGINT closes the server (finishing in-flight requests), the
+ * modules (database pools) and then `onClose` hooks such as the embedded database; exits 0.
+ */
+export async function listenUntilSignal(
+  app: INestApplication,
+  options: { port: number; host: string; name: string; onClose?: () => Promise<void> },
+): Promise<RunningService> {
+  await app.listen(options.port, options.host);
+  const logger = new NestLogger(options.name);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${signal} received: finishing in-flight requests and closing`);
+    const hardStop = setTimeout(() => {
+      logger.error('Shutdown took longer than 20 s; exiting');
+      process.exit(1);
+    }, 20_000);
+    hardStop.unref();
+    app
+      .close()
+      .then(() => options.onClose?.())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`Shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return { url };
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Nest turns Fastify's own parse errors into bare status codes; parsing JSON here keeps the
+ * contract's `malformed_json` code. Prototype-poisoning keys are refused as Fastify would.
+ */
+function parseJsonStrictly(fastify: FastifyInstance): void {
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') {
+      done(new DomainError('malformed_json', 'The request says it is JSON but the body is empty.'), undefined);
+      return;
+    }
+    try {
+      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      done(new DomainError('malformed_json', `The request body is not valid JSON: ${reason}`), undefined);
+    }
+  });
+}

@@ -1,0 +1,65 @@
+import { Controller, Get, Header, Injectable } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics of one service instance. A registry per app (not prom-client's global
+ * one), so several apps in one test process never clash over metric names.
+ */
+@Injectable()
+export class MetricsRegistry {
+  readonly registry = new Registry();
+  readonly requests: Counter<'method' | 'route' | 'status'>;
+  readonly latency: Histogram<'method' | 'route' | 'status'>;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers: [this.registry],
+    });
+    this.latency = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from request to response, by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+  }
+
+  /** Observes every request through Fastify hooks; the route label is the pattern, never the raw URL. */
+  instrument(fastify: FastifyInstance): void {
+    const started = new WeakMap<FastifyRequest, bigint>();
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      started.set(request, process.hrtime.bigint());
+      done();
+    });
+    fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+      const start = started.get(request);
+      const labels = {
+        method: request.method,
+        // Unmatched URLs share one label so a scanner cannot blow up the label set.
+        route: request.routeOptions?.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      };
+      this.requests.inc(labels);
+      if (start !== undefined) this.latency.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+      done();
+    });
+  }
+}
+
+@ApiExcludeController()
+@Controller('metrics')
+export class MetricsController {
+  constructor(private readonly metrics: MetricsRegistry) {}
+
+  @Get()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  scrape(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}
