@@ -1,4 +1,4 @@
-// Bundles one service into dist/apps/<name>/main.js, runnable with plain `node`.
+// Bundles one service (or tool) into dist/apps/<name>/main.js, runnable with plain `node`.
 // Workspace libs (@keyhaven/*) are bundled; packages from node_modules stay external.
 const path = require('node:path');
 const nodeExternals = require('webpack-node-externals');
@@ -12,14 +12,14 @@ function workspaceAliases() {
 }
 
 module.exports = function nodeServiceConfig(name, extra = {}) {
-  const projectRoot = path.join(root, 'apps', name);
+  const projectRoot = path.join(root, extra.projectRoot ?? path.join('apps', name));
   return {
     mode: 'production',
     target: 'node20',
     context: root,
     entry: { main: path.join(projectRoot, 'src/main.ts'), ...(extra.entry ?? {}) },
     output: {
-      path: path.join(root, 'dist/apps', name),
+      path: path.join(root, extra.outputPath ?? path.join('dist/apps', name)),
       filename: '[name].js',
       clean: true,
     },
