@@ -1,3 +1,4 @@
 export * from './lib/duration';
 export * from './lib/env';
 export * from './lib/common';
+export * from './lib/clock';
