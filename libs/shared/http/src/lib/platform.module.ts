@@ -15,6 +15,8 @@ export interface PlatformOptions {
  * The operational surface every Keyhaven service shares: structured JSON logs with request
  * ids, `/health/live`, `/health/ready` and `/metrics`.
  */
+const QUIET_PATHS = /^\/(health|metrics)(\/|$|\?)/;
+
 @Module({})
 export class PlatformModule {
   static forRoot(options: PlatformOptions): DynamicModule {
@@ -31,7 +33,9 @@ export class PlatformModule {
               paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
               censor: '[redacted]',
             },
-            autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+            // Probes and scrapes are frequent and uninteresting. Fastify's middleware layer may rewrite
+            // `url`, so match on the original one.
+            autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.test(req.originalUrl ?? req.url ?? '') },
           },
         }),
       ],
