@@ -47,7 +47,7 @@ export default tseslint.config(
   },
   {
     // Boot, CLI and test plumbing are where the environment is read on purpose.
-    files: ['**/main.ts', '**/mikro-orm.config.ts', 'libs/shared/testing/**/*.ts', 'libs/shared/http/src/lib/boot.ts', 'tools/**/*.ts'],
+    files: ['**/main.ts', '**/mikro-orm.config.ts', 'libs/shared/testing/**/*.ts', 'apps/keyhaven-e2e/**/*.ts', 'libs/shared/http/src/lib/boot.ts', 'tools/**/*.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -1,0 +1,3 @@
+import { describeBoot } from './support/boot-contract';
+
+describeBoot('auth-service');
