@@ -1,15 +1,26 @@
 import 'reflect-metadata';
 import { bootService } from '@keyhaven/http';
+import { AccountsService } from './accounts/accounts.service';
 import { AUTH_SERVICE, loadAuthConfig } from './config/auth.config';
 import { AUTH_DATABASE } from './app/auth-database';
 import { createAuthApp } from './app/create-app';
+import { runReencrypt } from './crypto/reencrypt';
 
-bootService({
-  name: AUTH_SERVICE,
-  loadConfig: loadAuthConfig,
-  database: AUTH_DATABASE,
-  createApp: createAuthApp,
-}).catch((error: unknown) => {
+const command = process.argv[2];
+
+const run =
+  command === 'reencrypt'
+    ? runReencrypt(loadAuthConfig, process.env)
+    : bootService({
+        name: AUTH_SERVICE,
+        loadConfig: loadAuthConfig,
+        database: AUTH_DATABASE,
+        createApp: createAuthApp,
+        // AUTH_BOOTSTRAP_*: the first admin, created once, after migrations and before traffic.
+        afterMigrations: (app) => app.get(AccountsService).bootstrap(),
+      });
+
+run.catch((error: unknown) => {
   process.stderr.write(`${AUTH_SERVICE}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

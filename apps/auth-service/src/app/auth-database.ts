@@ -1,11 +1,17 @@
 import type { DatabaseOptions } from '@keyhaven/database';
 import { Account } from '../accounts/entities/account.entity';
+import { TotpFactor } from '../factors/entities/totp-factor.entity';
+import { RecoveryCode } from '../recovery-codes/entities/recovery-code.entity';
+import { SecurityEvent } from '../security-events/entities/security-event.entity';
+import { SigningKey } from '../signing-keys/entities/signing-key.entity';
 import { AUTH_MIGRATIONS } from '../migrations';
+
+export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent];
 
 /** auth-service owns the PostgreSQL schema `auth`: its tables, its migrations table. */
 export const AUTH_DATABASE = {
   schema: 'auth',
-  entities: [Account],
+  entities: AUTH_ENTITIES,
   migrations: AUTH_MIGRATIONS,
   migrationsPath: 'apps/auth-service/src/migrations',
 } satisfies Omit<DatabaseOptions, 'url'>;

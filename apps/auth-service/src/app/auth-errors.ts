@@ -4,6 +4,21 @@ import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 /** Every code auth-service answers with, and its status. Exhaustive: a code without a row does not compile. */
 export const AUTH_ERROR_STATUS = {
   ...SHARED_ERROR_STATUS,
+  email_taken: HttpStatus.CONFLICT,
+  weak_password: HttpStatus.BAD_REQUEST,
+  signup_closed: HttpStatus.FORBIDDEN,
+  invalid_credentials: HttpStatus.UNAUTHORIZED,
+  invalid_code: HttpStatus.UNAUTHORIZED,
+  code_already_used: HttpStatus.UNAUTHORIZED,
+  too_many_attempts: HttpStatus.TOO_MANY_REQUESTS,
+  step_up_required: HttpStatus.FORBIDDEN,
+  enrollment_required: HttpStatus.FORBIDDEN,
+  wrong_token_use: HttpStatus.FORBIDDEN,
+  factor_not_found: HttpStatus.NOT_FOUND,
+  factor_already_confirmed: HttpStatus.CONFLICT,
+  factor_name_taken: HttpStatus.CONFLICT,
+  no_confirmed_factor: HttpStatus.CONFLICT,
+  account_not_found: HttpStatus.NOT_FOUND,
 } as const satisfies Record<string, HttpStatus>;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;

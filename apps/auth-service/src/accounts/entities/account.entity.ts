@@ -6,6 +6,22 @@ export class AccountRepository extends EntityRepository<Account> {
   findByEmail(email: string): Promise<Account | null> {
     return this.findOne({ email });
   }
+
+  /**
+   * Starts the MFA grace period once, on the first sign-in that falls under enforcement; a
+   * conditional write, so two simultaneous sign-ins agree on one start.
+   */
+  async startGracePeriod(id: string, now: Date): Promise<Date> {
+    const rows: { mfa_grace_started_at: Date }[] = await this.getEntityManager()
+      .getConnection()
+      .execute(
+        'update auth.account set mfa_grace_started_at = coalesce(mfa_grace_started_at, ?) where id = ? returning mfa_grace_started_at',
+        [now, id],
+      );
+    const row = rows[0];
+    if (!row) throw new Error(`No account ${id}`);
+    return new Date(row.mfa_grace_started_at);
+  }
 }
 
 /** A person who signs in. The email is stored normalised (trimmed, lower case). */
@@ -33,4 +49,23 @@ export class Account {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()', onUpdate: () => new Date() })
   updatedAt: Date & Opt = new Date();
+
+  /** When this account first signed in under MFA enforcement without a factor. */
+  @Property({ type: 'timestamptz', nullable: true })
+  mfaGraceStartedAt?: Date & Opt;
+
+  /**
+   * Second-factor attempts since the last success, shared by every factor type. Written only
+   * by conditional SQL in SecondFactorAttempts, never read-modify-written here.
+   */
+  @Property({ type: 'integer', default: 0 })
+  mfaFailedCount: number & Opt = 0;
+
+  /** The earliest time the next second-factor attempt is taken (the increasing delay). */
+  @Property({ type: 'timestamptz', nullable: true })
+  mfaNextAttemptAt?: Date & Opt;
+
+  /** Hard lock after too many failures (NIST SP 800-63B 5.2.2); admin reset or time lifts it. */
+  @Property({ type: 'timestamptz', nullable: true })
+  mfaLockedUntil?: Date & Opt;
 }

@@ -1,0 +1,80 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { AuthError } from '../app/auth-errors';
+import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { Account } from './entities/account.entity';
+import { PasswordHasher } from './password-hasher';
+import { normaliseEmail, passwordProblem } from './password-policy';
+
+const PROBLEM_TEXT = {
+  too_short: 'The password is too short: use at least 8 characters (a passphrase is best).',
+  too_long: 'The password is too long: at most 128 characters.',
+  too_common: 'The password is one of the most common ones, which attackers try first.',
+} as const;
+
+@Injectable()
+export class AccountsService {
+  private readonly logger = new Logger(AccountsService.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly hasher: PasswordHasher,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  async signUp(email: string, password: string): Promise<{ id: string; email: string }> {
+    if (!this.config.signupOpen) throw new AuthError('signup_closed', 'Sign-up is closed on this server; ask an administrator for an account.');
+    const account = await this.create(email, password, []);
+    return { id: account.id, email: account.email };
+  }
+
+  async create(rawEmail: string, password: string, roles: string[]): Promise<Account> {
+    const email = normaliseEmail(rawEmail);
+    const problem = passwordProblem(password, email);
+    if (problem) throw new AuthError('weak_password', PROBLEM_TEXT[problem], { reason: problem });
+    const passwordHash = await this.hasher.hash(password);
+    const em = this.em.fork();
+    const account = em.create(Account, { email, passwordHash, roles });
+    try {
+      await em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new AuthError('email_taken', 'An account with this email exists.');
+      throw error;
+    }
+    return account;
+  }
+
+  /**
+   * The first factor. An unknown email is verified against a decoy hash, so it costs the same
+   * Argon2id work as a wrong password and timing does not reveal which emails have accounts.
+   */
+  async authenticate(rawEmail: unknown, password: unknown): Promise<Account | undefined> {
+    if (typeof rawEmail !== 'string' || typeof password !== 'string' || password.length > 1024) return undefined;
+    const account = await this.em.fork().findOne(Account, { email: normaliseEmail(rawEmail) });
+    const ok = await this.hasher.verify(account?.passwordHash, password);
+    return ok ? account ?? undefined : undefined;
+  }
+
+  findById(id: string): Promise<Account | null> {
+    return this.em.fork().findOne(Account, { id });
+  }
+
+  /** AUTH_BOOTSTRAP_*: creates the first admin once; an existing account is left alone. */
+  async bootstrap(): Promise<void> {
+    const wanted = this.config.bootstrap;
+    if (!wanted) return;
+    const email = normaliseEmail(wanted.email);
+    if (await this.em.fork().findOne(Account, { email })) {
+      this.logger.log(`Bootstrap account ${email} exists; left unchanged`);
+      return;
+    }
+    try {
+      await this.create(email, wanted.password, wanted.roles);
+      this.logger.log(`Created the bootstrap account ${email} with roles ${wanted.roles.join(',') || '(none)'}`);
+    } catch (error) {
+      // Another replica created it at the same moment.
+      if (error instanceof AuthError && error.code === 'email_taken') return;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+export interface KeyRingEntry {
+  kid: string;
+  key: Buffer;
+}
+
+const KID = /^[A-Za-z0-9_-]{1,32}$/;
+
+/** Parses `kid1:base64key,kid2:base64key`; throws with a message fit for a config error. */
+export function parseKeyRing(text: string): KeyRingEntry[] {
+  const entries = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0)
+    .map((item) => {
+      const at = item.indexOf(':');
+      const kid = at > 0 ? item.slice(0, at) : '';
+      if (!KID.test(kid)) throw new Error(`expected kid:base64key entries with kid of [A-Za-z0-9_-], got ${JSON.stringify(item.slice(0, 40))}`);
+      const key = Buffer.from(item.slice(at + 1), 'base64');
+      if (key.length !== 32) throw new Error(`key ${kid} must be 32 bytes of base64 (openssl rand -base64 32), got ${key.length} bytes`);
+      return { kid, key };
+    });
+  if (entries.length === 0) throw new Error('expected at least one kid:base64key entry');
+  if (new Set(entries.map((e) => e.kid)).size !== entries.length) throw new Error('key ids must be unique');
+  return entries;
+}
+
+export function formatKeyRing(entries: readonly KeyRingEntry[]): string {
+  return entries.map((e) => `${e.kid}:${e.key.toString('base64')}`).join(',');
+}
+
+export class KeyRingError extends Error {}
+
+/**
+ * Envelope for secrets at rest (TOTP secrets, signing keys): AES-256-GCM under the first key of
+ * the ring, written `v1.<kid>.<iv>.<ciphertext+tag>` so an older key can still open what it
+ * sealed until `reencrypt` has moved everything to the newest one. The associated data binds a
+ * ciphertext to its row, so a value copied into another row does not decrypt.
+ */
+export class KeyRing {
+  private readonly byKid: Map<string, Buffer>;
+  private readonly active: KeyRingEntry;
+
+  constructor(entries: readonly KeyRingEntry[]) {
+    const [active] = entries;
+    if (!active) throw new KeyRingError('A key ring needs at least one key');
+    this.active = active;
+    this.byKid = new Map(entries.map((e) => [e.kid, e.key]));
+  }
+
+  get activeKid(): string {
+    return this.active.kid;
+  }
+
+  encrypt(plain: Buffer | string, associatedData: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
+    cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+    const body = Buffer.concat([cipher.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain), cipher.final(), cipher.getAuthTag()]);
+    return ['v1', this.activeKid, iv.toString('base64url'), body.toString('base64url')].join('.');
+  }
+
+  decrypt(sealed: string, associatedData: string): Buffer {
+    const [version, kid, ivText, bodyText] = sealed.split('.');
+    if (version !== 'v1' || !kid || !ivText || !bodyText) throw new KeyRingError('Not a sealed value');
+    const key = this.byKid.get(kid);
+    if (!key) throw new KeyRingError(`Sealed under key ${kid}, which is not in AUTH_ENCRYPTION_KEYS`);
+    const body = Buffer.from(bodyText, 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivText, 'base64url'));
+    decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+    decipher.setAuthTag(body.subarray(body.length - 16));
+    return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
+  }
+
+  /** True when the value was sealed by an older key and `reencrypt` should rewrite it. */
+  isStale(sealed: string): boolean {
+    return sealed.split('.')[1] !== this.activeKid;
+  }
+}

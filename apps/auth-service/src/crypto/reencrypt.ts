@@ -1,0 +1,43 @@
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { ConfigError } from '@keyhaven/config';
+import { startEmbeddedPostgres } from '@keyhaven/database';
+import { migrateAndMarkReady } from '@keyhaven/http';
+import { createAuthApp } from '../app/create-app';
+import { AUTH_SERVICE, AuthConfig } from '../config/auth.config';
+import { TotpFactorsService } from '../factors/totp-factors.service';
+import { SigningKeysService } from '../signing-keys/signing-keys.service';
+
+/**
+ * `node dist/apps/auth-service/main.js reencrypt`: after a new key was put FIRST in
+ * AUTH_ENCRYPTION_KEYS (old ones kept after it), rewrites every TOTP secret and signing key
+ * still sealed under an older key. Safe to run while the service serves (each row is swapped
+ * with a conditional UPDATE on its old ciphertext) and to run again. Afterwards the old key can
+ * be dropped from AUTH_ENCRYPTION_KEYS.
+ */
+export async function runReencrypt(load: (env: Record<string, string | undefined>) => AuthConfig, env: Record<string, string | undefined>): Promise<void> {
+  Logger.overrideLogger(new ConsoleLogger({ json: true, colors: false }));
+  const logger = new Logger(`${AUTH_SERVICE} reencrypt`);
+  let config: AuthConfig;
+  try {
+    config = load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${AUTH_SERVICE}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
+  const databaseUrl = config.databaseUrl ?? embedded?.url ?? '';
+  const app = await createAuthApp({ ...config, logLevel: 'warn' }, databaseUrl);
+  try {
+    await app.init();
+    await migrateAndMarkReady(app, { log: () => undefined });
+    const secrets = await app.get(TotpFactorsService).reencrypt();
+    const keys = await app.get(SigningKeysService).reencrypt();
+    logger.log(`Re-encrypted ${secrets} TOTP secret(s) and ${keys} signing key(s) under the active key`);
+  } finally {
+    await app.close();
+    await embedded?.stop();
+  }
+}

@@ -1,0 +1,40 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+
+export class EnrolTotpDto {
+  @ApiProperty({ example: 'Phone', description: 'A name to tell your authenticators apart' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name!: string;
+}
+
+export class ConfirmTotpDto {
+  @ApiProperty({ example: '123456' })
+  @IsString()
+  @MaxLength(16)
+  code!: string;
+}
+
+export class FactorDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ enum: ['totp', 'webauthn'] }) type!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() confirmed!: boolean;
+  @ApiPropertyOptional({ nullable: true }) confirmedAt!: string | null;
+  @ApiPropertyOptional({ nullable: true }) lastUsedAt!: string | null;
+}
+
+export class TotpEnrolmentDto {
+  @ApiProperty() id!: string;
+  @ApiProperty({ description: 'base32, 160 bits' }) secret!: string;
+  @ApiProperty({ example: 'otpauth://totp/Keyhaven:ada%40example.test?secret=…' }) otpauthUri!: string;
+  @ApiProperty({ description: 'the otpauth URI as a QR code, SVG markup' }) qrSvg!: string;
+}
+
+export class ConfirmedFactorDto {
+  @ApiProperty({ type: FactorDto }) factor!: FactorDto;
+  @ApiPropertyOptional({ type: [String], description: 'only with the first confirmed factor; shown once' }) recoveryCodes?: string[];
+}

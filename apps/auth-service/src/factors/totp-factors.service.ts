@@ -1,0 +1,135 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { randomUUID } from 'node:crypto';
+import { toString as renderQr } from 'qrcode';
+import { Clock } from '@keyhaven/config';
+import { AuthError } from '../app/auth-errors';
+import { ClientInfo } from '../common/request-context';
+import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { KeyRing } from '../crypto/key-ring';
+import { SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecurityEventsService } from '../security-events/security-events.service';
+import { TotpFactor } from './entities/totp-factor.entity';
+import { matchTotpStep, newTotpSecret, totpUri } from './totp';
+import { TotpFactorRepository } from './totp-factor.repository';
+
+export interface FactorView {
+  id: string;
+  type: 'totp' | 'webauthn';
+  name: string;
+  createdAt: string;
+  confirmed: boolean;
+  confirmedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface TotpEnrolment {
+  id: string;
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+/** Authenticator-app factors: enrolment, confirmation, sign-in verification with a replay guard. */
+@Injectable()
+export class TotpFactorsService implements SecondFactorStrategy<{ code: string }> {
+  readonly method = 'totp' as const;
+  readonly amr = ['otp'] as const;
+  readonly countsAsFactor = true;
+
+  constructor(
+    private readonly factors: TotpFactorRepository,
+    private readonly keyRing: KeyRing,
+    private readonly clock: Clock,
+    private readonly events: SecurityEventsService,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  async enrol(account: { id: string; email: string }, name: string, client: ClientInfo): Promise<TotpEnrolment> {
+    const id = randomUUID();
+    const secret = newTotpSecret();
+    try {
+      await this.factors.insert({ id, accountId: account.id, name, secretSealed: this.seal(id, secret), createdAt: this.clock.now() });
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) throw new AuthError('factor_name_taken', `You already have a factor named "${name}".`);
+      throw error;
+    }
+    await this.events.record({ type: 'factor_enrolled', accountId: account.id, ip: client.ip, details: { factorId: id, type: 'totp', name } });
+    const otpauthUri = totpUri({ issuer: this.config.totpIssuer, label: account.email, secret });
+    const qrSvg = await renderQr(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    return { id, secret, otpauthUri, qrSvg };
+  }
+
+  /** Proves the app holds the secret; the confirming code's step is consumed. */
+  async confirm(accountId: string, id: string, code: string, client: ClientInfo): Promise<FactorView> {
+    const factor = await this.factors.findOwned(id, accountId);
+    if (!factor) throw new AuthError('factor_not_found', 'No such factor on your account.');
+    if (factor.confirmedAt) throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
+    const step = await matchTotpStep(this.open(factor), code, this.clock.nowMs());
+    if (step === undefined) throw new AuthError('invalid_code', 'The code does not match; check the time on your device.');
+    if (!(await this.factors.confirm(id, accountId, step, this.clock.now()))) {
+      throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
+    }
+    await this.events.record({ type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } });
+    return toView({ ...factor, confirmedAt: this.clock.now() });
+  }
+
+  async list(accountId: string): Promise<FactorView[]> {
+    return (await this.factors.listFor(accountId)).map(toView);
+  }
+
+  async remove(accountId: string, id: string, client: ClientInfo): Promise<boolean> {
+    const removed = await this.factors.delete(id, accountId);
+    if (removed) await this.events.record({ type: 'factor_removed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } });
+    return removed;
+  }
+
+  removeAllFor(accountId: string): Promise<number> {
+    return this.factors.deleteAllFor(accountId);
+  }
+
+  isAvailable(accountId: string): Promise<boolean> {
+    return this.factors.hasConfirmed(accountId);
+  }
+
+  async verify(accountId: string, input: { code: string }): Promise<SecondFactorOutcome> {
+    const nowMs = this.clock.nowMs();
+    for (const factor of await this.factors.listConfirmed(accountId)) {
+      const step = await matchTotpStep(this.open(factor), input.code, nowMs);
+      if (step === undefined) continue;
+      if (await this.factors.consumeStep(factor.id, step, new Date(nowMs))) return { ok: true, factorId: factor.id };
+      return { ok: false, reason: 'code_already_used', factorId: factor.id };
+    }
+    return { ok: false, reason: 'invalid_code' };
+  }
+
+  /** Moves every secret under the newest key of the ring; answers how many were rewritten. */
+  async reencrypt(): Promise<number> {
+    let changed = 0;
+    for (const factor of await this.factors.all()) {
+      if (!this.keyRing.isStale(factor.secretSealed)) continue;
+      if (await this.factors.replaceSealed(factor.id, factor.secretSealed, this.seal(factor.id, this.open(factor)))) changed++;
+    }
+    return changed;
+  }
+
+  private seal(id: string, secret: string): string {
+    return this.keyRing.encrypt(secret, `totp_factor:${id}`);
+  }
+
+  private open(factor: TotpFactor): string {
+    return this.keyRing.decrypt(factor.secretSealed, `totp_factor:${factor.id}`).toString('utf8');
+  }
+}
+
+function toView(factor: TotpFactor): FactorView {
+  return {
+    id: factor.id,
+    type: 'totp',
+    name: factor.name,
+    createdAt: factor.createdAt.toISOString(),
+    confirmed: Boolean(factor.confirmedAt),
+    confirmedAt: factor.confirmedAt?.toISOString() ?? null,
+    lastUsedAt: factor.lastUsedAt?.toISOString() ?? null,
+  };
+}

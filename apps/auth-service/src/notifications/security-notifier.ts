@@ -1,0 +1,70 @@
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Mailer } from '@keyhaven/mail';
+import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+
+/**
+ * The mails a user gets when something happens to their account's second factors. Sent in the
+ * background: the HTTP answer never waits on SMTP, and a failed delivery is logged.
+ */
+@Injectable()
+export class SecurityNotifier implements OnApplicationShutdown {
+  private readonly mailer: Mailer;
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(@Inject(AUTH_CONFIG) config: AuthConfig) {
+    this.mailer = new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
+  }
+
+  codeReused(to: string): Promise<void> {
+    return this.send(to, 'A sign-in code of yours was used twice', [
+      'Someone entered an authenticator code for your Keyhaven account that had already been used.',
+      'If that was not you, someone knows your password and may be watching your codes: change your password now.',
+    ]);
+  }
+
+  failedAttempts(to: string, count: number): Promise<void> {
+    return this.send(to, 'Several wrong sign-in codes for your account', [
+      `${count} wrong second-factor codes were entered for your Keyhaven account after a correct password.`,
+      'If that was not you, your password is known to someone: change it now.',
+    ]);
+  }
+
+  locked(to: string, until: Date): Promise<void> {
+    return this.send(to, 'Second-factor sign-in locked', [
+      `Too many wrong second-factor codes: sign-in with a second factor is locked until ${until.toISOString()}.`,
+      'An administrator can release it earlier. If this was not you, change your password.',
+    ]);
+  }
+
+  factorsReset(to: string, reason: string): Promise<void> {
+    return this.send(to, 'Your second factors were reset by an administrator', [
+      'An administrator removed all second factors and recovery codes from your Keyhaven account.',
+      `Reason given: ${reason}`,
+      'Sign in with your password and enrol a new authenticator. If you did not ask for this, contact your administrator.',
+    ]);
+  }
+
+  recoveryCodeUsed(to: string, remaining: number): Promise<void> {
+    return this.send(to, 'A recovery code was used', [
+      `A recovery code was used to sign in to your Keyhaven account. ${remaining} remain.`,
+      'If that was not you, change your password and regenerate your recovery codes.',
+    ]);
+  }
+
+  /** Resolves when every mail started so far has been handed to SMTP (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.pending]);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.settled();
+    this.mailer.close();
+  }
+
+  private send(to: string, subject: string, lines: string[]): Promise<void> {
+    const delivery = this.mailer.sendInBackground({ to, subject, text: `${lines.join('\n\n')}\n` });
+    this.pending.add(delivery);
+    void delivery.finally(() => this.pending.delete(delivery));
+    return delivery;
+  }
+}

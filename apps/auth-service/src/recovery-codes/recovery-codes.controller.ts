@@ -1,0 +1,39 @@
+import { Controller, Get, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Client, ClientInfo } from '../common/request-context';
+import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
+import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
+import type { TokenClaims } from '../sessions/token-claims';
+import { RecoveryCodesService } from './recovery-codes.service';
+
+class RecoveryCodesDto {
+  @ApiProperty({ type: [String], example: ['7KQD-M3XR-…'] }) recoveryCodes!: string[];
+}
+
+class RemainingDto {
+  @ApiProperty() remaining!: number;
+}
+
+@ApiTags('recovery codes')
+@Controller('v1/me/recovery-codes')
+export class RecoveryCodesController {
+  constructor(
+    private readonly codes: RecoveryCodesService,
+    private readonly registry: SecondFactorRegistry,
+  ) {}
+
+  @Post()
+  @Authenticated()
+  @StepUp()
+  @ApiCreatedResponse({ type: RecoveryCodesDto, description: 'a new set of ten; the old set stops working' })
+  regenerate(@CurrentUser() user: TokenClaims, @Client() client: ClientInfo) {
+    return this.codes.regenerate(user.sub, this.registry, client);
+  }
+
+  @Get()
+  @Authenticated()
+  @ApiOkResponse({ type: RemainingDto })
+  remaining(@CurrentUser() user: TokenClaims) {
+    return this.codes.remaining(user.sub);
+  }
+}

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@keyhaven/config';
+import { AuthError } from '../app/auth-errors';
+import { ClientInfo } from '../common/request-context';
+import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
+import { SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecurityEventsService } from '../security-events/security-events.service';
+import { hashRecoveryCode, looksLikeRecoveryCode, newRecoveryCode, RECOVERY_SET_SIZE } from './recovery-code-format';
+import { RecoveryCodeRepository } from './recovery-code.repository';
+
+/** The ten single-use codes that stand in for a lost authenticator. */
+@Injectable()
+export class RecoveryCodesService implements SecondFactorStrategy<{ code: string }> {
+  readonly method = 'recovery_code' as const;
+  readonly amr = [] as const;
+  readonly countsAsFactor = false;
+
+  constructor(
+    private readonly codes: RecoveryCodeRepository,
+    private readonly clock: Clock,
+    private readonly events: SecurityEventsService,
+  ) {}
+
+  /** Issued with the first confirmed factor only; later confirmations get none. */
+  async issueInitialSet(accountId: string): Promise<string[] | undefined> {
+    const plain = Array.from({ length: RECOVERY_SET_SIZE }, newRecoveryCode);
+    const issued = await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: true });
+    return issued ? plain : undefined;
+  }
+
+  async regenerate(accountId: string, registry: SecondFactorRegistry, client: ClientInfo): Promise<{ recoveryCodes: string[] }> {
+    if (!(await registry.hasConfirmedFactor(accountId))) {
+      throw new AuthError('no_confirmed_factor', 'Recovery codes come with a second factor: enrol one first.');
+    }
+    const plain = Array.from({ length: RECOVERY_SET_SIZE }, newRecoveryCode);
+    await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: false });
+    await this.events.record({ type: 'recovery_codes_regenerated', accountId, ip: client.ip });
+    return { recoveryCodes: plain };
+  }
+
+  async remaining(accountId: string): Promise<{ remaining: number }> {
+    return { remaining: await this.codes.remaining(accountId) };
+  }
+
+  async isAvailable(accountId: string): Promise<boolean> {
+    return (await this.codes.remaining(accountId)) > 0;
+  }
+
+  async verify(accountId: string, input: { code: string }): Promise<SecondFactorOutcome> {
+    if (!looksLikeRecoveryCode(input.code)) return { ok: false, reason: 'invalid_code' };
+    const used = await this.codes.consume(accountId, hashRecoveryCode(input.code), this.clock.now());
+    if (!used) return { ok: false, reason: 'invalid_code' };
+    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(accountId) } };
+  }
+
+  deleteAllFor(accountId: string): Promise<number> {
+    return this.codes.deleteAllFor(accountId);
+  }
+}

@@ -1,0 +1,20 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SECOND_FACTOR_STRATEGIES, SecondFactorMethod, SecondFactorStrategy } from './second-factor.strategy';
+
+@Injectable()
+export class SecondFactorRegistry {
+  constructor(@Inject(SECOND_FACTOR_STRATEGIES) private readonly strategies: readonly SecondFactorStrategy<unknown>[]) {}
+
+  async hasConfirmedFactor(accountId: string): Promise<boolean> {
+    for (const strategy of this.strategies) {
+      if (strategy.countsAsFactor && (await strategy.isAvailable(accountId))) return true;
+    }
+    return false;
+  }
+
+  async availableMethods(accountId: string): Promise<SecondFactorMethod[]> {
+    const methods: SecondFactorMethod[] = [];
+    for (const strategy of this.strategies) if (await strategy.isAvailable(accountId)) methods.push(strategy.method);
+    return methods;
+  }
+}

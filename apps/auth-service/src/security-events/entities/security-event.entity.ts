@@ -1,0 +1,44 @@
+import { Entity, Index, Opt, PrimaryKey, Property } from '@mikro-orm/core';
+import { randomUUID } from 'node:crypto';
+
+export const SECURITY_EVENT_TYPES = [
+  'factor_enrolled',
+  'factor_confirmed',
+  'factor_removed',
+  'mfa_succeeded',
+  'mfa_failed',
+  'code_reused',
+  'recovery_code_used',
+  'recovery_codes_regenerated',
+  'mfa_locked',
+  'admin_factors_reset',
+] as const;
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+/** The audit trail. Append-only: a trigger in the migration refuses UPDATE and DELETE. */
+@Entity({ tableName: 'security_event' })
+@Index({ properties: ['accountId', 'occurredAt'] })
+export class SecurityEvent {
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'text' })
+  type!: SecurityEventType;
+
+  @Property({ type: 'uuid' })
+  accountId!: string;
+
+  /** Who did it: the account itself, or an admin for resets. */
+  @Property({ type: 'uuid', nullable: true })
+  actorId?: string & Opt;
+
+  /** Client IP truncated to its /24 (IPv4) or /48 (IPv6): enough to spot a pattern, not a person. */
+  @Property({ type: 'text', nullable: true })
+  ipPrefix?: string & Opt;
+
+  @Property({ type: 'json', nullable: true })
+  details?: Record<string, unknown> & Opt;
+
+  @Property({ type: 'timestamptz' })
+  occurredAt!: Date;
+}

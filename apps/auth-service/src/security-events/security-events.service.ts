@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '@keyhaven/config';
+import { truncateIp } from '../common/client-ip';
+import { SecurityEvent, SecurityEventType } from './entities/security-event.entity';
+
+export interface SecurityEventInput {
+  type: SecurityEventType;
+  accountId: string;
+  /** Defaults to the account itself. */
+  actorId?: string;
+  ip?: string;
+  details?: Record<string, unknown>;
+}
+
+export interface SecurityEventView {
+  id: string;
+  type: SecurityEventType;
+  actorId: string | null;
+  ipPrefix: string | null;
+  details: Record<string, unknown> | null;
+  occurredAt: string;
+}
+
+@Injectable()
+export class SecurityEventsService {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Written with a direct insert so an event is recorded even when the request then fails. */
+  async record(event: SecurityEventInput): Promise<void> {
+    await this.em.fork().insert(SecurityEvent, {
+      type: event.type,
+      accountId: event.accountId,
+      actorId: event.actorId ?? event.accountId,
+      ipPrefix: truncateIp(event.ip),
+      details: event.details,
+      occurredAt: this.clock.now(),
+    });
+  }
+
+  async listFor(accountId: string, limit = 100): Promise<SecurityEventView[]> {
+    const events = await this.em.find(SecurityEvent, { accountId }, { orderBy: { occurredAt: 'desc', id: 'desc' }, limit });
+    return events.map((e) => ({
+      id: e.id,
+      type: e.type,
+      actorId: e.actorId ?? null,
+      ipPrefix: e.ipPrefix ?? null,
+      details: e.details ?? null,
+      occurredAt: e.occurredAt.toISOString(),
+    }));
+  }
+}

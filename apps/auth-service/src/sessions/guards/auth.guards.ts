@@ -1,0 +1,123 @@
+import { applyDecorators, CanActivate, createParamDecorator, ExecutionContext, Inject, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { ApiBearerAuth } from '@nestjs/swagger';
+import { Clock } from '@keyhaven/config';
+import { AuthError } from '../../app/auth-errors';
+import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
+import { SecondFactorRegistry } from '../../second-factors/second-factor-registry';
+import { TokenClaims, TokenUse } from '../token-claims';
+
+const TOKEN_USES = 'auth:token-uses';
+const ROLES = 'auth:roles';
+const STEP_UP = 'auth:step-up';
+
+interface WithUser {
+  user?: unknown;
+}
+
+/** Email + password through the passport `local` strategy; any failure is one 401. */
+@Injectable()
+export class PasswordGuard extends AuthGuard('local') {
+  override handleRequest<T>(error: unknown, user: T): T {
+    if (error) throw error;
+    if (!user) throw new AuthError('invalid_credentials', 'Email or password is wrong.');
+    return user;
+  }
+}
+
+/** A valid bearer token (signature, issuer, audience, expiry) through the passport `jwt` strategy. */
+@Injectable()
+export class BearerGuard extends AuthGuard('jwt') {
+  override handleRequest<T>(error: unknown, user: T, info: unknown): T {
+    if (error) throw error instanceof AuthError ? error : new AuthError('invalid_token', 'The bearer token is not valid.');
+    if (!user) {
+      // passport-jwt reports a missing header as "No auth token"; anything else is a bad token.
+      if (info instanceof Error && info.message === 'No auth token') throw new AuthError('unauthorized', 'This route needs a bearer token.');
+      throw new AuthError('invalid_token', `The bearer token is not valid${info instanceof Error ? `: ${info.message}` : ''}.`);
+    }
+    return user;
+  }
+}
+
+function claimsOf(context: ExecutionContext): TokenClaims {
+  const request = context.switchToHttp().getRequest<WithUser>();
+  return request.user as TokenClaims;
+}
+
+/** Which kinds of token a route takes: a pending token only reaches the second step, an enrolment token only enrolment. */
+@Injectable()
+export class TokenUseGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const allowed = this.reflector.getAllAndOverride<TokenUse[] | undefined>(TOKEN_USES, [context.getHandler(), context.getClass()]) ?? ['access'];
+    const use = claimsOf(context).token_use;
+    if (allowed.includes(use)) return true;
+    if (use === 'enrolment') throw new AuthError('enrollment_required', 'Your account must enrol a second factor before it can do anything else.');
+    if (use === 'mfa_pending') throw new AuthError('wrong_token_use', 'Complete the second factor first (/v1/sessions/mfa/*).');
+    throw new AuthError('wrong_token_use', 'This route takes a pending sign-in token, not a session.');
+  }
+}
+
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
+    if (!roles?.length) return true;
+    const held = claimsOf(context).roles ?? [];
+    if (roles.some((role) => held.includes(role))) return true;
+    throw new AuthError('forbidden', `This route needs the role ${roles.join(' or ')}.`);
+  }
+}
+
+/**
+ * Changing factors is a sensitive operation (NIST SP 800-63B 6.1.2.x, ASVS 2.7/2.8): with a
+ * factor on the account it needs an aal2 session, and always a recent authentication, so a
+ * stolen or forgotten session cannot swap the second factor out.
+ */
+@Injectable()
+export class StepUpGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly factors: SecondFactorRegistry,
+    private readonly clock: Clock,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (!this.reflector.getAllAndOverride<boolean | undefined>(STEP_UP, [context.getHandler(), context.getClass()])) return true;
+    const claims = claimsOf(context);
+    if (claims.aal < 2 && (await this.factors.hasConfirmedFactor(claims.sub))) {
+      throw new AuthError('step_up_required', 'Sign in with your second factor to change factors.', { requiredAal: 2 });
+    }
+    const ageMs = this.clock.nowMs() - claims.auth_time * 1000;
+    if (ageMs > this.config.stepUpMaxAgeMs) {
+      throw new AuthError('step_up_required', 'Sign in again: changing factors needs a recent authentication.', {
+        maxAgeSeconds: Math.floor(this.config.stepUpMaxAgeMs / 1000),
+      });
+    }
+    return true;
+  }
+}
+
+/** A route for bearer tokens of the given uses (default: full sessions only). */
+export function Authenticated(...uses: TokenUse[]) {
+  return applyDecorators(
+    SetMetadata(TOKEN_USES, uses.length ? uses : ['access']),
+    UseGuards(BearerGuard, TokenUseGuard, RolesGuard, StepUpGuard),
+    ApiBearerAuth(),
+  );
+}
+
+/** Only the token between password and second factor. */
+export const PendingOnly = () => Authenticated('mfa_pending');
+
+export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
+
+/** aal2 when the account has a factor, and an authentication within AUTH_STEP_UP_MAX_AGE. */
+export const StepUp = () => SetMetadata(STEP_UP, true);
+
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): TokenClaims => claimsOf(context));

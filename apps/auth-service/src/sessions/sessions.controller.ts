@@ -1,0 +1,52 @@
+import { Body, Controller, createParamDecorator, ExecutionContext, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { Account } from '../accounts/entities/account.entity';
+import { Client, ClientInfo } from '../common/request-context';
+import { TotpFactorsService } from '../factors/totp-factors.service';
+import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
+import { CodeDto, SessionAnswerDto, SignInDto } from './dto/sessions.dto';
+import { CurrentUser, PasswordGuard, PendingOnly } from './guards/auth.guards';
+import { SessionAnswer, SessionsService } from './sessions.service';
+import type { TokenClaims } from './token-claims';
+
+const PasswordAccount = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): Account => context.switchToHttp().getRequest<{ user: Account }>().user,
+);
+
+@ApiTags('sessions')
+@Controller('v1/sessions')
+// Per-IP limit on every sign-in route, before any token or password is looked at.
+@UseGuards(ThrottlerGuard)
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly totp: TotpFactorsService,
+    private readonly recoveryCodes: RecoveryCodesService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @UseGuards(PasswordGuard)
+  @ApiBody({ type: SignInDto })
+  @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_credentials' })
+  signIn(@PasswordAccount() account: Account): Promise<SessionAnswer> {
+    return this.sessions.afterPassword(account);
+  }
+
+  @Post('mfa/totp')
+  @HttpCode(200)
+  @PendingOnly()
+  @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_code / code_already_used; 429 too_many_attempts' })
+  totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
+    return this.sessions.secondFactor(pending, this.totp, { code: body.code }, client);
+  }
+
+  @Post('mfa/recovery-code')
+  @HttpCode(200)
+  @PendingOnly()
+  @ApiOkResponse({ type: SessionAnswerDto, description: 'with recoveryCodesRemaining; 401 invalid_code; 429 too_many_attempts' })
+  recoveryCodeStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
+    return this.sessions.secondFactor(pending, this.recoveryCodes, { code: body.code }, client);
+  }
+}

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '@keyhaven/config';
+import { Account } from '../accounts/entities/account.entity';
+import { AccountsService } from '../accounts/accounts.service';
+import { AuthError } from '../app/auth-errors';
+import { ClientInfo } from '../common/request-context';
+import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { SecurityNotifier } from '../notifications/security-notifier';
+import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
+import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
+import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
+import { SecondFactorMethod, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecurityEventsService } from '../security-events/security-events.service';
+import { TokenClaims } from './token-claims';
+import { IssuedToken, TokenService } from './token.service';
+import { EntityManager } from '@mikro-orm/postgresql';
+
+/** The recovery-code count at and below which the sign-in answer warns. */
+export const RECOVERY_CODES_LOW = 3;
+
+export interface SessionAnswer extends IssuedToken {
+  aal: 1 | 2;
+  mfaRequired: boolean;
+  methods: SecondFactorMethod[];
+  enrollmentRequired: boolean;
+  /** With enrollmentRequired during the grace period: when full sessions stop. */
+  enrollmentDeadline?: string;
+  recoveryCodesRemaining?: number;
+  warnings?: string[];
+}
+
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly registry: SecondFactorRegistry,
+    private readonly attempts: SecondFactorAttempts,
+    private readonly events: SecurityEventsService,
+    private readonly notifier: SecurityNotifier,
+    private readonly accounts: AccountsService,
+    private readonly recoveryCodes: RecoveryCodesService,
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  /** After the password: a pending token if a factor exists, else a session (or, past the grace period, an enrol-only token). */
+  async afterPassword(account: Account): Promise<SessionAnswer> {
+    const now = this.clock.now();
+    const subject = { id: account.id, email: account.email, roles: account.roles };
+    if (await this.registry.hasConfirmedFactor(account.id)) {
+      const methods = await this.registry.availableMethods(account.id);
+      const token = await this.tokens.issue(subject, { use: 'mfa_pending', aal: 1, amr: ['pwd'], authTime: now });
+      return { ...token, aal: 1, mfaRequired: true, methods, enrollmentRequired: false };
+    }
+    if (this.mfaRequiredFor(account.roles)) {
+      const graceStart = await this.em.getRepository(Account).startGracePeriod(account.id, now);
+      const deadline = new Date(graceStart.getTime() + this.config.mfaGracePeriodMs);
+      if (now >= deadline) {
+        // Past the grace period the password alone buys nothing but the way to enrol.
+        const token = await this.tokens.issue(subject, { use: 'enrolment', aal: 1, amr: ['pwd'], authTime: now });
+        return { ...token, aal: 1, mfaRequired: false, methods: [], enrollmentRequired: true, enrollmentDeadline: deadline.toISOString() };
+      }
+      const token = await this.tokens.issue(subject, { use: 'access', aal: 1, amr: ['pwd'], authTime: now });
+      return { ...token, aal: 1, mfaRequired: false, methods: [], enrollmentRequired: true, enrollmentDeadline: deadline.toISOString() };
+    }
+    const token = await this.tokens.issue(subject, { use: 'access', aal: 1, amr: ['pwd'], authTime: now });
+    return { ...token, aal: 1, mfaRequired: false, methods: [], enrollmentRequired: false };
+  }
+
+  /**
+   * The second step, the same for every factor type: claim an attempt (delay and lock), verify,
+   * then reset on success or audit, count and mail on failure.
+   */
+  async secondFactor<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, client: ClientInfo): Promise<SessionAnswer> {
+    const account = await this.accounts.findById(pending.sub);
+    if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+    const attempt = await this.attempts.claim(account.id);
+    const outcome = await strategy.verify(account.id, input);
+    if (outcome.ok) {
+      await this.attempts.reset(account.id);
+      await this.events.record({ type: 'mfa_succeeded', accountId: account.id, ip: client.ip, details: { method: strategy.method, factorId: outcome.factorId } });
+      if (strategy.method === 'recovery_code') {
+        await this.events.record({ type: 'recovery_code_used', accountId: account.id, ip: client.ip });
+        void this.notifier.recoveryCodeUsed(account.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
+      }
+      const token = await this.tokens.issue(
+        { id: account.id, email: account.email, roles: account.roles },
+        { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() },
+      );
+      const { remaining } = await this.recoveryCodes.remaining(account.id);
+      return {
+        ...token,
+        aal: 2,
+        mfaRequired: false,
+        methods: [],
+        enrollmentRequired: false,
+        recoveryCodesRemaining: remaining,
+        ...(remaining <= RECOVERY_CODES_LOW ? { warnings: ['recovery_codes_low'] } : {}),
+      };
+    }
+
+    const details = { method: strategy.method, factorId: outcome.factorId, attempt: attempt.count };
+    if (outcome.reason === 'code_already_used') {
+      // ASVS 2.8.5: a reused code means someone saw it — tell the user.
+      await this.events.record({ type: 'code_reused', accountId: account.id, ip: client.ip, details });
+      void this.notifier.codeReused(account.email);
+    } else {
+      await this.events.record({ type: 'mfa_failed', accountId: account.id, ip: client.ip, details });
+    }
+    if (this.attempts.isBurst(attempt)) void this.notifier.failedAttempts(account.email, attempt.count);
+    const lockedUntil = this.attempts.lockedUntilAfter(attempt);
+    if (lockedUntil) {
+      await this.events.record({ type: 'mfa_locked', accountId: account.id, ip: client.ip, details: { until: lockedUntil.toISOString(), attempts: attempt.count } });
+      void this.notifier.locked(account.email, lockedUntil);
+    }
+    throw outcome.reason === 'code_already_used'
+      ? new AuthError('code_already_used', 'This code has already been used; wait for the next one.')
+      : new AuthError('invalid_code', 'The code is not valid.');
+  }
+
+  private mfaRequiredFor(roles: string[]): boolean {
+    const policy = this.config.mfaEnforced;
+    if (policy.mode === 'off') return false;
+    if (policy.mode === 'all') return true;
+    return roles.some((role) => policy.roles.includes(role));
+  }
+}

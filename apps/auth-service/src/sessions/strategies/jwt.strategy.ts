@@ -1,0 +1,55 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { decodeProtectedHeader } from 'jose';
+import { Clock } from '@keyhaven/config';
+import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
+import { AuthError } from '../../app/auth-errors';
+import { SigningKeysService } from '../../signing-keys/signing-keys.service';
+import { TOKEN_AUDIENCE, TokenClaims } from '../token-claims';
+
+/**
+ * Bearer tokens: ES256 only (no `alg` confusion), the key picked by `kid` among ours, issuer and
+ * audience checked by passport-jwt; expiry checked against the injected Clock.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    keys: SigningKeysService,
+    private readonly clock: Clock,
+    @Inject(AUTH_CONFIG) config: AuthConfig,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      algorithms: ['ES256'],
+      issuer: config.issuer,
+      audience: TOKEN_AUDIENCE,
+      ignoreExpiration: true,
+      secretOrKeyProvider: (_request: unknown, rawJwt: unknown, done: (err: unknown, key?: string) => void) => {
+        let kid: string | undefined;
+        try {
+          kid = decodeProtectedHeader(String(rawJwt)).kid;
+        } catch {
+          done(new AuthError('invalid_token', 'The bearer token is not a JWT.'));
+          return;
+        }
+        if (!kid) {
+          done(new AuthError('invalid_token', 'The bearer token names no key.'));
+          return;
+        }
+        keys.publicKey(kid).then(
+          (key) => (key ? done(null, key.export({ type: 'spki', format: 'pem' }).toString()) : done(new AuthError('invalid_token', 'The bearer token was signed by an unknown key.'))),
+          (error: unknown) => done(error),
+        );
+      },
+    });
+  }
+
+  validate(claims: TokenClaims): TokenClaims {
+    if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.clock.nowMs()) {
+      throw new AuthError('invalid_token', 'The bearer token has expired.');
+    }
+    if (!['access', 'mfa_pending', 'enrolment'].includes(claims.token_use)) throw new AuthError('invalid_token', 'Unknown token use.');
+    return claims;
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SignJWT } from 'jose';
+import { Clock } from '@keyhaven/config';
+import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { SigningKeysService } from '../signing-keys/signing-keys.service';
+import { Amr, TOKEN_AUDIENCE, TokenUse } from './token-claims';
+
+export interface TokenSubject {
+  id: string;
+  email: string;
+  roles: string[];
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** Seconds. */
+  expiresIn: number;
+}
+
+@Injectable()
+export class TokenService {
+  constructor(
+    private readonly keys: SigningKeysService,
+    private readonly clock: Clock,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  async issue(subject: TokenSubject, grant: { use: TokenUse; aal: 1 | 2; amr: Amr[]; authTime: Date }): Promise<IssuedToken> {
+    const { kid, privateKey } = await this.keys.activeKey();
+    // The pending token only bridges password and second factor: minutes, not a session.
+    const ttlMs = grant.use === 'mfa_pending' ? this.config.pendingTokenTtlMs : this.config.accessTokenTtlMs;
+    const now = Math.floor(this.clock.nowMs() / 1000);
+    const expiresIn = Math.floor(ttlMs / 1000);
+    const accessToken = await new SignJWT({
+      email: subject.email,
+      roles: subject.roles,
+      aal: grant.aal,
+      amr: grant.amr,
+      auth_time: Math.floor(grant.authTime.getTime() / 1000),
+      token_use: grant.use,
+    })
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+      .setSubject(subject.id)
+      .setIssuer(this.config.issuer)
+      .setAudience(TOKEN_AUDIENCE)
+      .setIssuedAt(now)
+      .setExpirationTime(now + expiresIn)
+      .sign(privateKey);
+    return { accessToken, tokenType: 'Bearer', expiresIn };
+  }
+}

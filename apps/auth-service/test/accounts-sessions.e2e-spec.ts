@@ -1,0 +1,154 @@
+import { createLocalJWKSet, jwtVerify } from 'jose';
+import { AccountsService } from '../src/accounts/accounts.service';
+import { PasswordHasher } from '../src/accounts/password-hasher';
+import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
+
+describe('accounts and sessions', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({ AUTH_BOOTSTRAP_EMAIL: 'Root@Example.test', AUTH_BOOTSTRAP_PASSWORD: PASSWORD });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  describe('POST /v1/accounts', () => {
+    it('creates an account with a normalised email', async () => {
+      const response = await harness.request('POST', '/v1/accounts', { body: { email: '  Grace@Example.TEST ', password: PASSWORD } });
+      expect(response.statusCode).toBe(201);
+      expect(response.json()).toEqual({ id: expect.any(String), email: 'grace@example.test' });
+    });
+
+    it('answers 409 email_taken for the same address in other spelling', async () => {
+      await harness.request('POST', '/v1/accounts', { body: { email: 'linus@example.test', password: PASSWORD } });
+      const again = await harness.request('POST', '/v1/accounts', { body: { email: 'LINUS@example.test', password: PASSWORD } });
+      expect(again.statusCode).toBe(409);
+      expect(again.json().error.code).toBe('email_taken');
+    });
+
+    it.each(['short', 'password123', 'qwerty123'])('answers 400 weak_password for %j', async (password) => {
+      const response = await harness.request('POST', '/v1/accounts', { body: { email: 'weak@example.test', password } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe('weak_password');
+    });
+
+    it('answers 400 validation_failed for a body that is not an email', async () => {
+      const response = await harness.request('POST', '/v1/accounts', { body: { email: 'nope', password: PASSWORD } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error.code).toBe('validation_failed');
+    });
+
+    it('stores an Argon2id hash with the OWASP parameters', async () => {
+      const user = await harness.newUser();
+      const rows = await harness.app.get(AccountsService)['em'].getConnection().execute('select password_hash from auth.account where id = ?', [user.id]);
+      expect(rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    });
+  });
+
+  describe('POST /v1/sessions', () => {
+    it('answers a full aal1 session without a factor, verifiable with the published JWKS', async () => {
+      const user = await harness.newUser();
+      const answer = await user.signIn();
+      expect(answer).toEqual({
+        accessToken: expect.any(String),
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        aal: 1,
+        mfaRequired: false,
+        methods: [],
+        enrollmentRequired: false,
+      });
+      const jwks = (await harness.request('GET', '/.well-known/jwks.json')).json();
+      expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
+      const { payload, protectedHeader } = await jwtVerify(answer.accessToken, createLocalJWKSet(jwks), {
+        issuer: 'http://localhost:3000',
+        audience: 'keyhaven',
+        currentDate: harness.clock.now(),
+      });
+      expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: jwks.keys[0].kid });
+      expect(payload).toMatchObject({ sub: user.id, email: user.email, roles: [], aal: 1, amr: ['pwd'], token_use: 'access' });
+      expect(payload.auth_time).toBe(Math.floor(harness.clock.nowMs() / 1000));
+    });
+
+    it('answers one 401 invalid_credentials for a wrong password and an unknown email, both after a real hash check', async () => {
+      const user = await harness.newUser();
+      const verify = jest.spyOn(harness.app.get(PasswordHasher), 'verify');
+      const wrong = await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: 'not the password' } });
+      const unknown = await harness.request('POST', '/v1/sessions', { body: { email: 'nobody@example.test', password: 'not the password' } });
+      expect([wrong.statusCode, unknown.statusCode]).toEqual([401, 401]);
+      expect(wrong.json()).toEqual(unknown.json());
+      expect(wrong.json().error.code).toBe('invalid_credentials');
+      // Equal work: the unknown email went through one Argon2id verification too (of the decoy).
+      expect(verify).toHaveBeenCalledTimes(2);
+      expect(verify.mock.calls[1]![0]).toBeUndefined();
+      verify.mockRestore();
+    });
+
+    it('answers 401 for a missing password', async () => {
+      const response = await harness.request('POST', '/v1/sessions', { body: { email: 'x@example.test' } });
+      expect(response.statusCode).toBe(401);
+      expect(response.json().error.code).toBe('invalid_credentials');
+    });
+
+    it('refuses an expired token and a token with a foreign signature', async () => {
+      const user = await harness.newUser();
+      const token = await user.accessToken();
+      expect((await harness.request('GET', '/v1/me/factors', { token })).statusCode).toBe(200);
+      const forged = `${token.split('.').slice(0, 2).join('.')}.${Buffer.alloc(64).toString('base64url')}`;
+      expect((await harness.request('GET', '/v1/me/factors', { token: forged })).json().error.code).toBe('invalid_token');
+      harness.clock.advance(16 * 60_000);
+      const expired = await harness.request('GET', '/v1/me/factors', { token });
+      expect(expired.statusCode).toBe(401);
+      expect(expired.json().error.code).toBe('invalid_token');
+    });
+  });
+
+  describe('bootstrap', () => {
+    it('created the bootstrap account with roles admin and ops, once', async () => {
+      await harness.app.get(AccountsService).bootstrap();
+      await harness.app.get(AccountsService).bootstrap();
+      const answer = await harness.request('POST', '/v1/sessions', { body: { email: 'root@example.test', password: PASSWORD } });
+      expect(answer.statusCode).toBe(200);
+      expect(decodeClaims(answer.json().accessToken)['roles']).toEqual(['admin', 'ops']);
+    });
+  });
+
+  describe('signing key rotation', () => {
+    it('keeps the old public key published until its tokens have expired', async () => {
+      const admin = (await harness.request('POST', '/v1/sessions', { body: { email: 'root@example.test', password: PASSWORD } })).json().accessToken;
+      const before = (await harness.request('GET', '/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
+      const rotated = await harness.request('POST', '/v1/admin/signing-keys/rotate', { token: admin });
+      expect(rotated.statusCode).toBe(200);
+      const after = (await harness.request('GET', '/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
+      expect(after).toEqual([rotated.json().kid, ...before]);
+      // A token signed by the retired key still works while it lives…
+      expect((await harness.request('GET', '/v1/me/factors', { token: admin })).statusCode).toBe(200);
+      // …and new tokens carry the new kid.
+      const fresh = (await harness.request('POST', '/v1/sessions', { body: { email: 'root@example.test', password: PASSWORD } })).json().accessToken;
+      expect(JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString()).kid).toBe(rotated.json().kid);
+      harness.clock.advance(60 * 60_000);
+      const later = (await harness.request('GET', '/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
+      expect(later).toEqual([rotated.json().kid]);
+    });
+  });
+});
+
+describe('closed sign-up', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({ AUTH_SIGNUP: 'closed' });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('answers 403 signup_closed', async () => {
+    const response = await harness.request('POST', '/v1/accounts', { body: { email: 'new@example.test', password: PASSWORD } });
+    expect(response.statusCode).toBe(403);
+    expect(response.json().error.code).toBe('signup_closed');
+  });
+});
