@@ -53,7 +53,10 @@ export function parseCheckAnswer(body: Buffer): ReleaseCheckAnswer {
   return answer as ReleaseCheckAnswer;
 }
 
-/** `v1.2.3`, `=1.2.3` and `1.2.3` name the same version; build metadata is kept as the caller wrote it. */
+/**
+ * `v1.2.3`, `=1.2.3`, `1.2.3+build.7` and `1.2.3` name the same version for the service (it
+ * answers with the semver-cleaned form, and build metadata has no precedence).
+ */
 export function normalizeVersion(version: string): string {
-  return version.trim().replace(/^[=v]+/i, '');
+  return version.trim().replace(/^[=v]+/i, '').replace(/\+.*$/, '');
 }
