@@ -1,0 +1,234 @@
+import 'reflect-metadata';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Controller, Get, Module, UseGuards } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
+import { ManualClock } from '@keyhaven/config';
+import { ApiExceptionFilter, SHARED_ERROR_STATUS } from '@keyhaven/errors';
+import { AccessTokenGuard } from './access-token.guard';
+import { AuthGuardModule } from './auth-guard.module';
+import { CurrentUser, Roles } from './decorators';
+import type { AuthenticatedUser } from './token-verifier';
+
+const ISSUER = 'http://auth.test';
+
+interface SigningKey {
+  privateKey: KeyLike;
+  jwk: JWK;
+  kid: string;
+}
+
+async function newKey(): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { privateKey, jwk: { ...jwk, kid, alg: 'ES256', use: 'sig' }, kid };
+}
+
+/** A real JWKS endpoint on a loopback port, as auth-service publishes it. */
+async function startJwksServer(initial: SigningKey[]) {
+  const published = [...initial];
+  let fetches = 0;
+  const server: Server = createServer((_request, response) => {
+    fetches += 1;
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ keys: published.map((key) => key.jwk) }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    publish: (key: SigningKey) => published.push(key),
+    fetches: () => fetches,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // jose's fetch keeps the connection alive
+      }),
+  };
+}
+
+@Controller()
+class ProbeController {
+  @Get('ops')
+  @UseGuards(AccessTokenGuard)
+  @Roles('ops')
+  ops(@CurrentUser() user: AuthenticatedUser) {
+    return user;
+  }
+
+  @Get('anyone')
+  @UseGuards(AccessTokenGuard)
+  anyone(@CurrentUser() user: AuthenticatedUser) {
+    return { sub: user.sub };
+  }
+}
+
+async function setup() {
+  const clock = new ManualClock('2026-11-27T12:00:00Z');
+  const key = await newKey();
+  const jwks = await startJwksServer([key]);
+
+  @Module({ imports: [AuthGuardModule.forRoot({ jwksUrl: jwks.url, issuer: ISSUER, cooldownMs: 0 }, clock)], controllers: [ProbeController] })
+  class ProbeModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), { logger: false });
+  app.useGlobalFilters(new ApiExceptionFilter(SHARED_ERROR_STATUS));
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+
+  const sign = (claims: Record<string, unknown> = {}, options: { key?: SigningKey; kid?: string; issuer?: string; ttl?: number } = {}) => {
+    const signer = options.key ?? key;
+    const now = Math.floor(clock.nowMs() / 1000);
+    return new SignJWT({ email: 'ops@example.test', roles: ['ops'], aal: 2, amr: ['pwd', 'otp'], token_use: 'access', ...claims })
+      .setProtectedHeader({ alg: 'ES256', kid: options.kid ?? signer.kid })
+      .setSubject('acc-1')
+      .setIssuer(options.issuer ?? ISSUER)
+      .setAudience('keyhaven')
+      .setIssuedAt(now)
+      .setExpirationTime(now + (options.ttl ?? 900))
+      .sign(signer.privateKey);
+  };
+  const get = (url: string, token?: string) =>
+    app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const ctx = {
+    clock,
+    jwks,
+    sign,
+    newKey,
+    close: async () => {
+      await app.close();
+      await jwks.close();
+    },
+  };
+  return { sut: { get }, ctx };
+}
+
+describe(AccessTokenGuard.name, () => {
+  describe('canActivate', () => {
+    it('admits an ops access token and exposes the caller', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const response = await sut.get('/ops', await ctx.sign());
+        expect(response.statusCode).toBe(200);
+        expect(response.json()).toEqual({ sub: 'acc-1', email: 'ops@example.test', roles: ['ops'], aal: 2, amr: ['pwd', 'otp'] });
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 invalid_token without a bearer token', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const response = await sut.get('/ops');
+        expect(response.statusCode).toBe(401);
+        expect(response.json().error.code).toBe('invalid_token');
+        expect(response.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 for an expired token (judged by the injected clock)', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const token = await ctx.sign({}, { ttl: 60 });
+        ctx.clock.advance(120_000);
+        const response = await sut.get('/ops', token);
+        expect(response.statusCode).toBe(401);
+        expect(response.json().error).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/expired/) });
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 for a token from another issuer', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const response = await sut.get('/ops', await ctx.sign({}, { issuer: 'http://evil.test' }));
+        expect(response.statusCode).toBe(401);
+        expect(response.json().error.code).toBe('invalid_token');
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 for a bad signature under a published kid', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const forger = await ctx.newKey();
+        const published = await ctx.sign({}, {}); // only to learn the published kid
+        const kid = JSON.parse(Buffer.from(published.split('.')[0]!, 'base64url').toString()).kid as string;
+        const response = await sut.get('/ops', await ctx.sign({}, { key: forger, kid }));
+        expect(response.statusCode).toBe(401);
+        expect(response.json().error.code).toBe('invalid_token');
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 for a tampered payload', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const [header, , signature] = (await ctx.sign({ roles: [] })).split('.');
+        const payload = Buffer.from(JSON.stringify({ sub: 'acc-1', roles: ['ops'], token_use: 'access' })).toString('base64url');
+        const response = await sut.get('/ops', `${header}.${payload}.${signature}`);
+        expect(response.statusCode).toBe(401);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 for a token that is not an access token (mfa pending)', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const response = await sut.get('/anyone', await ctx.sign({ token_use: 'mfa_pending' }));
+        expect(response.statusCode).toBe(401);
+        expect(response.json().error.message).toMatch(/not an access token/);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 for garbage in the Authorization header', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        expect((await sut.get('/ops', 'not-a-jwt')).statusCode).toBe(401);
+        expect((await sut.get('/ops', 'a.b.c')).statusCode).toBe(401);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 403 forbidden for a valid token without the role', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const token = await ctx.sign({ roles: ['admin'] });
+        const response = await sut.get('/ops', token);
+        expect(response.statusCode).toBe(403);
+        expect(response.json().error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/ops/) });
+        expect((await sut.get('/anyone', token)).statusCode).toBe(200);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('caches the key set and refetches it once when a token names an unknown kid', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        expect((await sut.get('/ops', await ctx.sign())).statusCode).toBe(200);
+        expect((await sut.get('/ops', await ctx.sign())).statusCode).toBe(200);
+        expect(ctx.jwks.fetches()).toBe(1);
+
+        const rotated = await ctx.newKey();
+        ctx.jwks.publish(rotated);
+        expect((await sut.get('/ops', await ctx.sign({}, { key: rotated }))).statusCode).toBe(200);
+        expect(ctx.jwks.fetches()).toBe(2);
+      } finally {
+        await ctx.close();
+      }
+    });
+  });
+});

@@ -1,0 +1,24 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { Clock, SystemClock } from '@keyhaven/config';
+import { AccessTokenGuard } from './access-token.guard';
+import { AUTH_GUARD_OPTIONS, AuthGuardOptions, TokenVerifier } from './token-verifier';
+
+/**
+ * Makes {@link AccessTokenGuard} available to every module of a resource server. Token expiry
+ * is judged by `clock` (the app's own, so tests can move time).
+ */
+@Global()
+@Module({})
+export class AuthGuardModule {
+  static forRoot(options: AuthGuardOptions, clock: Clock = new SystemClock()): DynamicModule {
+    return {
+      module: AuthGuardModule,
+      providers: [
+        { provide: AUTH_GUARD_OPTIONS, useValue: options },
+        { provide: TokenVerifier, inject: [AUTH_GUARD_OPTIONS], useFactory: (o: AuthGuardOptions) => new TokenVerifier(o, clock) },
+        AccessTokenGuard,
+      ],
+      exports: [TokenVerifier, AccessTokenGuard],
+    };
+  }
+}
