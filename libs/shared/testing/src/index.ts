@@ -1,2 +1,3 @@
 export * from './lib/test-database';
 export * from './lib/smtp-capture';
+export * from './lib/webhook-receiver';
