@@ -21,22 +21,35 @@ export class Prompter {
 
   /** A visible answer (an e-mail address, a TOTP code). */
   async ask(question: string, what: string): Promise<string> {
-    if (this.interactive) this.stderr.write(question);
-    return this.nextLine(what);
+    return this.interactive ? this.readTerminal(question, false) : this.nextLine(what);
   }
 
   /** A secret: on a terminal, read in raw mode so nothing is echoed; from a pipe, one line. */
   async askHidden(question: string, what: string): Promise<string> {
-    if (!this.interactive) return this.nextLine(what);
+    return this.interactive ? this.readTerminal(question, true) : this.nextLine(what);
+  }
+
+  close(): void {
+    void this.lines?.return?.();
+  }
+
+  /**
+   * One answer from the terminal. Raw mode (hidden) turns the terminal's echo off, so every
+   * key arrives here: Enter ends, Backspace deletes, Ctrl-C aborts (the terminal no longer
+   * turns it into SIGINT). Cooked mode (visible) gets the line as the terminal edited it.
+   */
+  private readTerminal(question: string, hidden: boolean): Promise<string> {
+    const stdin = this.stdin;
     this.stderr.write(question);
     return new Promise<string>((resolve, reject) => {
-      const stdin = this.stdin;
       let value = '';
       const finish = (error?: CliError) => {
         stdin.removeListener('data', onData);
-        stdin.setRawMode?.(false);
+        if (hidden) {
+          stdin.setRawMode?.(false);
+          this.stderr.write('\n');
+        }
         stdin.pause();
-        this.stderr.write('\n');
         if (error) reject(error);
         else resolve(value);
       };
@@ -48,9 +61,9 @@ export class Prompter {
           else value += char;
         }
       };
-      stdin.setRawMode?.(true);
-      stdin.resume();
+      if (hidden) stdin.setRawMode?.(true);
       stdin.on('data', onData);
+      stdin.resume();
     });
   }
 
@@ -59,9 +72,5 @@ export class Prompter {
     const next = await this.lines.next();
     if (next.done) throw new CliError(`No ${what} given (stdin ended)`, ExitCode.usage, 'usage');
     return next.value;
-  }
-
-  close(): void {
-    void this.lines?.return?.();
   }
 }
