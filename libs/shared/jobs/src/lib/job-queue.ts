@@ -85,7 +85,8 @@ export class JobQueue {
       { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 },
       async (jobs) => {
         // With a batch, pg-boss completes or fails the whole batch: settle each job on its own.
-        if (jobs.length === 1) return handler(jobs[0]!);
+        const [only] = jobs;
+        if (jobs.length === 1 && only) return handler(only);
         await Promise.all(
           jobs.map((job) =>
             handler(job).then(
