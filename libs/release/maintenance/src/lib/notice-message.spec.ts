@@ -1,0 +1,63 @@
+import { isTimeZone, noticeEmail, webhookBody } from './notice-message';
+import type { WindowView } from './window-view';
+
+const window: WindowView = {
+  id: 'w1',
+  title: 'Database upgrade',
+  description: 'PostgreSQL 17; read-only API.',
+  startsAt: new Date('2026-12-10T22:00:00Z'),
+  endsAt: new Date('2026-12-11T00:30:00Z'),
+  environments: ['production', 'eu'],
+  status: 'scheduled',
+  sequence: 1,
+  shortNotice: true,
+  emergencyReason: 'CVE-2026-0001 hotfix',
+  createdAt: new Date('2026-12-01T00:00:00Z'),
+  updatedAt: new Date('2026-12-02T00:00:00Z'),
+};
+
+describe(webhookBody.name, () => {
+  it('carries the delivery id, type, window and send time', () => {
+    expect(JSON.parse(webhookBody('d1', 'maintenance.reminder', window, new Date('2026-12-09T22:00:00Z')))).toEqual({
+      id: 'd1',
+      type: 'maintenance.reminder',
+      sentAt: '2026-12-09T22:00:00.000Z',
+      window: {
+        id: 'w1',
+        title: 'Database upgrade',
+        description: 'PostgreSQL 17; read-only API.',
+        startsAt: '2026-12-10T22:00:00.000Z',
+        endsAt: '2026-12-11T00:30:00.000Z',
+        environments: ['production', 'eu'],
+        status: 'scheduled',
+        sequence: 1,
+        shortNotice: true,
+        emergencyReason: 'CVE-2026-0001 hotfix',
+      },
+    });
+  });
+});
+
+describe(noticeEmail.name, () => {
+  it('gives times in UTC and in the subscriber\'s zone, the environments, the reason and the calendar link', () => {
+    const { subject, text } = noticeEmail('maintenance.announced', window, { timeZone: 'Europe/Berlin', icsUrl: 'https://r.example/v1/maintenance.ics' });
+    expect(subject).toBe('[Planned maintenance] Database upgrade — 2026-12-10 22:00 UTC');
+    expect(text).toContain('Thursday, 10 December 2026 at 22:00 UTC / Thursday, 10 December 2026 at 23:00 CET');
+    expect(text).toContain('Environments: production, eu');
+    expect(text).toContain('Why at short notice: CVE-2026-0001 hotfix');
+    expect(text).toContain('https://r.example/v1/maintenance.ics');
+  });
+
+  it('falls back to UTC alone for an unknown zone and says when it is cancelled', () => {
+    const { text } = noticeEmail('maintenance.cancelled', window, { timeZone: 'Mars/Olympus', icsUrl: 'x' });
+    expect(text).toContain('Starts: Thursday, 10 December 2026 at 22:00 UTC\n');
+    expect(text).toContain('This maintenance will not take place.');
+  });
+});
+
+describe(isTimeZone.name, () => {
+  it('knows IANA zones', () => {
+    expect(isTimeZone('Europe/Paris')).toBe(true);
+    expect(isTimeZone('Nowhere/Else')).toBe(false);
+  });
+});
