@@ -90,7 +90,7 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut, ctx } = await setup();
       const result = await sut(['login', '--email', OPS.email], { env: { KEYHAVEN_PASSWORD: 'wrong' } });
       expect(result.code).toBe(3);
-      expect(result.stderr).toContain('The e-mail address or the password is wrong. (invalid_credentials)');
+      expect(result.stderr).toBe('keyhaven-ops: The e-mail address or the password is wrong. (invalid_credentials)\n');
       await expect(stat(ctx.credentialsPath)).rejects.toMatchObject({ code: 'ENOENT' });
     });
 

@@ -60,7 +60,8 @@ export class ApiClient {
     }
     const text = await response.text();
     if (response.ok) return (text === '' ? undefined : parseJson(text)) as T;
-    throw this.apiError(response, text);
+    // Only a stored/env token can be cured by logging in again; a refused sign-in step cannot.
+    throw this.apiError(response, text, typeof options.token === 'function');
   }
 
   private url(path: string, query: RequestOptions['query']): URL {
@@ -70,14 +71,15 @@ export class ApiClient {
     return url;
   }
 
-  private apiError(response: Response, text: string): CliError {
+  private apiError(response: Response, text: string, withSessionToken: boolean): CliError {
     const parsed = parseJson(text) as ApiErrorBody | undefined;
     const error = typeof parsed?.error === 'object' && parsed.error !== null ? parsed.error : {};
     const code = typeof error.code === 'string' ? error.code : `http_${response.status}`;
     const message = typeof error.message === 'string' ? error.message : `${this.service} answered ${response.status} ${response.statusText}`.trim();
     const retryAfter = response.headers.get('retry-after');
     if (response.status === 401) {
-      return new CliError(`${message} (${code}). Log in again: keyhaven-ops login`, ExitCode.auth, code, error.details, 401);
+      const hint = withSessionToken ? '. Log in again: keyhaven-ops login' : '';
+      return new CliError(`${message} (${code})${hint}`, ExitCode.auth, code, error.details, 401);
     }
     if (response.status === 403) {
       return new CliError(`${message} (${code}). This needs an account with the ops role.`, ExitCode.auth, code, error.details, 403);

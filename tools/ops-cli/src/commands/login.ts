@@ -58,7 +58,9 @@ export const loginCommand: Command = {
     if (answer.enrollmentRequired) {
       ctx.out.warn(`set up a second factor before ${answer.enrollmentDeadline ?? 'the grace period ends'}, or this account will be locked out of ops commands.`);
     }
-    if (answer.recoveryCodesRemaining !== undefined) ctx.out.warn(`${answer.recoveryCodesRemaining} recovery codes left.`);
+    // Worth a warning after using one, or when few are left (a new set: POST /v1/me/recovery-codes).
+    const remaining = answer.recoveryCodesRemaining;
+    if (remaining !== undefined && (args.has('recovery-code') || remaining <= 3)) ctx.out.warn(`${remaining} recovery codes left.`);
     if (!(session.roles ?? []).includes('ops')) ctx.out.warn('this account has no ops role: release-api will refuse changes (403).');
     if (args.flag('print-token')) {
       ctx.io.stdout.write(`${answer.accessToken}\n`);
