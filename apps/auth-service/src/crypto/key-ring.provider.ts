@@ -16,7 +16,9 @@ export async function resolveKeyRing(config: AuthConfig, logger: Pick<Logger, 'w
   const dir = resolve(config.dataDir);
   const file = join(dir, EMBEDDED_KEY_FILE);
   try {
-    return new KeyRing(parseKeyRing((await readFile(file, 'utf8')).trim()));
+    const ring = new KeyRing(parseKeyRing((await readFile(file, 'utf8')).trim()));
+    logger.warn(`AUTH_ENCRYPTION_KEYS is not set: using the generated key in ${file} (embedded mode only).`);
+    return ring;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }

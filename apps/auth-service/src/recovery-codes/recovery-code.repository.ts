@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { RecoveryCode } from './entities/recovery-code.entity';
 
@@ -16,7 +17,7 @@ export class RecoveryCodeRepository {
       await tx.execute('select id from auth.account where id = ? for update', [accountId]);
       if (options.onlyIfNone && (await tx.count(RecoveryCode, { accountId })) > 0) return false;
       await tx.nativeDelete(RecoveryCode, { accountId });
-      await tx.insertMany(RecoveryCode, hashes.map((codeHash) => ({ accountId, codeHash, createdAt: now })));
+      await tx.insertMany(RecoveryCode, hashes.map((codeHash) => ({ id: randomUUID(), accountId, codeHash, createdAt: now })));
       return true;
     });
   }

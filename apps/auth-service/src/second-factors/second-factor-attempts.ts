@@ -47,17 +47,18 @@ export class SecondFactorAttempts {
   async claim(accountId: string): Promise<ClaimedAttempt> {
     const now = this.clock.now();
     const p = this.policy;
-    // The new count decides the next delay and, at the limit, the lock — in the same statement.
+    // The new count decides the next delay or, at the limit, the lock (which then alone decides
+    // when the next attempt is taken) — in the same statement.
     const rows: { mfa_failed_count: number }[] = await this.connection().execute(
       `update auth.account set
          mfa_failed_count = mfa_failed_count + 1,
-         mfa_next_attempt_at = case when mfa_failed_count + 1 >= ?::int then ?::timestamptz + (?::float8 * power(2, least(mfa_failed_count + 1 - ?::int, 20))) * interval '1 millisecond' else null end,
+         mfa_next_attempt_at = case when mfa_failed_count + 1 >= ?::int then null when mfa_failed_count + 1 >= ?::int then ?::timestamptz + (?::float8 * power(2, least(mfa_failed_count + 1 - ?::int, 20))) * interval '1 millisecond' else null end,
          mfa_locked_until = case when mfa_failed_count + 1 >= ?::int then ?::timestamptz + ?::float8 * interval '1 millisecond' else mfa_locked_until end
        where id = ?
          and (mfa_locked_until is null or mfa_locked_until <= ?::timestamptz)
          and (mfa_next_attempt_at is null or mfa_next_attempt_at <= ?::timestamptz)
        returning mfa_failed_count`,
-      [p.free, now, p.delayBaseMs, p.free, p.lockAfter, now, p.lockDurationMs, accountId, now, now],
+      [p.lockAfter, p.free, now, p.delayBaseMs, p.free, p.lockAfter, now, p.lockDurationMs, accountId, now, now],
     );
     if (rows[0]) return { count: Number(rows[0].mfa_failed_count) };
     throw await this.refusal(accountId);

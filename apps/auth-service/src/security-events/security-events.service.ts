@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { truncateIp } from '../common/client-ip';
@@ -32,6 +33,7 @@ export class SecurityEventsService {
   /** Written with a direct insert so an event is recorded even when the request then fails. */
   async record(event: SecurityEventInput): Promise<void> {
     await this.em.fork().insert(SecurityEvent, {
+      id: randomUUID(),
       type: event.type,
       accountId: event.accountId,
       actorId: event.actorId ?? event.accountId,

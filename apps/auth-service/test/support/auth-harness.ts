@@ -43,9 +43,9 @@ export interface TestUser {
 }
 
 /** A started auth-service on its own test database, with a ManualClock and a real SMTP server. */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(env: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<Harness> {
   const smtp = await startSmtpCapture();
-  const database = await createTestDatabase(AUTH_DATABASE);
+  const database = options.database ?? (await createTestDatabase(AUTH_DATABASE));
   const encryptionKeys = env['AUTH_ENCRYPTION_KEYS'] ?? `t1:${randomBytes(32).toString('base64')}`;
   const clock = new ManualClock('2026-03-02T09:00:05Z');
   const config = loadAuthConfig({
@@ -124,7 +124,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     async close() {
       await app.close();
       await smtp.close();
-      await database.drop();
+      // A borrowed database belongs to whoever lent it.
+      if (!options.database) await database.drop();
     },
   };
 
