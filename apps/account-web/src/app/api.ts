@@ -1,0 +1,180 @@
+/**
+ * The auth-service HTTP API as the page uses it. The page is served by auth-service itself at
+ * `/`, so every call is a same-origin relative path: no CORS, and the strict CSP only needs
+ * `connect-src 'self'`.
+ */
+
+export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery_code';
+
+export interface SessionAnswer {
+  accessToken: string;
+  tokenType: string;
+  expiresIn: number;
+  aal: 1 | 2;
+  mfaRequired: boolean;
+  methods: SecondFactorMethod[];
+  enrollmentRequired: boolean;
+  enrollmentDeadline?: string;
+  recoveryCodesRemaining?: number;
+  warnings?: string[];
+}
+
+export interface Factor {
+  id: string;
+  type: 'totp' | 'webauthn';
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  confirmed?: boolean;
+  /** WebAuthn factors may say whether they are a discoverable passkey. */
+  passkey?: boolean;
+}
+
+export interface TotpEnrolment {
+  id: string;
+  secret: string;
+  otpauthUri: string;
+  qrSvg: string;
+}
+
+export interface ConfirmedFactor {
+  factor: Factor;
+  recoveryCodes?: string[];
+}
+
+export interface SecurityEvent {
+  id: string;
+  type: string;
+  occurredAt: string;
+  ipPrefix?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+/** An answer in the uniform error shape `{error:{code,message,details?}}` (or a network failure). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    /** From `Retry-After` (429), in seconds. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Reads an error answer; a body that is not the uniform shape still yields a code from the status. */
+export async function apiErrorFrom(response: Response): Promise<ApiError> {
+  const retryAfter = parseRetryAfter(response.headers.get('retry-after'));
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  const error = (body as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
+  if (error && typeof error.code === 'string') {
+    return new ApiError(response.status, error.code, typeof error.message === 'string' ? error.message : '', error.details, retryAfter);
+  }
+  return new ApiError(response.status, `http_${response.status}`, response.statusText, undefined, retryAfter);
+}
+
+/** `Retry-After` is either delta-seconds or an HTTP date (RFC 9110 10.2.3). */
+export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+export class AuthApi {
+  constructor(private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init)) {}
+
+  signIn(email: string, password: string): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions', undefined, { email, password });
+  }
+
+  totpStep(pendingToken: string, code: string): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/mfa/totp', pendingToken, { code });
+  }
+
+  recoveryCodeStep(pendingToken: string, code: string): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/mfa/recovery-code', pendingToken, { code });
+  }
+
+  webauthnStepOptions(pendingToken: string): Promise<unknown> {
+    return this.call('POST', '/v1/sessions/mfa/webauthn/options', pendingToken);
+  }
+
+  webauthnStep(pendingToken: string, response: unknown): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/mfa/webauthn', pendingToken, { response });
+  }
+
+  passkeyOptions(): Promise<unknown> {
+    return this.call('POST', '/v1/sessions/passkey/options');
+  }
+
+  passkeySignIn(response: unknown): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/passkey', undefined, { response });
+  }
+
+  factors(token: string): Promise<Factor[]> {
+    return this.call('GET', '/v1/me/factors', token);
+  }
+
+  enrolTotp(token: string, name: string): Promise<TotpEnrolment> {
+    return this.call('POST', '/v1/me/factors/totp', token, { name });
+  }
+
+  confirmTotp(token: string, id: string, code: string): Promise<ConfirmedFactor> {
+    return this.call('POST', `/v1/me/factors/totp/${encodeURIComponent(id)}/confirm`, token, { code });
+  }
+
+  webauthnRegistrationOptions(token: string, passkey: boolean): Promise<unknown> {
+    return this.call('POST', '/v1/me/factors/webauthn/options', token, { passkey });
+  }
+
+  registerWebauthn(token: string, name: string, response: unknown): Promise<ConfirmedFactor> {
+    return this.call('POST', '/v1/me/factors/webauthn', token, { name, response });
+  }
+
+  removeFactor(token: string, id: string): Promise<void> {
+    return this.call('DELETE', `/v1/me/factors/${encodeURIComponent(id)}`, token);
+  }
+
+  recoveryCodesRemaining(token: string): Promise<{ remaining: number }> {
+    return this.call('GET', '/v1/me/recovery-codes', token);
+  }
+
+  regenerateRecoveryCodes(token: string): Promise<{ recoveryCodes: string[] }> {
+    return this.call('POST', '/v1/me/recovery-codes', token);
+  }
+
+  securityEvents(token: string): Promise<SecurityEvent[]> {
+    return this.call('GET', '/v1/me/security-events', token);
+  }
+
+  private async call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await this.fetchImpl(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // Tokens travel only in the Authorization header; no cookie is needed or sent.
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch {
+      throw new ApiError(0, 'network_error', 'The server could not be reached.');
+    }
+    if (!response.ok) throw await apiErrorFrom(response);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+}

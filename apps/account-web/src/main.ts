@@ -1,0 +1,609 @@
+import {
+  browserSupportsWebAuthn,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  startAuthentication,
+  startRegistration,
+} from '@simplewebauthn/browser';
+import { ApiError, AuthApi, ConfirmedFactor, Factor, SecondFactorMethod, SecurityEvent, SessionAnswer } from './app/api';
+import { cleanTotpCode, recoveryCodeProblem, recoveryCodesFileName, recoveryCodesText, totpCodeProblem } from './app/codes';
+import { byId, confirmInline, element, focusOn, markInvalid, whileBusy } from './app/dom';
+import { describeEvent, factorKind, formatWhen, groupSecret, orderMethods } from './app/format';
+import { ErrorContext, messageFor } from './app/messages';
+import { StepUpCancelled, withStepUp } from './app/step-up';
+import { DisplayClaims, readClaims } from './app/token';
+
+/*
+ * Where the tokens live: in this module's variables, nowhere else. Not localStorage or
+ * sessionStorage, not a cookie, not the URL.
+ * - Script injected through an XSS bug cannot lift a token out of storage later, and nothing
+ *   survives the tab: no token to steal from disk, from browser history, from server logs or
+ *   from a Referer header.
+ * - Closing or reloading the tab signs out. That is the intended trade-off for a page used
+ *   now and then to manage second factors; access tokens are short-lived (AUTH_ACCESS_TOKEN_TTL).
+ */
+let session: { token: string; claims: DisplayClaims } | undefined;
+/** The mfa_pending token between password and second factor (AUTH_PENDING_TOKEN_TTL). */
+let pending: { token: string; methods: SecondFactorMethod[]; email: string } | undefined;
+/** Set while the user confirms it's them before a factor change is retried. */
+let stepUp: { email: string; sub: string | undefined; resolve: (done: boolean) => void } | undefined;
+let totpSetup: { id: string; name: string; qrUrl: string } | undefined;
+let shownCodes: { codes: string[]; issuedAt: Date } | undefined;
+
+const api = new AuthApi();
+const webauthnSupported = browserSupportsWebAuthn();
+
+type View = 'sign-in' | 'second-step' | 'account';
+const VIEWS: Record<View, { section: string; heading: string }> = {
+  'sign-in': { section: 'view-sign-in', heading: 'sign-in-title' },
+  'second-step': { section: 'view-second-step', heading: 'second-step-title' },
+  account: { section: 'view-account', heading: 'account-title' },
+};
+
+function showView(view: View, focus: HTMLElement | 'heading' | 'none' = 'heading'): void {
+  for (const [name, ids] of Object.entries(VIEWS)) byId(ids.section).hidden = name !== view;
+  const signedIn = session !== undefined && stepUp === undefined && view === 'account';
+  byId('sign-out').hidden = !signedIn;
+  const who = byId('who');
+  who.hidden = !signedIn;
+  who.textContent = signedIn ? `Signed in as ${session?.claims.email ?? ''}` : '';
+  if (focus === 'heading') focusOn(byId(VIEWS[view].heading));
+  else if (focus !== 'none') focusOn(focus);
+}
+
+// --- messages ------------------------------------------------------------------------------
+
+function clearMessages(): void {
+  const alert = byId('alert');
+  alert.hidden = true;
+  alert.textContent = '';
+  byId('status').textContent = '';
+}
+
+/** Errors go to a role=alert region (read out at once); the field at fault gets focus. */
+function showError(message: string, field?: HTMLInputElement): void {
+  byId('status').textContent = '';
+  const alert = byId('alert');
+  alert.textContent = message;
+  alert.hidden = false;
+  if (field) {
+    markInvalid(field, true);
+    field.focus();
+    field.select();
+  }
+}
+
+function announce(message: string): void {
+  byId('alert').hidden = true;
+  byId('status').textContent = message;
+}
+
+const SESSION_ENDING_CODES = new Set(['invalid_token', 'unauthorized']);
+
+/**
+ * The one error path of every action: a refused step-up was the user's choice (no message); an
+ * expired session sends them back to sign in; everything else is a mapped message.
+ */
+function handleFailure(error: unknown, context: ErrorContext, field?: HTMLInputElement): void {
+  if (error instanceof StepUpCancelled) return;
+  if (error instanceof ApiError && session && SESSION_ENDING_CODES.has(error.code) && context !== 'password') {
+    signOut(messageFor(error, 'general'), true);
+    return;
+  }
+  if (error instanceof ApiError && pending && (error.code === 'invalid_token' || error.code === 'wrong_token_use')) {
+    // The pending token expired (or was already used): the second step must start over.
+    pending = undefined;
+    showSignIn();
+    showError(messageFor(error, context));
+    return;
+  }
+  showError(messageFor(error, context), field);
+}
+
+// --- sign-in --------------------------------------------------------------------------------
+
+function showSignIn(): void {
+  const stepping = stepUp !== undefined;
+  byId('sign-in-title').textContent = stepping ? 'Confirm it’s you' : 'Sign in';
+  byId('step-up-intro').hidden = !stepping;
+  byId('step-up-cancel').hidden = !stepping;
+  byId('password-submit').textContent = stepping ? 'Confirm' : 'Continue';
+  byId('passkey-box').hidden = !webauthnSupported;
+  const email = byId<HTMLInputElement>('email');
+  email.readOnly = stepping;
+  if (stepping && stepUp) email.value = stepUp.email;
+  byId<HTMLInputElement>('password').value = '';
+  showView('sign-in', stepping ? byId<HTMLInputElement>('password') : 'heading');
+}
+
+async function onPasswordSubmit(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  clearMessages();
+  const email = byId<HTMLInputElement>('email');
+  const password = byId<HTMLInputElement>('password');
+  markInvalid(email, false);
+  markInvalid(password, false);
+  if (!email.value.trim()) return showError('Enter your email address.', email);
+  if (!password.value) return showError('Enter your password.', password);
+  try {
+    const answer = await whileBusy(byId<HTMLButtonElement>('password-submit'), () => api.signIn(email.value.trim(), password.value));
+    password.value = '';
+    await afterSessionAnswer(answer, email.value.trim());
+  } catch (error) {
+    handleFailure(error, 'password', password);
+  }
+}
+
+async function afterSessionAnswer(answer: SessionAnswer, email: string): Promise<void> {
+  if (answer.mfaRequired) {
+    pending = { token: answer.accessToken, methods: orderMethods(answer.methods), email };
+    showSecondStep();
+    return;
+  }
+  await completeSignIn(answer);
+}
+
+function showSecondStep(): void {
+  const methods = pending?.methods ?? [];
+  byId('method-webauthn').hidden = !methods.includes('webauthn') || !webauthnSupported;
+  byId('method-totp').hidden = !methods.includes('totp');
+  byId('method-recovery').hidden = !methods.includes('recovery_code');
+  byId<HTMLInputElement>('totp-code').value = '';
+  byId<HTMLInputElement>('recovery-code').value = '';
+  // Straight into the first offered method: the code field, or the key button.
+  const first = methods.find((m) => m !== 'webauthn' || webauthnSupported);
+  const target = first === 'totp' ? byId('totp-code') : first === 'webauthn' ? byId('webauthn-step') : first === 'recovery_code' ? byId('recovery-code') : 'heading';
+  showView('second-step', 'heading');
+  if (target !== 'heading') target.focus();
+}
+
+async function completeSignIn(answer: SessionAnswer): Promise<void> {
+  const claims = readClaims(answer.accessToken);
+  if (stepUp?.sub && claims.sub !== stepUp.sub) {
+    pending = undefined;
+    showSignIn();
+    showError('That is a different account. Confirm with the account you are signed in as, or cancel.');
+    return;
+  }
+  session = { token: answer.accessToken, claims };
+  pending = undefined;
+  if (stepUp) {
+    const done = stepUp;
+    stepUp = undefined;
+    showView('account', 'none');
+    done.resolve(true);
+    return;
+  }
+  announce(claims.aal === 2 ? 'Signed in with two factors.' : 'Signed in.');
+  showView('account');
+  renderNotices(answer);
+  await refreshAccount();
+}
+
+async function onTotpStep(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  clearMessages();
+  const input = byId<HTMLInputElement>('totp-code');
+  markInvalid(input, false);
+  const problem = totpCodeProblem(input.value);
+  if (problem) return showError(problem, input);
+  const current = pending;
+  if (!current) return showSignIn();
+  try {
+    const answer = await whileBusy(event.submitter as HTMLButtonElement, () => api.totpStep(current.token, cleanTotpCode(input.value)));
+    await completeSignIn(answer);
+  } catch (error) {
+    handleFailure(error, 'totp', input);
+  }
+}
+
+async function onRecoveryStep(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  clearMessages();
+  const input = byId<HTMLInputElement>('recovery-code');
+  markInvalid(input, false);
+  const problem = recoveryCodeProblem(input.value);
+  if (problem) return showError(problem, input);
+  const current = pending;
+  if (!current) return showSignIn();
+  try {
+    // Sent as typed: auth-service ignores case, spaces and dashes.
+    const answer = await whileBusy(event.submitter as HTMLButtonElement, () => api.recoveryCodeStep(current.token, input.value.trim()));
+    input.value = '';
+    await completeSignIn(answer);
+  } catch (error) {
+    handleFailure(error, 'recovery_code', input);
+  }
+}
+
+async function onWebauthnStep(): Promise<void> {
+  clearMessages();
+  const current = pending;
+  if (!current) return showSignIn();
+  try {
+    const answer = await whileBusy(byId<HTMLButtonElement>('webauthn-step'), async () => {
+      // The server keeps the challenge and lists every credential of the account.
+      const optionsJSON = (await api.webauthnStepOptions(current.token)) as PublicKeyCredentialRequestOptionsJSON;
+      const response = await startAuthentication({ optionsJSON });
+      return api.webauthnStep(current.token, response);
+    });
+    await completeSignIn(answer);
+  } catch (error) {
+    handleFailure(error, 'webauthn');
+  }
+}
+
+async function onPasskeySignIn(): Promise<void> {
+  clearMessages();
+  try {
+    const answer = await whileBusy(byId<HTMLButtonElement>('passkey-sign-in'), async () => {
+      // Empty allowCredentials: the authenticator offers the discoverable passkeys it holds.
+      const optionsJSON = (await api.passkeyOptions()) as PublicKeyCredentialRequestOptionsJSON;
+      const response = await startAuthentication({ optionsJSON });
+      return api.passkeySignIn(response);
+    });
+    await afterSessionAnswer(answer, readClaims(answer.accessToken).email ?? '');
+  } catch (error) {
+    handleFailure(error, 'passkey');
+  }
+}
+
+function cancelSecondStep(): void {
+  clearMessages();
+  pending = undefined;
+  if (stepUp) return cancelStepUp();
+  showSignIn();
+}
+
+/** Forgets everything the page knew about the account; the server-side token simply expires. */
+function signOut(message = 'You have signed out.', asError = false): void {
+  session = undefined;
+  pending = undefined;
+  if (stepUp) {
+    const s = stepUp;
+    stepUp = undefined;
+    s.resolve(false);
+  }
+  discardTotpSetup();
+  hideRecoveryCodes();
+  byId('factor-list').replaceChildren();
+  byId('event-list').replaceChildren();
+  byId('notices').replaceChildren();
+  byId('recovery-remaining').textContent = '';
+  byId<HTMLInputElement>('email').value = '';
+  showSignIn();
+  if (asError) showError(message);
+  else announce(message);
+}
+
+// --- step-up --------------------------------------------------------------------------------
+
+/** Asks for the password (and second factor) again; resolves true once a fresh session is held. */
+function requestStepUp(reason: ApiError): Promise<boolean> {
+  return new Promise((resolve) => {
+    stepUp = { email: session?.claims.email ?? '', sub: session?.claims.sub, resolve };
+    showSignIn();
+    byId('step-up-intro').textContent = `${messageFor(reason)} Enter your password again; then what you started continues.`;
+  });
+}
+
+function cancelStepUp(): void {
+  const s = stepUp;
+  stepUp = undefined;
+  pending = undefined;
+  showView('account');
+  announce('Nothing was changed.');
+  s?.resolve(false);
+}
+
+function token(): string {
+  if (!session) throw new ApiError(401, 'unauthorized', 'Not signed in.');
+  return session.token;
+}
+
+// --- account --------------------------------------------------------------------------------
+
+function renderNotices(answer: SessionAnswer): void {
+  const notices = byId('notices');
+  notices.replaceChildren();
+  if (answer.enrollmentRequired) {
+    const deadline = answer.enrollmentDeadline ? ` before ${formatWhen(answer.enrollmentDeadline)}` : '';
+    notices.append(element('p', { className: 'notice', text: `Your organisation requires a second factor. Add an authenticator app, security key or passkey${deadline}.` }));
+  }
+  const remaining = answer.recoveryCodesRemaining;
+  if (remaining !== undefined && (answer.warnings?.includes('recovery_codes_low') || remaining <= 3)) {
+    notices.append(
+      element('p', {
+        className: 'notice',
+        text: remaining === 0 ? 'You have no recovery codes left. Generate new ones below.' : `Only ${remaining} recovery code${remaining === 1 ? '' : 's'} left. Generate new ones below.`,
+      }),
+    );
+  }
+}
+
+async function refreshAccount(): Promise<void> {
+  // An enrol-only token (MFA enforced, grace period over) may only list and add factors.
+  const enrolOnly = session?.claims.token_use === 'enrolment';
+  byId('recovery-block').hidden = enrolOnly;
+  byId('events-block').hidden = enrolOnly;
+  try {
+    const [factors, remaining, events] = await Promise.all([
+      api.factors(token()),
+      enrolOnly ? Promise.resolve(undefined) : api.recoveryCodesRemaining(token()),
+      enrolOnly ? Promise.resolve(undefined) : api.securityEvents(token()),
+    ]);
+    renderFactors(factors);
+    if (remaining) renderRemaining(remaining.remaining, factors.some((f) => f.confirmed !== false));
+    if (events) renderEvents(events);
+  } catch (error) {
+    handleFailure(error, 'general');
+  }
+}
+
+function renderFactors(factors: Factor[]): void {
+  const list = byId('factor-list');
+  list.replaceChildren(...factors.map(factorCard));
+  byId('no-factors').hidden = factors.length > 0;
+}
+
+function factorCard(factor: Factor): HTMLLIElement {
+  const pendingSetup = factor.confirmed === false;
+  const remove = element('button', {
+    className: 'danger',
+    text: 'Remove',
+    attrs: { type: 'button', 'aria-label': `Remove ${factor.name}` },
+  });
+  remove.addEventListener('click', () => void onRemoveFactor(factor, remove));
+  return element('li', { className: 'card', attrs: { 'data-factor-id': factor.id } }, [
+    element('p', { className: 'card-title' }, [
+      element('strong', { text: factor.name }),
+      element('span', { className: 'tag', text: factorKind(factor) }),
+      ...(pendingSetup ? [element('span', { className: 'tag pending', text: 'Setup not finished' })] : []),
+    ]),
+    element('dl', { className: 'facts' }, [
+      element('dt', { text: 'Added' }),
+      element('dd', {}, [element('time', { text: formatWhen(factor.createdAt), attrs: { datetime: factor.createdAt } })]),
+      element('dt', { text: 'Last used' }),
+      element('dd', {}, factor.lastUsedAt ? [element('time', { text: formatWhen(factor.lastUsedAt), attrs: { datetime: factor.lastUsedAt } })] : ['Never']),
+    ]),
+    remove,
+  ]);
+}
+
+async function onRemoveFactor(factor: Factor, button: HTMLButtonElement): Promise<void> {
+  clearMessages();
+  if (!(await confirmInline(button, `Remove “${factor.name}”? You can no longer sign in with it.`, 'Yes, remove'))) return;
+  try {
+    await whileBusy(button, () => withStepUp(() => api.removeFactor(token(), factor.id), requestStepUp));
+    if (totpSetup?.id === factor.id) discardTotpSetup();
+    announce(`Removed “${factor.name}”.`);
+  } catch (error) {
+    handleFailure(error, 'general');
+    if (!(error instanceof ApiError && error.code === 'factor_not_found')) return;
+  }
+  await refreshAccount();
+  if (session) focusOn(byId('factors-title'));
+}
+
+function renderRemaining(remaining: number, hasFactor: boolean): void {
+  byId('recovery-remaining').textContent = hasFactor
+    ? `${remaining} of 10 recovery codes left. Each signs you in once if you lose your other factors.`
+    : 'Recovery codes come with your first authenticator app, security key or passkey.';
+  byId('regenerate-codes').hidden = !hasFactor;
+}
+
+function renderEvents(events: SecurityEvent[]): void {
+  byId('event-list').replaceChildren(
+    ...events.slice(0, 20).map((event) =>
+      element('li', {}, [
+        element('time', { text: formatWhen(event.occurredAt), attrs: { datetime: event.occurredAt } }),
+        element('span', { text: describeEvent(event) + (event.ipPrefix ? ` · from ${event.ipPrefix}` : '') }),
+      ]),
+    ),
+  );
+  byId('no-events').hidden = events.length > 0;
+}
+
+// --- authenticator app ------------------------------------------------------------------------
+
+async function onTotpEnrol(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  clearMessages();
+  const nameInput = byId<HTMLInputElement>('totp-name');
+  markInvalid(nameInput, false);
+  const name = nameInput.value.trim();
+  if (!name) return showError('Give the authenticator app a name.', nameInput);
+  try {
+    const enrolment = await whileBusy(event.submitter as HTMLButtonElement, () => withStepUp(() => api.enrolTotp(token(), name), requestStepUp));
+    discardTotpSetup();
+    // The QR code is the server's SVG shown through <img>: an image cannot run script, and no
+    // markup from the network is ever parsed into this document.
+    const qrUrl = URL.createObjectURL(new Blob([enrolment.qrSvg], { type: 'image/svg+xml' }));
+    totpSetup = { id: enrolment.id, name, qrUrl };
+    byId<HTMLImageElement>('totp-qr').src = qrUrl;
+    byId('totp-secret').textContent = groupSecret(enrolment.secret);
+    byId<HTMLInputElement>('totp-confirm-code').value = '';
+    byId('totp-enrol-form').hidden = true;
+    byId('totp-setup').hidden = false;
+    focusOn(byId('totp-setup-title'));
+  } catch (error) {
+    handleFailure(error, 'enrol_totp', nameInput);
+  }
+}
+
+async function onTotpConfirm(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  clearMessages();
+  const input = byId<HTMLInputElement>('totp-confirm-code');
+  markInvalid(input, false);
+  const problem = totpCodeProblem(input.value);
+  if (problem) return showError(problem, input);
+  const setup = totpSetup;
+  if (!setup) return;
+  try {
+    const confirmed = await whileBusy(event.submitter as HTMLButtonElement, () =>
+      withStepUp(() => api.confirmTotp(token(), setup.id, cleanTotpCode(input.value)), requestStepUp),
+    );
+    discardTotpSetup();
+    await afterFactorAdded(confirmed, `Authenticator app “${setup.name}” is on.`);
+  } catch (error) {
+    handleFailure(error, 'totp', input);
+  }
+}
+
+function discardTotpSetup(): void {
+  if (totpSetup) URL.revokeObjectURL(totpSetup.qrUrl);
+  totpSetup = undefined;
+  byId<HTMLImageElement>('totp-qr').removeAttribute('src');
+  byId('totp-secret').textContent = '';
+  byId('totp-setup').hidden = true;
+  byId('totp-enrol-form').hidden = false;
+}
+
+async function onTotpSetupCancel(): Promise<void> {
+  const setup = totpSetup;
+  discardTotpSetup();
+  announce('Authenticator app setup cancelled.');
+  focusOn(byId<HTMLInputElement>('totp-name'));
+  // Best effort: drop the unconfirmed factor so it does not linger in the list.
+  if (setup && session) {
+    await api.removeFactor(session.token, setup.id).catch(() => undefined);
+    await refreshAccount();
+  }
+}
+
+async function afterFactorAdded(result: ConfirmedFactor, message: string): Promise<void> {
+  announce(message);
+  await refreshAccount();
+  if (result.recoveryCodes?.length) showRecoveryCodes(result.recoveryCodes);
+  else focusOn(byId('factors-title'));
+}
+
+// --- security keys and passkeys ------------------------------------------------------------------
+
+async function onWebauthnEnrol(event: SubmitEvent): Promise<void> {
+  event.preventDefault();
+  clearMessages();
+  const nameInput = byId<HTMLInputElement>('webauthn-name');
+  markInvalid(nameInput, false);
+  const submitter = event.submitter as HTMLButtonElement | null;
+  const passkey = submitter?.value === 'passkey';
+  const name = nameInput.value.trim();
+  if (!name) return showError(`Give the ${passkey ? 'passkey' : 'security key'} a name.`, nameInput);
+  try {
+    const result = await whileBusy(submitter, async () => {
+      // Step-up (if needed) happens before the ceremony, so the user touches the key only once.
+      const optionsJSON = (await withStepUp(() => api.webauthnRegistrationOptions(token(), passkey), requestStepUp)) as PublicKeyCredentialCreationOptionsJSON;
+      const response = await startRegistration({ optionsJSON });
+      return api.registerWebauthn(token(), name, response);
+    });
+    nameInput.value = '';
+    await afterFactorAdded(result, `${passkey ? 'Passkey' : 'Security key'} “${name}” is registered.`);
+  } catch (error) {
+    handleFailure(error, 'enrol_webauthn', error instanceof ApiError && error.code === 'factor_name_taken' ? nameInput : undefined);
+  }
+}
+
+// --- recovery codes ------------------------------------------------------------------------------
+
+async function onRegenerateCodes(): Promise<void> {
+  clearMessages();
+  const button = byId<HTMLButtonElement>('regenerate-codes');
+  if (!(await confirmInline(button, 'Generate a new set of ten codes? Your current codes stop working at once.', 'Yes, generate'))) return;
+  try {
+    const { recoveryCodes } = await whileBusy(button, () => withStepUp(() => api.regenerateRecoveryCodes(token()), requestStepUp));
+    announce('New recovery codes generated. The old ones no longer work.');
+    await refreshAccount();
+    showRecoveryCodes(recoveryCodes);
+  } catch (error) {
+    handleFailure(error, 'general');
+  }
+}
+
+/** Recovery codes are shown once: they stay on screen only until the user says they are saved. */
+function showRecoveryCodes(codes: string[]): void {
+  shownCodes = { codes, issuedAt: new Date() };
+  byId('recovery-codes-list').replaceChildren(...codes.map((code) => element('li', {}, [element('code', { text: code })])));
+  byId('recovery-codes-panel').hidden = false;
+  focusOn(byId('recovery-codes-title'));
+}
+
+function hideRecoveryCodes(): void {
+  shownCodes = undefined;
+  byId('recovery-codes-list').replaceChildren();
+  byId('recovery-codes-panel').hidden = true;
+}
+
+async function onCopyCodes(): Promise<void> {
+  if (!shownCodes) return;
+  try {
+    await navigator.clipboard.writeText(shownCodes.codes.join('\n'));
+    announce('Recovery codes copied. Paste them somewhere safe.');
+  } catch {
+    showError('Copying is not allowed here. Select the codes and copy them by hand, or download them.');
+  }
+}
+
+function onDownloadCodes(): void {
+  if (!shownCodes) return;
+  const text = recoveryCodesText(shownCodes.codes, session?.claims.email, shownCodes.issuedAt);
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
+  const link = element('a', { attrs: { href: url, download: recoveryCodesFileName(shownCodes.issuedAt) } });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  announce('Recovery codes downloaded.');
+}
+
+function onCodesSaved(): void {
+  hideRecoveryCodes();
+  announce('Recovery codes hidden. Keep them safe.');
+  focusOn(byId('recovery-title'));
+}
+
+async function onCopySecret(): Promise<void> {
+  const secret = byId('totp-secret').textContent ?? '';
+  try {
+    await navigator.clipboard.writeText(secret.replace(/\s+/g, ''));
+    announce('Key copied.');
+  } catch {
+    showError('Copying is not allowed here. Select the key and copy it by hand.');
+  }
+}
+
+// --- wiring ----------------------------------------------------------------------------------
+
+function on<E extends Event>(id: string, type: string, handler: (event: E) => void | Promise<void>): void {
+  byId(id).addEventListener(type, (event) => void handler(event as E));
+}
+
+function start(): void {
+  on<SubmitEvent>('password-form', 'submit', onPasswordSubmit);
+  on('passkey-sign-in', 'click', onPasskeySignIn);
+  on('step-up-cancel', 'click', cancelStepUp);
+  on<SubmitEvent>('method-totp', 'submit', onTotpStep);
+  on<SubmitEvent>('method-recovery', 'submit', onRecoveryStep);
+  on('webauthn-step', 'click', onWebauthnStep);
+  on('second-step-cancel', 'click', cancelSecondStep);
+  on('sign-out', 'click', () => signOut());
+  on<SubmitEvent>('totp-enrol-form', 'submit', onTotpEnrol);
+  on<SubmitEvent>('totp-confirm-form', 'submit', onTotpConfirm);
+  on('totp-setup-cancel', 'click', onTotpSetupCancel);
+  on('copy-secret', 'click', onCopySecret);
+  on<SubmitEvent>('webauthn-enrol-form', 'submit', onWebauthnEnrol);
+  on('regenerate-codes', 'click', onRegenerateCodes);
+  on('copy-codes', 'click', onCopyCodes);
+  on('download-codes', 'click', onDownloadCodes);
+  on('codes-saved', 'click', onCodesSaved);
+  for (const id of ['email', 'password', 'totp-code', 'recovery-code', 'totp-name', 'totp-confirm-code', 'webauthn-name']) {
+    on(id, 'input', () => markInvalid(byId<HTMLInputElement>(id), false));
+  }
+  byId('webauthn-enrol-form').hidden = !webauthnSupported;
+  showSignIn();
+  // Only the page's first paint: no focus jump for people already reading.
+  byId<HTMLInputElement>('email').blur();
+  document.documentElement.dataset['ready'] = 'true';
+}
+
+start();
