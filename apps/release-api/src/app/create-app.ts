@@ -1,12 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '@keyhaven/http';
 import type { ReleaseConfig } from '../config/release.config';
-import { AppModule } from './app.module';
+import { AppModule, ReleaseAppOptions } from './app.module';
 import { RELEASE_ERROR_STATUS } from './release-errors';
 
 /** Builds release-api without listening: main.ts serves it, tests inject into it. */
-export function createReleaseApp(config: ReleaseConfig, databaseUrl: string): Promise<NestFastifyApplication> {
-  return createHttpApp(AppModule.forRoot(config, databaseUrl), {
+export function createReleaseApp(config: ReleaseConfig, databaseUrl: string, options: ReleaseAppOptions = {}): Promise<NestFastifyApplication> {
+  return createHttpApp(AppModule.forRoot(config, databaseUrl, options), {
     errorStatus: RELEASE_ERROR_STATUS,
     docs: {
       title: 'Keyhaven release-api',

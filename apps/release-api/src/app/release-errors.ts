@@ -4,6 +4,14 @@ import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 /** Every code release-api answers with, and its status. Exhaustive: a code without a row does not compile. */
 export const RELEASE_ERROR_STATUS = {
   ...SHARED_ERROR_STATUS,
+  invalid_version: HttpStatus.BAD_REQUEST,
+  invalid_range: HttpStatus.BAD_REQUEST,
+  invalid_cvss: HttpStatus.BAD_REQUEST,
+  invalid_osv: HttpStatus.BAD_REQUEST,
+  release_not_found: HttpStatus.NOT_FOUND,
+  advisory_not_found: HttpStatus.NOT_FOUND,
+  release_exists: HttpStatus.CONFLICT,
+  advisory_exists: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ReleaseErrorCode = keyof typeof RELEASE_ERROR_STATUS;

@@ -3,17 +3,75 @@ import { CommonConfig, commonEnvShape, env, parseEnv, toCommonConfig } from '@ke
 
 export const RELEASE_SERVICE = 'release-api';
 
+const CHANNEL = /^[a-z][a-z0-9-]{0,31}$/;
+
 export const releaseEnvSchema = z.object({
   ...commonEnvShape(RELEASE_SERVICE, 3001),
   AUTH_JWKS_URL: env.url(['http:', 'https:'], 'http://localhost:3000/.well-known/jwks.json'),
   AUTH_ISSUER: env.url(['http:', 'https:'], 'http://localhost:3000'),
   MAINTENANCE_NOTICE_LEAD: env.duration('72h'),
   MAINTENANCE_REMINDERS: env.durationList('24h,1h'),
+  RELEASE_DEMO_DATA: env.optionalBool(),
+  RELEASE_CHANNELS: env.list(['lts', 'stable', 'beta']),
+  RELEASE_EDITIONS: env.list(['community', 'enterprise']),
+  RELEASE_SIGNING_KEYS: env.list([]),
+  RELEASE_KEY_ENCRYPTION_KEY: env.optionalString(),
+  RELEASE_CHECK_MAX_AGE: env.duration('1h'),
+  RELEASE_CHECK_REISSUE: env.duration('24h'),
+  RELEASE_CHECK_VALIDITY: env.duration('7d'),
+  RELEASE_CHECK_CACHE_SIZE: env.int(10_000, { min: 1, max: 10_000_000 }),
+  RELEASE_SEQUENCE_POLL: env.duration('2s'),
+  RELEASE_STATS_RETENTION: env.duration('400d'),
+  RELEASE_STATS_FLUSH: env.duration('10s'),
+}).superRefine((value, ctx) => {
+  for (const [name, list] of [['RELEASE_CHANNELS', value.RELEASE_CHANNELS], ['RELEASE_EDITIONS', value.RELEASE_EDITIONS]] as const) {
+    if (list.length === 0 || list.some((item) => !CHANNEL.test(item))) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'expected a comma-separated list of lower-case names such as lts,stable,beta' });
+    }
+  }
+  for (const entry of value.RELEASE_SIGNING_KEYS) {
+    if (!parseSigningKeyEntry(entry)) {
+      ctx.addIssue({ code: 'custom', path: ['RELEASE_SIGNING_KEYS'], message: 'expected kid:seed entries, seed = 32 bytes base64url (an Ed25519 private key)' });
+    }
+  }
+  if (value.RELEASE_KEY_ENCRYPTION_KEY !== undefined && Buffer.from(value.RELEASE_KEY_ENCRYPTION_KEY, 'base64url').length !== 32) {
+    ctx.addIssue({ code: 'custom', path: ['RELEASE_KEY_ENCRYPTION_KEY'], message: 'expected 32 bytes, base64url' });
+  }
+  if (value.RELEASE_CHECK_VALIDITY <= value.RELEASE_CHECK_REISSUE) {
+    ctx.addIssue({ code: 'custom', path: ['RELEASE_CHECK_VALIDITY'], message: 'must be longer than RELEASE_CHECK_REISSUE, or cached answers would expire while served' });
+  }
 });
+
+export interface ConfiguredSigningKey {
+  /** Undefined: the RFC 7638 thumbprint is used. */
+  kid: string | undefined;
+  seed: Buffer;
+}
+
+/** `kid:seed` or `seed`; the seed is the 32-byte Ed25519 private key, base64url. */
+export function parseSigningKeyEntry(entry: string): ConfiguredSigningKey | undefined {
+  const colon = entry.lastIndexOf(':');
+  const kid = colon > 0 ? entry.slice(0, colon) : undefined;
+  const seedText = colon > 0 ? entry.slice(colon + 1) : entry;
+  if (!/^[A-Za-z0-9_-]+$/.test(seedText)) return undefined;
+  const seed = Buffer.from(seedText, 'base64url');
+  if (seed.length !== 32) return undefined;
+  if (kid !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) return undefined;
+  return { kid, seed };
+}
 
 export interface ReleaseConfig extends CommonConfig {
   auth: { jwksUrl: string; issuer: string };
   maintenance: { noticeLeadMs: number; remindersMs: number[] };
+  /** Load the demo catalog into an empty database on boot. */
+  demoData: boolean;
+  /** Most conservative first: a follower of a channel also gets those before it. */
+  channels: string[];
+  /** The first is the default edition of a check. */
+  editions: string[];
+  signing: { keys: ConfiguredSigningKey[]; encryptionKey: Buffer | undefined };
+  check: { maxAgeMs: number; reissueMs: number; validityMs: number; cacheSize: number; sequencePollMs: number };
+  stats: { retentionMs: number; flushMs: number };
 }
 
 /** The one place release-api reads its environment. */
@@ -23,6 +81,22 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
     ...toCommonConfig(RELEASE_SERVICE, parsed),
     auth: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.AUTH_ISSUER },
     maintenance: { noticeLeadMs: parsed.MAINTENANCE_NOTICE_LEAD, remindersMs: parsed.MAINTENANCE_REMINDERS },
+    // Embedded mode is for trying things out: show a full catalog. A real database starts empty.
+    demoData: parsed.RELEASE_DEMO_DATA ?? parsed.DATABASE_URL === undefined,
+    channels: parsed.RELEASE_CHANNELS,
+    editions: parsed.RELEASE_EDITIONS,
+    signing: {
+      keys: parsed.RELEASE_SIGNING_KEYS.map((entry) => parseSigningKeyEntry(entry) as ConfiguredSigningKey),
+      encryptionKey: parsed.RELEASE_KEY_ENCRYPTION_KEY ? Buffer.from(parsed.RELEASE_KEY_ENCRYPTION_KEY, 'base64url') : undefined,
+    },
+    check: {
+      maxAgeMs: parsed.RELEASE_CHECK_MAX_AGE,
+      reissueMs: parsed.RELEASE_CHECK_REISSUE,
+      validityMs: parsed.RELEASE_CHECK_VALIDITY,
+      cacheSize: parsed.RELEASE_CHECK_CACHE_SIZE,
+      sequencePollMs: parsed.RELEASE_SEQUENCE_POLL,
+    },
+    stats: { retentionMs: parsed.RELEASE_STATS_RETENTION, flushMs: parsed.RELEASE_STATS_FLUSH },
   };
 }
 

@@ -7,7 +7,7 @@ export class ReleaseRepository extends EntityRepository<Release> {}
 @Entity({ tableName: 'release', repository: () => ReleaseRepository })
 export class Release {
   [EntityRepositoryType]?: ReleaseRepository;
-  [OptionalProps]?: 'editions' | 'security' | 'yanked' | 'createdAt';
+  [OptionalProps]?: 'editions' | 'security' | 'yanked' | 'createdAt' | 'updatedAt';
 
   /** A valid semver version, e.g. `14.2.1`; the natural key. */
   @PrimaryKey({ type: 'text' })
@@ -41,4 +41,7 @@ export class Release {
 
   @Property({ type: 'timestamptz', defaultRaw: 'now()' })
   createdAt: Date & Opt = new Date();
+
+  @Property({ type: 'timestamptz', defaultRaw: 'now()' })
+  updatedAt: Date & Opt = new Date();
 }

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiTags } from '@nestjs/swagger';
+import { AuthenticatedUser, CurrentUser } from '@keyhaven/auth-guard';
+import { actorOf, OpsOnly } from '../app/ops-only.decorator';
+import { AdvisoriesService } from './advisories.service';
+import { CreateAdvisoryDto, ListAdvisoriesQuery, UpdateAdvisoryDto } from './dto/advisory.dto';
+
+@ApiTags('advisories')
+@Controller('v1/advisories')
+export class AdvisoriesController {
+  constructor(private readonly advisories: AdvisoriesService) {}
+
+  @Get()
+  list(@Query() query: ListAdvisoriesQuery) {
+    return this.advisories.list(query);
+  }
+
+  /** `:id` or `:id.osv.json` (the OSV export). */
+  @Get(':id')
+  get(@Param('id') id: string) {
+    return this.advisories.get(id);
+  }
+
+  @Post()
+  @HttpCode(201)
+  @OpsOnly()
+  create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateAdvisoryDto) {
+    return this.advisories.create(actorOf(user), body);
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @OpsOnly()
+  @ApiBody({ description: 'One OSV document or an array of them.', schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] } })
+  import(@CurrentUser() user: AuthenticatedUser, @Body() body: unknown) {
+    return this.advisories.import(actorOf(user), body);
+  }
+
+  @Patch(':id')
+  @OpsOnly()
+  update(@CurrentUser() user: AuthenticatedUser, @Param('id') id: string, @Body() body: UpdateAdvisoryDto) {
+    return this.advisories.update(actorOf(user), id, body);
+  }
+}

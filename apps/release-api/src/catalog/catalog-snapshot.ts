@@ -1,0 +1,190 @@
+import { compare, major } from 'semver';
+import type { AdvisoryView, AffectedRange, CheckAdvisory, CheckAnswer, CheckQuery, LatestRelease, ReleaseView } from './catalog-types';
+import { BestCoverIndex, byVersionDesc, IntervalIndex, rangeToIntervals, VersionInterval } from './semver-intervals';
+
+/** OSV events of one affected range as an interval. */
+export function affectedInterval(range: AffectedRange): VersionInterval {
+  const low = range.introduced === '0' ? undefined : { version: range.introduced, inclusive: true };
+  if (range.fixed) return { low, high: { version: range.fixed, inclusive: false } };
+  if (range.lastAffected) return { low, high: { version: range.lastAffected, inclusive: true } };
+  return { low };
+}
+
+/** The releases a caller of one channel and edition may install, and their indexes. */
+interface Audience {
+  /** Newest first. */
+  releases: ReleaseView[];
+  latestByChannel: Map<string, ReleaseView>;
+  /** The release reachable straight from a version that is newest. */
+  nextStep: BestCoverIndex<ReleaseView>;
+  /** The newest security release per major. */
+  newestSecurityByMajor: Map<number, string>;
+}
+
+interface Line {
+  /** The newest non-yanked release of the major (the one whose `supportedUntil` is the line's end of life). */
+  supportedUntil: string | null;
+}
+
+/**
+ * An immutable picture of the catalog at one `sequence`, with the structures a check needs
+ * prepared once: lookups are hash or binary-search lookups, never scans of the catalog.
+ */
+export class CatalogSnapshot {
+  private readonly byVersion: Map<string, ReleaseView>;
+  private readonly lines = new Map<number, Line>();
+  private readonly maxMajor: number | undefined;
+  private readonly affecting: IntervalIndex<AdvisoryView>;
+  private readonly audiences = new Map<string, Audience>();
+
+  constructor(
+    readonly sequence: number,
+    /** Newest first. */
+    readonly releases: readonly ReleaseView[],
+    readonly advisories: readonly AdvisoryView[],
+    /** Most conservative first: a follower of channel i also sees channels 0..i. */
+    readonly channels: readonly string[],
+  ) {
+    this.byVersion = new Map(releases.map((r) => [r.version, r]));
+    for (const release of [...releases].reverse()) {
+      // Oldest to newest: the newest non-yanked release of a major decides the line's end of life.
+      const key = major(release.version);
+      if (!this.lines.has(key) || !release.yanked) this.lines.set(key, { supportedUntil: release.supportedUntil });
+    }
+    const majors = [...this.lines.keys()];
+    this.maxMajor = majors.reduce<number | undefined>((max, m) => (max === undefined || m > max ? m : max), undefined);
+    this.affecting = new IntervalIndex(
+      advisories
+        .filter((a) => a.withdrawnAt === null)
+        .flatMap((advisory) => advisory.affected.map((range) => ({ interval: affectedInterval(range), item: advisory }))),
+    );
+  }
+
+  release(version: string): ReleaseView | undefined {
+    return this.byVersion.get(version);
+  }
+
+  advisoriesAffecting(version: string): AdvisoryView[] {
+    return [...this.affecting.query(version)].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  check(query: CheckQuery, now: Date, validityMs: number): CheckAnswer {
+    const { version } = query;
+    const audience = this.audience(query.channel, query.edition);
+    const known = this.byVersion.get(version);
+    const support = this.support(version, now);
+    const advisories = this.advisoriesAffecting(version);
+    const target = audience.releases[0] && compare(audience.releases[0].version, version) > 0 ? audience.releases[0] : undefined;
+    const { path, complete } = target ? this.upgradePath(audience, version, target.version) : { path: [], complete: true };
+    const newestSecurity = audience.newestSecurityByMajor.get(major(version));
+    const securityRelease = newestSecurity !== undefined && compare(newestSecurity, version) > 0;
+
+    let status: CheckAnswer['status'] = 'up_to_date';
+    if (!support.supported) status = 'unsupported';
+    else if (advisories.length > 0 || securityRelease) status = 'security_update';
+    else if (target) status = 'update_available';
+
+    const latest: Record<string, LatestRelease> = {};
+    for (const channel of this.visibleChannels(query.channel)) {
+      const release = audience.latestByChannel.get(channel);
+      if (release) latest[channel] = { version: release.version, releasedAt: release.releasedAt, notesUrl: release.notesUrl, security: release.security };
+    }
+    return {
+      status,
+      critical: advisories.some((a) => a.knownExploited || a.severity?.level === 'critical'),
+      current: { version, known: known !== undefined, yanked: known?.yanked ?? false, ...support },
+      latest,
+      target: target?.version ?? null,
+      upgradePath: path,
+      upgradePathComplete: complete,
+      advisories: advisories.map(toCheckAdvisory),
+      maintenance: [],
+      issuedAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + validityMs).toISOString(),
+      sequence: this.sequence,
+    };
+  }
+
+  /** Support is per major line; a major the catalog never shipped is judged by its neighbours. */
+  private support(version: string, now: Date): { supported: boolean; supportedUntil: string | null } {
+    const key = major(version);
+    const line = this.lines.get(key);
+    if (line) {
+      const supported = line.supportedUntil === null || new Date(line.supportedUntil).getTime() > now.getTime();
+      return { supported, supportedUntil: line.supportedUntil };
+    }
+    // Newer than every line (a development build or an empty catalog): nothing to say against it.
+    if (this.maxMajor === undefined || key > this.maxMajor) return { supported: true, supportedUntil: null };
+    // Older than every line, or a major that was never released: not a supported line.
+    return { supported: false, supportedUntil: null };
+  }
+
+  /**
+   * Stepping stones: from the caller's version, always jump to the newest release whose
+   * `upgradeFrom` admits the current step, until the target. Each step is one index lookup;
+   * the path is at most one step per major in a sane catalog (capped against loops).
+   */
+  private upgradePath(audience: Audience, from: string, target: string): { path: string[]; complete: boolean } {
+    const path: string[] = [];
+    let current = from;
+    while (compare(current, target) < 0 && path.length < 100) {
+      const next = audience.nextStep.query(current);
+      if (!next || compare(next.version, current) <= 0) return { path, complete: false };
+      path.push(next.version);
+      current = next.version;
+    }
+    return { path, complete: compare(current, target) >= 0 };
+  }
+
+  private visibleChannels(channel: string): readonly string[] {
+    const index = this.channels.indexOf(channel);
+    return this.channels.slice(0, index + 1);
+  }
+
+  private audience(channel: string, edition: string): Audience {
+    const key = `${channel}\u0000${edition}`;
+    const cached = this.audiences.get(key);
+    if (cached) return cached;
+    const visible = new Set(this.visibleChannels(channel));
+    const releases = this.releases.filter(
+      (r) => !r.yanked && visible.has(r.channel) && (r.editions.length === 0 || r.editions.includes(edition)),
+    );
+    const latestByChannel = new Map<string, ReleaseView>();
+    const newestSecurityByMajor = new Map<number, string>();
+    const entries: { interval: VersionInterval; item: ReleaseView }[] = [];
+    for (const release of releases) {
+      if (!latestByChannel.has(release.channel)) latestByChannel.set(release.channel, release);
+      if (release.security && !newestSecurityByMajor.has(major(release.version))) newestSecurityByMajor.set(major(release.version), release.version);
+      // No `upgradeFrom`: every older version may upgrade straight to it.
+      const intervals = release.upgradeFrom
+        ? (rangeToIntervals(release.upgradeFrom) ?? [])
+        : [{ high: { version: release.version, inclusive: false } }];
+      for (const interval of intervals) entries.push({ interval, item: release });
+    }
+    const audience: Audience = {
+      releases,
+      latestByChannel,
+      newestSecurityByMajor,
+      nextStep: new BestCoverIndex(entries), // releases are newest first, so entries are best first
+    };
+    this.audiences.set(key, audience);
+    return audience;
+  }
+}
+
+export function toCheckAdvisory(advisory: AdvisoryView): CheckAdvisory {
+  return {
+    id: advisory.id,
+    aliases: advisory.aliases,
+    title: advisory.title,
+    severity: advisory.severity,
+    knownExploited: advisory.knownExploited,
+    affected: advisory.affected,
+    fixedIn: advisory.fixedIn,
+    url: advisory.url,
+  };
+}
+
+export function sortReleasesNewestFirst<T extends { version: string }>(releases: T[]): T[] {
+  return releases.sort((a, b) => byVersionDesc(a.version, b.version));
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { IsolationLevel } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Advisory } from '../advisories/entities/advisory.entity';
+import { Release } from '../releases/entities/release.entity';
+import { AuditEvent } from './entities/audit-event.entity';
+
+export interface Actor {
+  sub: string;
+  email: string | undefined;
+}
+
+/** The catalog's queries: snapshots for the check, the sequence, the audit trail. */
+@Injectable()
+export class CatalogRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async currentSequence(): Promise<number> {
+    const rows = await this.em.fork().getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1');
+    return Number(rows[0]?.value ?? 0);
+  }
+
+  /** Everything a snapshot needs, read in one repeatable-read transaction so rows and sequence agree. */
+  async loadAll(): Promise<{ sequence: number; releases: Release[]; advisories: Advisory[] }> {
+    return this.em.fork().transactional(
+      async (em) => {
+        const rows = await em.getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1', [], 'all', em.getTransactionContext());
+        const releases = await em.find(Release, {});
+        const advisories = await em.find(Advisory, {});
+        return { sequence: Number(rows[0]?.value ?? 0), releases, advisories };
+      },
+      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+    );
+  }
+
+  /**
+   * Runs a catalog change: the sequence bump and the audit row commit with it or not at all.
+   * The bump is one conditional-free `UPDATE … RETURNING` on the single row, which also
+   * serialises concurrent changes (row lock) so sequences are handed out in commit order.
+   */
+  async change<T>(
+    actor: Actor,
+    work: (em: EntityManager) => Promise<{ result: T; audit: { action: string; subject: string; before?: unknown; after?: unknown }[] }>,
+  ): Promise<{ result: T; sequence: number }> {
+    return this.em.fork().transactional(async (em) => {
+      const bumped = await em
+        .getConnection()
+        .execute<{ value: string }[]>('update release.catalog_sequence set value = value + 1 where id = 1 returning value', [], 'all', em.getTransactionContext());
+      const sequence = bumped[0]?.value;
+      if (sequence === undefined) throw new Error('release.catalog_sequence has no row; were the migrations applied?');
+      const { result, audit } = await work(em);
+      for (const entry of audit) {
+        em.create(AuditEvent, {
+          actorSub: actor.sub,
+          actorEmail: actor.email ?? null,
+          action: entry.action,
+          subject: entry.subject,
+          before: entry.before ?? null,
+          after: entry.after ?? null,
+          sequence,
+        });
+      }
+      await em.flush();
+      return { result, sequence: Number(sequence) };
+    });
+  }
+
+  async audit(limit: number): Promise<AuditEvent[]> {
+    return this.em.fork().find(AuditEvent, {}, { orderBy: { id: 'desc' }, limit });
+  }
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '@keyhaven/config';
+import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+
+export interface VersionCount {
+  day: string;
+  version: string;
+  channel: string;
+  edition: string;
+  count: number;
+}
+
+/**
+ * Counts checks per day × version × channel × edition — nothing else about a caller is kept.
+ * Counts gather in memory and are written every RELEASE_STATS_FLUSH with one multi-row upsert,
+ * so the hot check path never waits for the database.
+ */
+@Injectable()
+export class StatsService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(StatsService.name);
+  private pending = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastPurgeDay: string | undefined;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+    @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
+  ) {}
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => {
+      this.flush().catch((error: unknown) => this.logger.warn(`Could not write check counts: ${String(error)}`));
+    }, this.config.stats.flushMs);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush().catch((error: unknown) => this.logger.warn(`Could not write check counts on shutdown: ${String(error)}`));
+  }
+
+  count(version: string, channel: string, edition: string): void {
+    const day = this.clock.now().toISOString().slice(0, 10);
+    const key = `${day}\u0000${version}\u0000${channel}\u0000${edition}`;
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+  }
+
+  /** Writes the gathered counts (one upsert) and deletes counts past the retention. */
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    if (batch.size > 0) {
+      this.pending = new Map();
+      const values: unknown[] = [];
+      const rows: string[] = [];
+      for (const [key, count] of batch) {
+        rows.push('(?::date, ?, ?, ?, ?)');
+        values.push(...key.split('\u0000'), count);
+      }
+      try {
+        await this.em.fork().getConnection().execute(
+          `insert into release.check_count (day, version, channel, edition, count) values ${rows.join(', ')}
+           on conflict (day, version, channel, edition) do update set count = check_count.count + excluded.count`,
+          values,
+          'run',
+        );
+      } catch (error) {
+        // Put them back so the next flush tries again.
+        for (const [key, count] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + count);
+        throw error;
+      }
+    }
+    const today = this.clock.now().toISOString().slice(0, 10);
+    if (this.lastPurgeDay !== today) {
+      const cutoff = new Date(this.clock.nowMs() - this.config.stats.retentionMs).toISOString().slice(0, 10);
+      await this.em.fork().getConnection().execute('delete from release.check_count where day < ?::date', [cutoff], 'run');
+      this.lastPurgeDay = today;
+    }
+  }
+
+  async versions(from: string | undefined, to: string | undefined): Promise<{ days: VersionCount[] }> {
+    const end = to ?? this.clock.now().toISOString().slice(0, 10);
+    const start = from ?? new Date(new Date(`${end}T00:00:00Z`).getTime() - 29 * 86_400_000).toISOString().slice(0, 10);
+    const rows = await this.em.fork().getConnection().execute<{ day: string | Date; version: string; channel: string; edition: string; count: string }[]>(
+      `select to_char(day, 'YYYY-MM-DD') as day, version, channel, edition, count from release.check_count
+       where day between ?::date and ?::date order by day desc, count desc, version`,
+      [start, end],
+    );
+    return { days: rows.map((row) => ({ day: String(row.day), version: row.version, channel: row.channel, edition: row.edition, count: Number(row.count) })) };
+  }
+}

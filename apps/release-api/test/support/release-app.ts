@@ -1,0 +1,71 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
+import { ManualClock } from '@keyhaven/config';
+import { migrateAndMarkReady } from '@keyhaven/http';
+import { createReleaseApp } from '../../src/app/create-app';
+import { loadReleaseConfig } from '../../src/config/release.config';
+
+export const AUTH_ISSUER = 'http://auth.test';
+/** A fixed Ed25519 seed so signatures are reproducible; kid names it. */
+export const SIGNING_SEED = Buffer.alloc(32, 7).toString('base64url');
+export const SIGNING_KID = 'test-2026';
+
+const quiet = { log: () => undefined };
+
+/** auth-service's JWKS, served for real on a loopback port, and a token minter for it. */
+export async function startFakeAuthService() {
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk: JWK = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  const server = createServer((_request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end(JSON.stringify({ keys: [{ ...jwk, kid, alg: 'ES256', use: 'sig' }] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const mint = async (
+    clock: ManualClock,
+    options: { roles?: string[]; issuer?: string; ttl?: number; tokenUse?: string; key?: KeyLike } = {},
+  ) => {
+    const now = Math.floor(clock.nowMs() / 1000);
+    return new SignJWT({ email: 'ops@example.test', roles: options.roles ?? ['ops'], aal: 2, amr: ['pwd', 'otp'], token_use: options.tokenUse ?? 'access' })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setSubject('acc-ops')
+      .setIssuer(options.issuer ?? AUTH_ISSUER)
+      .setAudience('keyhaven')
+      .setIssuedAt(now)
+      .setExpirationTime(now + (options.ttl ?? 900))
+      .sign(options.key ?? privateKey);
+  };
+  return {
+    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    mint,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export type FakeAuthService = Awaited<ReturnType<typeof startFakeAuthService>>;
+
+/** A migrated release-api on a test database, with a manual clock and a fixed signing key. */
+export async function startReleaseApp(databaseUrl: string, auth: FakeAuthService, env: Record<string, string> = {}, clock = new ManualClock('2026-11-27T12:00:00Z')) {
+  const config = loadReleaseConfig({
+    DATABASE_URL: databaseUrl,
+    LOG_LEVEL: 'silent',
+    AUTH_JWKS_URL: auth.jwksUrl,
+    AUTH_ISSUER,
+    RELEASE_SIGNING_KEYS: `${SIGNING_KID}:${SIGNING_SEED}`,
+    ...env,
+  });
+  const app: NestFastifyApplication = await createReleaseApp(config, databaseUrl, { clock });
+  app.useLogger(false);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  await migrateAndMarkReady(app, quiet);
+  return { app, clock, config };
+}
