@@ -34,6 +34,15 @@ describe('auth-service app', () => {
     await expect(again.flush()).rejects.toBeInstanceOf(UniqueConstraintViolationException);
   });
 
+  it('keeps the security audit append-only', async () => {
+    const connection = harness.app.get(MikroORM).em.getConnection();
+    await connection.execute(
+      "insert into auth.security_event (id, type, account_id, occurred_at) values ('00000000-0000-4000-8000-000000000001', 'mfa_failed', '00000000-0000-4000-8000-000000000002', now())",
+    );
+    await expect(connection.execute("update auth.security_event set type = 'mfa_succeeded'")).rejects.toThrow(/append-only/);
+    await expect(connection.execute('delete from auth.security_event')).rejects.toThrow(/append-only/);
+  });
+
   it('documents itself', async () => {
     const response = await harness.request('GET', '/docs/json');
     expect(response.json().info.title).toBe('Keyhaven auth-service');

@@ -29,7 +29,7 @@ export async function resolveKeyRing(config: AuthConfig, logger: Pick<Logger, 'w
     if (error.code !== 'EEXIST') throw error;
   });
   logger.warn(
-    `AUTH_ENCRYPTION_KEYS is not set: generated an encryption key into ${file}. Fine for a demo; for production set AUTH_ENCRYPTION_KEYS and keep it out of the database backups.`,
+    `AUTH_ENCRYPTION_KEYS is not set: generated an encryption key into ${file}. Fine for a demo, but the key sits next to the data it protects (a copy of DATA_DIR includes it): for production set AUTH_ENCRYPTION_KEYS.`,
   );
   return new KeyRing(parseKeyRing((await readFile(file, 'utf8')).trim()));
 }

@@ -15,8 +15,7 @@ import { SigningKeysService } from '../signing-keys/signing-keys.service';
  * be dropped from AUTH_ENCRYPTION_KEYS.
  */
 export async function runReencrypt(load: (env: Record<string, string | undefined>) => AuthConfig, env: Record<string, string | undefined>): Promise<void> {
-  Logger.overrideLogger(new ConsoleLogger({ json: true, colors: false }));
-  const logger = new Logger(`${AUTH_SERVICE} reencrypt`);
+  Logger.overrideLogger(new ConsoleLogger({ json: true, colors: false, logLevels: ['warn', 'error', 'fatal'] }));
   let config: AuthConfig;
   try {
     config = load(env);
@@ -35,7 +34,8 @@ export async function runReencrypt(load: (env: Record<string, string | undefined
     await migrateAndMarkReady(app, { log: () => undefined });
     const secrets = await app.get(TotpFactorsService).reencrypt();
     const keys = await app.get(SigningKeysService).reencrypt();
-    logger.log(`Re-encrypted ${secrets} TOTP secret(s) and ${keys} signing key(s) under the active key`);
+    // Straight to stdout: the app's logger runs at warn level here to keep the output to this line.
+    process.stdout.write(`${AUTH_SERVICE} reencrypt: re-encrypted ${secrets} TOTP secret(s) and ${keys} signing key(s) under key ${config.encryptionKeys?.[0]?.kid ?? '(generated)'}\n`);
   } finally {
     await app.close();
     await embedded?.stop();
