@@ -188,11 +188,12 @@ export class AdvisoriesService {
     const rows = await em.getConnection().execute<{ id: string }[]>(
       `insert into release.advisory (id, aliases, title, summary, severity_type, severity_vector, severity_score, severity_level,
          known_exploited, affected, fixed_in, url, published_at, modified_at, withdrawn_at, created_at)
-       values (?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?, ?, ?, ?, ?)
+       values (?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?)
        on conflict (id) do nothing returning id`,
       [
         input.id,
-        fields.aliases,
+        // Arrays travel as JSON: the query builder would expand a bound array into a list.
+        JSON.stringify(fields.aliases),
         fields.title,
         fields.summary,
         fields.severityType,
@@ -201,7 +202,7 @@ export class AdvisoriesService {
         fields.severityLevel,
         fields.knownExploited,
         JSON.stringify(fields.affected),
-        fields.fixedIn,
+        JSON.stringify(fields.fixedIn),
         fields.url,
         fields.publishedAt,
         fields.modifiedAt,
