@@ -50,7 +50,7 @@ module.exports = {
       },
     ],
   },
-  plugins: [new StaticFilesPlugin(['index.html', 'styles.css']), new SourceMapDevToolPlugin({ test: /\.js$/, filename: '[file].map' })],
+  plugins: [new StaticFilesPlugin(['index.html', 'styles.css', 'favicon.svg']), new SourceMapDevToolPlugin({ test: /\.js$/, filename: '[file].map' })],
   performance: { hints: false },
   stats: 'errors-warnings',
 };

@@ -1,0 +1,60 @@
+/**
+ * SUGGESTION for auth-service (not imported by anything yet): serve the built account page at
+ * `/` with a strict Content-Security-Policy. The lead moves this into apps/auth-service (see
+ * docs/account-web.md, "Serving it from auth-service"); the browser test serves the page with
+ * the same headers through its own small server until then.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+
+/**
+ * Everything the page needs and nothing more: its own script and stylesheet, calls to its own
+ * origin, the QR code as a blob: image. No 'unsafe-inline'/'unsafe-eval', no third-party host,
+ * Trusted Types so no string can become markup or script, and no framing (clickjacking a
+ * "remove factor" button).
+ */
+export const ACCOUNT_WEB_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob:",
+  "connect-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  'trusted-types',
+].join('; ');
+
+export const ACCOUNT_WEB_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': ACCOUNT_WEB_CSP,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'publickey-credentials-get=(self), publickey-credentials-create=(self), camera=(), microphone=(), geolocation=()',
+  // Small files that change with every release: revalidate rather than serve a stale app.js.
+  'cache-control': 'no-cache',
+};
+
+/**
+ * Registers dist/apps/account-web at `/`. `wildcard: false` makes @fastify/static register one
+ * route per file found at boot (index.html also as `/`), so unknown paths still reach Nest's
+ * JSON 404 and no static route shadows the API. Returns false (and serves nothing) when the
+ * page was not built, so the API still boots.
+ */
+export function serveAccountWeb(app: NestFastifyApplication, root: string): boolean {
+  if (!existsSync(join(root, 'index.html'))) return false;
+  app.useStaticAssets({
+    root,
+    prefix: '/',
+    wildcard: false,
+    index: ['index.html'],
+    serveDotFiles: false,
+    setHeaders(res) {
+      for (const [name, value] of Object.entries(ACCOUNT_WEB_HEADERS)) res.setHeader(name, value);
+    },
+  });
+  return true;
+}

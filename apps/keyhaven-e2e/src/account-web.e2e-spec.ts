@@ -1,0 +1,427 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { generate } from 'otplib';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describeInBrowser, launchChromium, screenshot } from './support/browser';
+import { freshStore, FreshStore } from './support/fresh-database';
+import { freePort, ServiceProcess, startService, WORKSPACE } from './support/service-process';
+
+/*
+ * The account page (dist/apps/account-web, built by `nx run account-web:build`) in Debian's
+ * Chromium against the real built auth-service. The page must be on a `localhost` origin
+ * (WebAuthn refuses 127.0.0.1) and talks to the API with relative paths, so until auth-service
+ * serves the page itself at `/`, a small server here serves the built files with the same
+ * strict headers as apps/account-web/serve/ and forwards /v1 and /.well-known to auth-service.
+ * When auth-service does serve `/`, the test uses it directly.
+ */
+
+const SUITE = 'account-web';
+const PAGE_DIR = join(WORKSPACE, 'dist/apps/account-web');
+const PASSWORD = 'lantern-orbit-velvet-42';
+
+/** Kept in step with ACCOUNT_WEB_CSP in apps/account-web/serve/account-web-static.ts. */
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' blob:",
+  "connect-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "require-trusted-types-for 'script'",
+  'trusted-types',
+].join('; ');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+};
+
+/** Serves the built page with a strict CSP and forwards API paths to auth-service. */
+async function startPageServer(apiPort: number): Promise<{ server: Server; port: number }> {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path.startsWith('/v1/') || path.startsWith('/.well-known/')) {
+      const upstream = request(
+        { host: '127.0.0.1', port: apiPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${apiPort}` } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.writeHead(502).end());
+      req.pipe(upstream);
+      return;
+    }
+    const file = path === '/' ? 'index.html' : path.slice(1);
+    if (req.method !== 'GET' || !/^[\w.-]+$/.test(file) || !CONTENT_TYPES[extname(file)]) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not_found","message":"Not found."}}');
+      return;
+    }
+    readFile(join(PAGE_DIR, file)).then(
+      (body) =>
+        res
+          .writeHead(200, {
+            'content-type': CONTENT_TYPES[extname(file)],
+            'content-security-policy': CSP,
+            'x-content-type-options': 'nosniff',
+            'referrer-policy': 'no-referrer',
+            'cache-control': 'no-cache',
+          })
+          .end(body),
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+/** RFC 6238 codes computed here from the secret the page shows (otplib: SHA-1, 6 digits, 30 s). */
+function totpAt(secret: string, offsetSteps = 0): Promise<string> {
+  return generate({ secret, epoch: Math.floor(Date.now() / 1000) + offsetSteps * 30 });
+}
+
+/** A 6-digit code that is none of the ones the server would accept right now. */
+async function wrongCode(secret: string): Promise<string> {
+  const valid = new Set(await Promise.all([-1, 0, 1].map((step) => totpAt(secret, step))));
+  let code = 0;
+  while (valid.has(String(code).padStart(6, '0'))) code += 1;
+  return String(code).padStart(6, '0');
+}
+
+interface Harness {
+  browser: Browser;
+  apiUrl: string;
+  origin: string;
+}
+
+function newEmail(): string {
+  return `user-${randomBytes(4).toString('hex')}@example.test`;
+}
+
+async function api<T>(h: Harness, method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const response = await fetch(`${h.apiUrl}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function newAccount(h: Harness): Promise<string> {
+  const email = newEmail();
+  await api(h, 'POST', '/v1/accounts', { email, password: PASSWORD });
+  return email;
+}
+
+/** An account that already has an authenticator app and recovery codes (set up over the API). */
+async function newAccountWithTotp(h: Harness): Promise<{ email: string; secret: string; recoveryCodes: string[] }> {
+  const email = await newAccount(h);
+  const { accessToken } = await api<{ accessToken: string }>(h, 'POST', '/v1/sessions', { email, password: PASSWORD });
+  const enrolment = await api<{ id: string; secret: string }>(h, 'POST', '/v1/me/factors/totp', { name: 'Phone' }, accessToken);
+  // One step back, so the current step stays free for the sign-in the test does through the page.
+  const confirmed = await api<{ recoveryCodes: string[] }>(
+    h,
+    'POST',
+    `/v1/me/factors/totp/${enrolment.id}/confirm`,
+    { code: await totpAt(enrolment.secret, -1) },
+    accessToken,
+  );
+  return { email, secret: enrolment.secret, recoveryCodes: confirmed.recoveryCodes };
+}
+
+/**
+ * A page that records CSP and Trusted Types violations, script errors and missing page files,
+ * so a test can insist on none (API answers of 4xx are expected and not counted).
+ */
+async function openPage(h: Harness, viewport = { width: 1024, height: 900 }): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await h.browser.newContext({ viewport, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.origin });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Trusted Type|Refused to/i.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (response.status() >= 400 && !path.startsWith('/v1/')) problems.push(`${response.status()} ${path}`);
+  });
+  await page.goto(`${h.origin}/`);
+  await page.waitForSelector('html[data-ready="true"]');
+  return { context, page, problems };
+}
+
+/** Waits until keyboard focus is on the element with this id (focus moves after each step). */
+async function expectFocusOn(page: Page, id: string): Promise<void> {
+  try {
+    await page.waitForFunction((wanted) => document.activeElement?.id === wanted, id, { timeout: 5_000 });
+  } catch {
+    throw new Error(`focus is on #${await page.evaluate(() => document.activeElement?.id ?? '(none)')}, expected #${id}`);
+  }
+}
+
+async function alertText(page: Page): Promise<string> {
+  await page.locator('#alert').waitFor({ state: 'visible' });
+  return (await page.locator('#alert').textContent()) ?? '';
+}
+
+/** Waits until an element's text matches (the page fills lists after its requests return). */
+async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
+  await page.waitForFunction(
+    ([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel)?.textContent ?? ''),
+    [selector, pattern.source, pattern.flags] as const,
+  );
+}
+
+async function signInWithPassword(page: Page, email: string): Promise<void> {
+  await page.fill('#email', email);
+  await page.fill('#password', PASSWORD);
+  await page.click('#password-submit');
+}
+
+describeInBrowser('account web page (built page, built auth-service, Debian Chromium)', () => {
+  let store: FreshStore;
+  let service: ServiceProcess;
+  let pageServer: Server | undefined;
+  const h = {} as Harness;
+
+  beforeAll(async () => {
+    store = await freshStore();
+    const apiPort = await freePort();
+    const proxy = await startPageServer(apiPort);
+    pageServer = proxy.server;
+    const proxyOrigin = `http://localhost:${proxy.port}`;
+    const directOrigin = `http://localhost:${apiPort}`;
+    service = await startService('auth-service', {
+      ...store.env,
+      PORT: String(apiPort),
+      AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      AUTH_WEBAUTHN_RP_ID: 'localhost',
+      AUTH_WEBAUTHN_RP_NAME: 'Keyhaven',
+      AUTH_WEBAUTHN_ORIGINS: `${proxyOrigin},${directOrigin}`,
+      // Every sign-in of these tests comes from 127.0.0.1; the per-IP limit is tested elsewhere.
+      AUTH_THROTTLE_LIMIT: '1000',
+    });
+    await service.ready();
+    h.apiUrl = service.url;
+    // Once auth-service serves the page itself at `/`, drive that instead of the stand-in server.
+    const root = await fetch(`${service.url}/`);
+    const servedByService = root.ok && (await root.text()).includes('Your Keyhaven account');
+    h.origin = servedByService ? directOrigin : proxyOrigin;
+    h.browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await h.browser?.close();
+    await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
+    if (service) {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+    await store?.remove();
+  });
+
+  it('is served with a strict CSP and carries no inline script or style', async () => {
+    const response = await fetch(`${h.origin}/`);
+    const html = await response.text();
+    expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(response.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    // (The build minifies index.html, so attribute quotes may be gone.)
+    expect(html).toMatch(/<script src="?app\.js"? defer><\/script>/);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
+  });
+
+  it('enrols an authenticator app, steps up to regenerate recovery codes, and signs in with a code', async () => {
+    const email = await newAccount(h);
+    const { context, page, problems } = await openPage(h);
+    await screenshot(page, SUITE, 'totp-01-sign-in');
+
+    // Password only (no factor yet): signed in at aal1, focus on the page heading.
+    await page.focus('#email');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.locator('#view-account').waitFor();
+    await expectFocusOn(page, 'account-title');
+    await expect(page.locator('#who').textContent()).resolves.toBe(`Signed in as ${email}`);
+    await page.locator('#no-factors').waitFor();
+    // Memory only: nothing in storage, cookies or the address.
+    await expect(page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie, location.href])).resolves.toEqual([
+      0,
+      0,
+      '',
+      `${h.origin}/`,
+    ]);
+    await screenshot(page, SUITE, 'totp-02-signed-in-password-only');
+
+    // Add an authenticator app: QR code, the secret as text, confirm with a code.
+    await page.fill('#totp-name', 'Work phone');
+    await page.click('#totp-enrol-form button[type=submit]');
+    await page.locator('#totp-setup').waitFor();
+    await expectFocusOn(page, 'totp-setup-title');
+    await page.waitForFunction(() => {
+      const qr = document.getElementById('totp-qr') as HTMLImageElement | null;
+      return qr?.complete === true && qr.naturalWidth > 0;
+    });
+    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await screenshot(page, SUITE, 'totp-03-qr-code-and-secret');
+
+    await page.fill('#totp-confirm-code', await wrongCode(secret));
+    await page.click('#totp-confirm-form button[type=submit]');
+    expect(await alertText(page)).toMatch(/^That code is not valid/);
+    await expectFocusOn(page, 'totp-confirm-code');
+    await screenshot(page, SUITE, 'totp-04-wrong-confirmation-code');
+
+    await page.fill('#totp-confirm-code', await totpAt(secret, -1));
+    await page.click('#totp-confirm-form button[type=submit]');
+    await page.locator('#recovery-codes-panel').waitFor();
+    await expectFocusOn(page, 'recovery-codes-title');
+    const firstCodes = await page.locator('#recovery-codes-list code').allTextContents();
+    expect(firstCodes).toHaveLength(10);
+    await expect(page.locator('#factor-list li').allTextContents()).resolves.toEqual([expect.stringContaining('Work phone')]);
+    await screenshot(page, SUITE, 'totp-05-first-recovery-codes');
+
+    // Copy and download give the same ten codes.
+    await page.click('#copy-codes');
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(firstCodes.join('\n'));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-codes')]);
+    expect(download.suggestedFilename()).toMatch(/^keyhaven-recovery-codes-\d{4}-\d{2}-\d{2}\.txt$/);
+    const file = await readFile((await download.path())!, 'utf8');
+    for (const code of firstCodes) expect(file).toContain(code);
+    await page.click('#codes-saved');
+    await expect(page.locator('#recovery-codes-panel').isHidden()).resolves.toBe(true);
+    await expect(page.locator('#recovery-codes-list li').count()).resolves.toBe(0);
+
+    // The session is still aal1 and the account now has a factor: regenerating needs a step-up.
+    await page.click('#regenerate-codes');
+    await page.click('text=Yes, generate');
+    await page.locator('#view-sign-in').waitFor();
+    await expect(page.locator('#sign-in-title').textContent()).resolves.toBe('Confirm it’s you');
+    await expect(page.locator('#email').inputValue()).resolves.toBe(email);
+    await expectFocusOn(page, 'password');
+    await screenshot(page, SUITE, 'totp-06-step-up-password');
+    await page.fill('#password', PASSWORD);
+    await page.click('#password-submit');
+    await page.locator('#view-second-step').waitFor();
+    await expect(page.locator('#method-totp').isVisible()).resolves.toBe(true);
+    await expect(page.locator('#method-recovery').isVisible()).resolves.toBe(true);
+    await expectFocusOn(page, 'totp-code');
+    await screenshot(page, SUITE, 'totp-07-step-up-second-factor');
+    await page.fill('#totp-code', await totpAt(secret));
+    await page.click('#method-totp button[type=submit]');
+    // …and the regeneration the user asked for goes through on its own.
+    await page.locator('#recovery-codes-panel').waitFor();
+    const newCodes = await page.locator('#recovery-codes-list code').allTextContents();
+    expect(newCodes).toHaveLength(10);
+    expect(newCodes.filter((code) => firstCodes.includes(code))).toEqual([]);
+    await waitForText(page, '#status', /New recovery codes generated/);
+    await screenshot(page, SUITE, 'totp-08-regenerated-after-step-up');
+    await page.click('#codes-saved');
+
+    // Sign out: the page forgets the session; a new sign-in needs password + code.
+    await page.click('#sign-out');
+    await page.locator('#view-sign-in').waitFor();
+    await expect(page.locator('#status').textContent()).resolves.toBe('You have signed out.');
+    await expect(page.locator('#factor-list li').count()).resolves.toBe(0);
+    await screenshot(page, SUITE, 'totp-09-signed-out');
+
+    await signInWithPassword(page, email);
+    await page.locator('#view-second-step').waitFor();
+    await expect(page.locator('#method-webauthn').isVisible()).resolves.toBe(false);
+    await page.fill('#totp-code', await wrongCode(secret));
+    await page.click('#method-totp button[type=submit]');
+    expect(await alertText(page)).toMatch(/^That code is not valid/);
+    await screenshot(page, SUITE, 'totp-10-wrong-sign-in-code');
+    await page.fill('#totp-code', await totpAt(secret, 1));
+    await page.click('#method-totp button[type=submit]');
+    await page.locator('#view-account').waitFor();
+    await expect(page.locator('#status').textContent()).resolves.toBe('Signed in with two factors.');
+    const card = page.locator('#factor-list li', { hasText: 'Work phone' });
+    await card.waitFor();
+    await expect(card.locator('dd').nth(1).textContent()).resolves.not.toBe('Never');
+    await waitForText(page, '#recovery-remaining', /^10 of 10 recovery codes left/);
+    await page.locator('#event-list li', { hasText: 'Factor added' }).waitFor();
+    await page.locator('#event-list li', { hasText: 'New recovery codes generated' }).waitFor();
+    await page.locator('#event-list li', { hasText: 'Wrong second-factor code or key' }).first().waitFor();
+    await screenshot(page, SUITE, 'totp-11-signed-in-with-code');
+
+    // Reloading the tab is signing out: the token lived only in memory.
+    await page.reload();
+    await page.waitForSelector('html[data-ready="true"]');
+    await expect(page.locator('#view-sign-in').isVisible()).resolves.toBe(true);
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('signs in with a recovery code on a phone-sized screen, refuses it the second time, and removes a factor', async () => {
+    const { email, recoveryCodes } = await newAccountWithTotp(h);
+    const { context, page, problems } = await openPage(h, { width: 375, height: 740 });
+    const noSideways = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+    await page.fill('#email', email);
+    await page.fill('#password', 'not-the-password');
+    await page.click('#password-submit');
+    expect(await alertText(page)).toBe('That email and password do not match an account.');
+    await expectFocusOn(page, 'password');
+    await screenshot(page, SUITE, 'recovery-01-wrong-password-375px');
+
+    await signInWithPassword(page, email);
+    await page.locator('#view-second-step').waitFor();
+    await expect(noSideways()).resolves.toBe(true);
+    await screenshot(page, SUITE, 'recovery-02-second-step-375px');
+
+    // Typed the way people do: lower case, no dashes (the server ignores both).
+    const [first, second] = recoveryCodes;
+    await page.fill('#recovery-code', first!.toLowerCase().replace(/-/g, ''));
+    await page.click('#method-recovery button[type=submit]');
+    await page.locator('#view-account').waitFor();
+    await waitForText(page, '#recovery-remaining', /^9 of 10 recovery codes left/);
+    await page.locator('#event-list li', { hasText: 'Recovery code used' }).waitFor();
+    await expect(noSideways()).resolves.toBe(true);
+    await screenshot(page, SUITE, 'recovery-03-signed-in-with-recovery-code-375px');
+
+    await page.click('#sign-out');
+    await signInWithPassword(page, email);
+    await page.locator('#view-second-step').waitFor();
+    await page.fill('#recovery-code', first!);
+    await page.click('#method-recovery button[type=submit]');
+    expect(await alertText(page)).toBe('That recovery code is not valid, or it has been used already.');
+    await expectFocusOn(page, 'recovery-code');
+    await screenshot(page, SUITE, 'recovery-04-used-code-refused-375px');
+
+    await page.fill('#recovery-code', second!);
+    await page.click('#method-recovery button[type=submit]');
+    await page.locator('#view-account').waitFor();
+    await waitForText(page, '#recovery-remaining', /^8 of 10 recovery codes left/);
+
+    // Remove the authenticator app (a fresh aal2 session: no step-up needed), with an inline confirmation.
+    await page.click('#factor-list button[aria-label="Remove Phone"]');
+    await expect(page.evaluate(() => document.activeElement?.textContent)).resolves.toBe('Yes, remove');
+    await screenshot(page, SUITE, 'recovery-05-confirm-remove-375px');
+    await page.keyboard.press('Enter');
+    await waitForText(page, '#status', /^Removed “Phone”\.$/);
+    await page.locator('#no-factors').waitFor();
+    await expect(page.locator('#factor-list li').count()).resolves.toBe(0);
+    await expectFocusOn(page, 'factors-title');
+    await page.locator('#event-list li', { hasText: 'Factor removed' }).waitFor();
+    await expect(noSideways()).resolves.toBe(true);
+    await screenshot(page, SUITE, 'recovery-06-factor-removed-375px');
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
