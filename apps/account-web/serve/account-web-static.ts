@@ -4,9 +4,10 @@
  * docs/account-web.md, "Serving it from auth-service"); the browser test serves the page with
  * the same headers through its own small server until then.
  */
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 /**
  * Everything the page needs and nothing more: its own script and stylesheet, calls to its own
@@ -39,21 +40,23 @@ export const ACCOUNT_WEB_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Registers dist/apps/account-web at `/`. `wildcard: false` makes @fastify/static register one
- * route per file found at boot (index.html also as `/`), so unknown paths still reach Nest's
- * JSON 404 and no static route shadows the API. Returns false (and serves nothing) when the
- * page was not built, so the API still boots.
+ * Registers dist/apps/account-web at `/` on auth-service's Fastify instance (in Nest:
+ * `app.getHttpAdapter().getInstance()`, before `app.init()`). `wildcard: false` makes
+ * @fastify/static register one route per file found at boot (index.html also as `/`), so unknown
+ * paths still reach the JSON 404 and no static route shadows the API. Returns false (serving
+ * nothing) when the page was not built, so the API still boots without it.
  */
-export function serveAccountWeb(app: NestFastifyApplication, root: string): boolean {
+export async function registerAccountWeb(fastify: FastifyInstance, root: string): Promise<boolean> {
   if (!existsSync(join(root, 'index.html'))) return false;
-  app.useStaticAssets({
+  await fastify.register(fastifyStatic, {
     root,
     prefix: '/',
     wildcard: false,
     index: ['index.html'],
     serveDotFiles: false,
-    setHeaders(res) {
-      for (const [name, value] of Object.entries(ACCOUNT_WEB_HEADERS)) res.setHeader(name, value);
+    // @fastify/static 10 hands over the Fastify reply here (not a Node ServerResponse).
+    setHeaders(reply) {
+      reply.headers(ACCOUNT_WEB_HEADERS);
     },
   });
   return true;

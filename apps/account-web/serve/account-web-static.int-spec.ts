@@ -1,0 +1,54 @@
+import Fastify, { FastifyInstance } from 'fastify';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ACCOUNT_WEB_CSP, registerAccountWeb } from './account-web-static';
+
+/** A real Fastify instance serving a folder shaped like dist/apps/account-web. */
+async function setup(files: Record<string, string> = { 'index.html': '<!doctype html><title>Your Keyhaven account</title>', 'app.js': 'void 0;', 'styles.css': 'body{}' }) {
+  const root = await mkdtemp(join(tmpdir(), 'account-web-'));
+  for (const [name, body] of Object.entries(files)) await writeFile(join(root, name), body);
+  const sut: FastifyInstance = Fastify();
+  sut.get('/v1/me/factors', async () => []);
+  const registered = await registerAccountWeb(sut, root);
+  await sut.ready();
+  return { sut, registered, cleanup: async () => (await sut.close(), await rm(root, { recursive: true, force: true })) };
+}
+
+describe('registerAccountWeb', () => {
+  it('serves index.html at / with the strict CSP and security headers', async () => {
+    const { sut, registered, cleanup } = await setup();
+    const answer = await sut.inject({ method: 'GET', url: '/' });
+    expect(registered).toBe(true);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.headers['content-type']).toMatch(/^text\/html/);
+    expect(answer.headers['content-security-policy']).toBe(ACCOUNT_WEB_CSP);
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(answer.headers['referrer-policy']).toBe('no-referrer');
+    expect(answer.body).toContain('Your Keyhaven account');
+    await cleanup();
+  });
+
+  it('serves the bundle and the stylesheet, and leaves the API routes alone', async () => {
+    const { sut, cleanup } = await setup();
+    expect((await sut.inject({ method: 'GET', url: '/app.js' })).headers['content-type']).toMatch(/javascript/);
+    expect((await sut.inject({ method: 'GET', url: '/styles.css' })).headers['content-type']).toMatch(/^text\/css/);
+    expect((await sut.inject({ method: 'GET', url: '/v1/me/factors' })).json()).toEqual([]);
+    await cleanup();
+  });
+
+  it('answers 404 for files that were not there at boot and for paths outside the folder', async () => {
+    const { sut, cleanup } = await setup();
+    expect((await sut.inject({ method: 'GET', url: '/v1/nope' })).statusCode).toBe(404);
+    expect((await sut.inject({ method: 'GET', url: '/../package.json' })).statusCode).toBe(404);
+    expect((await sut.inject({ method: 'GET', url: '/%2e%2e/package.json' })).statusCode).toBe(404);
+    await cleanup();
+  });
+
+  it('serves nothing (and says so) when the page was not built', async () => {
+    const { sut, registered, cleanup } = await setup({});
+    expect(registered).toBe(false);
+    expect((await sut.inject({ method: 'GET', url: '/' })).statusCode).toBe(404);
+    await cleanup();
+  });
+});
