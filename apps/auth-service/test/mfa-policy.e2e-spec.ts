@@ -52,6 +52,18 @@ describe('second-factor attempt limits', () => {
     expect(events.filter((e: { type: string }) => e.type === 'mfa_failed').length).toBeGreaterThanOrEqual(10);
   });
 
+  it('lets exactly the free attempts through when 50 wrong codes race', async () => {
+    const user = await harness.newUser();
+    await user.enrolTotp();
+    const pending = (await user.signIn()).accessToken;
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => harness.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code: '000000' } })),
+    );
+    // The claim is one conditional UPDATE: racing requests cannot squeeze in extra guesses.
+    expect(answers.filter((a) => a.statusCode === 401)).toHaveLength(3);
+    expect(answers.filter((a) => a.statusCode === 429)).toHaveLength(47);
+  });
+
   it('shares one counter between TOTP and recovery codes', async () => {
     const user = await harness.newUser();
     await user.enrolTotp();
