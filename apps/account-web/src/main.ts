@@ -29,6 +29,8 @@ let pending: { token: string; methods: SecondFactorMethod[]; email: string } | u
 let stepUp: { email: string; sub: string | undefined; resolve: (done: boolean) => void } | undefined;
 let totpSetup: { id: string; name: string; qrUrl: string } | undefined;
 let shownCodes: { codes: string[]; issuedAt: Date } | undefined;
+/** An enrol-only token cannot become a full session: after the first factor, sign in again. */
+let signInAgainAfterCodes = false;
 
 const api = new AuthApi();
 const webauthnSupported = browserSupportsWebAuthn();
@@ -258,6 +260,7 @@ function cancelSecondStep(): void {
 /** Forgets everything the page knew about the account; the server-side token simply expires. */
 function signOut(message = 'You have signed out.', asError = false): void {
   session = undefined;
+  signInAgainAfterCodes = false;
   pending = undefined;
   if (stepUp) {
     const s = stepUp;
@@ -306,7 +309,14 @@ function token(): string {
 function renderNotices(answer: SessionAnswer): void {
   const notices = byId('notices');
   notices.replaceChildren();
-  if (answer.enrollmentRequired) {
+  if (answer.enrollmentRequired && session?.claims.token_use === 'enrolment') {
+    notices.append(
+      element('p', {
+        className: 'notice',
+        text: 'Your organisation requires a second factor, and the time to add one has passed. Add an authenticator app, security key or passkey now; then sign in again with it.',
+      }),
+    );
+  } else if (answer.enrollmentRequired) {
     const deadline = answer.enrollmentDeadline ? ` before ${formatWhen(answer.enrollmentDeadline)}` : '';
     notices.append(element('p', { className: 'notice', text: `Your organisation requires a second factor. Add an authenticator app, security key or passkey${deadline}.` }));
   }
@@ -473,6 +483,11 @@ async function onTotpSetupCancel(): Promise<void> {
 }
 
 async function afterFactorAdded(result: ConfirmedFactor, message: string): Promise<void> {
+  if (session?.claims.token_use === 'enrolment') {
+    // The enrol-only token stays enrol-only; a full session needs a sign-in with the new factor.
+    if (!result.recoveryCodes?.length) return signOut(`${message} Sign in again with it to continue.`);
+    signInAgainAfterCodes = true;
+  }
   announce(message);
   await refreshAccount();
   if (result.recoveryCodes?.length) showRecoveryCodes(result.recoveryCodes);
@@ -558,6 +573,12 @@ function onDownloadCodes(): void {
 
 function onCodesSaved(): void {
   hideRecoveryCodes();
+  if (signInAgainAfterCodes) {
+    const email = session?.claims.email ?? '';
+    signOut('Your second factor is on. Sign in again with it to continue.');
+    byId<HTMLInputElement>('email').value = email;
+    return;
+  }
   announce('Recovery codes hidden. Keep them safe.');
   focusOn(byId('recovery-title'));
 }

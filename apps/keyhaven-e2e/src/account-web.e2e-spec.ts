@@ -102,6 +102,53 @@ interface Harness {
   origin: string;
 }
 
+interface Stack {
+  apiUrl: string;
+  origin: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The built auth-service on a fresh store, and the page on a `localhost` origin in front of it:
+ * auth-service itself once it serves `/`, else the stand-in server above.
+ */
+async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const store: FreshStore = await freshStore();
+  const apiPort = await freePort();
+  const proxy = await startPageServer(apiPort);
+  const proxyOrigin = `http://localhost:${proxy.port}`;
+  const directOrigin = `http://localhost:${apiPort}`;
+  let service: ServiceProcess | undefined;
+  const stop = async () => {
+    await new Promise((resolve) => proxy.server.close(resolve));
+    if (service) {
+      service.child.kill('SIGTERM');
+      await service.exited;
+    }
+    await store.remove();
+  };
+  try {
+    service = await startService('auth-service', {
+      ...store.env,
+      PORT: String(apiPort),
+      AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      AUTH_WEBAUTHN_RP_ID: 'localhost',
+      AUTH_WEBAUTHN_RP_NAME: 'Keyhaven',
+      AUTH_WEBAUTHN_ORIGINS: `${proxyOrigin},${directOrigin}`,
+      // Every sign-in of these tests comes from 127.0.0.1; the per-IP limit is tested elsewhere.
+      AUTH_THROTTLE_LIMIT: '1000',
+      ...env,
+    });
+    await service.ready();
+    const root = await fetch(`${service.url}/`);
+    const servedByService = root.ok && (await root.text()).includes('Your Keyhaven account');
+    return { apiUrl: service.url, origin: servedByService ? directOrigin : proxyOrigin, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
 function newEmail(): string {
   return `user-${randomBytes(4).toString('hex')}@example.test`;
 }
@@ -190,45 +237,19 @@ async function signInWithPassword(page: Page, email: string): Promise<void> {
 }
 
 describeInBrowser('account web page (built page, built auth-service, Debian Chromium)', () => {
-  let store: FreshStore;
-  let service: ServiceProcess;
-  let pageServer: Server | undefined;
+  let stack: Stack | undefined;
   const h = {} as Harness;
 
   beforeAll(async () => {
-    store = await freshStore();
-    const apiPort = await freePort();
-    const proxy = await startPageServer(apiPort);
-    pageServer = proxy.server;
-    const proxyOrigin = `http://localhost:${proxy.port}`;
-    const directOrigin = `http://localhost:${apiPort}`;
-    service = await startService('auth-service', {
-      ...store.env,
-      PORT: String(apiPort),
-      AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      AUTH_WEBAUTHN_RP_ID: 'localhost',
-      AUTH_WEBAUTHN_RP_NAME: 'Keyhaven',
-      AUTH_WEBAUTHN_ORIGINS: `${proxyOrigin},${directOrigin}`,
-      // Every sign-in of these tests comes from 127.0.0.1; the per-IP limit is tested elsewhere.
-      AUTH_THROTTLE_LIMIT: '1000',
-    });
-    await service.ready();
-    h.apiUrl = service.url;
-    // Once auth-service serves the page itself at `/`, drive that instead of the stand-in server.
-    const root = await fetch(`${service.url}/`);
-    const servedByService = root.ok && (await root.text()).includes('Your Keyhaven account');
-    h.origin = servedByService ? directOrigin : proxyOrigin;
     h.browser = await launchChromium();
+    stack = await startStack();
+    h.apiUrl = stack.apiUrl;
+    h.origin = stack.origin;
   });
 
   afterAll(async () => {
     await h.browser?.close();
-    await new Promise((resolve) => (pageServer ? pageServer.close(resolve) : resolve(undefined)));
-    if (service) {
-      service.child.kill('SIGTERM');
-      await service.exited;
-    }
-    await store?.remove();
+    await stack?.stop();
   });
 
   it('is served with a strict CSP and carries no inline script or style', async () => {
@@ -423,5 +444,59 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
 
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  describe('with second factors enforced and the grace period over', () => {
+    let enforced: Stack | undefined;
+    const e = {} as Harness;
+
+    beforeAll(async () => {
+      enforced = await startStack({ AUTH_MFA_ENFORCED: 'all', AUTH_MFA_GRACE_PERIOD: '0s' });
+      Object.assign(e, { browser: h.browser, apiUrl: enforced.apiUrl, origin: enforced.origin });
+    });
+
+    afterAll(async () => {
+      await enforced?.stop();
+    });
+
+    it('lets an enrol-only session add an authenticator app, then asks to sign in again with it', async () => {
+      const email = await newAccount(e);
+      const { context, page, problems } = await openPage(e);
+      await signInWithPassword(page, email);
+      await page.locator('#view-account').waitFor();
+      await waitForText(page, '#notices', /requires a second factor, and the time to add one has passed/);
+      // An enrol-only token may not read recovery codes or events: those parts are not offered.
+      await expect(page.locator('#recovery-block').isHidden()).resolves.toBe(true);
+      await expect(page.locator('#events-block').isHidden()).resolves.toBe(true);
+      await screenshot(page, SUITE, 'enforced-01-enrol-only');
+
+      await page.fill('#totp-name', 'Phone');
+      await page.click('#totp-enrol-form button[type=submit]');
+      await page.locator('#totp-setup').waitFor();
+      const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
+      await page.fill('#totp-confirm-code', await totpAt(secret, -1));
+      await page.click('#totp-confirm-form button[type=submit]');
+      await page.locator('#recovery-codes-panel').waitFor();
+      await expect(page.locator('#recovery-codes-list code').count()).resolves.toBe(10);
+      await screenshot(page, SUITE, 'enforced-02-recovery-codes');
+      await page.click('#codes-saved');
+
+      await page.locator('#view-sign-in').waitFor();
+      await waitForText(page, '#status', /^Your second factor is on. Sign in again with it to continue.$/);
+      await expect(page.locator('#email').inputValue()).resolves.toBe(email);
+      await page.fill('#password', PASSWORD);
+      await page.click('#password-submit');
+      await page.locator('#view-second-step').waitFor();
+      await page.fill('#totp-code', await totpAt(secret));
+      await page.click('#method-totp button[type=submit]');
+      await page.locator('#view-account').waitFor();
+      await page.locator('#recovery-block').waitFor();
+      await waitForText(page, '#recovery-remaining', /^10 of 10 recovery codes left/);
+      await expect(page.locator('#notices').textContent()).resolves.toBe('');
+      await screenshot(page, SUITE, 'enforced-03-full-session');
+
+      expect(problems).toEqual([]);
+      await context.close();
+    });
   });
 });
