@@ -1,31 +1,50 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { oathtoolCode, requireBuilt, RunningService, runBuiltCli, startBuiltService } from './support/built-processes';
 
 /**
- * The built keyhaven-ops (dist/tools/ops-cli/main.js) against the built auth-service, both run
- * with plain node: a real password + TOTP sign-in, with codes from an independent TOTP tool.
+ * The built keyhaven-ops (dist/tools/ops-cli/main.js) against the built auth-service and
+ * release-api, all run with plain node: real password + TOTP sign-ins (codes from an
+ * independent TOTP tool), then releases and advisories with the ops token they produce.
  */
-describe('keyhaven-ops (built) against the built auth-service', () => {
+describe('keyhaven-ops (built) against the built auth-service and release-api', () => {
   const OPS = { email: 'ops@example.test', password: 'correct horse battery staple 42' };
+  // Both services agree on the issuer; release-api fetches auth-service's JWKS.
+  const ISSUER = 'http://auth.keyhaven-e2e.test';
   let auth: RunningService;
+  let release: RunningService;
   let dir: string;
-  let totpSecret: string;
+  let opsToken: string;
 
   beforeAll(async () => {
-    requireBuilt('dist/tools/ops-cli/main.js', 'dist/apps/auth-service/main.js');
+    requireBuilt('dist/tools/ops-cli/main.js', 'dist/apps/auth-service/main.js', 'dist/apps/release-api/main.js');
     dir = await mkdtemp(join(tmpdir(), 'ops-cli-real-'));
     auth = await startBuiltService('auth-service', {
       DATA_DIR: join(dir, 'auth-data'),
+      AUTH_ISSUER: ISSUER,
       AUTH_BOOTSTRAP_EMAIL: OPS.email,
       AUTH_BOOTSTRAP_PASSWORD: OPS.password,
     });
-    totpSecret = await enrolTotp(OPS);
-  }, 90_000);
+    release = await startBuiltService('release-api', {
+      DATA_DIR: join(dir, 'release-data'),
+      AUTH_ISSUER: ISSUER,
+      AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
+      RELEASE_DEMO_DATA: 'true',
+    });
+    // The one ops account (bootstrap) signs in once, through the CLI, for every release test.
+    const secret = await enrolTotp(OPS);
+    const login = await runBuiltCli(
+      ['login', '--email', OPS.email, '--auth-url', auth.url, '--print-token', '--code', await oathtoolCode(secret, new Date(Date.now() + 30_000))],
+      { HOME: dir, KEYHAVEN_PASSWORD: OPS.password },
+    );
+    if (login.code !== 0) throw new Error(`ops login failed (${login.code}): ${login.stderr}`);
+    opsToken = login.stdout.trim();
+  }, 120_000);
 
   afterAll(async () => {
+    await release?.stop();
     await auth?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -50,7 +69,7 @@ describe('keyhaven-ops (built) against the built auth-service', () => {
 
   async function setup() {
     const home = await mkdtemp(join(dir, 'home-'));
-    const env = { HOME: home, KEYHAVEN_AUTH_URL: auth.url };
+    const env = { HOME: home, KEYHAVEN_AUTH_URL: auth.url, KEYHAVEN_RELEASE_URL: release.url };
     return {
       sut: (argv: string[], more: Record<string, string> = {}, stdin = '') => runBuiltCli(argv, { ...env, ...more }, stdin),
       ctx: {
@@ -63,46 +82,139 @@ describe('keyhaven-ops (built) against the built auth-service', () => {
           const account = { email: `e2e-${randomBytes(4).toString('hex')}@example.test`, password: `pass-${randomBytes(12).toString('base64url')}` };
           await post('/v1/accounts', account);
           const secret = await enrolTotp(account);
+          // The next time step: the confirming code's step is spent (a step is accepted once
+          // per factor), and one step of drift is allowed, so this one is valid now.
           return { ...account, nextCode: () => oathtoolCode(secret, new Date(Date.now() + 30_000)) };
         },
         credentials: join(home, '.config', 'keyhaven', 'credentials.json'),
-        // The next time step: the confirming code's step is spent (a step is accepted once per
-        // factor), and one step of drift is allowed, so this is valid now and never reused.
-        nextCode: () => oathtoolCode(totpSecret, new Date(Date.now() + 30_000)),
+        ops: { KEYHAVEN_TOKEN: opsToken },
       },
     };
   }
 
-  it('logs in with password and TOTP code and stores an aal2 ops session with mode 0600', async () => {
-    const { sut, ctx } = await setup();
+  describe('login', () => {
+    it('logs in with password and TOTP code and stores an aal2 session with mode 0600', async () => {
+      const { sut, ctx } = await setup();
+      const account = await ctx.newAccount();
 
-    const login = await sut(['login', '--email', OPS.email, '--code', await ctx.nextCode()], { KEYHAVEN_PASSWORD: OPS.password });
+      const login = await sut(['login', '--email', account.email, '--code', await account.nextCode()], { KEYHAVEN_PASSWORD: account.password });
 
-    expect(login).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Logged in as ops@example\.test \(aal2, roles: admin, ops\)/) });
-    expect((await stat(ctx.credentials)).mode & 0o777).toBe(0o600);
-    const who = await sut(['whoami', '--json']);
-    expect(JSON.parse(who.stdout)).toMatchObject({ email: OPS.email, aal: 2, roles: expect.arrayContaining(['ops']), issuer: expect.any(String) });
+      expect(login).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Logged in as e2e-\w+@example\.test \(aal2, roles: none\)/) });
+      expect(login.stderr).toContain('no ops role');
+      expect((await stat(ctx.credentials)).mode & 0o777).toBe(0o600);
+      const who = await sut(['whoami', '--json']);
+      expect(JSON.parse(who.stdout)).toMatchObject({ email: account.email, aal: 2, roles: [], issuer: ISSUER });
+    });
+
+    it('gave the ops account an aal2 token with the ops role', async () => {
+      const { sut, ctx } = await setup();
+      const who = await sut(['whoami', '--json'], ctx.ops);
+      expect(JSON.parse(who.stdout)).toMatchObject({ email: OPS.email, aal: 2, roles: expect.arrayContaining(['ops']), source: 'KEYHAVEN_TOKEN' });
+    });
+
+    it('reads the password and the code from stdin in a script', async () => {
+      const { sut, ctx } = await setup();
+      const account = await ctx.newAccount();
+      const login = await sut(['login', '--email', account.email, '--print-token'], {}, `${account.password}\n${await account.nextCode()}\n`);
+      expect(login.code).toBe(0);
+      expect(login.stdout.trim().split('.')).toHaveLength(3);
+    });
+
+    it('exits 3 with the service message on a wrong code or password', async () => {
+      const { sut } = await setup();
+      const badCode = await sut(['login', '--email', OPS.email, '--code', '000000'], { KEYHAVEN_PASSWORD: OPS.password });
+      expect(badCode).toMatchObject({ code: 3, stderr: expect.stringContaining('(invalid_code)') });
+      const badPassword = await sut(['login', '--email', OPS.email, '--code', '000000'], { KEYHAVEN_PASSWORD: 'not the password' });
+      expect(badPassword).toMatchObject({ code: 3, stderr: expect.stringContaining('(invalid_credentials)') });
+    });
+
+    it('exits 4 when auth-service cannot be reached', async () => {
+      const { sut } = await setup();
+      const result = await sut(['login', '--email', OPS.email, '--auth-url', 'http://127.0.0.1:9'], { KEYHAVEN_PASSWORD: OPS.password });
+      expect(result).toMatchObject({ code: 4, stderr: expect.stringContaining('Cannot reach auth-service at http://127.0.0.1:9') });
+    });
   });
 
-  it('reads the password and the code from stdin in a script', async () => {
-    const { sut, ctx } = await setup();
-    const account = await ctx.newAccount();
-    const login = await sut(['login', '--email', account.email, '--print-token'], {}, `${account.password}\n${await account.nextCode()}\n`);
-    expect(login.code).toBe(0);
-    expect(login.stdout.trim().split('.')).toHaveLength(3);
+  describe('releases', () => {
+    it('lists the catalog as a table and as JSON', async () => {
+      const { sut } = await setup();
+      const table = await sut(['releases', 'list']);
+      expect(table.code).toBe(0);
+      expect(table.stdout.split('\n')[0]).toMatch(/^VERSION\s+CHANNEL\s+EDITIONS\s+RELEASED\s+SUPPORTED UNTIL\s+SECURITY\s+YANKED\s+UPGRADE FROM$/);
+      expect(table.stdout).toMatch(/^14\.2\.1\s+stable\s/m);
+      const json = JSON.parse((await sut(['releases', 'list', '--json', '--channel', 'lts'])).stdout) as { releases: { channel: string }[] };
+      expect(json.releases.length).toBeGreaterThan(0);
+      expect(new Set(json.releases.map((entry) => entry.channel))).toEqual(new Set(['lts']));
+    });
+
+    it('adds a release, refuses it twice, and yanks it', async () => {
+      const { sut, ctx } = await setup();
+      const version = `14.9.${Math.floor(Math.random() * 1000)}`;
+      const added = await sut(['releases', 'add', version, '--channel', 'stable', '--released-at', '2026-11-20', '--upgrade-from', '>=13.4.0', '--security'], ctx.ops);
+      expect(added).toMatchObject({ code: 0, stdout: `Published ${version} (stable).\n` });
+
+      const again = await sut(['releases', 'add', version, '--channel', 'stable'], ctx.ops);
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('(release_exists)') });
+
+      expect((await sut(['releases', 'yank', version], ctx.ops)).stdout).toBe(`Yanked ${version}.\n`);
+      const shown = JSON.parse((await sut(['releases', 'show', version, '--json'])).stdout);
+      expect(shown).toMatchObject({ version, yanked: true, security: true, upgradeFrom: '>=13.4.0', releasedAt: '2026-11-20T00:00:00.000Z' });
+    });
+
+    it('explains validation errors of the service (exit 1)', async () => {
+      const { sut, ctx } = await setup();
+      const result = await sut(['releases', 'add', '14.9.999', '--channel', 'nightly'], ctx.ops);
+      expect(result).toMatchObject({ code: 1, stderr: expect.stringContaining('(validation_failed)') });
+    });
+
+    it('exits 3 for an account without the ops role and without any token', async () => {
+      const { sut, ctx } = await setup();
+      const account = await ctx.newAccount();
+      const login = await sut(['login', '--email', account.email, '--code', await account.nextCode(), '--print-token'], { KEYHAVEN_PASSWORD: account.password });
+      const forbidden = await sut(['releases', 'yank', '14.2.1'], { KEYHAVEN_TOKEN: login.stdout.trim() });
+      expect(forbidden).toMatchObject({ code: 3, stderr: expect.stringContaining('This needs an account with the ops role.') });
+      expect(await sut(['releases', 'yank', '14.2.1'])).toMatchObject({ code: 3, stderr: expect.stringContaining('Not logged in') });
+    });
   });
 
-  it('exits 3 with the service message on a wrong code or password', async () => {
-    const { sut } = await setup();
-    const badCode = await sut(['login', '--email', OPS.email, '--code', '000000'], { KEYHAVEN_PASSWORD: OPS.password });
-    expect(badCode).toMatchObject({ code: 3, stderr: expect.stringContaining('(invalid_code)') });
-    const badPassword = await sut(['login', '--email', OPS.email, '--code', '000000'], { KEYHAVEN_PASSWORD: 'not the password' });
-    expect(badPassword).toMatchObject({ code: 3, stderr: expect.stringContaining('(invalid_credentials)') });
-  });
+  describe('advisories', () => {
+    it('adds an advisory from options, finds it by version, and withdraws it', async () => {
+      const { sut, ctx } = await setup();
+      const id = `KHSA-2026-E2E${Math.floor(Math.random() * 10_000)}`;
+      const added = await sut(
+        ['advisories', 'add', '--id', id, '--title', 'Stored XSS in the audit view', '--alias', 'CVE-2026-40001',
+          '--cvss', 'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N', '--affected', '13.0.0..13.4.2', '--fixed-in', '13.4.2', '--json'],
+        ctx.ops,
+      );
+      expect(added.code).toBe(0);
+      expect(JSON.parse(added.stdout)).toMatchObject({ id, severity: { level: 'medium' }, affected: [{ introduced: '13.0.0', fixed: '13.4.2' }] });
 
-  it('exits 4 when auth-service cannot be reached', async () => {
-    const { sut } = await setup();
-    const result = await sut(['login', '--email', OPS.email, '--auth-url', 'http://127.0.0.1:9'], { KEYHAVEN_PASSWORD: OPS.password });
-    expect(result).toMatchObject({ code: 4, stderr: expect.stringContaining('Cannot reach auth-service at http://127.0.0.1:9') });
+      const affecting = await sut(['advisories', 'list', '--version', '13.1.0']);
+      expect(affecting.stdout).toContain(id);
+      expect((await sut(['advisories', 'list', '--version', '13.4.2'])).stdout).not.toContain(id);
+
+      expect((await sut(['advisories', 'withdraw', id], ctx.ops)).stdout).toMatch(new RegExp(`^Withdrew ${id} \\(at \\d{4}-`));
+      expect((await sut(['advisories', 'list', '--version', '13.1.0'])).stdout).not.toContain(id);
+      expect((await sut(['advisories', 'list', '--include-withdrawn'])).stdout).toContain(id);
+      expect((await sut(['advisories', 'list'])).stdout).not.toContain(id);
+      expect((await sut(['advisories', 'list', '--version', '13.1.0', '--include-withdrawn'])).code).toBe(2);
+    });
+
+    it('imports an OSV document exported by the service under a new id', async () => {
+      const { sut, ctx } = await setup();
+      const listed = JSON.parse((await sut(['advisories', 'list', '--json'])).stdout) as { advisories: { id: string }[] };
+      const osv = JSON.parse((await sut(['advisories', 'show', listed.advisories[0].id, '--osv'])).stdout) as Record<string, unknown>;
+      const id = `KHSA-2026-OSV${Math.floor(Math.random() * 10_000)}`;
+      const file = join(ctx.home, 'import.osv.json');
+      await writeFile(file, JSON.stringify([{ ...osv, id }]));
+
+      const first = await sut(['advisories', 'import', file], ctx.ops);
+      expect(first).toMatchObject({ code: 0, stdout: `Imported 1 advisory (1 new, 0 updated).\n  ${id}  new\n` });
+      expect((await sut(['advisories', 'import', file], ctx.ops)).stdout).toContain(`${id}  updated`);
+
+      await writeFile(file, JSON.stringify([{ ...osv, id }, { summary: 'no id, no ranges' }]));
+      const refused = await sut(['advisories', 'import', file], ctx.ops);
+      expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('(invalid_osv)') });
+    });
   });
 });

@@ -104,9 +104,13 @@ export const advisoriesCommands: CommandGroup = {
       summary: 'List advisories, optionally only those affecting one version',
       options: {
         version: { type: 'string', valueName: 'semver', description: 'only advisories affecting this exact version' },
-        'include-withdrawn': { type: 'boolean', description: 'also list withdrawn advisories' },
+        'include-withdrawn': { type: 'boolean', description: 'also list withdrawn advisories (not with --version)' },
       },
       async run(args, ctx) {
+        // release-api never lists withdrawn advisories for a version (they affect nobody).
+        if (args.has('version') && args.flag('include-withdrawn')) {
+          throw new UsageError('--include-withdrawn cannot be combined with --version: a withdrawn advisory affects no version', 'advisories list');
+        }
         const answer = await ctx.release.get<{ advisories: Advisory[] }>('/v1/advisories', {
           query: { version: args.string('version'), includeWithdrawn: args.flag('include-withdrawn') || undefined },
         });
