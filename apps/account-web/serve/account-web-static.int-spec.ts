@@ -1,3 +1,6 @@
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import Fastify, { FastifyInstance } from 'fastify';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,5 +53,39 @@ describe('registerAccountWeb', () => {
     expect(registered).toBe(false);
     expect((await sut.inject({ method: 'GET', url: '/' })).statusCode).toBe(404);
     await cleanup();
+  });
+});
+
+@Controller('v1/me')
+class MeController {
+  @Get('factors')
+  factors() {
+    return [];
+  }
+}
+
+@Module({ controllers: [MeController] })
+class TestModule {}
+
+describe('registerAccountWeb inside a Nest app on Fastify (the way auth-service would call it)', () => {
+  it('serves the page before app.init() and keeps Nest routes and JSON 404s', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'account-web-nest-'));
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>Your Keyhaven account</title>');
+    const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
+    const fastify = app.getHttpAdapter().getInstance();
+    expect(await registerAccountWeb(fastify, root)).toBe(true);
+    await app.init();
+    await fastify.ready();
+
+    const page = await fastify.inject({ method: 'GET', url: '/' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(ACCOUNT_WEB_CSP);
+    expect((await fastify.inject({ method: 'GET', url: '/v1/me/factors' })).json()).toEqual([]);
+    const missing = await fastify.inject({ method: 'GET', url: '/v1/unknown' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/json/);
+
+    await app.close();
+    await rm(root, { recursive: true, force: true });
   });
 });
