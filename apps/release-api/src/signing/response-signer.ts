@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createP
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { QueryOrder } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
@@ -101,7 +102,8 @@ export class ResponseSigner {
   }
 
   private async storedKeys(): Promise<LoadedKey[]> {
-    const rows = await this.em.fork().find(SigningKey, {}, { orderBy: { createdAt: 'desc', kid: 'asc' } });
+    // The active (never retired) key first, then the most recently retired.
+    const rows = await this.em.fork().find(SigningKey, {}, { orderBy: { retiredAt: QueryOrder.DESC_NULLS_FIRST, createdAt: QueryOrder.DESC } });
     const encryptionKey = await this.encryptionKey();
     return rows.map((row) => loaded(row.kid, privateKeyFromSeed(decrypt(row.privateEncrypted, encryptionKey, row.kid))));
   }
