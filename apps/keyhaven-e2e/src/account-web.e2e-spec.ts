@@ -273,6 +273,9 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await page.keyboard.type(email);
     await page.keyboard.press('Tab');
     await page.keyboard.type(PASSWORD);
+    // Keyboard focus is visible (a solid outline on the focused field).
+    await expect(page.evaluate(() => document.activeElement && getComputedStyle(document.activeElement).outlineStyle)).resolves.toBe('solid');
+    await screenshot(page, SUITE, 'totp-01b-keyboard-focus');
     await page.keyboard.press('Enter');
     await page.locator('#view-account').waitFor();
     await expectFocusOn(page, 'account-title');
