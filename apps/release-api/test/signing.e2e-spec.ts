@@ -73,14 +73,14 @@ describe(ResponseSigner.name, () => {
     });
 
     it('generates the encryption key into DATA_DIR when none is configured', async () => {
-      const dataDir = mkdtempSync(join(tmpdir(), 'kh-release-'));
-      const { sut, ctx } = await setup({ DATA_DIR: dataDir });
+      const parent = mkdtempSync(join(tmpdir(), 'kh-release-'));
+      const { sut, ctx } = await setup({ DATA_DIR: join(parent, 'data') });
       try {
         expect((await sut.inject({ method: 'GET', url: '/v1/keys' })).json().keys).toHaveLength(1);
-        expect(existsSync(join(dataDir, 'signing-key-encryption.key'))).toBe(true);
+        expect(existsSync(join(parent, 'data.signing-key-encryption.key'))).toBe(true);
       } finally {
         await ctx.close();
-        rmSync(dataDir, { recursive: true, force: true });
+        rmSync(parent, { recursive: true, force: true });
       }
     });
   });

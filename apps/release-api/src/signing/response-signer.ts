@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { QueryOrder } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -136,7 +136,8 @@ export class ResponseSigner {
 
   private async encryptionKey(): Promise<Buffer> {
     if (this.config.signing.encryptionKey) return this.config.signing.encryptionKey;
-    const file = join(this.config.dataDir, 'signing-key-encryption.key');
+    // Beside DATA_DIR, not inside it: in embedded mode DATA_DIR is the PostgreSQL data directory.
+    const file = join(dirname(this.config.dataDir), `${basename(this.config.dataDir)}.signing-key-encryption.key`);
     try {
       return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
     } catch (error) {
