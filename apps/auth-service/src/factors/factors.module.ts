@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AccountsModule } from '../accounts/accounts.module';
+import { AdminController } from '../admin/admin.controller';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { FactorsController } from './factors.controller';
+import { MeFactorsService } from './me-factors.service';
+
+/** A user's own factors (/v1/me/factors) and the admin operations on them. */
+@Module({
+  imports: [AccountsModule, SigningKeysModule],
+  controllers: [FactorsController, AdminController],
+  providers: [MeFactorsService],
+})
+export class FactorsModule {}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { AccountsModule } from '../accounts/accounts.module';
+import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { SessionsController } from './sessions.controller';
+import { SessionsService } from './sessions.service';
+import { JwtStrategy } from './strategies/jwt.strategy';
+import { LocalStrategy } from './strategies/local.strategy';
+import { TokenService } from './token.service';
+
+/** Sign-in (password, second factor) and the passport strategies every guarded route relies on. */
+@Module({
+  imports: [PassportModule.register({ session: false }), AccountsModule, SigningKeysModule],
+  controllers: [SessionsController],
+  providers: [TokenService, LocalStrategy, JwtStrategy, SessionsService],
+})
+export class SessionsModule {}
