@@ -128,15 +128,15 @@ export function createContext({ quick }) {
      * Returns requests/s (mean), latency p50/p99 in ms, and counts of errors and non-2xx answers.
      */
     async load({ url, method = 'GET', headers, body, connections = 10, seconds = ctx.seconds, requests, amount }) {
+      // autocannon refuses `duration: undefined`: give either a duration or an amount.
       const result = await autocannon({
         url,
         method,
         headers,
         body,
         connections,
-        duration: amount ? undefined : seconds,
-        amount,
         requests,
+        ...(amount ? { amount } : { duration: seconds }),
       });
       return {
         rps: result.requests.average,

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -7,12 +8,12 @@ export const WORKSPACE = join(__dirname, '../../../..');
 export type ServiceName = 'auth-service' | 'release-api';
 
 export interface ServiceProcess {
-  url: string;
-  child: ChildProcess;
+  readonly url: string;
+  readonly child: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   /** Resolves with the exit code (or signal name) once the process ends. */
-  exited: Promise<number | string>;
+  readonly exited: Promise<number | string>;
   /** Polls `/health/ready` until it answers 200. */
   ready(timeoutMs?: number): Promise<void>;
 }
@@ -30,30 +31,66 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a built service (`dist/apps/<name>/main.js`) with plain `node`, as production would. */
+/**
+ * Starts a built service (`dist/apps/<name>/main.js`) with plain `node`, as production would.
+ * The port is picked free just before the spawn; if another process grabs it in between
+ * (EADDRINUSE), `ready()` starts the service again on a new port.
+ */
 export async function startService(name: ServiceName, env: Record<string, string>, args: string[] = []): Promise<ServiceProcess> {
-  const port = env['PORT'] ?? String(await freePort());
-  const child = spawn(process.execPath, [join(WORKSPACE, 'dist/apps', name, 'main.js'), ...args], {
-    cwd: WORKSPACE,
-    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', LOG_LEVEL: 'warn', ...env, PORT: port },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const fixedPort = env['PORT'];
+  const fullEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', LOG_LEVEL: 'warn', ...env };
+  if (name === 'auth-service' && fullEnv['DATABASE_URL'] && !fullEnv['AUTH_ENCRYPTION_KEYS']) {
+    // With a real database auth-service refuses to generate its own key next to the data.
+    fullEnv['AUTH_ENCRYPTION_KEYS'] = `e2e:${randomBytes(32).toString('base64')}`;
+  }
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const url = `http://127.0.0.1:${port}`;
+  let child!: ChildProcess;
+  let exited!: Promise<number | string>;
   let done = false;
-  void exited.then(() => (done = true));
+  let url = '';
+
+  const spawnOnce = async () => {
+    const port = fixedPort ?? String(await freePort());
+    url = `http://127.0.0.1:${port}`;
+    done = false;
+    child = spawn(process.execPath, [join(WORKSPACE, 'dist/apps', name, 'main.js'), ...args], {
+      cwd: WORKSPACE,
+      env: { ...fullEnv, PORT: port },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const current = child;
+    exited = new Promise<number | string>((resolve) => current.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    void exited.then(() => (done = true));
+  };
+  await spawnOnce();
+
   return {
-    url,
-    child,
+    get url() {
+      return url;
+    },
+    get child() {
+      return child;
+    },
+    get exited() {
+      return exited;
+    },
     output: () => output,
-    exited,
-    async ready(timeoutMs = 60_000) {
+    async ready(timeoutMs = 150_000) {
       const deadline = Date.now() + timeoutMs;
+      let respawns = 0;
       while (Date.now() < deadline) {
-        if (done) throw new Error(`${name} exited before it was ready:\n${output}`);
+        if (done) {
+          await exited;
+          if (!fixedPort && output.includes('EADDRINUSE') && respawns < 5) {
+            respawns++;
+            output += `\n[e2e] port taken by another process; starting ${name} again on a new port\n`;
+            await spawnOnce();
+            continue;
+          }
+          throw new Error(`${name} exited before it was ready:\n${output}`);
+        }
         try {
           if ((await fetch(`${url}/health/ready`)).ok) return;
         } catch {
