@@ -88,15 +88,17 @@ const SESSION_ENDING_CODES = new Set(['invalid_token', 'unauthorized']);
  */
 function handleFailure(error: unknown, context: ErrorContext, field?: HTMLInputElement): void {
   if (error instanceof StepUpCancelled) return;
-  if (error instanceof ApiError && session && SESSION_ENDING_CODES.has(error.code) && context !== 'password') {
-    signOut(messageFor(error, 'general'), true);
-    return;
-  }
-  if (error instanceof ApiError && pending && (error.code === 'invalid_token' || error.code === 'wrong_token_use')) {
-    // The pending token expired (or was already used): the second step must start over.
+  const secondStep = context === 'totp' || context === 'recovery_code' || context === 'webauthn';
+  if (error instanceof ApiError && pending && secondStep && (error.code === 'invalid_token' || error.code === 'wrong_token_use')) {
+    // The pending token expired (AUTH_PENDING_TOKEN_TTL) — also during a step-up, where the
+    // session itself is still fine: only the second step starts over, from the password.
     pending = undefined;
     showSignIn();
     showError(messageFor(error, context));
+    return;
+  }
+  if (error instanceof ApiError && session && SESSION_ENDING_CODES.has(error.code) && context !== 'password') {
+    signOut(messageFor(error, 'general'), true);
     return;
   }
   showError(messageFor(error, context), field);
@@ -455,6 +457,7 @@ async function onTotpConfirm(event: SubmitEvent): Promise<void> {
       withStepUp(() => api.confirmTotp(token(), setup.id, cleanTotpCode(input.value)), requestStepUp),
     );
     discardTotpSetup();
+    byId<HTMLInputElement>('totp-name').value = 'Authenticator app';
     await afterFactorAdded(confirmed, `Authenticator app “${setup.name}” is on.`);
   } catch (error) {
     handleFailure(error, 'totp', input);

@@ -464,14 +464,14 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
 
     it('lets an enrol-only session add an authenticator app, then asks to sign in again with it', async () => {
       const email = await newAccount(e);
-      const { context, page, problems } = await openPage(e);
+      const { context, page, problems } = await openPage(e, { width: 375, height: 740 });
       await signInWithPassword(page, email);
       await page.locator('#view-account').waitFor();
       await waitForText(page, '#notices', /requires a second factor, and the time to add one has passed/);
       // An enrol-only token may not read recovery codes or events: those parts are not offered.
       await expect(page.locator('#recovery-block').isHidden()).resolves.toBe(true);
       await expect(page.locator('#events-block').isHidden()).resolves.toBe(true);
-      await screenshot(page, SUITE, 'enforced-01-enrol-only');
+      await screenshot(page, SUITE, 'enforced-01-enrol-only-375px');
 
       await page.fill('#totp-name', 'Phone');
       await page.click('#totp-enrol-form button[type=submit]');
@@ -481,7 +481,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
       await page.click('#totp-confirm-form button[type=submit]');
       await page.locator('#recovery-codes-panel').waitFor();
       await expect(page.locator('#recovery-codes-list code').count()).resolves.toBe(10);
-      await screenshot(page, SUITE, 'enforced-02-recovery-codes');
+      await screenshot(page, SUITE, 'enforced-02-recovery-codes-375px');
       await page.click('#codes-saved');
 
       await page.locator('#view-sign-in').waitFor();
@@ -496,7 +496,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
       await page.locator('#recovery-block').waitFor();
       await waitForText(page, '#recovery-remaining', /^10 of 10 recovery codes left/);
       await expect(page.locator('#notices').textContent()).resolves.toBe('');
-      await screenshot(page, SUITE, 'enforced-03-full-session');
+      await screenshot(page, SUITE, 'enforced-03-full-session-375px');
 
       expect(problems).toEqual([]);
       await context.close();
