@@ -2,6 +2,8 @@
 // `npm start`: builds both services, starts them (embedded PostgreSQL unless DATABASE_URL is
 // set), waits until each answers /health/ready and prints where they are. Ctrl-C stops both.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
 
@@ -14,6 +16,19 @@ const SERVICES = [
 if (!process.argv.includes('--no-build')) {
   const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+// A first administrator for the embedded demo, GitLab-style: a random password written once to a
+// file only the current user can read (never printed), so a newcomer can sign in and use the ops CLI.
+const demoAdmin = { email: 'admin@keyhaven.local', file: join(root, '.data', 'initial-admin-password.txt') };
+const bootstrapEnv = {};
+if (!process.env.DATABASE_URL && !process.env.AUTH_BOOTSTRAP_EMAIL) {
+  mkdirSync(join(root, '.data'), { recursive: true });
+  if (!existsSync(demoAdmin.file)) {
+    writeFileSync(demoAdmin.file, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
+  }
+  bootstrapEnv.AUTH_BOOTSTRAP_EMAIL = demoAdmin.email;
+  bootstrapEnv.AUTH_BOOTSTRAP_PASSWORD = readFileSync(demoAdmin.file, 'utf8').trim();
 }
 
 const children = [];
@@ -31,7 +46,7 @@ function stopAll(code) {
 for (const service of SERVICES) {
   const child = spawn(process.execPath, [join(root, 'dist/apps', service.name, 'main.js')], {
     cwd: root,
-    env: { PORT: service.port, ...process.env, ...(process.env.PORT ? { PORT: service.port } : {}) },
+    env: { ...bootstrapEnv, ...process.env, PORT: service.port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   for (const stream of [child.stdout, child.stderr]) {
@@ -68,7 +83,12 @@ if (ready.every(Boolean)) {
   for (const service of SERVICES) {
     console.log(`  ${service.name.padEnd(13)} http://localhost:${service.port}   (API docs: http://localhost:${service.port}/docs)`);
   }
-  console.log(`  data          ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL under .data/'}\nCtrl-C stops both.\n`);
+  console.log(`  account page  http://localhost:${SERVICES[0].port}/`);
+  console.log(`  data          ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL under .data/'}`);
+  if (bootstrapEnv.AUTH_BOOTSTRAP_EMAIL) {
+    console.log(`  admin         ${demoAdmin.email} (roles admin, ops); password in ${demoAdmin.file.replace(`${root}/`, '')}`);
+  }
+  console.log('Ctrl-C stops both.\n');
 } else if (!stopping) {
   console.error('A service did not become ready in 60 s; stopping.');
   stopAll(1);
