@@ -12,6 +12,7 @@ export const releaseEnvSchema = z.object({
   MAINTENANCE_NOTICE_LEAD: env.duration('72h'),
   MAINTENANCE_REMINDERS: env.durationList('24h,1h'),
   RELEASE_DEMO_DATA: env.optionalBool(),
+  RELEASE_DEMO_SYNTHETIC: env.int(0, { min: 0, max: 100_000 }),
   RELEASE_CHANNELS: env.list(['lts', 'stable', 'beta']),
   RELEASE_EDITIONS: env.list(['community', 'enterprise']),
   RELEASE_SIGNING_KEYS: env.list([]),
@@ -65,6 +66,8 @@ export interface ReleaseConfig extends CommonConfig {
   maintenance: { noticeLeadMs: number; remindersMs: number[] };
   /** Load the demo catalog into an empty database on boot. */
   demoData: boolean;
+  /** Extra synthetic old releases and advisories in the demo catalog (benchmarks: 10 vs 10,000). */
+  demoSynthetic: number;
   /** Most conservative first: a follower of a channel also gets those before it. */
   channels: string[];
   /** The first is the default edition of a check. */
@@ -83,6 +86,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
     maintenance: { noticeLeadMs: parsed.MAINTENANCE_NOTICE_LEAD, remindersMs: parsed.MAINTENANCE_REMINDERS },
     // Embedded mode is for trying things out: show a full catalog. A real database starts empty.
     demoData: parsed.RELEASE_DEMO_DATA ?? parsed.DATABASE_URL === undefined,
+    demoSynthetic: parsed.RELEASE_DEMO_SYNTHETIC,
     channels: parsed.RELEASE_CHANNELS,
     editions: parsed.RELEASE_EDITIONS,
     signing: {

@@ -108,3 +108,34 @@ export const DEMO_ADVISORIES: DemoAdvisory[] = [
     withdrawnAt: '2026-10-28T00:00:00Z',
   },
 ];
+
+/**
+ * `count` old releases and advisories for load tests, all in the long-dead 0.x line so the
+ * demo answers for 11.x–15.x stay the same whatever the catalog size.
+ */
+export function syntheticCatalog(count: number): { releases: DemoRelease[]; advisories: DemoAdvisory[] } {
+  const releases: DemoRelease[] = [];
+  const advisories: DemoAdvisory[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const minor = Math.floor(i / 100);
+    const patch = i % 100;
+    releases.push({
+      version: `0.${minor}.${patch}`,
+      channel: 'stable',
+      releasedAt: '2020-01-01T00:00:00Z',
+      supportedUntil: '2021-01-01T00:00:00Z',
+      upgradeFrom: patch === 0 ? null : `>=0.${minor}.0 <0.${minor}.${patch}`,
+    });
+    advisories.push({
+      id: `SYN-${i}`,
+      aliases: [],
+      title: `Synthetic advisory ${i}`,
+      summary: 'Generated for load tests (RELEASE_DEMO_SYNTHETIC).',
+      vector: 'CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:U/C:L/I:L/A:N',
+      affected: [{ introduced: `0.${minor}.${patch}`, fixed: `0.${minor}.${patch + 1}` }],
+      fixedIn: [],
+      publishedAt: '2020-06-01T00:00:00Z',
+    });
+  }
+  return { releases, advisories };
+}

@@ -1,11 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
 import { Advisory } from '../advisories/entities/advisory.entity';
 import { scoreVector } from '../catalog/cvss';
 import { CatalogRepository } from '../catalog/catalog.repository';
 import { CatalogState } from '../catalog/catalog-state';
 import { Release } from '../releases/entities/release.entity';
-import { DEMO_ADVISORIES, DEMO_RELEASES } from './demo-catalog';
+import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { DEMO_ADVISORIES, DEMO_RELEASES, syntheticCatalog } from './demo-catalog';
 
 export const DEMO_ACTOR = { sub: 'system:demo-data', email: undefined };
 
@@ -18,6 +19,7 @@ export class DemoLoader {
     private readonly repository: CatalogRepository,
     private readonly state: CatalogState,
     private readonly clock: Clock,
+    @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
 
   async loadIfEmpty(): Promise<boolean> {
@@ -27,7 +29,8 @@ export class DemoLoader {
       // Under the sequence row lock: two replicas booting together cannot both load it.
       const existing = (await em.count(Release, {})) + (await em.count(Advisory, {}));
       if (existing > 0) return { result: false, audit: [] };
-      for (const r of DEMO_RELEASES) {
+      const synthetic = syntheticCatalog(this.config.demoSynthetic);
+      for (const r of [...DEMO_RELEASES, ...synthetic.releases]) {
         em.create(Release, {
           version: r.version,
           channel: r.channel,
@@ -40,7 +43,7 @@ export class DemoLoader {
           notesUrl: `https://keyhaven.example/releases/${r.version}`,
         });
       }
-      for (const a of DEMO_ADVISORIES) {
+      for (const a of [...DEMO_ADVISORIES, ...synthetic.advisories]) {
         const severity = scoreVector(a.vector);
         if (!severity) throw new Error(`Demo advisory ${a.id} has a bad CVSS vector`);
         em.create(Advisory, {
@@ -62,10 +65,12 @@ export class DemoLoader {
         });
       }
       await em.flush();
-      return { result: true, audit: [{ action: 'catalog.demo_data', subject: 'demo', after: { releases: DEMO_RELEASES.length, advisories: DEMO_ADVISORIES.length, at: this.clock.now().toISOString() } }] };
+      return { result: true, audit: [{ action: 'catalog.demo_data', subject: 'demo', after: { releases: DEMO_RELEASES.length, advisories: DEMO_ADVISORIES.length, synthetic: this.config.demoSynthetic, at: this.clock.now().toISOString() } }] };
     });
     if (result) {
-      this.logger.log(`Loaded the demo catalog: ${DEMO_RELEASES.length} releases, ${DEMO_ADVISORIES.length} advisories (RELEASE_DEMO_DATA)`);
+      this.logger.log(
+        `Loaded the demo catalog: ${DEMO_RELEASES.length} releases, ${DEMO_ADVISORIES.length} advisories, ${this.config.demoSynthetic} synthetic of each (RELEASE_DEMO_DATA)`,
+      );
       await this.state.refresh();
     }
     return result;

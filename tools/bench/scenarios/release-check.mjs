@@ -1,0 +1,46 @@
+// release-api: the warm signed check next to a bare Fastify route answering the same bytes,
+// and the check on a catalog of 10 vs 10,000 releases and advisories (RELEASE_DEMO_SYNTHETIC).
+export const title = 'release-check: warm /v1/check vs bare Fastify; 10 vs 10,000 releases and advisories';
+
+const CHECK = '/v1/check?version=13.1.0&channel=stable&edition=community';
+
+/** 1,000 distinct versions: every one is computed once, then served from the answer cache. */
+const MANY_VERSIONS = Array.from({ length: 1000 }, (_, i) => ({ method: 'GET', path: `/v1/check?version=14.2.${i + 2}` }));
+
+export default async function releaseCheck(ctx) {
+  const rows = [];
+  const measured = {};
+  for (const size of [10, 10_000]) {
+    const service = await ctx.startService('release-api', { RELEASE_DEMO_DATA: 'true', RELEASE_DEMO_SYNTHETIC: String(size) });
+    const warmup = await fetch(`${service.url}${CHECK}`);
+    if (warmup.status !== 200) throw new Error(`release-api answered ${warmup.status} to ${CHECK}`);
+    const warm = await ctx.load({ url: `${service.url}${CHECK}` });
+    const distinct = await ctx.load({ url: service.url, requests: MANY_VERSIONS });
+    measured[size] = { warm, distinct };
+    const row = {
+      catalog: `${size + 17} releases, ${size + 4} advisories`,
+      'warm req/s': Math.round(warm.rps),
+      'warm p99 ms': warm.p99,
+      '1k versions req/s': Math.round(distinct.rps),
+      errors: warm.errors + warm.non2xx + distinct.errors + distinct.non2xx,
+      'boot→ready ms': Math.round(service.bootMs),
+      'RSS MiB': Math.round(await ctx.rssMiB(service.pid)),
+    };
+    if (size === 10) {
+      // Same bytes from a bare Fastify route: what the framework, routing and signing cache cost.
+      const bare = await ctx.mirror(service.url, CHECK);
+      const baseline = await ctx.load({ url: `${bare.url}${CHECK}` });
+      row['bare req/s'] = Math.round(baseline.rps);
+      row['warm / bare'] = ctx.ratio(warm.rps, baseline.rps);
+      await bare.stop();
+    }
+    rows.push(row);
+    await service.stop();
+  }
+  rows.push({
+    catalog: '10,000 / 10 (≈1 means size-independent)',
+    'warm req/s': ctx.ratio(measured[10_000].warm.rps, measured[10].warm.rps),
+    '1k versions req/s': ctx.ratio(measured[10_000].distinct.rps, measured[10].distinct.rps),
+  });
+  ctx.table(title, rows);
+}
