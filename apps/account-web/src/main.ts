@@ -623,6 +623,12 @@ function start(): void {
   for (const id of ['email', 'password', 'totp-code', 'recovery-code', 'totp-name', 'totp-confirm-code', 'webauthn-name']) {
     on(id, 'input', () => markInvalid(byId<HTMLInputElement>(id), false));
   }
+  // Escape backs out of the second step or a step-up, like the Cancel buttons.
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    if (!byId('view-second-step').hidden) cancelSecondStep();
+    else if (stepUp && !byId('view-sign-in').hidden) cancelStepUp();
+  });
   byId('webauthn-enrol-form').hidden = !webauthnSupported;
   showSignIn();
   // Only the page's first paint: no focus jump for people already reading.

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -113,6 +114,9 @@ interface Stack {
  * auth-service itself once it serves `/`, else the stand-in server above.
  */
 async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  if (!existsSync(join(PAGE_DIR, 'index.html'))) {
+    throw new Error(`${PAGE_DIR} is missing: build the page first (npx nx run account-web:build)`);
+  }
   const store: FreshStore = await freshStore();
   const apiPort = await freePort();
   const proxy = await startPageServer(apiPort);
@@ -330,6 +334,16 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await expect(page.locator('#recovery-codes-list li').count()).resolves.toBe(0);
 
     // The session is still aal1 and the account now has a factor: regenerating needs a step-up.
+    // Escape backs out of it and changes nothing…
+    await page.click('#regenerate-codes');
+    await page.click('text=Yes, generate');
+    await page.locator('#view-sign-in').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('#view-account').waitFor();
+    await waitForText(page, '#status', /^Nothing was changed\.$/);
+    await expectFocusOn(page, 'account-title');
+    await expect(page.locator('#recovery-codes-panel').isHidden()).resolves.toBe(true);
+    // …and going through with it continues the regeneration.
     await page.click('#regenerate-codes');
     await page.click('text=Yes, generate');
     await page.locator('#view-sign-in').waitFor();
