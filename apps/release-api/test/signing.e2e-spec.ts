@@ -15,6 +15,7 @@ async function setup(env: Record<string, string>) {
   const apps = [started.app];
   const ctx = {
     database,
+    token: () => auth.mint(started.clock),
     replica: async () => {
       const other = await startReleaseApp(database.url, auth, { RELEASE_SIGNING_KEYS: '', ...env });
       apps.push(other.app);
@@ -61,7 +62,9 @@ describe(ResponseSigner.name, () => {
       const { sut, ctx } = await setup({ RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') });
       try {
         const [old] = (await sut.get(ResponseSigner).publicKeys()).keys;
-        const fresh = await sut.get(ResponseSigner).rotate();
+        const rotated = await sut.inject({ method: 'POST', url: '/v1/keys/rotate', headers: { authorization: `Bearer ${await ctx.token()}` } });
+        expect(rotated.statusCode).toBe(201);
+        const fresh = rotated.json();
         const keys = (await sut.inject({ method: 'GET', url: '/v1/keys' })).json().keys;
         expect(keys.map((k: { kid: string }) => k.kid)).toEqual([fresh.kid, old!.kid]);
         const answer = await sut.inject({ method: 'GET', url: '/v1/check?version=1.0.0' });
@@ -99,6 +102,9 @@ describe(ResponseSigner.name, () => {
         expect(verifies(keys[1], answer.body, String(answer.headers['keyhaven-signature']))).toBe(false);
         const stored = await sut.get(MikroORM).em.getConnection().execute('select count(*)::int as n from release.signing_key');
         expect(stored[0].n).toBe(0);
+        const rotate = await sut.inject({ method: 'POST', url: '/v1/keys/rotate', headers: { authorization: `Bearer ${await ctx.token()}` } });
+        expect(rotate.statusCode).toBe(409);
+        expect((await sut.inject({ method: 'POST', url: '/v1/keys/rotate' })).statusCode).toBe(401);
       } finally {
         await ctx.close();
       }

@@ -1,6 +1,7 @@
-import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { OpsOnly } from '../app/ops-only.decorator';
 import { ResponseSigner } from '../signing/response-signer';
 import { CheckService, HttpAnswer } from './check.service';
 import { CheckQueryDto } from './dto/check-query.dto';
@@ -34,5 +35,13 @@ export class CheckController {
   @ApiOkResponse({ description: 'The Ed25519 response-signing public keys as a JWK set; the signing key first.' })
   keys() {
     return this.signer.publicKeys();
+  }
+
+  @Post('keys/rotate')
+  @HttpCode(201)
+  @OpsOnly()
+  @ApiOkResponse({ description: 'Generated keys only: a new key signs from now on; the old ones stay in /v1/keys.' })
+  rotate() {
+    return this.signer.rotate();
   }
 }

@@ -5,6 +5,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { QueryOrder } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
+import { ReleaseError } from '../app/release-errors';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { SigningKey } from './entities/signing-key.entity';
 
@@ -75,6 +76,9 @@ export class ResponseSigner {
 
   /** Generates a new stored key that signs from now on; the old ones stay published. */
   async rotate(): Promise<PublicJwk> {
+    if (this.config.signing.keys.length > 0) {
+      throw new ReleaseError('conflict', 'The signing keys come from RELEASE_SIGNING_KEYS: rotate by putting a new key first in that list.');
+    }
     const key = await this.generateStored(true);
     this.keys = undefined;
     return key.jwk;
