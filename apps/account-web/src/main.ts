@@ -36,14 +36,16 @@ const api = new AuthApi();
 const webauthnSupported = browserSupportsWebAuthn();
 
 type View = 'sign-in' | 'second-step' | 'account';
-const VIEWS: Record<View, { section: string; heading: string }> = {
-  'sign-in': { section: 'view-sign-in', heading: 'sign-in-title' },
-  'second-step': { section: 'view-second-step', heading: 'second-step-title' },
-  account: { section: 'view-account', heading: 'account-title' },
+const VIEWS: Record<View, { section: string; heading: string; title: string }> = {
+  'sign-in': { section: 'view-sign-in', heading: 'sign-in-title', title: 'Sign in' },
+  'second-step': { section: 'view-second-step', heading: 'second-step-title', title: 'Second step' },
+  account: { section: 'view-account', heading: 'account-title', title: 'Your account' },
 };
 
 function showView(view: View, focus: HTMLElement | 'heading' | 'none' = 'heading'): void {
   for (const [name, ids] of Object.entries(VIEWS)) byId(ids.section).hidden = name !== view;
+  // The tab title says where the user is (WCAG 2.4.2), for screen readers and tab switchers.
+  document.title = `${stepUp && view !== 'account' ? 'Confirm it’s you' : VIEWS[view].title} – Keyhaven`;
   const signedIn = session !== undefined && stepUp === undefined && view === 'account';
   byId('sign-out').hidden = !signedIn;
   const who = byId('who');

@@ -271,6 +271,16 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     const email = await newAccount(h);
     const { context, page, problems } = await openPage(h);
     await screenshot(page, SUITE, 'totp-01-sign-in');
+    await expect(page.title()).resolves.toBe('Sign in – Keyhaven');
+    // Every field has a label and every button a name (the rest of the page is built the same way).
+    await expect(
+      page.evaluate(() => ({
+        lang: document.documentElement.lang,
+        unlabelled: [...document.querySelectorAll('input')].filter((input) => !input.labels?.length).map((input) => input.id),
+        unnamed: [...document.querySelectorAll('button')].filter((b) => !(b.textContent?.trim() || b.getAttribute('aria-label'))).map((b) => b.id),
+        images: [...document.querySelectorAll('img')].filter((img) => !img.alt).map((img) => img.id),
+      })),
+    ).resolves.toEqual({ lang: 'en', unlabelled: [], unnamed: [], images: [] });
 
     // Password only (no factor yet): signed in at aal1, focus on the page heading.
     await page.focus('#email');
@@ -283,6 +293,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await page.keyboard.press('Enter');
     await page.locator('#view-account').waitFor();
     await expectFocusOn(page, 'account-title');
+    await expect(page.title()).resolves.toBe('Your account – Keyhaven');
     await expect(page.locator('#who').textContent()).resolves.toBe(`Signed in as ${email}`);
     await page.locator('#no-factors').waitFor();
     // Memory only: nothing in storage, cookies or the address.
