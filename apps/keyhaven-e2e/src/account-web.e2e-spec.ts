@@ -276,9 +276,9 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await expect(
       page.evaluate(() => ({
         lang: document.documentElement.lang,
-        unlabelled: [...document.querySelectorAll('input')].filter((input) => !input.labels?.length).map((input) => input.id),
-        unnamed: [...document.querySelectorAll('button')].filter((b) => !(b.textContent?.trim() || b.getAttribute('aria-label'))).map((b) => b.id),
-        images: [...document.querySelectorAll('img')].filter((img) => !img.alt).map((img) => img.id),
+        unlabelled: Array.from(document.querySelectorAll('input')).filter((input) => !input.labels?.length).map((input) => input.id),
+        unnamed: Array.from(document.querySelectorAll('button')).filter((b) => !(b.textContent?.trim() || b.getAttribute('aria-label'))).map((b) => b.id),
+        images: Array.from(document.querySelectorAll('img')).filter((img) => !img.alt).map((img) => img.id),
       })),
     ).resolves.toEqual({ lang: 'en', unlabelled: [], unnamed: [], images: [] });
 
