@@ -238,6 +238,25 @@ describe(CheckService.name, () => {
     });
   });
 
+  describe('memory', () => {
+    it('keeps at most RELEASE_CHECK_CACHE_SIZE answers, dropping the least recently used', async () => {
+      const small = await startReleaseApp(database.url, auth, { RELEASE_CHECK_CACHE_SIZE: '2' }, started.clock);
+      try {
+        const get = (version: string) => small.app.inject({ method: 'GET', url: `/v1/check?version=${version}` });
+        const first = await get('14.1.0');
+        await get('14.1.1');
+        await get('14.1.0'); // used again: now the most recent
+        await get('14.1.2'); // evicts 14.1.1
+        const cache = small.app.get(CheckService)['cache'] as Map<string, unknown>;
+        expect(cache.size).toBe(2);
+        expect([...cache.keys()].map((key) => key.split('\u0000')[0])).toEqual(['14.1.0', '14.1.2']);
+        expect((await get('14.1.0')).body).toBe(first.body);
+      } finally {
+        await small.app.close();
+      }
+    });
+  });
+
   describe('badge', () => {
     it.each([
       ['14.2.1', 'up to date'],
