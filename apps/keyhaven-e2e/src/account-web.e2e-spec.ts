@@ -22,6 +22,8 @@ import { freePort, ServiceProcess, startService, WORKSPACE } from './support/ser
 const SUITE = 'account-web';
 const PAGE_DIR = join(WORKSPACE, 'dist/apps/account-web');
 const PASSWORD = 'lantern-orbit-velvet-42';
+/** A first boot migrates a fresh store (PGlite is slow to start on a busy 2-core runner). */
+const STACK_START_TIMEOUT_MS = 180_000;
 
 /** Kept in step with ACCOUNT_WEB_CSP in apps/account-web/serve/account-web-static.ts. */
 const CSP = [
@@ -249,7 +251,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     stack = await startStack();
     h.apiUrl = stack.apiUrl;
     h.origin = stack.origin;
-  });
+  }, STACK_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await h.browser?.close();
@@ -481,7 +483,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     beforeAll(async () => {
       enforced = await startStack({ AUTH_MFA_ENFORCED: 'all', AUTH_MFA_GRACE_PERIOD: '0s' });
       Object.assign(e, { browser: h.browser, apiUrl: enforced.apiUrl, origin: enforced.origin });
-    });
+    }, STACK_START_TIMEOUT_MS);
 
     afterAll(async () => {
       await enforced?.stop();
