@@ -31,7 +31,12 @@ export function toAdvisoryView(advisory: Advisory): AdvisoryView {
         ? { type: advisory.severityType, vector: advisory.severityVector, score: advisory.severityScore, level: advisory.severityLevel }
         : null,
     knownExploited: advisory.knownExploited,
-    affected: advisory.affected,
+    // jsonb reorders keys; give clients the OSV order (introduced, then the end).
+    affected: advisory.affected.map((range) => ({
+      introduced: range.introduced,
+      ...(range.fixed ? { fixed: range.fixed } : {}),
+      ...(range.lastAffected ? { lastAffected: range.lastAffected } : {}),
+    })),
     fixedIn: advisory.fixedIn,
     url: advisory.url ?? null,
     publishedAt: advisory.publishedAt.toISOString(),
