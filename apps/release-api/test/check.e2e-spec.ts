@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createPublicKey } from 'node:crypto';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ManualClock } from '@keyhaven/config';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { RELEASE_DATABASE } from '../src/app/release-database';
 import { CatalogState } from '../src/catalog/catalog-state';
@@ -235,6 +236,20 @@ describe(CheckService.name, () => {
       started.clock.advance(24 * 3_600_000);
       const after = (await check('version=13.4.2')).json();
       expect(new Date(after.issuedAt).getTime() - new Date(before.issuedAt).getTime()).toBe(24 * 3_600_000);
+    });
+  });
+
+  describe('end of life', () => {
+    it('turns a cached answer unsupported at the line end of life, not up to a day later', async () => {
+      const late = await startReleaseApp(database.url, auth, {}, new ManualClock('2027-06-29T23:00:00Z'));
+      try {
+        const get = async () => (await late.app.inject({ method: 'GET', url: '/v1/check?version=13.4.2' })).json();
+        expect((await get()).current).toMatchObject({ supported: true, supportedUntil: '2027-06-30T00:00:00.000Z' });
+        late.clock.advance(60 * 60_000);
+        expect(await get()).toMatchObject({ status: 'unsupported', current: { supported: false } });
+      } finally {
+        await late.app.close();
+      }
     });
   });
 

@@ -60,6 +60,19 @@ export class CatalogSnapshot {
     );
   }
 
+  /**
+   * The first end of life after `now`: an answer issued before it may turn from supported to
+   * unsupported at that instant, so a cache must not keep it longer (ms; Infinity if none).
+   */
+  nextSupportChange(now: Date): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const line of this.lines.values()) {
+      const at = line.supportedUntil ? new Date(line.supportedUntil).getTime() : Number.NaN;
+      if (at > now.getTime() && at < next) next = at;
+    }
+    return next;
+  }
+
   release(version: string): ReleaseView | undefined {
     return this.byVersion.get(version);
   }

@@ -18,6 +18,8 @@ export interface IssuedAnswer {
   signature: string;
   status: CheckStatus;
   issuedAtMs: number;
+  /** Served from the cache until then: RELEASE_CHECK_REISSUE, or the next end of life if sooner. */
+  freshUntilMs: number;
   sequence: number;
 }
 
@@ -113,7 +115,7 @@ export class CheckService {
     const snapshot = await this.state.current();
     const key = `${query.version}\u0000${query.channel}\u0000${query.edition}\u0000${query.environment}`;
     const cached = this.cache.get(key);
-    if (cached && cached.sequence === snapshot.sequence && this.clock.nowMs() - cached.issuedAtMs < this.config.check.reissueMs) {
+    if (cached && cached.sequence === snapshot.sequence && this.clock.nowMs() < cached.freshUntilMs) {
       // Least recently used goes first: re-insert to mark it as used.
       this.cache.delete(key);
       this.cache.set(key, cached);
@@ -132,6 +134,7 @@ export class CheckService {
         signature: await this.signer.sign(body),
         status: answer.status,
         issuedAtMs: now.getTime(),
+        freshUntilMs: Math.min(now.getTime() + this.config.check.reissueMs, snapshot.nextSupportChange(now)),
         sequence: snapshot.sequence,
       };
       if ((await this.state.current()).sequence === snapshot.sequence) {
