@@ -43,6 +43,14 @@ describe('release-api app', () => {
     expect(stored.releasedAt.toISOString()).toBe('2026-10-01T00:00:00.000Z');
   });
 
+  it('documents its routes, ops ones with bearer auth', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(['/v1/check', '/v1/check.svg', '/v1/keys', '/v1/releases', '/v1/releases/{version}', '/v1/advisories', '/v1/advisories/import', '/v1/advisories/{id}', '/v1/stats/versions', '/v1/audit']),
+    );
+    expect(document.paths['/v1/releases'].post.security).toEqual([{ bearer: [] }]);
+  });
+
   it('answers unknown routes with the uniform error body', async () => {
     const response = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
     expect(response.statusCode).toBe(404);
