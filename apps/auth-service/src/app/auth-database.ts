@@ -3,10 +3,11 @@ import { Account } from '../accounts/entities/account.entity';
 import { TotpFactor } from '../factors/entities/totp-factor.entity';
 import { RecoveryCode } from '../recovery-codes/entities/recovery-code.entity';
 import { SecurityEvent } from '../security-events/entities/security-event.entity';
+import { ConsumedToken } from '../sessions/entities/consumed-token.entity';
 import { SigningKey } from '../signing-keys/entities/signing-key.entity';
 import { AUTH_MIGRATIONS } from '../migrations';
 
-export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent];
+export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken];
 
 /** auth-service owns the PostgreSQL schema `auth`: its tables, its migrations table. */
 export const AUTH_DATABASE = {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts/accounts.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { ConsumedTokenRepository } from './consumed-token.repository';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 import { JwtStrategy } from './strategies/jwt.strategy';
@@ -12,6 +13,6 @@ import { TokenService } from './token.service';
 @Module({
   imports: [PassportModule.register({ session: false }), AccountsModule, SigningKeysModule],
   controllers: [SessionsController],
-  providers: [TokenService, LocalStrategy, JwtStrategy, SessionsService],
+  providers: [ConsumedTokenRepository, TokenService, LocalStrategy, JwtStrategy, SessionsService],
 })
 export class SessionsModule {}

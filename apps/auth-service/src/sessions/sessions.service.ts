@@ -11,6 +11,7 @@ import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
 import { SecondFactorMethod, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
 import { SecurityEventsService } from '../security-events/security-events.service';
+import { ConsumedTokenRepository } from './consumed-token.repository';
 import { TokenClaims } from './token-claims';
 import { IssuedToken, TokenService } from './token.service';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -40,6 +41,7 @@ export class SessionsService {
     private readonly accounts: AccountsService,
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly em: EntityManager,
+    private readonly consumedTokens: ConsumedTokenRepository,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
@@ -78,6 +80,7 @@ export class SessionsService {
     const attempt = await this.attempts.claim(account.id);
     const outcome = await strategy.verify(account.id, input);
     if (outcome.ok) {
+      await this.spendPendingToken(pending);
       await this.attempts.reset(account.id);
       await this.events.record({ type: 'mfa_succeeded', accountId: account.id, ip: client.ip, details: { method: strategy.method, factorId: outcome.factorId } });
       if (strategy.method === 'recovery_code') {
@@ -117,6 +120,16 @@ export class SessionsService {
     throw outcome.reason === 'code_already_used'
       ? new AuthError('code_already_used', 'This code has already been used; wait for the next one.')
       : new AuthError('invalid_code', 'The code is not valid.');
+  }
+
+  /**
+   * A pending token buys one second step, not one per factor: whoever copied it (a log, a proxy,
+   * a shoulder) cannot turn it into a second session with another code. Only a success spends it,
+   * so a mistyped code leaves the user their token. Tokens without a jti predate this rule.
+   */
+  private async spendPendingToken(pending: TokenClaims): Promise<void> {
+    const spent = pending.jti !== undefined && (await this.consumedTokens.consume(pending.jti, new Date(pending.exp * 1000), this.clock.now()));
+    if (!spent) throw new AuthError('invalid_token', 'This sign-in token has already been used; start again with your password.');
   }
 
   private mfaRequiredFor(roles: string[]): boolean {

@@ -13,6 +13,8 @@ export interface TokenClaims {
   /** Seconds since the epoch of the last authentication event (password or second factor). */
   auth_time: number;
   token_use: TokenUse;
+  /** Unique per token; a pending token's jti is recorded when its second step succeeds (single use). */
+  jti?: string;
   iat: number;
   exp: number;
   iss: string;

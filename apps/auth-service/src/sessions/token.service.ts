@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
@@ -44,6 +45,8 @@ export class TokenService {
       .setSubject(subject.id)
       .setIssuer(this.config.issuer)
       .setAudience(TOKEN_AUDIENCE)
+      // A unique id per token: a pending token is spent by recording its jti (ConsumedToken).
+      .setJti(randomUUID())
       .setIssuedAt(now)
       .setExpirationTime(now + expiresIn)
       .sign(privateKey);
