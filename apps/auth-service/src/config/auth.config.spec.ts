@@ -43,4 +43,56 @@ describe('loadAuthConfig', () => {
     });
     expect(() => loadAuthConfig({ AUTH_BOOTSTRAP_EMAIL: 'root@example.test' })).toThrow(/set both or neither/);
   });
+  describe('WebAuthn', () => {
+    it('defaults to localhost, the local account page and no attestation', () => {
+      expect(loadAuthConfig({}).webauthn).toEqual({
+        rpId: 'localhost',
+        rpName: 'Keyhaven',
+        origins: ['http://localhost:3000'],
+        userVerification: 'preferred',
+        attestation: 'none',
+        allowedAaguids: [],
+        attachment: undefined,
+        residentKey: 'discouraged',
+        challengeTtlMs: 5 * 60_000,
+      });
+    });
+
+    it('reads a production relying party', () => {
+      const config = loadAuthConfig({
+        AUTH_WEBAUTHN_RP_ID: 'example.com',
+        AUTH_WEBAUTHN_ORIGINS: 'https://auth.example.com,https://example.com:8443/',
+        AUTH_WEBAUTHN_USER_VERIFICATION: 'required',
+        AUTH_WEBAUTHN_ATTESTATION: 'direct',
+        AUTH_WEBAUTHN_AAGUIDS: 'CB69481E-8FF7-4039-93EC-0A2729A154A8',
+        AUTH_WEBAUTHN_ATTACHMENT: 'cross-platform',
+        AUTH_WEBAUTHN_CHALLENGE_TTL: '2m',
+      });
+      expect(config.webauthn).toMatchObject({
+        rpId: 'example.com',
+        origins: ['https://auth.example.com', 'https://example.com:8443'],
+        userVerification: 'required',
+        attestation: 'direct',
+        allowedAaguids: ['cb69481e-8ff7-4039-93ec-0a2729a154a8'],
+        attachment: 'cross-platform',
+        challengeTtlMs: 120_000,
+      });
+    });
+
+    it.each([
+      [{ AUTH_WEBAUTHN_RP_ID: 'https://example.com' }, /AUTH_WEBAUTHN_RP_ID: expected a domain name/],
+      [{ AUTH_WEBAUTHN_RP_ID: '10.0.0.1', AUTH_WEBAUTHN_ORIGINS: 'http://10.0.0.1' }, /AUTH_WEBAUTHN_RP_ID: expected a domain name/],
+      [{ AUTH_WEBAUTHN_ORIGINS: 'http://localhost:3000/account' }, /AUTH_WEBAUTHN_ORIGINS: expected origins/],
+      [{ AUTH_WEBAUTHN_RP_ID: 'example.com', AUTH_WEBAUTHN_ORIGINS: 'https://example.org' }, /AUTH_WEBAUTHN_ORIGINS: https:\/\/example.org is not on the RP ID example.com/],
+      [{ AUTH_WEBAUTHN_RP_ID: 'example.com', AUTH_WEBAUTHN_ORIGINS: 'https://badexample.com' }, /is not on the RP ID/],
+      [{ AUTH_WEBAUTHN_ATTESTATION: 'direct' }, /AUTH_WEBAUTHN_AAGUIDS: is required with AUTH_WEBAUTHN_ATTESTATION=direct/],
+      [{ AUTH_WEBAUTHN_ATTESTATION: 'direct', AUTH_WEBAUTHN_AAGUIDS: 'yubikey' }, /AUTH_WEBAUTHN_AAGUIDS: expected AAGUIDs/],
+      [{ AUTH_WEBAUTHN_AAGUIDS: 'cb69481e-8ff7-4039-93ec-0a2729a154a8' }, /needs AUTH_WEBAUTHN_ATTESTATION=direct/],
+      [{ AUTH_WEBAUTHN_USER_VERIFICATION: 'always' }, /AUTH_WEBAUTHN_USER_VERIFICATION/],
+      [{ AUTH_WEBAUTHN_CHALLENGE_TTL: 'soon' }, /AUTH_WEBAUTHN_CHALLENGE_TTL/],
+    ])('stops the boot on %j', (source, message) => {
+      expect(() => loadAuthConfig(source)).toThrow(ConfigError);
+      expect(() => loadAuthConfig(source)).toThrow(message);
+    });
+  });
 });

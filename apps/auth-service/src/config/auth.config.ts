@@ -4,6 +4,9 @@ import { KeyRingEntry, parseKeyRing } from '../crypto/key-ring';
 
 export const AUTH_SERVICE = 'auth-service';
 
+const USER_VERIFICATION = ['required', 'preferred', 'discouraged'] as const;
+export type UserVerificationPolicy = (typeof USER_VERIFICATION)[number];
+
 export const authEnvSchema = z.object({
   ...commonEnvShape(AUTH_SERVICE, 3000),
   AUTH_ISSUER: env.url(['http:', 'https:'], 'http://localhost:3000'),
@@ -25,6 +28,15 @@ export const authEnvSchema = z.object({
   AUTH_MFA_LOCK_DURATION: env.duration('1h'),
   AUTH_THROTTLE_LIMIT: env.int(30, { min: 1, max: 1_000_000 }),
   AUTH_THROTTLE_WINDOW: env.duration('1m'),
+  AUTH_WEBAUTHN_RP_ID: env.string('localhost'),
+  AUTH_WEBAUTHN_ORIGINS: env.list(['http://localhost:3000']),
+  AUTH_WEBAUTHN_RP_NAME: env.string('Keyhaven'),
+  AUTH_WEBAUTHN_USER_VERIFICATION: env.oneOf(USER_VERIFICATION, 'preferred'),
+  AUTH_WEBAUTHN_ATTESTATION: env.oneOf(['none', 'direct'] as const, 'none'),
+  AUTH_WEBAUTHN_AAGUIDS: env.list([]),
+  AUTH_WEBAUTHN_ATTACHMENT: env.oneOf(['any', 'platform', 'cross-platform'] as const, 'any'),
+  AUTH_WEBAUTHN_RESIDENT_KEY: env.oneOf(['discouraged', 'preferred', 'required'] as const, 'discouraged'),
+  AUTH_WEBAUTHN_CHALLENGE_TTL: env.duration('5m'),
   SMTP_URL: env.optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: env.string('Keyhaven <no-reply@keyhaven.local>'),
 });
@@ -46,8 +58,77 @@ export interface AuthConfig extends CommonConfig {
   stepUpMaxAgeMs: number;
   attempts: { free: number; delayBaseMs: number; lockAfter: number; lockDurationMs: number };
   throttle: { limit: number; windowMs: number };
+  webauthn: WebAuthnPolicy;
   smtpUrl: string | undefined;
   mailFrom: string;
+}
+
+/** The relying party and its policy for security keys and passkeys (W3C WebAuthn Level 3). */
+export interface WebAuthnPolicy {
+  rpId: string;
+  rpName: string;
+  /** Exact origins (scheme://host[:port]) the browser may report in clientDataJSON. */
+  origins: string[];
+  /** For security keys as a second factor; passkeys always require user verification. */
+  userVerification: UserVerificationPolicy;
+  attestation: 'none' | 'direct';
+  /** With `direct` attestation: the authenticator models (AAGUIDs, lower case) that may register. */
+  allowedAaguids: string[];
+  attachment: 'platform' | 'cross-platform' | undefined;
+  /** For security keys; passkeys always require a resident (discoverable) key. */
+  residentKey: 'discouraged' | 'preferred' | 'required';
+  challengeTtlMs: number;
+}
+
+const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function parseWebAuthn(parsed: z.output<typeof authEnvSchema>): WebAuthnPolicy {
+  const problems: string[] = [];
+  const rpId = parsed.AUTH_WEBAUTHN_RP_ID.toLowerCase();
+  // The RP ID is a registrable domain (or localhost), never a URL or an IP address: browsers refuse those.
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId) || /^[0-9.]+$/.test(rpId)) {
+    problems.push(`AUTH_WEBAUTHN_RP_ID: expected a domain name such as example.com or localhost (no scheme, port or IP address), got ${JSON.stringify(parsed.AUTH_WEBAUTHN_RP_ID)}`);
+  }
+  const origins: string[] = [];
+  for (const raw of parsed.AUTH_WEBAUTHN_ORIGINS) {
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== raw.replace(/\/$/, '')) {
+      problems.push(`AUTH_WEBAUTHN_ORIGINS: expected origins such as https://auth.example.com (scheme, host, optional port; no path), got ${JSON.stringify(raw)}`);
+      continue;
+    }
+    // WebAuthn section 5.1.3/7.1: the RP ID must equal the origin's host or be a suffix of it.
+    if (url.hostname !== rpId && !url.hostname.endsWith(`.${rpId}`)) {
+      problems.push(`AUTH_WEBAUTHN_ORIGINS: ${raw} is not on the RP ID ${rpId} (the host must be ${rpId} or a subdomain of it)`);
+    }
+    origins.push(url.origin);
+  }
+  if (origins.length === 0 && problems.length === 0) problems.push('AUTH_WEBAUTHN_ORIGINS: expected at least one origin');
+  const allowedAaguids = parsed.AUTH_WEBAUTHN_AAGUIDS.map((a) => a.toLowerCase());
+  const badAaguid = allowedAaguids.find((a) => !AAGUID.test(a));
+  if (badAaguid) problems.push(`AUTH_WEBAUTHN_AAGUIDS: expected AAGUIDs such as cb69481e-8ff7-4039-93ec-0a2729a154a8, got ${JSON.stringify(badAaguid)}`);
+  if (parsed.AUTH_WEBAUTHN_ATTESTATION === 'direct' && allowedAaguids.length === 0) {
+    problems.push('AUTH_WEBAUTHN_AAGUIDS: is required with AUTH_WEBAUTHN_ATTESTATION=direct (the authenticator models that may register)');
+  }
+  if (parsed.AUTH_WEBAUTHN_ATTESTATION === 'none' && allowedAaguids.length > 0) {
+    problems.push('AUTH_WEBAUTHN_AAGUIDS: needs AUTH_WEBAUTHN_ATTESTATION=direct (without attestation an AAGUID is only a claim)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    rpId,
+    rpName: parsed.AUTH_WEBAUTHN_RP_NAME,
+    origins,
+    userVerification: parsed.AUTH_WEBAUTHN_USER_VERIFICATION,
+    attestation: parsed.AUTH_WEBAUTHN_ATTESTATION,
+    allowedAaguids,
+    attachment: parsed.AUTH_WEBAUTHN_ATTACHMENT === 'any' ? undefined : parsed.AUTH_WEBAUTHN_ATTACHMENT,
+    residentKey: parsed.AUTH_WEBAUTHN_RESIDENT_KEY,
+    challengeTtlMs: parsed.AUTH_WEBAUTHN_CHALLENGE_TTL,
+  };
 }
 
 function parseEnforcement(raw: string): MfaEnforcement {
@@ -105,6 +186,7 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
       lockDurationMs: parsed.AUTH_MFA_LOCK_DURATION,
     },
     throttle: { limit: parsed.AUTH_THROTTLE_LIMIT, windowMs: parsed.AUTH_THROTTLE_WINDOW },
+    webauthn: parseWebAuthn(parsed),
     smtpUrl: parsed.SMTP_URL,
     mailFrom: parsed.MAIL_FROM,
   };
