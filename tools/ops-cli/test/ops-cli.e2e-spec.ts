@@ -9,6 +9,8 @@ import { fakeJwt, startStandInAuth, startStandInReleaseApi } from './support/sta
 
 const OPS = { email: 'ops@example.test', password: 'correct horse battery staple', roles: ['admin', 'ops'], totpCode: '123456', recoveryCode: 'abcd-efgh-ijkl' };
 const VIEWER = { email: 'viewer@example.test', password: 'another long passphrase', roles: [] };
+/** The stand-in release-api's clock: the notice lead is counted from here. */
+const NOW = new Date('2026-11-27T12:00:00.000Z');
 
 describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -18,7 +20,7 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
 
   async function setup() {
     const auth = await startStandInAuth([OPS, VIEWER]);
-    const release = await startStandInReleaseApi(auth.accessTokens);
+    const release = await startStandInReleaseApi(auth.accessTokens, { now: () => NOW });
     const home = await mkdtemp(join(tmpdir(), 'ops-cli-'));
     cleanups.push(auth.close, release.close, () => rm(home, { recursive: true, force: true }));
     const ctx = {
@@ -293,6 +295,283 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       expect((await sut(['advisories', 'import', join(ctx.home, 'missing.json')])).code).toBe(2);
       expect(await sut(['advisories', 'import', broken])).toMatchObject({ code: 2, stderr: expect.stringContaining('is not JSON') });
       expect(ctx.release.requests).toHaveLength(0);
+    });
+  });
+
+  describe('maintenance', () => {
+    const ANNOUNCE = [
+      'maintenance', 'announce', '--title', 'Database upgrade', '--description', 'Sign-in is unavailable for up to 30 minutes.',
+      '--starts-at', '2026-12-05T03:00:00+01:00', '--ends-at', '2026-12-05T04:00:00Z', '--environments', 'production,staging',
+    ];
+
+    it('announces a window in UTC, lists it as a table and as JSON, and shows it', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+
+      const announced = await sut(ANNOUNCE);
+
+      expect(announced.code).toBe(0);
+      const post = ctx.release.requests.at(-1)!;
+      expect(post).toMatchObject({ method: 'POST', path: '/v1/maintenance-windows', headers: { authorization: expect.stringMatching(/^Bearer /) } });
+      expect(post.body).toEqual({
+        title: 'Database upgrade',
+        description: 'Sign-in is unavailable for up to 30 minutes.',
+        startsAt: '2026-12-05T02:00:00.000Z',
+        endsAt: '2026-12-05T04:00:00.000Z',
+        environments: ['production', 'staging'],
+      });
+      expect(announced.stdout).toBe(
+        [
+          'Scheduled maintenance window mw-0001.',
+          'mw-0001: Database upgrade',
+          '  status:        scheduled (revision 0)',
+          '  starts:        2026-12-05 02:00 UTC',
+          '  ends:          2026-12-05 04:00 UTC',
+          '  environments:  production,staging',
+          '  short notice:  no',
+          '  announced:     not yet',
+          '',
+          'Sign-in is unavailable for up to 30 minutes.',
+          '',
+        ].join('\n'),
+      );
+
+      const table = await sut(['maintenance', 'list', '--environment', 'production']);
+      expect(table).toMatchObject({ code: 0, stderr: '' });
+      expect(table.stdout).toBe(
+        [
+          'ID       STATUS     STARTS (UTC)      ENDS (UTC)        ENVIRONMENTS        SHORT NOTICE  SEQ  TITLE',
+          'mw-0001  scheduled  2026-12-05 02:00  2026-12-05 04:00  production,staging  no              0  Database upgrade',
+          '',
+        ].join('\n'),
+      );
+      expect(ctx.release.requests.at(-1)).toMatchObject({ path: '/v1/maintenance-windows', query: { environment: 'production' } });
+      expect((await sut(['maintenance', 'list', '--environment', 'qa'])).stdout).toBe('No upcoming or running maintenance windows.\n');
+
+      const json = await sut(['maintenance', 'list', '--json']);
+      expect(JSON.parse(json.stdout)).toEqual({ windows: [ctx.release.windows.get('mw-0001')] });
+
+      const shown = await sut(['maintenance', 'show', 'mw-0001', '--json']);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ id: 'mw-0001', startsAt: '2026-12-05T02:00:00.000Z', environments: ['production', 'staging'] });
+    });
+
+    it('refuses a time without an offset (exit 2) before calling the API', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      const before = ctx.release.requests.length;
+      const withoutOffset = ANNOUNCE.map((arg) => (arg === '2026-12-05T03:00:00+01:00' ? '2026-12-05T03:00:00' : arg));
+
+      const result = await sut(withoutOffset);
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        'keyhaven-ops: --starts-at: no time zone offset (the CLI does not guess one): expected an ISO 8601 date-time with Z or an offset, ' +
+          'e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00+01:00, got "2026-12-05T03:00:00"\n' +
+          'Run "keyhaven-ops maintenance announce --help" for usage.\n',
+      );
+      const backwards = await sut([...ANNOUNCE, '--ends-at', '2026-12-05T01:00:00Z']);
+      expect(backwards).toMatchObject({ code: 2, stderr: expect.stringContaining('--ends-at (2026-12-05 01:00 UTC) must be after --starts-at (2026-12-05 02:00 UTC)') });
+      expect(ctx.release.requests).toHaveLength(before);
+    });
+
+    it('shows the earliest allowed start when the notice is too short (exit 1), and the API error with --json', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      const soon = ['maintenance', 'announce', '--title', 'Hotfix', '--description', 'x', '--starts-at', '2026-11-28T12:00:00Z', '--ends-at', '2026-11-28T13:00:00Z'];
+
+      const result = await sut(soon);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        [
+          'keyhaven-ops: Maintenance must be announced at least 72 h ahead: start at 2026-11-30T12:00:00.000Z or later, or give an emergencyReason. (notice_too_short)',
+          '  Earliest allowed start: 2026-11-30 12:00 UTC (notice lead 72 h)',
+          '  Start then or later, or give --emergency-reason "<why>" to announce at once as short notice.',
+          '',
+        ].join('\n'),
+      );
+      const json = await sut([...soon, '--json']);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stderr)).toEqual({
+        error: {
+          code: 'notice_too_short',
+          message: expect.stringContaining('(notice_too_short)'),
+          status: 422,
+          details: { earliestStart: '2026-11-30T12:00:00.000Z', leadMs: 259_200_000 },
+        },
+      });
+      expect(ctx.release.windows.size).toBe(0);
+    });
+
+    it('announces at once with an emergency reason, the description read from stdin', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      const result = await sut(
+        ['maintenance', 'announce', '--title', 'Certificate renewal', '--description-file', '-', '--starts-at', '2026-11-27T23:00+01:00',
+          '--ends-at', '2026-11-27T23:30+01:00', '--emergency-reason', 'The CA revoked the certificate'],
+        { stdin: ['Line one.', 'Line two.'] },
+      );
+      expect(result.code).toBe(0);
+      expect(ctx.release.requests.at(-1)!.body).toMatchObject({
+        description: 'Line one.\nLine two.',
+        startsAt: '2026-11-27T22:00:00.000Z',
+        emergencyReason: 'The CA revoked the certificate',
+      });
+      expect(result.stdout).toContain('  short notice:  yes — The CA revoked the certificate');
+      expect(result.stderr).toBe('Short notice: subscribers are notified at once.\n');
+    });
+
+    it('reschedules only what changes, cancels, and refuses to change a cancelled window (exit 1)', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      await sut(ANNOUNCE);
+
+      const moved = await sut(['maintenance', 'reschedule', 'mw-0001', '--starts-at', '2026-12-06T02:00:00Z', '--ends-at', '2026-12-06T05:00:00Z', '--all-environments']);
+      expect(moved.code).toBe(0);
+      expect(ctx.release.requests.at(-1)).toMatchObject({
+        method: 'PATCH',
+        path: '/v1/maintenance-windows/mw-0001',
+        body: { startsAt: '2026-12-06T02:00:00.000Z', endsAt: '2026-12-06T05:00:00.000Z', environments: [] },
+      });
+      expect(Object.keys(ctx.release.requests.at(-1)!.body as object).sort()).toEqual(['endsAt', 'environments', 'startsAt']);
+      expect(moved.stdout).toMatch(/^Updated maintenance window mw-0001 \(revision 1\)\.\n.*\n {2}status: {8}scheduled \(revision 1\)\n {2}starts: {8}2026-12-06 02:00 UTC\n/);
+
+      const tooSoon = await sut(['maintenance', 'reschedule', 'mw-0001', '--starts-at', '2026-11-28T02:00:00Z']);
+      expect(tooSoon).toMatchObject({ code: 1, stderr: expect.stringContaining('Earliest allowed start: 2026-11-30 12:00 UTC') });
+
+      const cancelled = await sut(['maintenance', 'cancel', 'mw-0001', '--reason', 'Postponed to January']);
+      expect(cancelled).toMatchObject({ code: 0, stdout: 'Cancelled maintenance window mw-0001: Database upgrade.\n' });
+      expect(ctx.release.requests.at(-1)).toMatchObject({ method: 'POST', path: '/v1/maintenance-windows/mw-0001/cancel', body: { reason: 'Postponed to January' } });
+      expect((await sut(['maintenance', 'list'])).stdout).toBe('No upcoming or running maintenance windows.\n');
+      expect((await sut(['maintenance', 'list', '--include-past'])).stdout).toMatch(/^mw-0001 +cancelled +2026-12-06 02:00 /m);
+      expect(ctx.release.requests.at(-1)!.query).toEqual({ includePast: 'true' });
+
+      const again = await sut(['maintenance', 'reschedule', 'mw-0001', '--title', 'New title']);
+      expect(again).toMatchObject({ code: 1, stderr: 'keyhaven-ops: Maintenance window mw-0001 is cancelled. (window_closed)\n' });
+    });
+
+    it('refuses a reschedule without changes and contradictory options (exit 2)', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      expect(await sut(['maintenance', 'reschedule', 'mw-0001'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Nothing to change') });
+      expect(await sut(['maintenance', 'reschedule', 'mw-0001', '--environments', 'qa', '--all-environments'])).toMatchObject({ code: 2 });
+      expect(await sut(['maintenance', 'reschedule'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Missing <id>') });
+      expect(await sut(['maintenance', 'announce', '--title', 'x', '--description', 'y', '--description-file', '-'])).toMatchObject({ code: 2 });
+      expect(ctx.release.requests).toHaveLength(0);
+    });
+
+    it('lists dead deliveries and replays one; a bad --state is a usage error', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      ctx.release.deliveries.set('dlv-1', {
+        id: 'dlv-1', state: 'dead', attempts: 8, lastError: 'HTTP 503', lastAttemptAt: '2026-11-27T11:59:00.000Z',
+        type: 'maintenance.announced', windowId: 'mw-9', subscriptionId: 'sub-9', kind: 'webhook', target: 'https://hooks.example.test/keyhaven',
+      });
+      ctx.release.deliveries.set('dlv-2', { id: 'dlv-2', state: 'pending', attempts: 1, type: 'maintenance.reminder', windowId: 'mw-9', subscriptionId: 'sub-9' });
+
+      const dead = await sut(['maintenance', 'deliveries', '--state', 'dead', '--window', 'mw-9', '--limit', '50']);
+      expect(dead.code).toBe(0);
+      expect(ctx.release.requests.at(-1)).toMatchObject({ path: '/v1/deliveries', query: { state: 'dead', windowId: 'mw-9', limit: '50' }, headers: { authorization: expect.stringMatching(/^Bearer /) } });
+      expect(dead.stdout).toBe(
+        [
+          'ID     STATE  NOTICE     WINDOW  TO                                   ATTEMPTS  LAST ATTEMPT (UTC)  LAST ERROR',
+          'dlv-1  dead   announced  mw-9    https://hooks.example.test/keyhaven         8  2026-11-27 11:59    HTTP 503',
+          '',
+        ].join('\n'),
+      );
+
+      const replayed = await sut(['maintenance', 'replay', 'dlv-1']);
+      expect(replayed).toMatchObject({ code: 0, stdout: 'Queued delivery dlv-1 again (state pending, 8 attempts so far).\n' });
+      expect(ctx.release.requests.at(-1)).toMatchObject({ method: 'POST', path: '/v1/deliveries/dlv-1/replay' });
+      expect((await sut(['maintenance', 'deliveries', '--state', 'dead'])).stdout).toBe('No dead deliveries.\n');
+      expect(await sut(['maintenance', 'replay', 'dlv-2'])).toMatchObject({ code: 1, stderr: 'keyhaven-ops: Delivery dlv-2 is still pending. (delivery_pending)\n' });
+
+      const bad = await sut(['maintenance', 'deliveries', '--state', 'failed']);
+      expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--state: expected one of dead, pending, delivered, got "failed"') });
+      expect(await sut(['maintenance', 'deliveries', '--limit', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--limit: expected a whole number from 1 to 500') });
+    });
+
+    it('needs a session for ops calls (exit 3) but not for the public list', async () => {
+      const { sut } = await setup();
+      expect(await sut(ANNOUNCE)).toMatchObject({ code: 3, stderr: expect.stringContaining('Not logged in') });
+      expect(await sut(['maintenance', 'deliveries'])).toMatchObject({ code: 3 });
+      expect(await sut(['maintenance', 'list'])).toMatchObject({ code: 0 });
+    });
+  });
+
+  describe('subscriptions', () => {
+    const SECRET = 'whsec-0123456789abcdef0123456789';
+
+    it('adds a webhook and an e-mail subscription, lists them, and removes one', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+
+      const webhook = await sut(['subscriptions', 'add', '--webhook', 'https://hooks.example.test/keyhaven', '--environments', 'production'], { env: { KEYHAVEN_WEBHOOK_SECRET: SECRET } });
+      expect(webhook).toMatchObject({ code: 0, stdout: 'Subscribed webhook https://hooks.example.test/keyhaven (sub-0001) to notices for environments production.\n' });
+      expect(ctx.release.requests.at(-1)!.body).toEqual({ kind: 'webhook', url: 'https://hooks.example.test/keyhaven', secret: SECRET, environments: ['production'] });
+
+      const email = await sut(['subscriptions', 'add', '--email', 'ops@example.test', '--time-zone', 'Europe/Berlin']);
+      expect(email).toMatchObject({ code: 0, stdout: 'Subscribed email ops@example.test (sub-0002) to notices for all environments.\n' });
+      expect(ctx.release.requests.at(-1)!.body).toEqual({ kind: 'email', address: 'ops@example.test', timeZone: 'Europe/Berlin' });
+
+      const list = await sut(['subscriptions', 'list']);
+      expect(list.stdout).toBe(
+        [
+          'ID        KIND     TO                                   ENVIRONMENTS  TIME ZONE      CREATED (UTC)',
+          'sub-0001  webhook  https://hooks.example.test/keyhaven  production    -              2026-11-27 12:00',
+          'sub-0002  email    ops@example.test                     all           Europe/Berlin  2026-11-27 12:00',
+          '',
+        ].join('\n'),
+      );
+      expect(list.stdout).not.toContain(SECRET);
+      expect(JSON.parse((await sut(['subscriptions', 'list', '--json'])).stdout)).toMatchObject({ subscriptions: [{ id: 'sub-0001' }, { id: 'sub-0002' }] });
+
+      const removed = await sut(['subscriptions', 'remove', 'sub-0001']);
+      expect(removed).toMatchObject({ code: 0, stdout: 'Removed subscription sub-0001.\n' });
+      expect(ctx.release.requests.at(-1)).toMatchObject({ method: 'DELETE', path: '/v1/subscriptions/sub-0001' });
+      expect(JSON.parse((await sut(['subscriptions', 'remove', 'sub-0002', '--json'])).stdout)).toEqual({ id: 'sub-0002', removed: true });
+      expect(await sut(['subscriptions', 'remove', 'sub-0001'])).toMatchObject({ code: 1, stderr: 'keyhaven-ops: No subscription sub-0001. (subscription_not_found)\n' });
+      expect((await sut(['subscriptions', 'list'])).stdout).toBe('No subscriptions.\n');
+    });
+
+    it('reads the webhook secret from stdin and never echoes it', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      const result = await sut(['subscriptions', 'add', '--webhook', 'http://127.0.0.1:9/hook'], { stdin: [SECRET] });
+      expect(result.code).toBe(0);
+      expect(ctx.release.requests.at(-1)!.body).toMatchObject({ secret: SECRET });
+      expect(result.stdout + result.stderr).not.toContain(SECRET);
+    });
+
+    it('refuses wrong combinations as usage errors (exit 2) before calling the API', async () => {
+      const { sut, ctx } = await setup();
+      await ctx.login();
+      const before = ctx.release.requests.length;
+      const cases = [
+        ['subscriptions', 'add'],
+        ['subscriptions', 'add', '--webhook', 'https://a.example.test', '--email', 'ops@example.test', '--secret', SECRET],
+        ['subscriptions', 'add', '--webhook', 'https://a.example.test', '--secret', 'too-short'],
+        ['subscriptions', 'add', '--email', 'ops@example.test', '--time-zone', 'Mars/Olympus'],
+        ['subscriptions', 'add', '--email', 'ops@example.test', '--secret', SECRET],
+      ];
+      for (const argv of cases) {
+        const result = await sut(argv);
+        expect(result).toMatchObject({ code: 2, stderr: expect.stringContaining('Run "keyhaven-ops subscriptions add --help" for usage.') });
+      }
+      expect(ctx.release.requests).toHaveLength(before);
+    });
+  });
+
+  describe('--help', () => {
+    it('documents the maintenance and subscription commands', async () => {
+      const { sut } = await setup();
+      const group = await sut(['maintenance', '--help']);
+      expect(group.code).toBe(0);
+      for (const name of ['announce', 'list', 'show', 'reschedule', 'cancel', 'deliveries', 'replay']) expect(group.stdout).toMatch(new RegExp(`^ {2}${name} `, 'm'));
+      const announce = await sut(['maintenance', 'announce', '--help']);
+      expect(announce.stdout).toContain('a time\nwithout an offset is refused rather than guessed');
+      const top = await sut(['--help']);
+      expect(top.stdout).toContain('subscriptions <add|list|remove>');
     });
   });
 });

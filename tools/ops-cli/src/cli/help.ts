@@ -20,7 +20,7 @@ export function renderHelp(modules: readonly CliModule[], module?: CliModule, co
   return [
     `Usage: ${PROGRAM} <command> [options]`,
     '',
-    'Keyhaven operations: sign in, publish releases and security advisories.',
+    'Keyhaven operations: sign in, publish releases and security advisories, announce maintenance windows.',
     '',
     'Commands:',
     ...rows(modules.map((entry) => [isGroup(entry) ? `${entry.name} <${entry.commands.map((sub) => sub.name).join('|')}>` : entry.name, entry.summary])),

@@ -60,16 +60,20 @@ const path = (id: string) => `/v1/advisories/${encodeURIComponent(id)}`;
 
 /** A JSON document from a file, or from stdin for `-`; a problem with it is a usage error (exit 2). */
 export async function readJsonInput(file: string, ctx: CommandContext): Promise<unknown> {
-  let text: string;
-  try {
-    text = file === '-' ? await readStream(ctx.io.stdin) : await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new UsageError(`Cannot read ${file}: ${(cause as Error).message}`);
-  }
+  const text = await readTextInput(file, ctx);
   try {
     return JSON.parse(text);
   } catch (cause) {
     throw new UsageError(`${file === '-' ? 'stdin' : file} is not JSON: ${(cause as Error).message}`);
+  }
+}
+
+/** A text file, or stdin for `-`; a problem reading it is a usage error (exit 2). */
+export async function readTextInput(file: string, ctx: CommandContext): Promise<string> {
+  try {
+    return file === '-' ? await readStream(ctx.io.stdin) : await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new UsageError(`Cannot read ${file}: ${(cause as Error).message}`);
   }
 }
 

@@ -103,10 +103,34 @@ export async function startStandInAuth(accounts: StandInAccount[]) {
   return { ...server, issue, accessTokens };
 }
 
-export async function startStandInReleaseApi(validTokens: Set<string>) {
+/** The notice lead of the stand-in (release-api's default `MAINTENANCE_NOTICE_LEAD`). */
+export const STAND_IN_LEAD_MS = 72 * 3_600_000;
+
+export async function startStandInReleaseApi(validTokens: Set<string>, options: { now?: () => Date } = {}) {
+  const now = options.now ?? (() => new Date());
   const releases = new Map<string, Record<string, unknown>>();
   const advisories = new Map<string, Record<string, unknown>>();
+  const windows = new Map<string, Record<string, unknown>>();
+  const subscriptions = new Map<string, Record<string, unknown>>();
+  /** Seeded by tests: deliveries come from the notice workers, which the stand-in does not have. */
+  const deliveries = new Map<string, Record<string, unknown>>();
   let sequence = 1;
+  let ids = 0;
+  const newId = (prefix: string) => `${prefix}-${String(++ids).padStart(4, '0')}`;
+  /** The service's rule: ISO 8601 with Z or an offset only (400), end after start, the notice lead (422). */
+  const checkTimes = (startsAt: unknown, endsAt: unknown, emergencyReason: unknown) => {
+    const zoned = (value: unknown) => typeof value === 'string' && /(Z|[+-]\d{2}:?\d{2})$/i.test(value) && !Number.isNaN(Date.parse(value));
+    if (!zoned(startsAt) || !zoned(endsAt)) return error(400, 'validation_failed', 'The request is not valid: startsAt/endsAt must be ISO 8601 with an offset.', { fields: ['startsAt'] });
+    if (Date.parse(String(endsAt)) <= Date.parse(String(startsAt))) return error(400, 'invalid_window', 'endsAt must be after startsAt.');
+    const earliest = new Date(now().getTime() + STAND_IN_LEAD_MS).toISOString();
+    if (Date.parse(String(startsAt)) < Date.parse(earliest) && !emergencyReason) {
+      return error(422, 'notice_too_short', `Maintenance must be announced at least 72 h ahead: start at ${earliest} or later, or give an emergencyReason.`, {
+        earliestStart: earliest,
+        leadMs: STAND_IN_LEAD_MS,
+      });
+    }
+    return undefined;
+  };
   const ops = (request: RecordedRequest) => {
     const header = String(request.headers.authorization ?? '');
     if (!header.startsWith('Bearer ')) return error(401, 'invalid_token', 'A bearer token is required.');
@@ -118,7 +142,7 @@ export async function startStandInReleaseApi(validTokens: Set<string>) {
   };
   const server = await startServer((request) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
-    const [, , collection, id] = request.path.split('/').map(decodeURIComponent);
+    const [, , collection, id, action] = request.path.split('/').map(decodeURIComponent);
     if (request.method === 'GET' && request.path === '/v1/releases') {
       const list = [...releases.values()].filter((release) => !request.query['channel'] || release['channel'] === request.query['channel']);
       return { status: 200, body: { releases: list, sequence } };
@@ -129,8 +153,87 @@ export async function startStandInReleaseApi(validTokens: Set<string>) {
     if (request.method === 'GET' && collection === 'releases' && id) {
       return releases.has(id) ? { status: 200, body: releases.get(id) } : error(404, 'release_not_found', `No release ${id}.`);
     }
+    if (request.method === 'GET' && request.path === '/v1/maintenance-windows') {
+      const environment = request.query['environment'];
+      const list = [...windows.values()].filter(
+        (window) => (request.query['includePast'] === 'true' || window['status'] !== 'cancelled') && (!environment || (window['environments'] as string[]).length === 0 || (window['environments'] as string[]).includes(environment)),
+      );
+      return { status: 200, body: { windows: list } };
+    }
+    if (request.method === 'GET' && collection === 'maintenance-windows' && id && !action) {
+      return windows.has(id) ? { status: 200, body: windows.get(id) } : error(404, 'maintenance_window_not_found', `No maintenance window ${id}.`);
+    }
     const refused = ops(request);
     if (refused) return refused;
+    if (request.method === 'POST' && request.path === '/v1/maintenance-windows') {
+      const problem = checkTimes(body['startsAt'], body['endsAt'], body['emergencyReason']);
+      if (problem) return problem;
+      const window = {
+        id: newId('mw'),
+        title: body['title'],
+        description: body['description'],
+        startsAt: new Date(String(body['startsAt'])).toISOString(),
+        endsAt: new Date(String(body['endsAt'])).toISOString(),
+        environments: body['environments'] ?? [],
+        status: 'scheduled',
+        sequence: 0,
+        shortNotice: Boolean(body['emergencyReason']),
+        emergencyReason: body['emergencyReason'] ?? null,
+        announcedAt: body['emergencyReason'] ? now().toISOString() : null,
+        cancelledAt: null,
+        cancelReason: null,
+      };
+      windows.set(window.id, window);
+      return { status: 201, body: window };
+    }
+    if (collection === 'maintenance-windows' && id) {
+      const window = windows.get(id);
+      if (!window) return error(404, 'maintenance_window_not_found', `No maintenance window ${id}.`);
+      if (window['status'] === 'cancelled') return error(409, 'window_closed', `Maintenance window ${id} is cancelled.`);
+      if (request.method === 'PATCH' && !action) {
+        const startsAt = body['startsAt'] ?? window['startsAt'];
+        const endsAt = body['endsAt'] ?? window['endsAt'];
+        const problem = body['startsAt'] !== undefined || body['endsAt'] !== undefined ? checkTimes(startsAt, endsAt, body['emergencyReason']) : undefined;
+        if (problem) return problem;
+        const { emergencyReason, ...changes } = body;
+        Object.assign(window, changes, { startsAt: new Date(String(startsAt)).toISOString(), endsAt: new Date(String(endsAt)).toISOString() });
+        if (emergencyReason) Object.assign(window, { emergencyReason, shortNotice: true });
+        window['sequence'] = Number(window['sequence']) + 1;
+        return { status: 200, body: window };
+      }
+      if (request.method === 'POST' && action === 'cancel') {
+        Object.assign(window, { status: 'cancelled', cancelledAt: now().toISOString(), cancelReason: body['reason'] ?? null, sequence: Number(window['sequence']) + 1 });
+        return { status: 200, body: window };
+      }
+    }
+    if (request.method === 'GET' && request.path === '/v1/deliveries') {
+      const list = [...deliveries.values()].filter(
+        (delivery) => (!request.query['state'] || delivery['state'] === request.query['state']) && (!request.query['windowId'] || delivery['windowId'] === request.query['windowId']),
+      );
+      return { status: 200, body: { deliveries: list } };
+    }
+    if (request.method === 'POST' && collection === 'deliveries' && id && action === 'replay') {
+      const delivery = deliveries.get(id);
+      if (!delivery) return error(404, 'delivery_not_found', `No delivery ${id}.`);
+      if (delivery['state'] === 'pending') return error(409, 'delivery_pending', `Delivery ${id} is still pending.`);
+      delivery['state'] = 'pending';
+      return { status: 202, body: delivery };
+    }
+    if (request.method === 'POST' && request.path === '/v1/subscriptions') {
+      if (body['kind'] === 'webhook' && String(body['secret'] ?? '').length < 16) {
+        return error(400, 'validation_failed', 'The request is not valid: secret: must be at least 16 characters', { fields: ['secret'] });
+      }
+      const { secret: _secret, ...rest } = body;
+      const subscription = { id: newId('sub'), url: null, address: null, timeZone: null, environments: [], createdAt: now().toISOString(), ...rest };
+      subscriptions.set(subscription.id, subscription);
+      return { status: 201, body: subscription };
+    }
+    if (request.method === 'GET' && request.path === '/v1/subscriptions') {
+      return { status: 200, body: { subscriptions: [...subscriptions.values()] } };
+    }
+    if (request.method === 'DELETE' && collection === 'subscriptions' && id) {
+      return subscriptions.delete(id) ? { status: 204 } : error(404, 'subscription_not_found', `No subscription ${id}.`);
+    }
     if (request.method === 'POST' && request.path === '/v1/releases') {
       const version = String(body['version']);
       if (releases.has(version)) return error(409, 'release_exists', `Release ${version} already exists.`);
@@ -169,5 +272,5 @@ export async function startStandInReleaseApi(validTokens: Set<string>) {
     }
     return error(404, 'not_found', 'Route not found');
   });
-  return { ...server, releases, advisories };
+  return { ...server, releases, advisories, windows, subscriptions, deliveries };
 }
