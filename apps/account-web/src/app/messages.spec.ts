@@ -45,6 +45,16 @@ describe('messages', () => {
       expect(messageForApiError(apiError('not_found', 404), 'general')).toBe('The server does not know this request.');
     });
 
+    it('explains the WebAuthn refusals: stale challenge, unknown or cloned key, duplicate, disallowed model', () => {
+      expect(messageForApiError(apiError('challenge_expired', 401), 'webauthn')).toBe('That request took too long or was already used. Try again.');
+      expect(messageForApiError(apiError('challenge_not_found', 401), 'passkey')).toBe('That request took too long or was already used. Try again.');
+      expect(messageForApiError(apiError('unknown_credential', 401), 'passkey')).toMatch(/passkey is not registered with your account/);
+      expect(messageForApiError(apiError('unknown_credential', 401), 'webauthn')).toMatch(/not registered to your account/);
+      expect(messageForApiError(apiError('counter_regression', 401), 'webauthn')).toMatch(/may have been copied/);
+      expect(messageForApiError(apiError('credential_already_registered', 409), 'enrol_webauthn')).toBe('This security key or passkey is already registered to your account.');
+      expect(messageForApiError(apiError('authenticator_not_allowed', 400), 'enrol_webauthn')).toMatch(/does not allow this model/);
+    });
+
     it('asks for a name when a factor name is refused', () => {
       expect(messageForApiError(apiError('validation_failed'), 'enrol_totp')).toBe('Give the factor a name (up to 64 characters).');
       expect(messageForApiError(apiError('factor_name_taken', 409), 'enrol_webauthn')).toMatch(/already have a factor with that name/);

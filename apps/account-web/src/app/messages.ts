@@ -39,6 +39,20 @@ export function messageForApiError(error: ApiError, context: ErrorContext = 'gen
       return context === 'enrol_webauthn'
         ? 'The security key or passkey could not be registered. Try again, or use another authenticator.'
         : 'The security key or passkey was not accepted. Use one registered to this account.';
+    case 'challenge_expired':
+    case 'challenge_not_found':
+      // The server keeps each challenge once and for a few minutes: an old or reused one is refused.
+      return 'That request took too long or was already used. Try again.';
+    case 'unknown_credential':
+      return context === 'passkey'
+        ? 'This passkey is not registered with your account (it may have been removed). Sign in with your password instead.'
+        : 'This security key or passkey is not registered to your account. Use one you added, or choose another way.';
+    case 'counter_regression':
+      return 'This security key was refused because it may have been copied. Use another way to sign in, and remove the key from your account.';
+    case 'credential_already_registered':
+      return 'This security key or passkey is already registered to your account.';
+    case 'authenticator_not_allowed':
+      return 'Your organisation does not allow this model of security key. Use another one.';
     case 'step_up_required':
       return 'For your safety, confirm it’s you before changing how you sign in.';
     case 'enrollment_required':
