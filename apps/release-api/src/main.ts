@@ -4,6 +4,7 @@ import { loadReleaseConfig, RELEASE_SERVICE } from './config/release.config';
 import { RELEASE_DATABASE } from './app/release-database';
 import { createReleaseApp } from './app/create-app';
 import { DemoLoader } from './demo/demo-loader';
+import { MaintenanceJobs } from './maintenance/maintenance-jobs';
 
 bootService({
   name: RELEASE_SERVICE,
@@ -11,6 +12,9 @@ bootService({
   database: RELEASE_DATABASE,
   createApp: createReleaseApp,
   async afterMigrations(app, config) {
+    // An explicit boot step after our migrations: pg-boss installs/migrates its schema
+    // (release_jobs), creates the queues, and the notice workers start.
+    await app.get(MaintenanceJobs).start();
     if (config.demoData) await app.get(DemoLoader).loadIfEmpty();
   },
 }).catch((error: unknown) => {

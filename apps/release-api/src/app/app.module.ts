@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthGuardModule } from '@keyhaven/auth-guard';
 import { Clock, SystemClock } from '@keyhaven/config';
 import { DatabaseModule } from '@keyhaven/database';
+import { JobQueue } from '@keyhaven/jobs';
+import { Mailer } from '@keyhaven/mail';
 import { PlatformModule } from '@keyhaven/http';
 import { AdvisoriesController } from '../advisories/advisories.controller';
 import { AdvisoriesService } from '../advisories/advisories.service';
@@ -12,9 +14,18 @@ import { CheckController } from '../check/check.controller';
 import { CheckService } from '../check/check.service';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { DemoLoader } from '../demo/demo-loader';
+import { DeliveriesService } from '../maintenance/deliveries.service';
+import { FeedsService } from '../maintenance/feeds.service';
+import { MaintenanceFeedsController, MaintenanceWindowsController, SubscriptionsController } from '../maintenance/maintenance.controller';
+import { MaintenanceJobs } from '../maintenance/maintenance-jobs';
+import { MaintenanceRepository } from '../maintenance/maintenance.repository';
+import { NoticeDispatcher } from '../maintenance/notice-dispatcher';
+import { SubscriptionsService } from '../maintenance/subscriptions.service';
+import { WindowsService } from '../maintenance/windows.service';
 import { ReleasesController } from '../releases/releases.controller';
 import { ReleasesService } from '../releases/releases.service';
 import { ResponseSigner } from '../signing/response-signer';
+import { SealingKey } from '../signing/sealing-key';
 import { StatsController } from '../stats/stats.controller';
 import { StatsService } from '../stats/stats.service';
 import { RELEASE_DATABASE } from './release-database';
@@ -35,7 +46,16 @@ export class AppModule {
         DatabaseModule.forRoot({ url: databaseUrl, ...RELEASE_DATABASE }),
         AuthGuardModule.forRoot({ jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer }, clock),
       ],
-      controllers: [CheckController, ReleasesController, AdvisoriesController, StatsController, AuditController],
+      controllers: [
+        CheckController,
+        ReleasesController,
+        AdvisoriesController,
+        StatsController,
+        AuditController,
+        MaintenanceWindowsController,
+        MaintenanceFeedsController,
+        SubscriptionsController,
+      ],
       providers: [
         { provide: RELEASE_CONFIG, useValue: config },
         { provide: Clock, useValue: clock },
@@ -47,6 +67,26 @@ export class AppModule {
         ReleasesService,
         AdvisoriesService,
         DemoLoader,
+        SealingKey,
+        {
+          // pg-boss in its own schema of the service's database; started by MaintenanceJobs at boot.
+          provide: JobQueue,
+          useFactory: () =>
+            new JobQueue({
+              connectionString: databaseUrl,
+              schema: 'release_jobs',
+              pollingIntervalSeconds: config.jobs.pollIntervalMs / 1000,
+              maintenanceIntervalSeconds: Math.max(1, Math.round(config.jobs.maintenanceIntervalMs / 1000)),
+            }),
+        },
+        { provide: Mailer, useFactory: () => new Mailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
+        MaintenanceRepository,
+        WindowsService,
+        SubscriptionsService,
+        DeliveriesService,
+        FeedsService,
+        NoticeDispatcher,
+        MaintenanceJobs,
       ],
     };
   }

@@ -12,6 +12,13 @@ export const RELEASE_ERROR_STATUS = {
   advisory_not_found: HttpStatus.NOT_FOUND,
   release_exists: HttpStatus.CONFLICT,
   advisory_exists: HttpStatus.CONFLICT,
+  invalid_window: HttpStatus.BAD_REQUEST,
+  notice_too_short: HttpStatus.UNPROCESSABLE_ENTITY,
+  maintenance_window_not_found: HttpStatus.NOT_FOUND,
+  subscription_not_found: HttpStatus.NOT_FOUND,
+  delivery_not_found: HttpStatus.NOT_FOUND,
+  window_closed: HttpStatus.CONFLICT,
+  delivery_pending: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type ReleaseErrorCode = keyof typeof RELEASE_ERROR_STATUS;

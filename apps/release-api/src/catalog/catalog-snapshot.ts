@@ -1,4 +1,6 @@
 import { compare, major } from 'semver';
+import { affects, windowJson, windowStatus } from '@keyhaven/release-maintenance';
+import { toWindowView, type WindowRecord } from '../maintenance/window-views';
 import type { AdvisoryView, AffectedRange, CheckAdvisory, CheckAnswer, CheckQuery, LatestRelease, ReleaseView } from './catalog-types';
 import { BestCoverIndex, byVersionDesc, IntervalIndex, rangeToIntervals, VersionInterval } from './semver-intervals';
 
@@ -44,6 +46,8 @@ export class CatalogSnapshot {
     readonly advisories: readonly AdvisoryView[],
     /** Most conservative first: a follower of channel i also sees channels 0..i. */
     readonly channels: readonly string[],
+    /** Maintenance windows that were neither cancelled nor over when the snapshot was taken, soonest first. */
+    readonly windows: readonly WindowRecord[] = [],
   ) {
     this.byVersion = new Map(releases.map((r) => [r.version, r]));
     for (const release of [...releases].reverse()) {
@@ -71,6 +75,25 @@ export class CatalogSnapshot {
       if (at > now.getTime() && at < next) next = at;
     }
     return next;
+  }
+
+  /**
+   * The next start or end of a window after `now`: the `status` of a window in an answer
+   * changes then, and a window leaves the list at its end (ms; Infinity if none).
+   */
+  nextMaintenanceChange(now: Date): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const window of this.windows) {
+      for (const at of [window.startsAt.getTime(), window.endsAt.getTime()]) if (at > now.getTime() && at < next) next = at;
+    }
+    return next;
+  }
+
+  /** Upcoming and running windows affecting the environment, as in webhook bodies. */
+  maintenanceFor(environment: string, now: Date) {
+    return this.windows
+      .filter((window) => affects(window, environment) && windowStatus(window, now) !== 'completed')
+      .map((window) => windowJson(toWindowView(window, now)));
   }
 
   release(version: string): ReleaseView | undefined {
@@ -111,7 +134,7 @@ export class CatalogSnapshot {
       upgradePath: path,
       upgradePathComplete: complete,
       advisories: advisories.map(toCheckAdvisory),
-      maintenance: [],
+      maintenance: this.maintenanceFor(query.environment, now),
       issuedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + validityMs).toISOString(),
       sequence: this.sequence,

@@ -55,12 +55,13 @@ export class CatalogState implements OnModuleInit, OnApplicationShutdown {
     // One load at a time; concurrent callers share it.
     this.loading ??= this.repository
       .loadAll()
-      .then(({ sequence, releases, advisories }) => {
+      .then(({ sequence, releases, advisories, windows }) => {
         const next = new CatalogSnapshot(
           sequence,
           sortReleasesNewestFirst(releases.map(toReleaseView)),
           advisories.map(toAdvisoryView),
           this.config.channels,
+          windows,
         );
         if (!this.snapshot || next.sequence >= this.snapshot.sequence) {
           this.snapshot = next;

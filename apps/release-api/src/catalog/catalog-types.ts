@@ -1,3 +1,4 @@
+import type { windowJson } from '@keyhaven/release-maintenance';
 import type { Severity } from './cvss';
 
 /** One affected interval, as OSV events: `introduced` (inclusive, "0" = from the start) then `fixed` (exclusive) or `lastAffected` (inclusive). */
@@ -64,7 +65,8 @@ export interface CheckAnswer {
   upgradePath: string[];
   upgradePathComplete: boolean;
   advisories: CheckAdvisory[];
-  maintenance: unknown[];
+  /** Upcoming and running maintenance windows for the caller's environment. */
+  maintenance: ReturnType<typeof windowJson>[];
   issuedAt: string;
   expiresAt: string;
   sequence: number;

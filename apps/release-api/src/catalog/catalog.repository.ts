@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { IsolationLevel } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '@keyhaven/config';
+import { MaintenanceWindow } from '../maintenance/entities/maintenance-window.entity';
 import { Advisory } from '../advisories/entities/advisory.entity';
 import { Release } from '../releases/entities/release.entity';
 import { AuditEvent } from './entities/audit-event.entity';
@@ -13,7 +15,10 @@ export interface Actor {
 /** The catalog's queries: snapshots for the check, the sequence, the audit trail. */
 @Injectable()
 export class CatalogRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(
+    private readonly em: EntityManager,
+    private readonly clock: Clock,
+  ) {}
 
   async currentSequence(): Promise<number> {
     const rows = await this.em.fork().getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1');
@@ -21,13 +26,15 @@ export class CatalogRepository {
   }
 
   /** Everything a snapshot needs, read in one repeatable-read transaction so rows and sequence agree. */
-  async loadAll(): Promise<{ sequence: number; releases: Release[]; advisories: Advisory[] }> {
+  async loadAll(): Promise<{ sequence: number; releases: Release[]; advisories: Advisory[]; windows: MaintenanceWindow[] }> {
     return this.em.fork().transactional(
       async (em) => {
         const rows = await em.getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1', [], 'all', em.getTransactionContext());
         const releases = await em.find(Release, {});
         const advisories = await em.find(Advisory, {});
-        return { sequence: Number(rows[0]?.value ?? 0), releases, advisories };
+        // Window changes bump the same sequence, so the signed check's maintenance[] moves with it.
+        const windows = await em.find(MaintenanceWindow, { cancelledAt: null, endsAt: { $gt: this.clock.now() } }, { orderBy: { startsAt: 'asc' } });
+        return { sequence: Number(rows[0]?.value ?? 0), releases, advisories, windows };
       },
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
     );

@@ -11,6 +11,15 @@ export const releaseEnvSchema = z.object({
   AUTH_ISSUER: env.url(['http:', 'https:'], 'http://localhost:3000'),
   MAINTENANCE_NOTICE_LEAD: env.duration('72h'),
   MAINTENANCE_REMINDERS: env.durationList('24h,1h'),
+  MAINTENANCE_DELIVERY_RETRIES: env.int(8, { min: 0, max: 100 }),
+  MAINTENANCE_DELIVERY_RETRY_DELAY: env.duration('30s'),
+  MAINTENANCE_WEBHOOK_TIMEOUT: env.duration('10s'),
+  MAINTENANCE_FEED_HISTORY: env.duration('30d'),
+  JOBS_POLL_INTERVAL: env.duration('2s'),
+  JOBS_MAINTENANCE_INTERVAL: env.duration('30s'),
+  RELEASE_PUBLIC_URL: env.url(['http:', 'https:'], 'http://localhost:3001'),
+  SMTP_URL: env.optionalUrl(['smtp:', 'smtps:']),
+  MAIL_FROM: env.string('Keyhaven <no-reply@keyhaven.local>'),
   RELEASE_DEMO_DATA: env.optionalBool(),
   RELEASE_DEMO_SYNTHETIC: env.int(0, { min: 0, max: 100_000 }),
   RELEASE_CHANNELS: env.list(['lts', 'stable', 'beta']),
@@ -38,6 +47,15 @@ export const releaseEnvSchema = z.object({
   if (value.RELEASE_KEY_ENCRYPTION_KEY !== undefined && Buffer.from(value.RELEASE_KEY_ENCRYPTION_KEY, 'base64url').length !== 32) {
     ctx.addIssue({ code: 'custom', path: ['RELEASE_KEY_ENCRYPTION_KEY'], message: 'expected 32 bytes, base64url' });
   }
+  if (value.JOBS_POLL_INTERVAL < 500) {
+    ctx.addIssue({ code: 'custom', path: ['JOBS_POLL_INTERVAL'], message: 'must be at least 0.5s (the job queue polls no faster)' });
+  }
+  if (value.JOBS_MAINTENANCE_INTERVAL < 1000) {
+    ctx.addIssue({ code: 'custom', path: ['JOBS_MAINTENANCE_INTERVAL'], message: 'must be at least 1s' });
+  }
+  if (value.MAINTENANCE_DELIVERY_RETRY_DELAY < 1000 && value.MAINTENANCE_DELIVERY_RETRY_DELAY !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['MAINTENANCE_DELIVERY_RETRY_DELAY'], message: 'must be 0 or at least 1s (retries are scheduled in whole seconds)' });
+  }
   if (value.RELEASE_CHECK_VALIDITY <= value.RELEASE_CHECK_REISSUE) {
     ctx.addIssue({ code: 'custom', path: ['RELEASE_CHECK_VALIDITY'], message: 'must be longer than RELEASE_CHECK_REISSUE, or cached answers would expire while served' });
   }
@@ -63,7 +81,19 @@ export function parseSigningKeyEntry(entry: string): ConfiguredSigningKey | unde
 
 export interface ReleaseConfig extends CommonConfig {
   auth: { jwksUrl: string; issuer: string };
-  maintenance: { noticeLeadMs: number; remindersMs: number[] };
+  maintenance: {
+    noticeLeadMs: number;
+    remindersMs: number[];
+    deliveryRetries: number;
+    deliveryRetryDelayMs: number;
+    webhookTimeoutMs: number;
+    feedHistoryMs: number;
+  };
+  /** pollIntervalMs: idle workers look for due jobs; maintenanceIntervalMs: jobs of dead workers are failed and retried. */
+  jobs: { pollIntervalMs: number; maintenanceIntervalMs: number };
+  /** Public base URL of release-api: links in emails and feeds, iCalendar UIDs. */
+  publicUrl: string;
+  mail: { smtpUrl: string | undefined; from: string };
   /** Load the demo catalog into an empty database on boot. */
   demoData: boolean;
   /** Extra synthetic old releases and advisories in the demo catalog (benchmarks: 10 vs 10,000). */
@@ -83,7 +113,17 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
   return {
     ...toCommonConfig(RELEASE_SERVICE, parsed),
     auth: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.AUTH_ISSUER },
-    maintenance: { noticeLeadMs: parsed.MAINTENANCE_NOTICE_LEAD, remindersMs: parsed.MAINTENANCE_REMINDERS },
+    maintenance: {
+      noticeLeadMs: parsed.MAINTENANCE_NOTICE_LEAD,
+      remindersMs: parsed.MAINTENANCE_REMINDERS,
+      deliveryRetries: parsed.MAINTENANCE_DELIVERY_RETRIES,
+      deliveryRetryDelayMs: parsed.MAINTENANCE_DELIVERY_RETRY_DELAY,
+      webhookTimeoutMs: parsed.MAINTENANCE_WEBHOOK_TIMEOUT,
+      feedHistoryMs: parsed.MAINTENANCE_FEED_HISTORY,
+    },
+    jobs: { pollIntervalMs: parsed.JOBS_POLL_INTERVAL, maintenanceIntervalMs: parsed.JOBS_MAINTENANCE_INTERVAL },
+    publicUrl: parsed.RELEASE_PUBLIC_URL.replace(/\/+$/, ''),
+    mail: { smtpUrl: parsed.SMTP_URL, from: parsed.MAIL_FROM },
     // Embedded mode is for trying things out: show a full catalog. A real database starts empty.
     demoData: parsed.RELEASE_DEMO_DATA ?? parsed.DATABASE_URL === undefined,
     demoSynthetic: parsed.RELEASE_DEMO_SYNTHETIC,

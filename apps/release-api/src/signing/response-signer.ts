@@ -1,6 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, randomBytes, sign } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { QueryOrder } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -8,6 +6,7 @@ import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { SigningKey } from './entities/signing-key.entity';
+import { SealingKey, seal, unseal } from './sealing-key';
 
 export interface PublicJwk {
   kty: 'OKP';
@@ -61,6 +60,7 @@ export class ResponseSigner {
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
     private readonly em: EntityManager,
     private readonly clock: Clock,
+    private readonly sealingKey: SealingKey,
   ) {}
 
   async sign(body: string): Promise<string> {
@@ -109,7 +109,7 @@ export class ResponseSigner {
     // The active (never retired) key first, then the most recently retired.
     const rows = await this.em.fork().find(SigningKey, {}, { orderBy: { retiredAt: QueryOrder.DESC_NULLS_FIRST, createdAt: QueryOrder.DESC } });
     const encryptionKey = await this.encryptionKey();
-    return rows.map((row) => loaded(row.kid, privateKeyFromSeed(decrypt(row.privateEncrypted, encryptionKey, row.kid))));
+    return rows.map((row) => loaded(row.kid, privateKeyFromSeed(unseal(row.privateEncrypted, encryptionKey, row.kid))));
   }
 
   private async generateStored(rotate: boolean): Promise<LoadedKey> {
@@ -129,7 +129,7 @@ export class ResponseSigner {
       await connection.execute('update release.signing_key set retired_at = ? where retired_at is null', [this.clock.now()], 'run', ctx);
       await connection.execute(
         'insert into release.signing_key (kid, public_x, private_encrypted, created_at) values (?, ?, ?, ?)',
-        [key.kid, key.jwk.x, encrypt(seed, encryptionKey, key.kid), this.clock.now()],
+        [key.kid, key.jwk.x, seal(seed, encryptionKey, key.kid), this.clock.now()],
         'run',
         ctx,
       );
@@ -138,41 +138,7 @@ export class ResponseSigner {
     return key;
   }
 
-  private async encryptionKey(): Promise<Buffer> {
-    if (this.config.signing.encryptionKey) return this.config.signing.encryptionKey;
-    // Beside DATA_DIR, not inside it: in embedded mode DATA_DIR is the PostgreSQL data directory.
-    const file = join(dirname(this.config.dataDir), `${basename(this.config.dataDir)}.signing-key-encryption.key`);
-    try {
-      return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const key = randomBytes(32);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    this.logger.warn(
-      `RELEASE_KEY_ENCRYPTION_KEY is not set: generated one into ${file}. Set it explicitly when replicas share a database or the data directory is not kept.`,
-    );
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
+  private encryptionKey(): Promise<Buffer> {
+    return this.sealingKey.get();
   }
-}
-
-/** AES-256-GCM with the kid as associated data, so a ciphertext cannot be moved to another row. */
-function encrypt(plaintext: Buffer, key: Buffer, kid: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(kid));
-  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return [iv, ciphertext, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
-}
-
-function decrypt(stored: string, key: Buffer, kid: string): Buffer {
-  const [iv, ciphertext, tag] = stored.split('.').map((part) => Buffer.from(part, 'base64url'));
-  if (!iv || !ciphertext || !tag) throw new Error(`Stored signing key ${kid} is damaged`);
-  const decipher = createDecipheriv('aes-256-gcm', key, iv);
-  decipher.setAAD(Buffer.from(kid));
-  decipher.setAuthTag(tag);
-  return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
 }

@@ -2,10 +2,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
-import { ManualClock } from '@keyhaven/config';
+import { Clock, ManualClock } from '@keyhaven/config';
 import { migrateAndMarkReady } from '@keyhaven/http';
 import { createReleaseApp } from '../../src/app/create-app';
 import { loadReleaseConfig } from '../../src/config/release.config';
+import { MaintenanceJobs } from '../../src/maintenance/maintenance-jobs';
 
 export const AUTH_ISSUER = 'http://auth.test';
 /** A fixed Ed25519 seed so signatures are reproducible; kid names it. */
@@ -26,7 +27,7 @@ export async function startFakeAuthService() {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const mint = async (
-    clock: ManualClock,
+    clock: Clock,
     options: { roles?: string[]; issuer?: string; ttl?: number; tokenUse?: string; key?: KeyLike } = {},
   ) => {
     const now = Math.floor(clock.nowMs() / 1000);
@@ -53,7 +54,12 @@ export async function startFakeAuthService() {
 export type FakeAuthService = Awaited<ReturnType<typeof startFakeAuthService>>;
 
 /** A migrated release-api on a test database, with a manual clock and a fixed signing key. */
-export async function startReleaseApp(databaseUrl: string, auth: FakeAuthService, env: Record<string, string> = {}, clock = new ManualClock('2026-11-27T12:00:00Z')) {
+export function startReleaseApp(databaseUrl: string, auth: FakeAuthService, env: Record<string, string> = {}, clock = new ManualClock('2026-11-27T12:00:00Z')) {
+  return startReleaseAppOnClock(databaseUrl, auth, env, clock);
+}
+
+/** The same on any clock, e.g. the system clock for notices that real job workers deliver. */
+export async function startReleaseAppOnClock<C extends Clock>(databaseUrl: string, auth: FakeAuthService, env: Record<string, string>, clock: C) {
   const config = loadReleaseConfig({
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
@@ -67,5 +73,6 @@ export async function startReleaseApp(databaseUrl: string, auth: FakeAuthService
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await migrateAndMarkReady(app, quiet);
+  await app.get(MaintenanceJobs).start();
   return { app, clock, config };
 }

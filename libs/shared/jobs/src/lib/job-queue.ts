@@ -9,6 +9,11 @@ export interface JobQueueOptions {
   pollingIntervalSeconds?: number;
   /** Connections in pg-boss's own pool. */
   poolMax?: number;
+  /**
+   * How often pg-boss runs its maintenance, in seconds (default 120): among other things it
+   * fails jobs whose worker died (`expireInSeconds` passed), so they are retried.
+   */
+  maintenanceIntervalSeconds?: number;
 }
 
 export interface QueueDefinition {
@@ -46,6 +51,7 @@ export class JobQueue {
       schema: options.schema,
       max: options.poolMax ?? 5,
       application_name: `keyhaven-${options.schema}`,
+      ...(options.maintenanceIntervalSeconds === undefined ? {} : { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }),
     });
     this.boss.on('error', (error) => this.logger.error(`pg-boss: ${error.message}`));
   }

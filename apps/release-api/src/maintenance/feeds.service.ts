@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock } from '@keyhaven/config';
+import { maintenanceAtom, maintenanceIcs, type FeedSite } from '@keyhaven/release-maintenance';
+import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { MaintenanceRepository } from './maintenance.repository';
+import { toWindowView } from './window-views';
+
+/** The public feeds: open windows plus those finished or cancelled within MAINTENANCE_FEED_HISTORY. */
+@Injectable()
+export class FeedsService {
+  constructor(
+    private readonly repository: MaintenanceRepository,
+    private readonly clock: Clock,
+    @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
+  ) {}
+
+  async ics(): Promise<string> {
+    const now = this.clock.now();
+    return maintenanceIcs(await this.views(now), this.site());
+  }
+
+  async atom(): Promise<string> {
+    const now = this.clock.now();
+    return maintenanceAtom(await this.views(now), this.site(), now);
+  }
+
+  private async views(now: Date) {
+    const since = new Date(now.getTime() - this.config.maintenance.feedHistoryMs);
+    const windows = [...(await this.repository.openWindows(now)), ...(await this.repository.pastWindows(now, since, 1000))];
+    return windows.map((window) => toWindowView(window, now));
+  }
+
+  private site(): FeedSite {
+    return { baseUrl: this.config.publicUrl, uidDomain: new URL(this.config.publicUrl).hostname };
+  }
+}

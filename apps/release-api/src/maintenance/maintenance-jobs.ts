@@ -1,0 +1,38 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { JobQueue } from '@keyhaven/jobs';
+import { Mailer } from '@keyhaven/mail';
+import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { DEAD_DELIVERY_QUEUE, DELIVERY_QUEUE, DeliveryJob, maintenanceQueues, NOTICE_QUEUE, NoticeJob } from './maintenance-queues';
+import { NoticeDispatcher } from './notice-dispatcher';
+
+/**
+ * The job queue's life: started as an explicit boot step after the migrations (pg-boss creates
+ * or migrates its schema `release_jobs`, the queues, then the workers start polling), stopped
+ * gracefully before the database pool closes.
+ */
+@Injectable()
+export class MaintenanceJobs implements OnModuleDestroy {
+  private readonly logger = new Logger(MaintenanceJobs.name);
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly dispatcher: NoticeDispatcher,
+    private readonly mailer: Mailer,
+    @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.queue.isStarted) return;
+    await this.queue.start(maintenanceQueues(this.config));
+    await this.queue.work<NoticeJob>(NOTICE_QUEUE, { batchSize: 5 }, (job) => this.dispatcher.fanOut(job.data.noticeId).then(() => undefined));
+    await this.queue.work<DeliveryJob>(DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.deliver(job.data.deliveryId));
+    await this.queue.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.markDead(job.data.deliveryId));
+    this.logger.log(`Notice workers started (${NOTICE_QUEUE}, ${DELIVERY_QUEUE}, ${DEAD_DELIVERY_QUEUE})`);
+  }
+
+  /** Before the ORM closes: running handlers finish, then pg-boss's pool closes. */
+  async onModuleDestroy(): Promise<void> {
+    await this.queue.stop();
+    this.mailer.close();
+  }
+}

@@ -1,0 +1,37 @@
+import type { QueueDefinition } from '@keyhaven/jobs';
+import type { ReleaseConfig } from '../config/release.config';
+
+/** One job per planned notice (job id = notice id, due at the notice's time): the fan-out. */
+export const NOTICE_QUEUE = 'maintenance-notice';
+/** One job per delivery (notice × subscription): the webhook call or the email. */
+export const DELIVERY_QUEUE = 'maintenance-delivery';
+/** Deliveries whose retries are exhausted; the worker marks them dead for ops to replay. */
+export const DEAD_DELIVERY_QUEUE = 'maintenance-delivery-dead';
+
+export interface NoticeJob {
+  noticeId: string;
+}
+
+export interface DeliveryJob {
+  deliveryId: string;
+}
+
+export function maintenanceQueues(config: ReleaseConfig): QueueDefinition[] {
+  const timeoutSeconds = Math.ceil(config.maintenance.webhookTimeoutMs / 1000);
+  const retryDelay = Math.round(config.maintenance.deliveryRetryDelayMs / 1000);
+  return [
+    { name: DEAD_DELIVERY_QUEUE, retryLimit: 10, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },
+    // A fan-out is one short transaction; if its worker dies the job expires and runs again,
+    // and the conditional claim makes the second run a no-op when the first one committed.
+    { name: NOTICE_QUEUE, retryLimit: 20, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },
+    {
+      name: DELIVERY_QUEUE,
+      retryLimit: config.maintenance.deliveryRetries,
+      retryDelay,
+      retryBackoff: retryDelay > 0,
+      // The HTTP timeout plus room: a worker that died mid-call is noticed soon after.
+      expireInSeconds: timeoutSeconds + 30,
+      deadLetter: DEAD_DELIVERY_QUEUE,
+    },
+  ];
+}

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@keyhaven/config';
+import { isTimeZone } from '@keyhaven/release-maintenance';
+import { ReleaseError } from '../app/release-errors';
+import { SealingKey } from '../signing/sealing-key';
+import type { CreateSubscriptionDto } from './dto/subscription.dto';
+import type { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
+import { MaintenanceRepository } from './maintenance.repository';
+import { UUID } from './windows.service';
+
+export function subscriptionJson(subscription: MaintenanceSubscription) {
+  return {
+    id: subscription.id,
+    kind: subscription.kind,
+    url: subscription.url ?? null,
+    address: subscription.address ?? null,
+    timeZone: subscription.timeZone ?? null,
+    environments: subscription.environments,
+    createdAt: subscription.createdAt.toISOString(),
+  };
+}
+
+/** Webhook and email subscribers. Webhook secrets are sealed at rest and never returned. */
+@Injectable()
+export class SubscriptionsService {
+  constructor(
+    private readonly repository: MaintenanceRepository,
+    private readonly sealingKey: SealingKey,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(dto: CreateSubscriptionDto) {
+    const fields: { field: string; problems: string[] }[] = [];
+    const foreign = dto.kind === 'webhook' ? (['address', 'timeZone'] as const) : (['url', 'secret'] as const);
+    for (const field of foreign) if (dto[field] !== undefined) fields.push({ field, problems: [`not allowed for kind ${dto.kind}`] });
+    if (dto.timeZone !== undefined && !isTimeZone(dto.timeZone)) fields.push({ field: 'timeZone', problems: ['must be an IANA time zone such as Europe/Berlin'] });
+    if (fields.length > 0) {
+      throw new ReleaseError('validation_failed', `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`, { fields });
+    }
+    const id = randomUUID();
+    const subscription = await this.repository.insertSubscription({
+      id,
+      kind: dto.kind,
+      url: dto.kind === 'webhook' ? (dto.url ?? null) : null,
+      // The row id is the associated data: a sealed secret copied to another row does not open.
+      secretSealed: dto.kind === 'webhook' && dto.secret ? await this.sealingKey.seal(Buffer.from(dto.secret, 'utf8'), id) : null,
+      address: dto.kind === 'email' ? (dto.address ?? null) : null,
+      timeZone: dto.kind === 'email' ? (dto.timeZone ?? null) : null,
+      environments: [...new Set(dto.environments ?? [])].sort(),
+      createdAt: this.clock.now(),
+    });
+    return subscriptionJson(subscription);
+  }
+
+  async list() {
+    return { subscriptions: (await this.repository.activeSubscriptions()).map(subscriptionJson) };
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!UUID.test(id) || !(await this.repository.removeSubscription(id, this.clock.now()))) {
+      throw new ReleaseError('subscription_not_found', `No subscription ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
+    }
+  }
+}
