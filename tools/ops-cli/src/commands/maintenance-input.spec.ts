@@ -47,7 +47,11 @@ describe(parseEnvironments.name, () => {
     expect(parseEnvironments('production, staging,production')).toEqual(['production', 'staging']);
   });
 
-  it.each(['production,', 'Production', 'eu west', 'a'.repeat(33), ''])('refuses %p', (value) => {
+  it('accepts the longest name and inner dashes', () => {
+    expect(parseEnvironments(`eu-west-1,${'a'.repeat(32)}`)).toEqual(['eu-west-1', 'a'.repeat(32)]);
+  });
+
+  it.each(['production,', 'Production', 'eu west', '-prod', 'a'.repeat(33), ''])('refuses %p', (value) => {
     expect(() => parseEnvironments(value)).toThrow(UsageError);
   });
 });

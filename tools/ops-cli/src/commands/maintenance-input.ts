@@ -47,8 +47,8 @@ export function instantOption(args: Args, option: string, command: string): stri
   return value === undefined ? undefined : parseInstant(value, option, command);
 }
 
-/** Environment names as release-api accepts them (`/v1/check?environment=`). */
-const ENVIRONMENT = /^[a-z0-9-]{1,32}$/;
+/** Environment names as release-api accepts them (docs/maintenance.md, `/v1/check?environment=`). */
+const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /** `--environments production,staging` → `['production', 'staging']`; duplicates dropped. */
 export function parseEnvironments(value: string, command = ''): string[] {
@@ -56,7 +56,7 @@ export function parseEnvironments(value: string, command = ''): string[] {
   const bad = names.find((name) => !ENVIRONMENT.test(name));
   if (bad !== undefined) {
     throw new UsageError(
-      `--environments: expected comma-separated names of lower-case letters, digits and "-" (at most 32 each), got ${bad === '' ? 'an empty name' : `"${bad}"`} in "${value}"`,
+      `--environments: expected comma-separated names of lower-case letters, digits and "-" (not first; at most 32 each), got ${bad === '' ? 'an empty name' : `"${bad}"`} in "${value}"`,
       command,
     );
   }
