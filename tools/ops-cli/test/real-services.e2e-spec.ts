@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startWebhookReceiver, WebhookReceiver } from '@keyhaven/testing';
 import { oathtoolCode, requireBuilt, RunningService, runBuiltCli, startBuiltService } from './support/built-processes';
 
 /**
@@ -32,6 +33,9 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       AUTH_ISSUER: ISSUER,
       AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
       RELEASE_DEMO_DATA: 'true',
+      // Due notices are picked up within this time (default 2 s), so the delivery test is quick.
+      JOBS_POLL_INTERVAL: '0.5s',
+      MAINTENANCE_DELIVERY_RETRY_DELAY: '1s',
     });
     // The one ops account (bootstrap) signs in once, through the CLI, for every release test.
     const secret = await enrolTotp(OPS);
@@ -215,6 +219,174 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       await writeFile(file, JSON.stringify([{ ...osv, id }, { summary: 'no id, no ranges' }]));
       const refused = await sut(['advisories', 'import', file], ctx.ops);
       expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('(invalid_osv)') });
+    });
+  });
+  describe('maintenance windows and subscriptions', () => {
+    const SECRET = `whsec-${randomBytes(16).toString('hex')}`;
+    const HOUR = 3_600_000;
+    let receiver: WebhookReceiver;
+
+    beforeAll(async () => {
+      receiver = await startWebhookReceiver(SECRET);
+    });
+
+    afterAll(async () => {
+      await receiver?.close();
+    });
+
+    /** The same instant written in another zone, e.g. `2026-12-07T01:00:00+02:00` for 23:00 UTC. */
+    function inZone(at: Date, offsetHours: number): string {
+      const sign = offsetHours < 0 ? '-' : '+';
+      const offset = `${sign}${String(Math.abs(offsetHours)).padStart(2, '0')}:00`;
+      return `${new Date(at.getTime() + offsetHours * HOUR).toISOString().slice(0, 19)}${offset}`;
+    }
+
+    /** A whole hour `hours` from now, so windows of different tests never collide. */
+    function hoursAhead(hours: number): Date {
+      return new Date(Math.ceil(Date.now() / HOUR) * HOUR + hours * HOUR);
+    }
+
+    /** Retries a check of the service's state until it holds (the workers are asynchronous). */
+    async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+
+    it('subscribes a webhook and an e-mail address, lists them, and removes one', async () => {
+      const { sut, ctx } = await setup();
+      const env = `e2e-${randomBytes(3).toString('hex')}`;
+
+      const webhook = await sut(['subscriptions', 'add', '--webhook', receiver.url, '--environments', env, '--json'], { ...ctx.ops, KEYHAVEN_WEBHOOK_SECRET: SECRET });
+      expect(webhook.code).toBe(0);
+      const created = JSON.parse(webhook.stdout) as Record<string, unknown>;
+      expect(created).toMatchObject({ kind: 'webhook', url: receiver.url, environments: [env] });
+      expect(webhook.stdout).not.toContain(SECRET);
+
+      const email = await sut(['subscriptions', 'add', '--email', `${env}@example.test`, '--time-zone', 'Europe/Berlin', '--environments', env], ctx.ops);
+      expect(email).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Subscribed email ${env}@example\\.test \\([0-9a-f-]{36}\\) to notices for environments ${env}\\.\\n$`)) });
+      const emailId = /\(([0-9a-f-]{36})\)/.exec(email.stdout)![1];
+
+      const table = await sut(['subscriptions', 'list'], ctx.ops);
+      expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+KIND\s+TO\s+ENVIRONMENTS\s+TIME ZONE\s+CREATED \(UTC\)$/);
+      expect(table.stdout).toMatch(new RegExp(`^${created['id']}\\s+webhook\\s+${receiver.url.replace(/[./]/g, '\\$&')}\\s+${env}\\s+-\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}`, 'm'));
+      expect(table.stdout).toMatch(new RegExp(`^${emailId}\\s+email\\s+${env}@example\\.test\\s+${env}\\s+Europe/Berlin\\s`, 'm'));
+      expect(table.stdout).not.toContain(SECRET);
+
+      expect(await sut(['subscriptions', 'remove', emailId], ctx.ops)).toMatchObject({ code: 0, stdout: `Removed subscription ${emailId}.\n` });
+      const listed = JSON.parse((await sut(['subscriptions', 'list', '--json'], ctx.ops)).stdout) as { subscriptions: { id: string }[] };
+      expect(listed.subscriptions.map((entry) => entry.id)).toContain(created['id']);
+      expect(listed.subscriptions.map((entry) => entry.id)).not.toContain(emailId);
+      expect(await sut(['subscriptions', 'remove', emailId], ctx.ops)).toMatchObject({ code: 1, stderr: expect.stringContaining('(subscription_not_found)') });
+      expect(await sut(['subscriptions', 'add', '--webhook', receiver.url, '--secret', 'short'], ctx.ops)).toMatchObject({ code: 2 });
+      expect(await sut(['subscriptions', 'list'])).toMatchObject({ code: 3, stderr: expect.stringContaining('Not logged in') });
+    });
+
+    it('announces a window given in another zone, lists it in UTC, reschedules and cancels it', async () => {
+      const { sut, ctx } = await setup();
+      const env = `e2e-${randomBytes(3).toString('hex')}`;
+      const start = hoursAhead(24 * 10);
+      const end = new Date(start.getTime() + 2 * HOUR);
+      const utc = (at: Date) => at.toISOString().replace(/:00\.000Z$/, '').replace('T', ' ');
+
+      const announced = await sut(
+        ['maintenance', 'announce', '--title', 'Database upgrade', '--description', 'PostgreSQL 17; read-only meanwhile.',
+          '--starts-at', inZone(start, 2), '--ends-at', inZone(end, -5), '--environments', `${env},staging`, '--json'],
+        ctx.ops,
+      );
+      expect(announced.code).toBe(0);
+      const window = JSON.parse(announced.stdout) as { id: string; sequence: number };
+      expect(window).toMatchObject({ status: 'scheduled', startsAt: start.toISOString(), endsAt: end.toISOString(), environments: [env, 'staging'], shortNotice: false });
+
+      const table = await sut(['maintenance', 'list', '--environment', env]);
+      expect(table.code).toBe(0);
+      expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATUS\s+STARTS \(UTC\)\s+ENDS \(UTC\)\s+ENVIRONMENTS\s+SHORT NOTICE\s+SEQ\s+TITLE$/);
+      expect(table.stdout).toMatch(new RegExp(`^${window.id}\\s+scheduled\\s+${utc(start)}\\s+${utc(end)}\\s+${env},staging\\s+no\\s+${window.sequence}\\s+Database upgrade$`, 'm'));
+      expect((await sut(['maintenance', 'list', '--environment', 'nowhere'])).stdout).not.toContain(window.id);
+      expect((await sut(['maintenance', 'show', window.id])).stdout).toContain(`  starts:        ${utc(start)} UTC`);
+
+      const later = new Date(start.getTime() + 24 * HOUR);
+      const moved = await sut(['maintenance', 'reschedule', window.id, '--starts-at', later.toISOString(), '--ends-at', new Date(later.getTime() + HOUR).toISOString(), '--json'], ctx.ops);
+      expect(moved.code).toBe(0);
+      expect(JSON.parse(moved.stdout)).toMatchObject({ id: window.id, startsAt: later.toISOString(), sequence: window.sequence + 1 });
+
+      const cancelled = await sut(['maintenance', 'cancel', window.id, '--reason', 'Vendor postponed the fix'], ctx.ops);
+      expect(cancelled).toMatchObject({ code: 0, stdout: `Cancelled maintenance window ${window.id}: Database upgrade.\n` });
+      expect(JSON.parse((await sut(['maintenance', 'show', window.id, '--json'])).stdout)).toMatchObject({
+        status: 'cancelled',
+        cancelReason: 'Vendor postponed the fix',
+        sequence: window.sequence + 2,
+      });
+      expect((await sut(['maintenance', 'list', '--environment', env])).stdout).not.toContain(window.id);
+      expect((await sut(['maintenance', 'list', '--environment', env, '--include-past'])).stdout).toMatch(new RegExp(`^${window.id}\\s+cancelled\\s`, 'm'));
+
+      const closed = await sut(['maintenance', 'reschedule', window.id, '--title', 'Too late'], ctx.ops);
+      expect(closed).toMatchObject({ code: 1, stderr: expect.stringContaining('(window_closed)') });
+    });
+
+    it('shows the earliest allowed start for a start inside the notice lead, and refuses a time without an offset', async () => {
+      const { sut, ctx } = await setup();
+      const start = hoursAhead(2);
+      const soon = ['maintenance', 'announce', '--title', 'Hotfix', '--starts-at', start.toISOString(), '--ends-at', new Date(start.getTime() + HOUR).toISOString()];
+
+      const text = await sut(soon, ctx.ops);
+      expect(text.code).toBe(1);
+      expect(text.stderr).toMatch(/\(notice_too_short\)\n {2}Earliest allowed start: \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC \(notice lead 72 h\)\n {2}Start then or later, or give --emergency-reason/);
+
+      const json = await sut([...soon, '--json'], ctx.ops);
+      const error = (JSON.parse(json.stderr) as { error: { code: string; status: number; details: { earliestStart: string; leadMs: number } } }).error;
+      expect(error).toMatchObject({ code: 'notice_too_short', status: 422, details: { leadMs: 72 * HOUR } });
+      expect(Math.abs(Date.parse(error.details.earliestStart) - (Date.now() + 72 * HOUR))).toBeLessThan(5 * 60_000);
+
+      const local = await sut(['maintenance', 'announce', '--title', 'x', '--starts-at', '2030-01-01T10:00:00', '--ends-at', '2030-01-01T11:00:00Z'], ctx.ops);
+      expect(local).toMatchObject({ code: 2, stderr: expect.stringContaining('--starts-at: no time zone offset') });
+    });
+
+    it('delivers an emergency announcement to the webhook, lists the delivery and replays it under the same id', async () => {
+      const { sut, ctx } = await setup();
+      const env = `e2e-${randomBytes(3).toString('hex')}`;
+      const added = await sut(['subscriptions', 'add', '--webhook', receiver.url, '--environments', env], ctx.ops, `${SECRET}\n`);
+      expect(added.code).toBe(0);
+      const start = hoursAhead(3);
+
+      const announced = await sut(
+        ['maintenance', 'announce', '--title', 'Certificate renewal', '--description-file', '-', '--starts-at', start.toISOString(),
+          '--ends-at', new Date(start.getTime() + HOUR).toISOString(), '--environments', env, '--emergency-reason', 'The CA revoked the certificate', '--json'],
+        ctx.ops,
+        'The TLS terminator restarts twice.\n',
+      );
+      expect(announced.code).toBe(0);
+      const window = JSON.parse(announced.stdout) as { id: string };
+      expect(JSON.parse(announced.stdout)).toMatchObject({ shortNotice: true, emergencyReason: 'The CA revoked the certificate', description: 'The TLS terminator restarts twice.' });
+
+      const isAnnouncement = (hook: WebhookReceiver['received'][number]) =>
+        (hook.body as { type?: string; window?: { id?: string } }).window?.id === window.id && (hook.body as { type?: string }).type === 'maintenance.announced';
+      const [announcement] = (await receiver.waitUntil((received) => received.some(isAnnouncement))).filter(isAnnouncement);
+      expect(announcement.signatureValid).toBe(true);
+      const deliveryId = announcement.deliveryId!;
+
+      const delivered = await eventually(async () => {
+        const answer = JSON.parse((await sut(['maintenance', 'deliveries', '--window', window.id, '--state', 'delivered', '--json'], ctx.ops)).stdout) as { deliveries: { id: string }[] };
+        return answer.deliveries.find((delivery) => delivery.id === deliveryId);
+      }, `delivery ${deliveryId} marked delivered`);
+      expect(delivered).toMatchObject({ id: deliveryId, state: 'delivered', type: 'maintenance.announced', target: receiver.url, attempts: 1 });
+      const table = await sut(['maintenance', 'deliveries', '--window', window.id], ctx.ops);
+      expect(table.stdout).toMatch(new RegExp(`^${deliveryId}\\s+delivered\\s+announced\\s+${window.id}\\s+`, 'm'));
+
+      const replayed = await sut(['maintenance', 'replay', deliveryId], ctx.ops);
+      expect(replayed).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Queued delivery ${deliveryId} again \\(state pending, `)) });
+      await receiver.waitUntil(() => (receiver.countsById().get(deliveryId) ?? 0) >= 2);
+      expect(receiver.received.filter((hook) => hook.deliveryId === deliveryId).every((hook) => hook.signatureValid)).toBe(true);
+
+      // Cancelling an announced window tells its subscribers.
+      expect((await sut(['maintenance', 'cancel', window.id], ctx.ops)).code).toBe(0);
+      await receiver.waitUntil((received) =>
+        received.some((hook) => (hook.body as { type?: string; window?: { id?: string } }).type === 'maintenance.cancelled' && (hook.body as { window?: { id?: string } }).window?.id === window.id),
+      );
     });
   });
 });
