@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import ical from 'node-ical';
+import ical, { type VEvent } from 'node-ical';
 import { ManualClock } from '@keyhaven/config';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { RELEASE_DATABASE } from '../src/app/release-database';
@@ -183,7 +183,7 @@ describe(WindowsService.name, () => {
       await call('POST', `/v1/maintenance-windows/${gone.id}/cancel`, {});
       const response = await call('GET', '/v1/maintenance.ics', undefined, null);
       expect(response.headers['content-type']).toContain('text/calendar');
-      const events = Object.values(ical.sync.parseICS(response.body)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
+      const events = Object.values(ical.sync.parseICS(response.body)).filter((c) => c?.type === 'VEVENT') as VEvent[];
       const byUid = new Map(events.map((event) => [event.uid, event]));
       const event = (id: string) => byUid.get(`${id}@releases.example.test`);
       expect(event(kept.id)).toMatchObject({ sequence: 0, status: 'CONFIRMED' });
