@@ -18,6 +18,16 @@ describe(renderHelp.name, () => {
     },
   );
 
+  it('puts the summary of a long group entry on its own line instead of widening every row', () => {
+    const text = renderHelp(COMMANDS);
+    const lines = text.split('\n');
+    const at = lines.findIndex((line) => line.startsWith('  maintenance <announce|'));
+    expect(lines[at]).toBe('  maintenance <announce|list|show|reschedule|cancel|deliveries|replay>');
+    expect(lines[at + 1]).toMatch(/^ {39}Maintenance windows: announce/);
+    expect(lines.find((line) => line.startsWith('  login'))).toMatch(/^ {2}login {32}Sign in to auth-service/);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(140);
+  });
+
   it('lists every command and the exit codes at the top level', () => {
     const text = renderHelp(COMMANDS);
     for (const module of COMMANDS) expect(text).toContain(module.name);

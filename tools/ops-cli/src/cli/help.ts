@@ -61,7 +61,12 @@ function optionRows(options: Readonly<Record<string, OptionSpec>>): string[] {
   );
 }
 
+/** Widest left column; a longer entry (`maintenance <announce|…|replay>`) gets its text on the next line. */
+const MAX_LEFT = 34;
+
 function rows(entries: readonly (readonly [string, string])[]): string[] {
-  const width = Math.max(24, ...entries.map(([left]) => left.length)) + 2;
-  return entries.map(([left, right]) => `  ${left.padEnd(width)} ${right}`.trimEnd());
+  const width = Math.min(MAX_LEFT, Math.max(24, ...entries.map(([left]) => left.length))) + 2;
+  return entries.flatMap(([left, right]) =>
+    left.length > width ? [`  ${left}`, `  ${''.padEnd(width)} ${right}`.trimEnd()] : [`  ${left.padEnd(width)} ${right}`.trimEnd()],
+  );
 }
