@@ -4,10 +4,12 @@ import { TotpFactor } from '../factors/entities/totp-factor.entity';
 import { RecoveryCode } from '../recovery-codes/entities/recovery-code.entity';
 import { SecurityEvent } from '../security-events/entities/security-event.entity';
 import { ConsumedToken } from '../sessions/entities/consumed-token.entity';
+import { WebAuthnChallenge } from '../webauthn/entities/webauthn-challenge.entity';
+import { WebAuthnCredential } from '../webauthn/entities/webauthn-credential.entity';
 import { SigningKey } from '../signing-keys/entities/signing-key.entity';
 import { AUTH_MIGRATIONS } from '../migrations';
 
-export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken];
+export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken, WebAuthnCredential, WebAuthnChallenge];
 
 /** auth-service owns the PostgreSQL schema `auth`: its tables, its migrations table. */
 export const AUTH_DATABASE = {

@@ -19,6 +19,14 @@ export const AUTH_ERROR_STATUS = {
   factor_name_taken: HttpStatus.CONFLICT,
   no_confirmed_factor: HttpStatus.CONFLICT,
   account_not_found: HttpStatus.NOT_FOUND,
+  // WebAuthn: a failed ceremony is the client's problem (401/400/409), never a 500.
+  webauthn_failed: HttpStatus.UNAUTHORIZED,
+  challenge_expired: HttpStatus.UNAUTHORIZED,
+  challenge_not_found: HttpStatus.UNAUTHORIZED,
+  unknown_credential: HttpStatus.UNAUTHORIZED,
+  counter_regression: HttpStatus.UNAUTHORIZED,
+  credential_already_registered: HttpStatus.CONFLICT,
+  authenticator_not_allowed: HttpStatus.BAD_REQUEST,
 } as const satisfies Record<string, HttpStatus>;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;

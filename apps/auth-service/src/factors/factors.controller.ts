@@ -3,6 +3,7 @@ import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from
 import { Client, ClientInfo } from '../common/request-context';
 import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
+import { WebAuthnRegistrationDto, WebAuthnRegistrationOptionsDto } from '../webauthn/dto/webauthn.dto';
 import { ConfirmedFactorDto, ConfirmTotpDto, EnrolTotpDto, FactorDto, TotpEnrolmentDto } from './dto/factors.dto';
 import { MeFactorsService } from './me-factors.service';
 
@@ -33,6 +34,26 @@ export class FactorsController {
   @ApiOkResponse({ type: ConfirmedFactorDto, description: '401 invalid_code; 404 factor_not_found' })
   confirmTotp(@CurrentUser() user: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: ConfirmTotpDto, @Client() client: ClientInfo) {
     return this.factors.confirmTotp(user.sub, id, body.code, client);
+  }
+
+  @Post('webauthn/options')
+  @HttpCode(200)
+  @Authenticated('access', 'enrolment')
+  @StepUp()
+  @ApiOkResponse({ description: 'PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration; 403 step_up_required' })
+  webauthnOptions(@CurrentUser() user: TokenClaims, @Body() body: WebAuthnRegistrationOptionsDto) {
+    return this.factors.webauthnOptions(user.sub, body.passkey === true);
+  }
+
+  @Post('webauthn')
+  @Authenticated('access', 'enrolment')
+  @StepUp()
+  @ApiCreatedResponse({
+    type: ConfirmedFactorDto,
+    description: '401 webauthn_failed / challenge_expired / challenge_not_found; 409 credential_already_registered / factor_name_taken; 400 authenticator_not_allowed',
+  })
+  registerWebauthn(@CurrentUser() user: TokenClaims, @Body() body: WebAuthnRegistrationDto, @Client() client: ClientInfo) {
+    return this.factors.registerWebauthn(user.sub, body.name.trim(), body.response, client);
   }
 
   @Delete(':id')

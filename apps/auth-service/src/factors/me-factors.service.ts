@@ -7,6 +7,8 @@ import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
 import { SecurityEventsService } from '../security-events/security-events.service';
+import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
+import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { FactorView, TotpEnrolment, TotpFactorsService } from './totp-factors.service';
 
 /** A user's own factors across types, and the admin reset that removes them all. */
@@ -14,6 +16,7 @@ import { FactorView, TotpEnrolment, TotpFactorsService } from './totp-factors.se
 export class MeFactorsService {
   constructor(
     private readonly totp: TotpFactorsService,
+    private readonly webauthn: WebAuthnFactorsService,
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly registry: SecondFactorRegistry,
     private readonly accounts: AccountsService,
@@ -22,8 +25,22 @@ export class MeFactorsService {
     private readonly notifier: SecurityNotifier,
   ) {}
 
-  list(accountId: string): Promise<FactorView[]> {
-    return this.totp.list(accountId);
+  async list(accountId: string): Promise<FactorView[]> {
+    const all = [...(await this.totp.list(accountId)), ...(await this.webauthn.list(accountId))];
+    return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
+  async webauthnOptions(accountId: string, passkey: boolean): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const account = await this.accounts.findById(accountId);
+    if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+    return this.webauthn.registrationOptions(account, passkey);
+  }
+
+  /** Like a TOTP confirmation: the first confirmed factor brings the recovery codes. */
+  async registerWebauthn(accountId: string, name: string, response: RegistrationResponseJSON, client: ClientInfo): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {
+    const factor = await this.webauthn.register(accountId, name, response, client);
+    const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId);
+    return recoveryCodes ? { factor, recoveryCodes } : { factor };
   }
 
   async enrolTotp(accountId: string, name: string, client: ClientInfo): Promise<TotpEnrolment> {
@@ -39,7 +56,8 @@ export class MeFactorsService {
   }
 
   async remove(accountId: string, id: string, client: ClientInfo): Promise<void> {
-    if (!(await this.totp.remove(accountId, id, client))) throw new AuthError('factor_not_found', 'No such factor on your account.');
+    const removed = (await this.totp.remove(accountId, id, client)) || (await this.webauthn.remove(accountId, id, client));
+    if (!removed) throw new AuthError('factor_not_found', 'No such factor on your account.');
     // Recovery codes stand in for a factor; with none left they would be a password-only back door.
     if (!(await this.registry.hasConfirmedFactor(accountId))) await this.recoveryCodes.deleteAllFor(accountId);
   }
@@ -47,7 +65,7 @@ export class MeFactorsService {
   async adminReset(adminId: string, accountId: string, reason: string, client: ClientInfo): Promise<{ removedFactors: number; removedRecoveryCodes: number }> {
     const account = await this.accounts.findById(accountId);
     if (!account) throw new AuthError('account_not_found', 'No such account.');
-    const removedFactors = await this.totp.removeAllFor(accountId);
+    const removedFactors = (await this.totp.removeAllFor(accountId)) + (await this.webauthn.removeAllFor(accountId));
     const removedRecoveryCodes = await this.recoveryCodes.deleteAllFor(accountId);
     await this.attempts.reset(accountId);
     await this.events.record({ type: 'admin_factors_reset', accountId, actorId: adminId, ip: client.ip, details: { reason, removedFactors, removedRecoveryCodes } });

@@ -21,6 +21,10 @@ export interface FactorView {
   confirmed: boolean;
   confirmedAt: string | null;
   lastUsedAt: string | null;
+  /** WebAuthn only: a discoverable, user-verifying credential that signs in alone. */
+  passkey?: boolean;
+  /** WebAuthn only: the authenticator says the credential is backed up (a synced passkey). */
+  backedUp?: boolean;
 }
 
 export interface TotpEnrolment {

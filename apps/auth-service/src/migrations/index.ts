@@ -2,10 +2,12 @@ import type { NamedMigration } from '@keyhaven/database';
 import { Migration20261127121455 } from './Migration20261127121455';
 import { Migration20261127122700 } from './Migration20261127122700';
 import { Migration20261127132351 } from './Migration20261127132351';
+import { Migration20261127133409 } from './Migration20261127133409';
 
 /** Every migration, oldest first. Written by tools/scripts/migrations.mjs; do not edit by hand. */
 export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
   { name: 'Migration20261127121455', class: Migration20261127121455 },
   { name: 'Migration20261127122700', class: Migration20261127122700 },
   { name: 'Migration20261127132351', class: Migration20261127132351 },
+  { name: 'Migration20261127133409', class: Migration20261127133409 },
 ];

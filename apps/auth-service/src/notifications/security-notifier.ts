@@ -51,6 +51,13 @@ export class SecurityNotifier implements OnApplicationShutdown {
     ]);
   }
 
+  possibleClonedKey(to: string, keyName: string): Promise<void> {
+    return this.send(to, 'A security key of yours may have been cloned', [
+      `Your security key or passkey "${keyName}" answered with a signature counter that did not increase, so the sign-in was refused.`,
+      'This can mean that a copy of the key exists. If you did not just sign in, remove this key from your account and register a new one; consider changing your password.',
+    ]);
+  }
+
   /** Resolves when every mail started so far has been handed to SMTP (tests, shutdown). */
   async settled(): Promise<void> {
     await Promise.all([...this.pending]);

@@ -3,12 +3,22 @@ import type { Amr } from '../sessions/token-claims';
 /** The method names clients see in the sign-in answer's `methods`. */
 export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery_code';
 
+/** Why a second step failed; each is an error code of AUTH_ERROR_STATUS (all 401). */
+export type SecondFactorFailure =
+  | 'invalid_code'
+  | 'code_already_used'
+  | 'webauthn_failed'
+  | 'challenge_expired'
+  | 'challenge_not_found'
+  | 'unknown_credential'
+  | 'counter_regression';
+
 export type SecondFactorOutcome =
-  | { ok: true; factorId?: string; details?: Record<string, unknown> }
-  | { ok: false; reason: 'invalid_code' | 'code_already_used'; factorId?: string };
+  | { ok: true; factorId?: string; details?: Record<string, unknown>; amr?: readonly Amr[] }
+  | { ok: false; reason: SecondFactorFailure; factorId?: string; message?: string; details?: Record<string, unknown> };
 
 /**
- * One kind of second factor. TOTP, recovery codes (and WebAuthn, next) implement it, so they
+ * One kind of second factor. TOTP, recovery codes and WebAuthn implement it, so they
  * share one verify path: one failure counter, one lock, one audit trail (SecondFactorVerifier).
  */
 export interface SecondFactorStrategy<Input> {

@@ -5,6 +5,8 @@ import type { Account } from '../accounts/entities/account.entity';
 import { Client, ClientInfo } from '../common/request-context';
 import { TotpFactorsService } from '../factors/totp-factors.service';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
+import { WebAuthnAssertionDto } from '../webauthn/dto/webauthn.dto';
+import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import { CodeDto, SessionAnswerDto, SignInDto } from './dto/sessions.dto';
 import { CurrentUser, PasswordGuard, PendingOnly } from './guards/auth.guards';
 import { SessionAnswer, SessionsService } from './sessions.service';
@@ -23,6 +25,7 @@ export class SessionsController {
     private readonly sessions: SessionsService,
     private readonly totp: TotpFactorsService,
     private readonly recoveryCodes: RecoveryCodesService,
+    private readonly webauthn: WebAuthnFactorsService,
   ) {}
 
   @Post()
@@ -40,6 +43,39 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_code / code_already_used; 429 too_many_attempts' })
   totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
     return this.sessions.secondFactor(pending, this.totp, { code: body.code }, client);
+  }
+
+  @Post('mfa/webauthn/options')
+  @HttpCode(200)
+  @PendingOnly()
+  @ApiOkResponse({ description: 'PublicKeyCredentialRequestOptionsJSON listing every security key and passkey of the account' })
+  webauthnStepOptions(@CurrentUser() pending: TokenClaims) {
+    return this.webauthn.secondFactorOptions(pending.sub);
+  }
+
+  @Post('mfa/webauthn')
+  @HttpCode(200)
+  @PendingOnly()
+  @ApiOkResponse({
+    type: SessionAnswerDto,
+    description: 'amr hwk (+ user with user verification); 401 webauthn_failed / challenge_expired / challenge_not_found / unknown_credential / counter_regression; 429 too_many_attempts',
+  })
+  webauthnStep(@CurrentUser() pending: TokenClaims, @Body() body: WebAuthnAssertionDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
+    return this.sessions.secondFactor(pending, this.webauthn, { response: body.response }, client);
+  }
+
+  @Post('passkey/options')
+  @HttpCode(200)
+  @ApiOkResponse({ description: 'PublicKeyCredentialRequestOptionsJSON with empty allowCredentials and userVerification required' })
+  passkeyOptions() {
+    return this.webauthn.passkeyOptions();
+  }
+
+  @Post('passkey')
+  @HttpCode(200)
+  @ApiOkResponse({ type: SessionAnswerDto, description: 'aal 2, amr hwk,user,mfa; 401 unknown_credential / webauthn_failed / challenge_expired / challenge_not_found / counter_regression' })
+  passkeySignIn(@Body() body: WebAuthnAssertionDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
+    return this.sessions.passkeySignIn(body.response, client);
   }
 
   @Post('mfa/recovery-code')

@@ -9,12 +9,19 @@ import { SecurityNotifier } from '../notifications/security-notifier';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
-import { SecondFactorMethod, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecondFactorMethod, SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { ConsumedTokenRepository } from './consumed-token.repository';
-import { TokenClaims } from './token-claims';
+import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
+import { Amr, TokenClaims } from './token-claims';
 import { IssuedToken, TokenService } from './token.service';
 import { EntityManager } from '@mikro-orm/postgresql';
+
+const FAILURE_MESSAGES: Partial<Record<string, string>> = {
+  code_already_used: 'This code has already been used; wait for the next one.',
+  invalid_code: 'The code is not valid.',
+};
 
 /** The recovery-code count at and below which the sign-in answer warns. */
 export const RECOVERY_CODES_LOW = 3;
@@ -42,6 +49,7 @@ export class SessionsService {
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly em: EntityManager,
     private readonly consumedTokens: ConsumedTokenRepository,
+    private readonly webauthn: WebAuthnFactorsService,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
@@ -87,24 +95,13 @@ export class SessionsService {
         await this.events.record({ type: 'recovery_code_used', accountId: account.id, ip: client.ip });
         void this.notifier.recoveryCodeUsed(account.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
       }
-      const token = await this.tokens.issue(
-        { id: account.id, email: account.email, roles: account.roles },
-        { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() },
-      );
-      const { remaining } = await this.recoveryCodes.remaining(account.id);
-      return {
-        ...token,
-        aal: 2,
-        mfaRequired: false,
-        methods: [],
-        enrollmentRequired: false,
-        recoveryCodesRemaining: remaining,
-        ...(remaining <= RECOVERY_CODES_LOW ? { warnings: ['recovery_codes_low'] } : {}),
-      };
+      return this.fullSession(account, ['pwd', ...strategy.amr, ...(outcome.amr ?? []), 'mfa']);
     }
 
-    const details = { method: strategy.method, factorId: outcome.factorId, attempt: attempt.count };
-    if (outcome.reason === 'code_already_used') {
+    const details = { method: strategy.method, factorId: outcome.factorId, attempt: attempt.count, reason: outcome.reason };
+    if (outcome.reason === 'counter_regression') {
+      await this.possibleClone(account, outcome, client);
+    } else if (outcome.reason === 'code_already_used') {
       // ASVS 2.8.5: a reused code means someone saw it — tell the user.
       await this.events.record({ type: 'code_reused', accountId: account.id, ip: client.ip, details });
       void this.notifier.codeReused(account.email);
@@ -117,9 +114,51 @@ export class SessionsService {
       await this.events.record({ type: 'mfa_locked', accountId: account.id, ip: client.ip, details: { until: lockedUntil.toISOString(), attempts: attempt.count } });
       void this.notifier.locked(account.email, lockedUntil);
     }
-    throw outcome.reason === 'code_already_used'
-      ? new AuthError('code_already_used', 'This code has already been used; wait for the next one.')
-      : new AuthError('invalid_code', 'The code is not valid.');
+    throw new AuthError(outcome.reason, outcome.message ?? FAILURE_MESSAGES[outcome.reason] ?? 'The second factor was refused.');
+  }
+
+  /**
+   * Passkey sign-in without a password. Not counted by the second-factor limit: that counter
+   * is for someone who already knows the password, and a stranger must not be able to lock a
+   * user out (guessing an ES256 signature is hopeless anyway; per-IP throttling still applies).
+   */
+  async passkeySignIn(response: AuthenticationResponseJSON, client: ClientInfo): Promise<SessionAnswer> {
+    const outcome = await this.webauthn.verifyPasskey(response);
+    const account = outcome.accountId ? await this.accounts.findById(outcome.accountId) : null;
+    if (!outcome.ok) {
+      if (account) {
+        await this.events.record({ type: 'passkey_failed', accountId: account.id, ip: client.ip, details: { factorId: outcome.factorId, reason: outcome.reason } });
+        if (outcome.reason === 'counter_regression') await this.possibleClone(account, outcome, client);
+      }
+      throw new AuthError(outcome.reason, outcome.message ?? 'The passkey was refused.');
+    }
+    if (!account) throw new AuthError('unknown_credential', 'The account of this passkey no longer exists.');
+    await this.events.record({ type: 'passkey_signed_in', accountId: account.id, ip: client.ip, details: { method: 'passkey', factorId: outcome.factorId } });
+    // Possession of the key and user verification on it (verifyPasskey requires UV): two factors.
+    return this.fullSession(account, ['hwk', 'user', 'mfa']);
+  }
+
+  private async fullSession(account: Account, amr: Amr[]): Promise<SessionAnswer> {
+    const token = await this.tokens.issue(
+      { id: account.id, email: account.email, roles: account.roles },
+      { use: 'access', aal: 2, amr: [...new Set(amr)], authTime: this.clock.now() },
+    );
+    const { remaining } = await this.recoveryCodes.remaining(account.id);
+    return {
+      ...token,
+      aal: 2,
+      mfaRequired: false,
+      methods: [],
+      enrollmentRequired: false,
+      recoveryCodesRemaining: remaining,
+      ...(remaining <= RECOVERY_CODES_LOW ? { warnings: ['recovery_codes_low'] } : {}),
+    };
+  }
+
+  /** WebAuthn section 6.1.1: a counter that did not grow may mean a cloned key — audit it and tell the user. */
+  private async possibleClone(account: Account, outcome: Extract<SecondFactorOutcome, { ok: false }>, client: ClientInfo): Promise<void> {
+    await this.events.record({ type: 'webauthn_counter_regression', accountId: account.id, ip: client.ip, details: { factorId: outcome.factorId, ...outcome.details } });
+    void this.notifier.possibleClonedKey(account.email, String(outcome.details?.['name'] ?? 'security key'));
   }
 
   /**

@@ -25,6 +25,8 @@ export class FactorDto {
   @ApiProperty() confirmed!: boolean;
   @ApiPropertyOptional({ nullable: true }) confirmedAt!: string | null;
   @ApiPropertyOptional({ nullable: true }) lastUsedAt!: string | null;
+  @ApiPropertyOptional({ description: 'webauthn: a passkey (signs in without a password)' }) passkey?: boolean;
+  @ApiPropertyOptional({ description: 'webauthn: backed up / synced by its provider' }) backedUp?: boolean;
 }
 
 export class TotpEnrolmentDto {

@@ -12,6 +12,9 @@ export const SECURITY_EVENT_TYPES = [
   'recovery_codes_regenerated',
   'mfa_locked',
   'admin_factors_reset',
+  'passkey_signed_in',
+  'passkey_failed',
+  'webauthn_counter_regression',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 
