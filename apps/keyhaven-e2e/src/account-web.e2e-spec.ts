@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { describeInBrowser, launchChromium, screenshot } from './support/browser';
+import { addVirtualAuthenticator, describeInBrowser, launchChromium, screenshot } from './support/browser';
 import { freshStore, FreshStore } from './support/fresh-database';
 import { freePort, ServiceProcess, startService, WORKSPACE } from './support/service-process';
 
@@ -471,6 +471,66 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await page.locator('#event-list li', { hasText: 'Factor removed' }).waitFor();
     await expect(noSideways()).resolves.toBe(true);
     await screenshot(page, SUITE, 'recovery-06-factor-removed-375px');
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('registers a USB security key as second factor, then signs in with password + key', async () => {
+    const email = await newAccount(h);
+    const { context, page, problems } = await openPage(h);
+    const key = await addVirtualAuthenticator(page, 'security-key');
+    await signInWithPassword(page, email);
+    await page.locator('#view-account').waitFor();
+
+    await page.fill('#webauthn-name', 'Blue key');
+    await page.click('#add-security-key');
+    await page.locator('#recovery-codes-panel').waitFor();
+    await page.locator('#factor-list li', { hasText: 'Blue key' }).filter({ hasText: 'Security key' }).waitFor();
+    await screenshot(page, SUITE, 'key-01-registered');
+    await page.click('#codes-saved');
+    const [stored] = await key.credentials();
+    expect(stored).toMatchObject({ rpId: 'localhost', isResidentCredential: false });
+
+    await page.click('#sign-out');
+    await signInWithPassword(page, email);
+    await page.locator('#view-second-step').waitFor();
+    await expectFocusOn(page, 'webauthn-step');
+    await screenshot(page, SUITE, 'key-02-second-step');
+    await page.click('#webauthn-step');
+    await page.locator('#view-account').waitFor();
+    await expect(page.locator('#status').textContent()).resolves.toBe('Signed in with two factors.');
+    const card = page.locator('#factor-list li', { hasText: 'Blue key' });
+    await card.waitFor();
+    await expect(card.locator('dd').nth(1).textContent()).resolves.not.toBe('Never');
+    await screenshot(page, SUITE, 'key-03-signed-in-with-key');
+    expect((await key.credentials())[0]!.signCount).toBeGreaterThan(stored!.signCount);
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('registers a platform passkey and signs in with it alone', async () => {
+    const email = await newAccount(h);
+    const { context, page, problems } = await openPage(h);
+    const platform = await addVirtualAuthenticator(page, 'platform-passkey');
+    await signInWithPassword(page, email);
+    await page.locator('#view-account').waitFor();
+    await page.fill('#webauthn-name', 'Laptop passkey');
+    await page.click('#add-passkey');
+    await page.locator('#recovery-codes-panel').waitFor();
+    await page.locator('#factor-list li', { hasText: 'Laptop passkey' }).filter({ hasText: 'Passkey' }).waitFor();
+    await screenshot(page, SUITE, 'passkey-01-registered');
+    await page.click('#codes-saved');
+    const [stored] = await platform.credentials();
+    expect(stored).toMatchObject({ rpId: 'localhost', isResidentCredential: true });
+
+    await page.click('#sign-out');
+    await page.click('#passkey-sign-in');
+    await page.locator('#view-account').waitFor();
+    await expect(page.locator('#who').textContent()).resolves.toBe(`Signed in as ${email}`);
+    await expect(page.locator('#status').textContent()).resolves.toBe('Signed in with two factors.');
+    await screenshot(page, SUITE, 'passkey-02-signed-in-with-passkey-alone');
 
     expect(problems).toEqual([]);
     await context.close();
