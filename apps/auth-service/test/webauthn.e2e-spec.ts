@@ -281,6 +281,18 @@ describe('WebAuthn security keys and passkeys', () => {
       expect((await keyStep(user, key)).answer.statusCode).toBe(200);
     });
 
+    it('takes one assertion exactly once out of many racing submissions', async () => {
+      const { user, key } = await setup();
+      const pendings = await Promise.all(Array.from({ length: 5 }, async () => (await user.signIn()).accessToken));
+      const options = (await post('/v1/sessions/mfa/webauthn/options', pendings[0])).json();
+      const response = key.get(options);
+      const answers = await Promise.all(pendings.flatMap((pending) => [0, 1].map(() => post('/v1/sessions/mfa/webauthn', pending, { response }))));
+      const statuses = answers.map((a) => a.statusCode);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      // The others found the challenge taken (401 challenge_not_found) or were held back by the attempt limit (429).
+      expect(statuses.every((s) => s === 200 || s === 401 || s === 429)).toBe(true);
+    });
+
     it('answers a garbage assertion with a code, never 500', async () => {
       const { user, key } = await setup();
       const { options } = await keyStep(user, key);
@@ -346,6 +358,21 @@ describe('WebAuthn security keys and passkeys', () => {
       const options = await passkeyOptions();
       harness.clock.advance(5 * 60_000 + 1000);
       expect(errorCode(await post('/v1/sessions/passkey', undefined, { response: passkey.get(options) }))).toBe('challenge_expired');
+    });
+  });
+
+  describe('POST /v1/admin/users/:id/factors/reset', () => {
+    it('removes security keys and passkeys too', async () => {
+      const { user, key, aal2 } = await setup();
+      await register(await aal2(), new SoftAuthenticator({ userVerification: true }), 'Laptop', { passkey: true });
+      const admin = await harness.newUser({ roles: ['admin'] });
+      const reset = await post(`/v1/admin/users/${user.id}/factors/reset`, await admin.accessToken(), { reason: 'Lost both keys; identity checked' });
+      expect(reset.statusCode).toBe(200);
+      expect(reset.json()).toEqual({ removedFactors: 2, removedRecoveryCodes: 10 });
+      expect(await user.signIn()).toMatchObject({ mfaRequired: false, methods: [], aal: 1 });
+      // The old key no longer opens anything: a passkey sign-in with it names no known credential.
+      const options = (await post('/v1/sessions/passkey/options', undefined)).json();
+      expect(errorCode(await post('/v1/sessions/passkey', undefined, { response: key.get(options) }))).toBe('unknown_credential');
     });
   });
 
