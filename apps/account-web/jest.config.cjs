@@ -1,5 +1,4 @@
-// Unit tests of the page's pure logic (error messages, formatting, step-up retry), and the
-// suggested static serving on a real Fastify instance (serve/). The page
+// Unit tests of the page's pure logic (error messages, formatting, step-up retry). The page
 // itself is tested in a real browser by apps/keyhaven-e2e/src/account-web.e2e-spec.ts.
 module.exports = {
   ...require('../../jest.preset.cjs'),
@@ -8,5 +7,5 @@ module.exports = {
   // Pure logic: no database to start.
   globalSetup: undefined,
   globalTeardown: undefined,
-  testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/serve/**/*.int-spec.ts'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
 };

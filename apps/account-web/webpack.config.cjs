@@ -1,6 +1,6 @@
 // Bundles the account page into dist/apps/account-web: index.html, app.js (TypeScript and
 // @simplewebauthn/browser) and styles.css. No inline script or style anywhere, so auth-service
-// can serve the page under a Content-Security-Policy without 'unsafe-inline' (see serve/).
+// can serve the page under a Content-Security-Policy without 'unsafe-inline' (auth-service serves it: apps/auth-service/src/account-web/).
 const path = require('node:path');
 const fs = require('node:fs');
 const { sources, SourceMapDevToolPlugin } = require('webpack');

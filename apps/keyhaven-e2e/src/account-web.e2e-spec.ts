@@ -15,7 +15,7 @@ import { freePort, ServiceProcess, startService, WORKSPACE } from './support/ser
  * Chromium against the real built auth-service. The page must be on a `localhost` origin
  * (WebAuthn refuses 127.0.0.1) and talks to the API with relative paths, so until auth-service
  * serves the page itself at `/`, a small server here serves the built files with the same
- * strict headers as apps/account-web/serve/ and forwards /v1 and /.well-known to auth-service.
+ * strict headers as auth-service (apps/auth-service/src/account-web/) and forwards /v1 and /.well-known to auth-service.
  * When auth-service does serve `/`, the test uses it directly.
  */
 
@@ -25,7 +25,7 @@ const PASSWORD = 'lantern-orbit-velvet-42';
 /** A first boot migrates a fresh store (PGlite is slow to start on a busy 2-core runner). */
 const STACK_START_TIMEOUT_MS = 180_000;
 
-/** Kept in step with ACCOUNT_WEB_CSP in apps/account-web/serve/account-web-static.ts. */
+/** Kept in step with ACCOUNT_WEB_CSP in apps/auth-service/src/account-web/account-web.static.ts. */
 const CSP = [
   "default-src 'none'",
   "script-src 'self'",

@@ -1,12 +1,14 @@
+import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createHttpApp } from '@keyhaven/http';
 import type { AuthConfig } from '../config/auth.config';
 import { AppModule, AuthAppOverrides } from './app.module';
+import { registerAccountWeb } from '../account-web/account-web.static';
 import { AUTH_ERROR_STATUS } from './auth-errors';
 
 /** Builds auth-service without listening: main.ts serves it, tests inject into it. */
-export function createAuthApp(config: AuthConfig, databaseUrl: string, overrides: AuthAppOverrides = {}): Promise<NestFastifyApplication> {
-  return createHttpApp(AppModule.forRoot(config, databaseUrl, overrides), {
+export async function createAuthApp(config: AuthConfig, databaseUrl: string, overrides: AuthAppOverrides = {}): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(AppModule.forRoot(config, databaseUrl, overrides), {
     errorStatus: AUTH_ERROR_STATUS,
     docs: {
       title: 'Keyhaven auth-service',
@@ -14,4 +16,9 @@ export function createAuthApp(config: AuthConfig, databaseUrl: string, overrides
       version: '1',
     },
   });
+  // The account page shares the API's origin, so it needs no CORS and its token never leaves it.
+  if (!(await registerAccountWeb(app.getHttpAdapter().getInstance(), config.accountWebDir))) {
+    new Logger('AccountWeb').warn(`The account page is not built (no index.html in ${config.accountWebDir}): serving the API only. Run npm run build.`);
+  }
+  return app;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { CommonConfig, commonEnvShape, ConfigError, env, parseEnv, toCommonConfig } from '@keyhaven/config';
 import { KeyRingEntry, parseKeyRing } from '../crypto/key-ring';
@@ -39,6 +40,8 @@ export const authEnvSchema = z.object({
   AUTH_WEBAUTHN_CHALLENGE_TTL: env.duration('5m'),
   SMTP_URL: env.optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: env.string('Keyhaven <no-reply@keyhaven.local>'),
+  /** The built account page; by default the `account-web` folder beside this bundle (dist/apps/account-web). */
+  AUTH_ACCOUNT_WEB_DIR: env.string(join(__dirname, '..', 'account-web')),
 });
 
 /** Who must have a second factor: nobody, everybody, or accounts holding one of these roles. */
@@ -46,6 +49,8 @@ export type MfaEnforcement = { mode: 'off' } | { mode: 'all' } | { mode: 'roles'
 
 export interface AuthConfig extends CommonConfig {
   issuer: string;
+  /** Folder of the built account page served at `/`. */
+  accountWebDir: string;
   /** Undefined only in embedded mode: then a key is generated into DATA_DIR (see key-ring.provider). */
   encryptionKeys: KeyRingEntry[] | undefined;
   signupOpen: boolean;
@@ -167,6 +172,7 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
   return {
     ...toCommonConfig(AUTH_SERVICE, parsed),
     issuer: parsed.AUTH_ISSUER,
+    accountWebDir: parsed.AUTH_ACCOUNT_WEB_DIR,
     encryptionKeys,
     signupOpen: parsed.AUTH_SIGNUP === 'open',
     bootstrap:

@@ -5,7 +5,7 @@ import Fastify, { FastifyInstance } from 'fastify';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACCOUNT_WEB_CSP, registerAccountWeb } from './account-web-static';
+import { ACCOUNT_WEB_CSP, registerAccountWeb } from './account-web.static';
 
 /** A real Fastify instance serving a folder shaped like dist/apps/account-web. */
 async function setup(files: Record<string, string> = { 'index.html': '<!doctype html><title>Your Keyhaven account</title>', 'app.js': 'void 0;', 'styles.css': 'body{}' }) {

@@ -1,8 +1,6 @@
 /**
- * SUGGESTION for auth-service (not imported by anything yet): serve the built account page at
- * `/` with a strict Content-Security-Policy. The lead moves this into apps/auth-service (see
- * docs/account-web.md, "Serving it from auth-service"); the browser test serves the page with
- * the same headers through its own small server until then.
+ * Serves the built account page (apps/account-web → dist/apps/account-web) at `/` with a strict
+ * Content-Security-Policy, beside the API on the same origin.
  */
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
