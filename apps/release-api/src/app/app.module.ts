@@ -77,6 +77,7 @@ export class AppModule {
               schema: 'release_jobs',
               pollingIntervalSeconds: config.jobs.pollIntervalMs / 1000,
               maintenanceIntervalSeconds: Math.max(1, Math.round(config.jobs.maintenanceIntervalMs / 1000)),
+              poolMax: config.jobs.poolMax,
             }),
         },
         { provide: Mailer, useFactory: () => new Mailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },

@@ -17,6 +17,7 @@ export const releaseEnvSchema = z.object({
   MAINTENANCE_FEED_HISTORY: env.duration('30d'),
   JOBS_POLL_INTERVAL: env.duration('2s'),
   JOBS_MAINTENANCE_INTERVAL: env.duration('30s'),
+  JOBS_POOL_MAX: env.int(0, { min: 0, max: 100 }),
   RELEASE_PUBLIC_URL: env.url(['http:', 'https:'], 'http://localhost:3001'),
   SMTP_URL: env.optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: env.string('Keyhaven <no-reply@keyhaven.local>'),
@@ -90,7 +91,7 @@ export interface ReleaseConfig extends CommonConfig {
     feedHistoryMs: number;
   };
   /** pollIntervalMs: idle workers look for due jobs; maintenanceIntervalMs: jobs of dead workers are failed and retried. */
-  jobs: { pollIntervalMs: number; maintenanceIntervalMs: number };
+  jobs: { pollIntervalMs: number; maintenanceIntervalMs: number; poolMax: number };
   /** Public base URL of release-api: links in emails and feeds, iCalendar UIDs. */
   publicUrl: string;
   mail: { smtpUrl: string | undefined; from: string };
@@ -121,7 +122,13 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
       webhookTimeoutMs: parsed.MAINTENANCE_WEBHOOK_TIMEOUT,
       feedHistoryMs: parsed.MAINTENANCE_FEED_HISTORY,
     },
-    jobs: { pollIntervalMs: parsed.JOBS_POLL_INTERVAL, maintenanceIntervalMs: parsed.JOBS_MAINTENANCE_INTERVAL },
+    jobs: {
+      pollIntervalMs: parsed.JOBS_POLL_INTERVAL,
+      maintenanceIntervalMs: parsed.JOBS_MAINTENANCE_INTERVAL,
+      // 0 = automatic: one connection on the embedded PGlite, whose socket server can interleave
+      // the protocol messages of concurrent connections outside transactions; five otherwise.
+      poolMax: parsed.JOBS_POOL_MAX || (parsed.DATABASE_URL === undefined ? 1 : 5),
+    },
     publicUrl: parsed.RELEASE_PUBLIC_URL.replace(/\/+$/, ''),
     mail: { smtpUrl: parsed.SMTP_URL, from: parsed.MAIL_FROM },
     // Embedded mode is for trying things out: show a full catalog. A real database starts empty.

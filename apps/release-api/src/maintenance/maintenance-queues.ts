@@ -29,8 +29,9 @@ export function maintenanceQueues(config: ReleaseConfig): QueueDefinition[] {
       retryLimit: config.maintenance.deliveryRetries,
       retryDelay,
       retryBackoff: retryDelay > 0,
-      // The HTTP timeout plus room: a worker that died mid-call is noticed soon after.
-      expireInSeconds: timeoutSeconds + 30,
+      // A worker that died mid-call is noticed soon after the HTTP timeout could have passed
+      // (a batch of deliveries runs in parallel, so one timeout bounds the batch).
+      expireInSeconds: timeoutSeconds * 2 + 5,
       deadLetter: DEAD_DELIVERY_QUEUE,
     },
   ];

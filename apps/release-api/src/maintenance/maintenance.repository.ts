@@ -6,6 +6,7 @@ import { MaintenanceNotice } from './entities/maintenance-notice.entity';
 import { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
 import { MaintenanceWindow } from './entities/maintenance-window.entity';
 import type { DeliveryState } from './entities/notice-delivery.entity';
+import type { WindowRecord } from './window-views';
 
 export interface ClaimedNotice {
   id: string;
@@ -15,6 +16,7 @@ export interface ClaimedNotice {
 
 export interface DeliveryTarget {
   id: string;
+  window: WindowRecord;
   state: DeliveryState;
   type: PlannedNotice['type'];
   windowId: string;
@@ -143,13 +145,22 @@ export class MaintenanceRepository {
 
   // ---- deliveries ----
 
+  /** The delivery, its notice, subscriber and window in one (simple-protocol) query. */
   async deliveryTarget(deliveryId: string): Promise<DeliveryTarget | undefined> {
     const rows = await this.em.fork().getConnection().execute<
-      { id: string; state: DeliveryState; type: DeliveryTarget['type']; window_id: string; subscription_id: string; kind: DeliveryTarget['kind']; url: string | null; secret_sealed: string | null; address: string | null; time_zone: string | null }[]
+      {
+        id: string; state: DeliveryState; type: DeliveryTarget['type']; window_id: string; subscription_id: string; kind: DeliveryTarget['kind'];
+        url: string | null; secret_sealed: string | null; address: string | null; time_zone: string | null;
+        title: string; description: string; starts_at: Date; ends_at: Date; environments: string[]; sequence: number; short_notice: boolean;
+        emergency_reason: string | null; cancelled_at: Date | null; created_at: Date; updated_at: Date;
+      }[]
     >(
-      `select d.id, d.state, n.type, n.window_id, s.id as subscription_id, s.kind, s.url, s.secret_sealed, s.address, s.time_zone
+      `select d.id, d.state, n.type, n.window_id, s.id as subscription_id, s.kind, s.url, s.secret_sealed, s.address, s.time_zone,
+              w.title, w.description, w.starts_at, w.ends_at, w.environments, w.sequence, w.short_notice, w.emergency_reason,
+              w.cancelled_at, w.created_at, w.updated_at
          from release.notice_delivery d
          join release.maintenance_notice n on n.id = d.notice_id
+         join release.maintenance_window w on w.id = n.window_id
          join release.maintenance_subscription s on s.id = d.subscription_id
         where d.id = ?`,
       [deliveryId],
@@ -167,6 +178,20 @@ export class MaintenanceRepository {
       secretSealed: row.secret_sealed,
       address: row.address,
       timeZone: row.time_zone,
+      window: {
+        id: row.window_id,
+        title: row.title,
+        description: row.description,
+        startsAt: new Date(row.starts_at),
+        endsAt: new Date(row.ends_at),
+        environments: row.environments,
+        sequence: Number(row.sequence),
+        shortNotice: row.short_notice,
+        emergencyReason: row.emergency_reason,
+        cancelledAt: row.cancelled_at ? new Date(row.cancelled_at) : null,
+        createdAt: new Date(row.created_at),
+        updatedAt: new Date(row.updated_at),
+      },
     };
   }
 

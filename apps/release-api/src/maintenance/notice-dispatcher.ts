@@ -54,11 +54,9 @@ export class NoticeDispatcher {
   async deliver(deliveryId: string): Promise<void> {
     const target = await this.repository.deliveryTarget(deliveryId);
     if (!target || target.state !== 'pending') return;
-    const window = await this.repository.findWindow(target.windowId);
-    if (!window) return;
     const now = this.clock.now();
     try {
-      const view = toWindowView(window, now);
+      const view = toWindowView(target.window, now);
       if (target.kind === 'webhook') await this.sendWebhook(target, webhookBody(target.id, target.type, view, now));
       else await this.sendEmail(target, view);
     } catch (error) {
