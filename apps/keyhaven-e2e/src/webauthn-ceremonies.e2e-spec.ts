@@ -31,7 +31,7 @@ async function ceremony(page: Page, kind: 'create' | 'get', options: Json): Prom
       if (kind === 'create') {
         const credential = (await navigator.credentials.create({
           publicKey: { ...o, challenge: toBytes(o.challenge), user: { ...o.user, id: toBytes(o.user.id) }, excludeCredentials: credentialList(o.excludeCredentials) },
-        } as CredentialCreationOptions)) as PublicKeyCredential;
+        } as unknown as CredentialCreationOptions)) as PublicKeyCredential;
         const response = credential.response as AuthenticatorAttestationResponse;
         return {
           id: credential.id,
@@ -43,7 +43,7 @@ async function ceremony(page: Page, kind: 'create' | 'get', options: Json): Prom
       }
       const credential = (await navigator.credentials.get({
         publicKey: { ...o, challenge: toBytes(o.challenge), allowCredentials: credentialList(o.allowCredentials) },
-      } as CredentialRequestOptions)) as PublicKeyCredential;
+      } as unknown as CredentialRequestOptions)) as PublicKeyCredential;
       const response = credential.response as AuthenticatorAssertionResponse;
       return {
         id: credential.id,
