@@ -35,3 +35,29 @@ describe('WebAuthn attestation policy (AUTH_WEBAUTHN_ATTESTATION=direct)', () =>
     });
   });
 });
+
+describe('per-IP throttling of the passkey routes', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({ AUTH_THROTTLE_LIMIT: '3', AUTH_THROTTLE_WINDOW: '1m' });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('answers 429 too_many_requests to the fourth passkey request from one address, not to another address', async () => {
+    const ip = '203.0.113.9';
+    expect((await harness.request('POST', '/v1/sessions/passkey/options', { ip })).statusCode).toBe(200);
+    expect((await harness.request('POST', '/v1/sessions/passkey/options', { ip })).statusCode).toBe(200);
+    expect((await harness.request('POST', '/v1/sessions/passkey/options', { ip })).statusCode).toBe(200);
+    const fourth = await harness.request('POST', '/v1/sessions/passkey/options', { ip });
+    expect(fourth.statusCode).toBe(429);
+    expect(fourth.json().error.code).toBe('too_many_requests');
+    expect((await harness.request('POST', '/v1/sessions/passkey/options', { ip: '198.51.100.7' })).statusCode).toBe(200);
+    // The limit is counted per route (@nestjs/throttler keys by handler): the answer route has its own.
+    for (let i = 0; i < 3; i++) expect((await harness.request('POST', '/v1/sessions/passkey', { ip, body: { response: {} } })).statusCode).toBe(401);
+    expect((await harness.request('POST', '/v1/sessions/passkey', { ip, body: { response: {} } })).statusCode).toBe(429);
+  });
+});
