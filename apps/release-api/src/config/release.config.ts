@@ -14,6 +14,7 @@ export const releaseEnvSchema = z.object({
   MAINTENANCE_DELIVERY_RETRIES: env.int(8, { min: 0, max: 100 }),
   MAINTENANCE_DELIVERY_RETRY_DELAY: env.duration('30s'),
   MAINTENANCE_WEBHOOK_TIMEOUT: env.duration('10s'),
+  MAINTENANCE_DELIVERY_WORKERS: env.int(4, { min: 1, max: 64 }),
   MAINTENANCE_FEED_HISTORY: env.duration('30d'),
   JOBS_POLL_INTERVAL: env.duration('2s'),
   JOBS_MAINTENANCE_INTERVAL: env.duration('30s'),
@@ -89,6 +90,8 @@ export interface ReleaseConfig extends CommonConfig {
     deliveryRetryDelayMs: number;
     webhookTimeoutMs: number;
     feedHistoryMs: number;
+    /** Delivery worker loops per process, each handling a batch of 20 deliveries at a time. */
+    deliveryWorkers: number;
   };
   /** pollIntervalMs: idle workers look for due jobs; maintenanceIntervalMs: jobs of dead workers are failed and retried. */
   jobs: { pollIntervalMs: number; maintenanceIntervalMs: number; poolMax: number };
@@ -120,6 +123,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
       deliveryRetries: parsed.MAINTENANCE_DELIVERY_RETRIES,
       deliveryRetryDelayMs: parsed.MAINTENANCE_DELIVERY_RETRY_DELAY,
       webhookTimeoutMs: parsed.MAINTENANCE_WEBHOOK_TIMEOUT,
+      deliveryWorkers: parsed.MAINTENANCE_DELIVERY_WORKERS,
       feedHistoryMs: parsed.MAINTENANCE_FEED_HISTORY,
     },
     jobs: {

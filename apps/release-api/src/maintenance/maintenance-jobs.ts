@@ -25,7 +25,11 @@ export class MaintenanceJobs implements OnModuleDestroy {
     if (this.queue.isStarted) return;
     await this.queue.start(maintenanceQueues(this.config));
     await this.queue.work<NoticeJob>(NOTICE_QUEUE, { batchSize: 5 }, (job) => this.dispatcher.fanOut(job.data.noticeId).then(() => undefined));
-    await this.queue.work<DeliveryJob>(DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.deliver(job.data.deliveryId));
+    // Several loops: a worker waits up to the polling interval between batches, so one loop of
+    // 20 caps a fan-out at 20 per interval; N loops fetch in parallel (SKIP LOCKED keeps them apart).
+    for (let i = 0; i < this.config.maintenance.deliveryWorkers; i++) {
+      await this.queue.work<DeliveryJob>(DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.deliver(job.data.deliveryId));
+    }
     await this.queue.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.markDead(job.data.deliveryId));
     this.logger.log(`Notice workers started (${NOTICE_QUEUE}, ${DELIVERY_QUEUE}, ${DEAD_DELIVERY_QUEUE})`);
   }
