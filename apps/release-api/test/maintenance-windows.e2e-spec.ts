@@ -110,6 +110,13 @@ describe(WindowsService.name, () => {
       expect(emergency.json()).toMatchObject({ sequence: 2, shortNotice: true, emergencyReason: 'Disk failing' });
     });
 
+    it('cancels without a body', async () => {
+      const window = await newWindow();
+      const response = await app.inject({ method: 'POST', url: `/v1/maintenance-windows/${window.id}/cancel`, headers: { authorization: `Bearer ${token}` } });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ status: 'cancelled', cancelReason: null });
+    });
+
     it('cancels once; a cancelled window can no longer change', async () => {
       const window = await newWindow();
       const cancelled = await call('POST', `/v1/maintenance-windows/${window.id}/cancel`, { reason: 'Not needed' });
