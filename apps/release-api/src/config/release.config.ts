@@ -14,7 +14,8 @@ export const releaseEnvSchema = z.object({
   MAINTENANCE_DELIVERY_RETRIES: env.int(8, { min: 0, max: 100 }),
   MAINTENANCE_DELIVERY_RETRY_DELAY: env.duration('30s'),
   MAINTENANCE_WEBHOOK_TIMEOUT: env.duration('10s'),
-  MAINTENANCE_DELIVERY_WORKERS: env.int(4, { min: 1, max: 64 }),
+  MAINTENANCE_DELIVERY_WORKERS: env.int(8, { min: 1, max: 64 }),
+  MAINTENANCE_DELIVERY_BATCH: env.int(25, { min: 1, max: 500 }),
   MAINTENANCE_FEED_HISTORY: env.duration('30d'),
   JOBS_POLL_INTERVAL: env.duration('2s'),
   JOBS_MAINTENANCE_INTERVAL: env.duration('30s'),
@@ -50,7 +51,7 @@ export const releaseEnvSchema = z.object({
     ctx.addIssue({ code: 'custom', path: ['RELEASE_KEY_ENCRYPTION_KEY'], message: 'expected 32 bytes, base64url' });
   }
   if (value.JOBS_POLL_INTERVAL < 500) {
-    ctx.addIssue({ code: 'custom', path: ['JOBS_POLL_INTERVAL'], message: 'must be at least 0.5s (the job queue polls no faster)' });
+    ctx.addIssue({ code: 'custom', path: ['JOBS_POLL_INTERVAL'], message: 'must be at least 0.5s (idle job workers poll no faster)' });
   }
   if (value.JOBS_MAINTENANCE_INTERVAL < 1000) {
     ctx.addIssue({ code: 'custom', path: ['JOBS_MAINTENANCE_INTERVAL'], message: 'must be at least 1s' });
@@ -90,8 +91,9 @@ export interface ReleaseConfig extends CommonConfig {
     deliveryRetryDelayMs: number;
     webhookTimeoutMs: number;
     feedHistoryMs: number;
-    /** Delivery worker loops per process, each handling a batch of 20 deliveries at a time. */
+    /** Delivery worker loops per process, each sending `deliveryBatch` deliveries at a time. */
     deliveryWorkers: number;
+    deliveryBatch: number;
   };
   /** pollIntervalMs: idle workers look for due jobs; maintenanceIntervalMs: jobs of dead workers are failed and retried. */
   jobs: { pollIntervalMs: number; maintenanceIntervalMs: number; poolMax: number };
@@ -124,6 +126,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
       deliveryRetryDelayMs: parsed.MAINTENANCE_DELIVERY_RETRY_DELAY,
       webhookTimeoutMs: parsed.MAINTENANCE_WEBHOOK_TIMEOUT,
       deliveryWorkers: parsed.MAINTENANCE_DELIVERY_WORKERS,
+      deliveryBatch: parsed.MAINTENANCE_DELIVERY_BATCH,
       feedHistoryMs: parsed.MAINTENANCE_FEED_HISTORY,
     },
     jobs: {

@@ -38,6 +38,7 @@ export class DeliveriesService {
       : undefined;
     if (outcome === undefined) throw new ReleaseError('delivery_not_found', `No delivery ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
     if (outcome === 'pending') throw new ReleaseError('delivery_pending', 'The delivery is still pending; it is being retried.', { id });
+    this.jobs.notify(DELIVERY_QUEUE);
     const [row] = await this.repository.deliveries({ id, limit: 1 });
     return row as DeliveryRow;
   }

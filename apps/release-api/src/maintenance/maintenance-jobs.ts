@@ -24,13 +24,19 @@ export class MaintenanceJobs implements OnModuleDestroy {
   async start(): Promise<void> {
     if (this.queue.isStarted) return;
     await this.queue.start(maintenanceQueues(this.config));
-    await this.queue.work<NoticeJob>(NOTICE_QUEUE, { batchSize: 5 }, (job) => this.dispatcher.fanOut(job.data.noticeId).then(() => undefined));
-    // Several loops: a worker waits up to the polling interval between batches, so one loop of
-    // 20 caps a fan-out at 20 per interval; N loops fetch in parallel (SKIP LOCKED keeps them apart).
+    this.queue.work<NoticeJob>(NOTICE_QUEUE, { batchSize: 5 }, (job) => this.dispatcher.fanOut(job.data.noticeId).then(() => undefined));
+    // Each loop fetches a batch, sends it in parallel and fetches again at once while the queue is
+    // busy; several loops keep the pipe full while one batch waits on its slowest receiver.
     for (let i = 0; i < this.config.maintenance.deliveryWorkers; i++) {
-      await this.queue.work<DeliveryJob>(DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.deliver(job.data.deliveryId));
+      this.queue.workBatches<DeliveryJob>(DELIVERY_QUEUE, { batchSize: this.config.maintenance.deliveryBatch }, async (jobs) => {
+        const failures = await this.dispatcher.deliver(jobs.map((job) => job.data.deliveryId));
+        return jobs.flatMap((job) => {
+          const error = failures.get(job.data.deliveryId);
+          return error === undefined ? [] : [{ id: job.id, error }];
+        });
+      });
     }
-    await this.queue.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.markDead(job.data.deliveryId));
+    this.queue.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.markDead(job.data.deliveryId));
     this.logger.log(`Notice workers started (${NOTICE_QUEUE}, ${DELIVERY_QUEUE}, ${DEAD_DELIVERY_QUEUE})`);
   }
 

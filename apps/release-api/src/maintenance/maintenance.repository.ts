@@ -44,6 +44,9 @@ export interface DeliveryRow {
   createdAt: string;
 }
 
+/** A PostgreSQL array literal of ids, bound as one parameter (`= any(?::uuid[])`), however many there are. */
+const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
+
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
 /** The queries of maintenance windows, notices, subscriptions and deliveries. */
@@ -145,8 +148,9 @@ export class MaintenanceRepository {
 
   // ---- deliveries ----
 
-  /** The delivery, its notice, subscriber and window in one (simple-protocol) query. */
-  async deliveryTarget(deliveryId: string): Promise<DeliveryTarget | undefined> {
+  /** The deliveries, their notices, subscribers and windows in one query. */
+  async deliveryTargets(deliveryIds: readonly string[]): Promise<DeliveryTarget[]> {
+    if (deliveryIds.length === 0) return [];
     const rows = await this.em.fork().getConnection().execute<
       {
         id: string; state: DeliveryState; type: DeliveryTarget['type']; window_id: string; subscription_id: string; kind: DeliveryTarget['kind'];
@@ -162,12 +166,10 @@ export class MaintenanceRepository {
          join release.maintenance_notice n on n.id = d.notice_id
          join release.maintenance_window w on w.id = n.window_id
          join release.maintenance_subscription s on s.id = d.subscription_id
-        where d.id = ?`,
-      [deliveryId],
+        where d.id = any(?::uuid[])`,
+      [uuidArray(deliveryIds)],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
+    return rows.map((row) => ({
       id: row.id,
       state: row.state,
       type: row.type,
@@ -192,17 +194,19 @@ export class MaintenanceRepository {
         createdAt: new Date(row.created_at),
         updatedAt: new Date(row.updated_at),
       },
-    };
+    }));
   }
 
-  /** Conditional: a delivery is marked delivered once, whatever races. */
-  async markDelivered(deliveryId: string, now: Date): Promise<void> {
+  /** Conditional: a delivery is marked delivered once, whatever races. One statement per batch. */
+  async markDelivered(deliveryIds: readonly string[], now: Date): Promise<void> {
+    if (deliveryIds.length === 0) return;
     await this.em
       .fork()
       .getConnection()
       .execute(
-        `update release.notice_delivery set state = 'delivered', delivered_at = ?, last_attempt_at = ?, last_error = null, attempts = attempts + 1 where id = ? and state <> 'delivered'`,
-        [now, now, deliveryId],
+        `update release.notice_delivery set state = 'delivered', delivered_at = ?, last_attempt_at = ?, last_error = null, attempts = attempts + 1
+          where id = any(?::uuid[]) and state <> 'delivered'`,
+        [now, now, uuidArray(deliveryIds)],
         'run',
       );
   }

@@ -46,25 +46,46 @@ export class NoticeDispatcher {
       }
       return deliveries.length;
     });
-    if (created > 0) this.logger.log(`Notice ${noticeId}: ${created} deliveries queued`);
+    if (created > 0) {
+      // This replica's delivery workers start now rather than at their next poll.
+      this.jobs.notify(DELIVERY_QUEUE);
+      this.logger.log(`Notice ${noticeId}: ${created} deliveries queued`);
+    }
     return created;
   }
 
-  /** `maintenance-delivery`: one attempt; a thrown error makes pg-boss retry with backoff. */
-  async deliver(deliveryId: string): Promise<void> {
-    const target = await this.repository.deliveryTarget(deliveryId);
-    if (!target || target.state !== 'pending') return;
+  /**
+   * `maintenance-delivery`: one attempt for each delivery of a batch, in parallel. Targets are read
+   * in one query and successes recorded in one statement; a failed attempt is recorded on its own
+   * and returned (delivery id → reason), so pg-boss retries that job with backoff.
+   */
+  async deliver(deliveryIds: readonly string[]): Promise<Map<string, string>> {
+    const targets = await this.repository.deliveryTargets(deliveryIds);
+    // Missing (cannot happen with the foreign keys) or already settled: nothing to send.
+    const due = targets.filter((target) => target.state === 'pending');
     const now = this.clock.now();
-    try {
-      const view = toWindowView(target.window, now);
-      if (target.kind === 'webhook') await this.sendWebhook(target, webhookBody(target.id, target.type, view, now));
-      else await this.sendEmail(target, view);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      await this.repository.markFailedAttempt(deliveryId, message, this.clock.now());
-      throw new Error(`Delivery ${deliveryId} to ${target.kind} failed: ${message}`);
-    }
-    await this.repository.markDelivered(deliveryId, this.clock.now());
+    const outcomes = await Promise.all(
+      due.map((target) =>
+        this.attempt(target, now).then(
+          () => ({ target, error: undefined }),
+          (error: unknown) => ({ target, error: error instanceof Error ? error.message : String(error) }),
+        ),
+      ),
+    );
+    const failures = new Map<string, string>();
+    for (const { target, error } of outcomes) if (error !== undefined) failures.set(target.id, error);
+    await this.repository.markDelivered(
+      outcomes.filter((outcome) => outcome.error === undefined).map((outcome) => outcome.target.id),
+      this.clock.now(),
+    );
+    for (const [deliveryId, error] of failures) await this.repository.markFailedAttempt(deliveryId, error, this.clock.now());
+    return failures;
+  }
+
+  private async attempt(target: DeliveryTarget, now: Date): Promise<void> {
+    const view = toWindowView(target.window, now);
+    if (target.kind === 'webhook') await this.sendWebhook(target, webhookBody(target.id, target.type, view, now));
+    else await this.sendEmail(target, view);
   }
 
   /** `maintenance-delivery-dead`: retries exhausted; ops see it in the dead-letter list. */

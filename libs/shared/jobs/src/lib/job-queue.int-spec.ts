@@ -37,7 +37,7 @@ describe(JobQueue.name, () => {
 
   it('hands a job to a worker once', async () => {
     const seen: Job<{ n: number }>[] = [];
-    await sut.work<{ n: number }>('work', {}, async (job) => {
+    sut.work<{ n: number }>('work', {}, async (job) => {
       seen.push(job);
     });
     const id = await sut.send('work', { n: 1 });
@@ -57,10 +57,10 @@ describe(JobQueue.name, () => {
   it('retries a failing job, then moves it to the dead-letter queue', async () => {
     let attempts = 0;
     const dead: Job<{ n: number }>[] = [];
-    await sut.work<{ n: number }>('dead', {}, async (job) => {
+    sut.work<{ n: number }>('dead', {}, async (job) => {
       if (job.data.n === 3) dead.push(job);
     });
-    await sut.work<{ n: number }>('flaky', {}, async () => {
+    sut.work<{ n: number }>('flaky', {}, async () => {
       attempts++;
       throw new Error('receiver down');
     });
@@ -84,5 +84,86 @@ describe(JobQueue.name, () => {
     await client.query('commit');
     expect(await sut.getJob('dead', id)).toMatchObject({ id, state: 'created' });
     await client.end();
+  });
+
+  describe('workBatches', () => {
+    // An interval far longer than any test: whatever runs here ran without waiting for a poll.
+    async function slowQueue(schema: string) {
+      const queue = new JobQueue({ connectionString: database.url, schema, pollingIntervalSeconds: 3600 });
+      await queue.start([{ name: 'batch', retryLimit: 1, retryDelay: 0, retryBackoff: false }]);
+      return queue;
+    }
+
+    it('fetches again at once while batches come back full, and completes every job', async () => {
+      const queue = await slowQueue('jobs_test_batches');
+      try {
+        await queue.insert(Array.from({ length: 95 }, (_, n) => ({ name: 'batch', data: { n } })));
+        const batches: number[] = [];
+        queue.workBatches<{ n: number }>('batch', { batchSize: 10 }, async (jobs) => {
+          batches.push(jobs.length);
+          return [];
+        });
+        await eventually(() => batches.reduce((sum, size) => sum + size, 0) === 95);
+        expect(batches).toEqual([10, 10, 10, 10, 10, 10, 10, 10, 10, 5]);
+        await eventually(async () => (await queue.queueSize('batch')) === 0);
+      } finally {
+        await queue.stop();
+      }
+    });
+
+    it('retries only the jobs a batch reports as failed, with their reason', async () => {
+      const queue = await slowQueue('jobs_test_batch_failures');
+      try {
+        const attempts = new Map<number, number>();
+        queue.workBatches<{ n: number }>('batch', { batchSize: 10 }, async (jobs) => {
+          for (const job of jobs) attempts.set(job.data.n, (attempts.get(job.data.n) ?? 0) + 1);
+          return jobs.filter((job) => job.data.n % 2 === 1).map((job) => ({ id: job.id, error: `odd ${job.data.n}` }));
+        });
+        const ids = await Promise.all([0, 1, 2, 3].map((n) => queue.send('batch', { n })));
+        queue.notify('batch');
+        await eventually(async () => (await queue.getJob('batch', ids[3]!))?.state === 'retry');
+        queue.notify('batch'); // retries are due at once (retryDelay 0) but the worker sleeps until told
+        await eventually(async () => (await queue.getJob('batch', ids[3]!))?.state === 'failed');
+        expect(Object.fromEntries(attempts)).toEqual({ 0: 1, 1: 2, 2: 1, 3: 2 }); // retryLimit 1: odd ones ran twice
+        expect(await queue.getJob('batch', ids[0]!)).toMatchObject({ state: 'completed' });
+        expect(await queue.getJob('batch', ids[1]!)).toMatchObject({ state: 'failed', output: { message: 'odd 1' } });
+      } finally {
+        await queue.stop();
+      }
+    });
+
+    it('wakes an idle worker on notify() instead of waiting for its next poll', async () => {
+      const queue = await slowQueue('jobs_test_notify');
+      try {
+        const seen: number[] = [];
+        queue.workBatches<{ n: number }>('batch', { batchSize: 5 }, async (jobs) => {
+          seen.push(...jobs.map((job) => job.data.n));
+          return [];
+        });
+        await eventually(async () => (await queue.queueSize('batch')) === 0); // the first, empty fetch is over
+        await queue.send('batch', { n: 7 });
+        queue.notify('batch');
+        await eventually(() => seen.includes(7));
+      } finally {
+        await queue.stop();
+      }
+    });
+
+    it('stops within its timeout when a handler never settles; the job stays active to expire and run again', async () => {
+      const queue = await slowQueue('jobs_test_stop');
+      let started = false;
+      queue.workBatches<{ n: number }>('batch', { batchSize: 1 }, () => {
+        started = true;
+        return new Promise<never>(() => undefined);
+      });
+      const id = await queue.send('batch', { n: 1 });
+      queue.notify('batch');
+      await eventually(() => started);
+      await queue.stop(500);
+      const check = new JobQueue({ connectionString: database.url, schema: 'jobs_test_stop' });
+      await check.start([]);
+      expect(await check.getJob('batch', id!)).toMatchObject({ state: 'active' });
+      await check.stop();
+    });
   });
 });

@@ -33,6 +33,18 @@ export type JobInsert<T extends object> = PgBoss.JobInsert<T>;
 /** A connection to run pg-boss statements on, so jobs commit or roll back with other writes. */
 export type JobDb = PgBoss.Db;
 
+/** A job of a batch that did not succeed, and why; pg-boss retries it per its queue's policy. */
+export interface JobFailure {
+  id: string;
+  error: string;
+}
+
+/**
+ * Settles a batch of jobs: resolves with the jobs that failed (all others succeeded). A handler
+ * that throws fails the whole batch.
+ */
+export type BatchHandler<T> = (jobs: Job<T>[]) => Promise<JobFailure[]>;
+
 /**
  * Durable jobs in PostgreSQL (pg-boss): work planned for later survives crashes and deploys,
  * and with several replicas each job is fetched by exactly one worker (`SKIP LOCKED`).
@@ -43,6 +55,7 @@ export class JobQueue {
   private readonly logger = new Logger('JobQueue');
   private readonly boss: PgBoss;
   private started = false;
+  private readonly workers: BatchWorker[] = [];
 
   constructor(private readonly options: JobQueueOptions) {
     // pg-boss 10 rejects `monitorStateIntervalSeconds: undefined`: leave unset options out.
@@ -84,26 +97,58 @@ export class JobQueue {
     return db ? this.boss.insert(jobs, { db }) : this.boss.insert(jobs);
   }
 
-  /** Handles jobs of a queue; a thrown error fails the job, which pg-boss retries per the queue. */
-  async work<T>(name: string, options: { batchSize?: number }, handler: (job: Job<T>) => Promise<void>): Promise<string> {
-    return this.boss.work<T>(
-      name,
-      { batchSize: options.batchSize ?? 1, pollingIntervalSeconds: this.options.pollingIntervalSeconds ?? 1 },
-      async (jobs) => {
-        // With a batch, pg-boss completes or fails the whole batch: settle each job on its own.
-        const [only] = jobs;
-        if (jobs.length === 1 && only) return handler(only);
-        await Promise.all(
-          jobs.map((job) =>
-            handler(job).then(
-              () => this.boss.complete(name, job.id),
-              (error: unknown) => this.boss.fail(name, job.id, { message: error instanceof Error ? error.message : String(error) }),
-            ),
-          ),
-        );
-        return undefined;
-      },
-    );
+  /**
+   * Handles jobs of a queue one by one (`batchSize` of them in parallel); a thrown error fails
+   * that job, which pg-boss retries per the queue.
+   */
+  work<T>(name: string, options: { batchSize?: number }, handler: (job: Job<T>) => Promise<void>): void {
+    this.workBatches<T>(name, options, async (jobs) => {
+      const outcomes = await Promise.all(
+        jobs.map((job) => handler(job).then(() => undefined, (error: unknown): JobFailure => ({ id: job.id, error: messageOf(error) }))),
+      );
+      return outcomes.filter((failure) => failure !== undefined);
+    });
+  }
+
+  /**
+   * Handles jobs of a queue in batches on a loop of our own rather than pg-boss's `work()`,
+   * which waits a whole polling interval after every batch, busy queue or not (20 jobs per
+   * interval per worker). This loop fetches again at once while batches come back full, settles
+   * a batch with one `complete` for all its successes, and sleeps only when the queue ran dry —
+   * until the interval passes or `notify()` says new jobs were queued.
+   */
+  workBatches<T>(name: string, options: { batchSize?: number }, handler: BatchHandler<T>): void {
+    if (!this.started) throw new Error('start() the job queue before adding workers');
+    const batchSize = options.batchSize ?? 1;
+    const worker = new BatchWorker(name, this.options.pollingIntervalSeconds ?? 1, async () => {
+      const jobs = await this.boss.fetch<T>(name, { batchSize });
+      if (jobs.length === 0) return false;
+      await this.settle(name, jobs, handler);
+      return jobs.length === batchSize;
+    });
+    this.workers.push(worker);
+    worker.start((error) => this.logger.error(`Worker of ${name}: ${messageOf(error)}`));
+  }
+
+  /** Wakes this process's idle workers of `name` (after queueing jobs for them). */
+  notify(name: string): void {
+    for (const worker of this.workers) if (worker.name === name) worker.notify();
+  }
+
+  private async settle<T>(name: string, jobs: Job<T>[], handler: BatchHandler<T>): Promise<void> {
+    let failures: JobFailure[];
+    try {
+      failures = await handler(jobs);
+    } catch (error) {
+      failures = jobs.map((job) => ({ id: job.id, error: messageOf(error) }));
+    }
+    const failed = new Set(failures.map((failure) => failure.id));
+    const done = jobs.filter((job) => !failed.has(job.id)).map((job) => job.id);
+    // If these statements do not reach the database the jobs stay active, expire and run again:
+    // handlers are idempotent, so that costs a repeat, never a loss.
+    if (done.length > 0) await this.boss.complete(name, done);
+    // Failures are the exception and each keeps its own reason: one statement each.
+    for (const failure of failures) await this.boss.fail(name, failure.id, { message: failure.error });
   }
 
   getJob<T>(name: string, id: string) {
@@ -118,13 +163,76 @@ export class JobQueue {
     return this.boss.getQueueSize(name);
   }
 
-  /** Waits for running handlers to finish (up to `timeoutMs`), then closes the pool. */
+  /**
+   * Stops fetching, waits for running batches to settle (up to `timeoutMs`; an unsettled job
+   * expires and runs again later), then closes pg-boss's pool.
+   */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    await new Promise<void>((resolve) => {
-      this.boss.once('stopped', () => resolve());
-      void this.boss.stop({ graceful: true, wait: false, timeout: timeoutMs });
+    const workers = this.workers.splice(0);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([Promise.all(workers.map((worker) => worker.stop())), timedOut]);
+    // `wait: true` resolves when pg-boss has closed (or rejects), rather than an event that an
+    // error during shutdown would never emit.
+    await Promise.race([this.boss.stop({ graceful: false, wait: true }).catch((error: unknown) => this.logger.error(`pg-boss stop: ${messageOf(error)}`)), timedOut]);
+    clearTimeout(timer);
+  }
+}
+
+/** One fetch loop: runs `step` back to back while it reports more work, else idles until woken. */
+class BatchWorker {
+  private stopping = false;
+  private notified = false;
+  private wake: (() => void) | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    private readonly intervalSeconds: number,
+    /** One fetch and settle; true when the queue may hold more jobs right now. */
+    private readonly step: () => Promise<boolean>,
+  ) {}
+
+  start(onError: (error: unknown) => void): void {
+    this.running = (async () => {
+      while (!this.stopping) {
+        this.notified = false;
+        let more = false;
+        try {
+          more = await this.step();
+        } catch (error) {
+          onError(error);
+        }
+        if (!more && !this.notified && !this.stopping) await this.idle();
+      }
+    })();
+  }
+
+  notify(): void {
+    this.notified = true;
+    this.wake?.();
+  }
+
+  stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    return this.running;
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), this.intervalSeconds * 1000);
+      this.wake = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
     });
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
