@@ -1,4 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import ical, { type VEvent } from 'node-ical';
 import { SystemClock } from '@keyhaven/config';
 import { verifyWebhookSignature } from '@keyhaven/release-maintenance';
 import { createTestDatabase, ReceivedWebhook, SmtpCapture, startSmtpCapture, startWebhookReceiver, TestDatabase, WebhookReceiver } from '@keyhaven/testing';
@@ -161,5 +162,51 @@ describe(NoticeDispatcher.name, () => {
     });
     expect(delivered).toMatchObject({ id: dead.id, attempts: 4 });
     expect((await call('POST', '/v1/deliveries/00000000-0000-4000-8000-000000000000/replay')).statusCode).toBe(404);
+  });
+
+  it('links the window\'s calendar event and lets the recipient unsubscribe by the signed link', async () => {
+    const subscribed = await call('POST', '/v1/subscriptions', { kind: 'email', address: 'leaving@example.test', environments: ['mail'] });
+    expect(subscribed.statusCode).toBe(201);
+    const window = await create({ title: 'Mail links', startsAt: at(4_000), endsAt: at(3_600_000), environments: ['mail'], emergencyReason: 'Test' });
+    const mail = await smtp.waitFor((m) => m.to.includes('leaving@example.test') && m.subject.includes('Mail links'));
+
+    // The event link is this window alone, with the UID and SEQUENCE the feed has.
+    const eventUrl = /Add it to your calendar: (\S+)/.exec(mail.text)?.[1];
+    expect(eventUrl).toBe(`https://releases.example.test/v1/maintenance-windows/${window.id}/event.ics`);
+    const event = await app.inject({ method: 'GET', url: new URL(eventUrl!).pathname });
+    expect(event.headers['content-type']).toBe('text/calendar; charset=utf-8');
+    const events = Object.values(ical.sync.parseICS(event.body)).filter((c) => c?.type === 'VEVENT') as VEvent[];
+    expect(events.map((e) => [e.uid, e.summary])).toEqual([[`${window.id}@releases.example.test`, 'Mail links']]);
+
+    // The way out: a visible link and the RFC 8058 headers, the same URL in both.
+    expect(mail.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+    expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
+    const link = /Unsubscribe: (\S+)/.exec(mail.text)?.[1] as string;
+    expect(mail.headers.get('list-unsubscribe')).toBe(`<${link}>`);
+    const path = new URL(link).pathname + new URL(link).search;
+    const isSubscribed = async () =>
+      ((await call('GET', '/v1/subscriptions')).json().subscriptions as { address: string | null }[]).some((s) => s.address === 'leaving@example.test');
+
+    // Opening the link only asks: link scanners must not unsubscribe anyone.
+    const page = await app.inject({ method: 'GET', url: path });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['referrer-policy']).toBe('no-referrer');
+    expect(page.body).toContain('<form method="post" action="?token=');
+    expect(await isSubscribed()).toBe(true);
+
+    // A forged or foreign token changes nothing.
+    const forged = await app.inject({ method: 'POST', url: path.replace(/token=[^&]+/, 'token=AAAA'), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+    expect(forged.statusCode).toBe(404);
+    expect(forged.json().error.code).toBe('subscription_not_found');
+    expect(await isSubscribed()).toBe(true);
+
+    // A mail client's one-click POST removes it; a second click still succeeds.
+    for (let click = 0; click < 2; click++) {
+      const done = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+      expect(done.statusCode).toBe(200);
+      expect(done.body).toContain('You are unsubscribed');
+    }
+    expect(await isSubscribed()).toBe(false);
   });
 });

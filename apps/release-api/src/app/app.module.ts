@@ -20,6 +20,7 @@ import { MaintenanceFeedsController, MaintenanceWindowsController, Subscriptions
 import { MaintenanceJobs } from '../maintenance/maintenance-jobs';
 import { MaintenanceRepository } from '../maintenance/maintenance.repository';
 import { NoticeDispatcher } from '../maintenance/notice-dispatcher';
+import { UnsubscribeLinks } from '../maintenance/unsubscribe-links';
 import { SubscriptionsService } from '../maintenance/subscriptions.service';
 import { WindowsService } from '../maintenance/windows.service';
 import { ReleasesController } from '../releases/releases.controller';
@@ -84,6 +85,7 @@ export class AppModule {
         MaintenanceRepository,
         WindowsService,
         SubscriptionsService,
+        UnsubscribeLinks,
         DeliveriesService,
         FeedsService,
         NoticeDispatcher,

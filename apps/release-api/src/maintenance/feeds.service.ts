@@ -4,6 +4,7 @@ import { maintenanceAtom, maintenanceIcs, type FeedSite } from '@keyhaven/releas
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { MaintenanceRepository } from './maintenance.repository';
 import { toWindowView } from './window-views';
+import { UUID, windowNotFound } from './windows.service';
 
 /** The public feeds: open windows plus those finished or cancelled within MAINTENANCE_FEED_HISTORY. */
 @Injectable()
@@ -17,6 +18,13 @@ export class FeedsService {
   async ics(): Promise<string> {
     const now = this.clock.now();
     return maintenanceIcs(await this.views(now), this.site());
+  }
+
+  /** One window as its own calendar (the link in notice emails); the same UID and SEQUENCE as in the feed. */
+  async windowIcs(id: string): Promise<string> {
+    const window = UUID.test(id) ? await this.repository.findWindow(id) : null;
+    if (!window) throw windowNotFound(id);
+    return maintenanceIcs([toWindowView(window, this.clock.now())], this.site());
   }
 
   async atom(): Promise<string> {

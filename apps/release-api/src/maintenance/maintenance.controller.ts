@@ -2,12 +2,14 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser } from '@keyhaven/auth-guard';
+import { AcceptsForm } from '@keyhaven/http';
 import { actorOf, OpsOnly } from '../app/ops-only.decorator';
 import { DeliveriesService } from './deliveries.service';
 import { CreateSubscriptionDto, ListDeliveriesQueryDto } from './dto/subscription.dto';
 import { CancelWindowDto, CreateWindowDto, ListWindowsQueryDto, UpdateWindowDto } from './dto/window.dto';
 import { FeedsService } from './feeds.service';
 import { SubscriptionsService } from './subscriptions.service';
+import { sendUnsubscribePage } from './unsubscribe-page';
 import { WindowsService } from './windows.service';
 
 @ApiTags('maintenance')
@@ -63,6 +65,17 @@ export class MaintenanceFeedsController {
     void reply.header('content-type', 'text/calendar; charset=utf-8').header('cache-control', 'public, max-age=300').send(await this.feeds.ics());
   }
 
+  @Get('maintenance-windows/:id/event.ics')
+  @ApiProduces('text/calendar')
+  @ApiOkResponse({ description: 'One window as an iCalendar event (the link in notice emails); 404 `maintenance_window_not_found`.' })
+  async windowIcs(@Param('id') id: string, @Res() reply: FastifyReply) {
+    void reply
+      .header('content-type', 'text/calendar; charset=utf-8')
+      .header('content-disposition', 'inline; filename="maintenance.ics"')
+      .header('cache-control', 'public, max-age=300')
+      .send(await this.feeds.windowIcs(id));
+  }
+
   @Get('maintenance.atom')
   @ApiProduces('application/atom+xml')
   @ApiOkResponse({ description: 'Atom feed of the same windows.' })
@@ -99,6 +112,25 @@ export class SubscriptionsController {
   @ApiNoContentResponse({ description: 'Removed (soft: deliveries keep their history); 404 `subscription_not_found`.' })
   remove(@Param('id') id: string) {
     return this.subscriptions.remove(id);
+  }
+
+  @Get('subscriptions/:id/unsubscribe')
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'Public, from the link in notice emails: a page that asks (changes nothing); 404 `subscription_not_found` for a link that does not verify.' })
+  async unsubscribePage(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
+    const given = typeof token === 'string' ? token : undefined;
+    await this.subscriptions.checkUnsubscribeLink(id, given);
+    sendUnsubscribePage(reply, { kind: 'confirm', token: given ?? '' });
+  }
+
+  @Post('subscriptions/:id/unsubscribe')
+  @HttpCode(200)
+  @AcceptsForm()
+  @ApiProduces('text/html')
+  @ApiOkResponse({ description: 'Public: removes the subscription of a signed link — the page\'s button and RFC 8058 one-click unsubscribe. Idempotent.' })
+  async unsubscribe(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
+    await this.subscriptions.unsubscribe(id, typeof token === 'string' ? token : undefined);
+    sendUnsubscribePage(reply, { kind: 'done' });
   }
 
   @Get('deliveries')

@@ -9,6 +9,7 @@ import { SealingKey } from '../signing/sealing-key';
 import { transactionJobDb } from './job-db';
 import { DELIVERY_QUEUE, DeliveryJob } from './maintenance-queues';
 import { DeliveryTarget, MaintenanceRepository } from './maintenance.repository';
+import { UnsubscribeLinks } from './unsubscribe-links';
 import { toWindowView } from './window-views';
 
 /**
@@ -27,6 +28,7 @@ export class NoticeDispatcher {
     private readonly jobs: JobQueue,
     private readonly mailer: Mailer,
     private readonly sealingKey: SealingKey,
+    private readonly unsubscribeLinks: UnsubscribeLinks,
     private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
@@ -117,7 +119,12 @@ export class NoticeDispatcher {
 
   private async sendEmail(target: DeliveryTarget, view: ReturnType<typeof toWindowView>): Promise<void> {
     if (!target.address) throw new Error('email subscription without address');
-    const message = noticeEmail(target.type, view, { timeZone: target.timeZone, icsUrl: `${this.config.publicUrl}/v1/maintenance.ics` });
+    const message = noticeEmail(target.type, view, {
+      timeZone: target.timeZone,
+      eventUrl: `${this.config.publicUrl}/v1/maintenance-windows/${view.id}/event.ics`,
+      feedUrl: `${this.config.publicUrl}/v1/maintenance.ics`,
+      unsubscribeUrl: await this.unsubscribeLinks.url(target.subscriptionId),
+    });
     await this.mailer.send({ to: target.address, ...message });
   }
 }

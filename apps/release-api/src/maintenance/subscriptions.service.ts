@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
 import { isTimeZone } from '@keyhaven/release-maintenance';
 import { ReleaseError } from '../app/release-errors';
@@ -7,6 +7,7 @@ import { SealingKey } from '../signing/sealing-key';
 import type { CreateSubscriptionDto } from './dto/subscription.dto';
 import type { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
 import { MaintenanceRepository } from './maintenance.repository';
+import { UnsubscribeLinks } from './unsubscribe-links';
 import { UUID } from './windows.service';
 
 export function subscriptionJson(subscription: MaintenanceSubscription) {
@@ -24,9 +25,12 @@ export function subscriptionJson(subscription: MaintenanceSubscription) {
 /** Webhook and email subscribers. Webhook secrets are sealed at rest and never returned. */
 @Injectable()
 export class SubscriptionsService {
+  private readonly logger = new Logger(SubscriptionsService.name);
+
   constructor(
     private readonly repository: MaintenanceRepository,
     private readonly sealingKey: SealingKey,
+    private readonly unsubscribeLinks: UnsubscribeLinks,
     private readonly clock: Clock,
   ) {}
 
@@ -55,6 +59,23 @@ export class SubscriptionsService {
 
   async list() {
     return { subscriptions: (await this.repository.activeSubscriptions()).map(subscriptionJson) };
+  }
+
+  /**
+   * The recipient's own way out, by the signed link of a notice email. Idempotent: a second
+   * click (or a mail client's one-click POST after the browser's) finds it already gone and
+   * still succeeds; a link that does not verify is a 404, as if there were no such subscription.
+   */
+  async unsubscribe(id: string, token: string | undefined): Promise<void> {
+    await this.checkUnsubscribeLink(id, token);
+    if (await this.repository.removeSubscription(id, this.clock.now())) this.logger.log(`Subscription ${id} removed by its recipient (unsubscribe link)`);
+  }
+
+  /** Whether a signed link is valid, for the confirmation page (which changes nothing). */
+  async checkUnsubscribeLink(id: string, token: string | undefined): Promise<void> {
+    if (!UUID.test(id) || !token || !(await this.unsubscribeLinks.verify(id, token))) {
+      throw new ReleaseError('subscription_not_found', 'This unsubscribe link is not valid.', { id: id.slice(0, 64) });
+    }
   }
 
   async remove(id: string): Promise<void> {

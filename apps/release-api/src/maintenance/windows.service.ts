@@ -42,7 +42,7 @@ export class WindowsService {
 
   async get(id: string): Promise<WindowJson> {
     const window = UUID.test(id) ? await this.repository.findWindow(id) : null;
-    if (!window) throw notFound(id);
+    if (!window) throw windowNotFound(id);
     return windowApiJson(window, this.clock.now());
   }
 
@@ -146,7 +146,7 @@ export class WindowsService {
 
   private async openWindow(em: EntityManager, id: string, now: Date): Promise<MaintenanceWindow> {
     const window = UUID.test(id) ? await this.repository.lockWindow(em, id) : null;
-    if (!window) throw notFound(id);
+    if (!window) throw windowNotFound(id);
     const status = windowStatus(window, now);
     if (status === 'cancelled' || status === 'completed') {
       throw new ReleaseError('window_closed', `The window is ${status}; it can no longer be changed.`, { status });
@@ -166,7 +166,7 @@ export class WindowsService {
   }
 }
 
-function notFound(id: string): ReleaseError {
+export function windowNotFound(id: string): ReleaseError {
   return new ReleaseError('maintenance_window_not_found', `No maintenance window ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
 }
 

@@ -39,17 +39,34 @@ describe(webhookBody.name, () => {
 });
 
 describe(noticeEmail.name, () => {
-  it('gives times in UTC and in the subscriber\'s zone, the environments, the reason and the calendar link', () => {
-    const { subject, text } = noticeEmail('maintenance.announced', window, { timeZone: 'Europe/Berlin', icsUrl: 'https://r.example/v1/maintenance.ics' });
+  const links = {
+    eventUrl: 'https://r.example/v1/maintenance-windows/w1/event.ics',
+    feedUrl: 'https://r.example/v1/maintenance.ics',
+    unsubscribeUrl: 'https://r.example/v1/subscriptions/s1/unsubscribe?token=t',
+  };
+
+  it('gives times in UTC and in the subscriber\'s zone, the environments, the reason and the calendar links', () => {
+    const { subject, text } = noticeEmail('maintenance.announced', window, { timeZone: 'Europe/Berlin', ...links });
     expect(subject).toBe('[Planned maintenance] Database upgrade — 2026-12-10 22:00 UTC');
     expect(text).toContain('Thursday, 10 December 2026 at 22:00 UTC / Thursday, 10 December 2026 at 23:00 CET');
     expect(text).toContain('Environments: production, eu');
     expect(text).toContain('Why at short notice: CVE-2026-0001 hotfix');
-    expect(text).toContain('https://r.example/v1/maintenance.ics');
+    expect(text).toContain('Add it to your calendar: https://r.example/v1/maintenance-windows/w1/event.ics');
+    expect(text).toContain('Subscribe to all maintenance windows: https://r.example/v1/maintenance.ics');
+  });
+
+  it('offers a way out: a visible link and one-click unsubscribe headers (RFC 8058)', () => {
+    const { text, headers } = noticeEmail('maintenance.reminder', window, links);
+    expect(text).toContain('Unsubscribe: https://r.example/v1/subscriptions/s1/unsubscribe?token=t');
+    expect(headers).toEqual({
+      'List-Unsubscribe': '<https://r.example/v1/subscriptions/s1/unsubscribe?token=t>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      'Auto-Submitted': 'auto-generated',
+    });
   });
 
   it('falls back to UTC alone for an unknown zone and says when it is cancelled', () => {
-    const { text } = noticeEmail('maintenance.cancelled', window, { timeZone: 'Mars/Olympus', icsUrl: 'x' });
+    const { text } = noticeEmail('maintenance.cancelled', window, { timeZone: 'Mars/Olympus', ...links });
     expect(text).toContain('Starts: Thursday, 10 December 2026 at 22:00 UTC\n');
     expect(text).toContain('This maintenance will not take place.');
   });

@@ -42,12 +42,26 @@ export function isTimeZone(name: string): boolean {
 export interface EmailOptions {
   /** The subscriber's IANA time zone; UTC is always shown as well. */
   timeZone?: string | null;
-  /** Link to the iCalendar feed, so the window lands in a calendar. */
-  icsUrl: string;
+  /** This window as an iCalendar event (same UID and SEQUENCE as in the feed). */
+  eventUrl: string;
+  /** The whole maintenance calendar, to subscribe to. */
+  feedUrl: string;
+  /** Leaves the subscription: shown in the text and offered as RFC 8058 one-click unsubscribe. */
+  unsubscribeUrl: string;
 }
 
-/** The mail one subscriber receives: times in UTC and in their zone, environments, reason, calendar link. */
-export function noticeEmail(type: NoticeType, window: WindowView, options: EmailOptions): { subject: string; text: string } {
+export interface NoticeEmail {
+  subject: string;
+  text: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * The mail one subscriber receives: times in UTC and in their zone, environments, reason,
+ * calendar links, and a way out (a visible link, and `List-Unsubscribe` headers so mail clients
+ * offer their own unsubscribe button).
+ */
+export function noticeEmail(type: NoticeType, window: WindowView, options: EmailOptions): NoticeEmail {
   const zone = options.timeZone && options.timeZone !== 'UTC' && isTimeZone(options.timeZone) ? options.timeZone : undefined;
   const when = (date: Date) => (zone ? `${formatIn(date, 'UTC')} / ${formatIn(date, zone)}` : formatIn(date, 'UTC'));
   const lines = [
@@ -61,6 +75,22 @@ export function noticeEmail(type: NoticeType, window: WindowView, options: Email
   ];
   if (window.shortNotice && window.emergencyReason) lines.push(`Why at short notice: ${window.emergencyReason}`);
   if (type === 'maintenance.cancelled') lines.push('', 'This maintenance will not take place.');
-  lines.push('', `Add it to your calendar: ${options.icsUrl}`, '', '— Keyhaven release service');
-  return { subject: `[${HEADLINE[type]}] ${window.title} — ${window.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`, text: lines.join('\n') };
+  lines.push(
+    '',
+    `Add it to your calendar: ${options.eventUrl}`,
+    `Subscribe to all maintenance windows: ${options.feedUrl}`,
+    '',
+    '— Keyhaven release service',
+    `You receive this because this address is subscribed to maintenance notices. Unsubscribe: ${options.unsubscribeUrl}`,
+  );
+  return {
+    subject: `[${HEADLINE[type]}] ${window.title} — ${window.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    text: lines.join('\n'),
+    headers: {
+      'List-Unsubscribe': `<${options.unsubscribeUrl}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      // RFC 3834: automatic mail; out-of-office responders stay quiet.
+      'Auto-Submitted': 'auto-generated',
+    },
+  };
 }

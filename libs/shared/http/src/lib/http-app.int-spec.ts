@@ -4,7 +4,7 @@ import { IsInt, IsString, Length, Min } from 'class-validator';
 import { DatabaseModule, DatabaseReadiness } from '@keyhaven/database';
 import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
-import { createHttpApp } from './http-app';
+import { AcceptsForm, createHttpApp } from './http-app';
 import { PlatformModule } from './platform.module';
 
 class EchoDto {
@@ -22,6 +22,12 @@ class EchoController {
   @Post()
   echo(@Body() body: EchoDto) {
     return body;
+  }
+
+  @Post('form')
+  @AcceptsForm()
+  form(@Body() body: unknown) {
+    return { received: body };
   }
 
   @Get('boom')
@@ -148,6 +154,32 @@ describe('createHttpApp', () => {
       const response = await inject({ method: 'POST', url: '/echo', headers: { 'content-type': 'text/csv' }, payload: 'a,b' });
       expect(response.statusCode).toBe(415);
       expect(response.json().error.code).toBe('unsupported_media_type');
+    });
+
+    it('refuses a form on a JSON route with 415', async () => {
+      for (const contentType of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const response = await inject({ method: 'POST', url: '/echo', headers: { 'content-type': contentType }, payload: 'name=a&count=1' });
+        expect(response.statusCode).toBe(415);
+        expect(response.json().error.code).toBe('unsupported_media_type');
+      }
+    });
+
+    it('parses a form on a route that accepts forms', async () => {
+      const urlencoded = await inject({
+        method: 'POST',
+        url: '/echo/form',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click&x=%C3%BC',
+      });
+      expect(urlencoded.statusCode).toBe(201);
+      expect(urlencoded.json()).toEqual({ received: { 'List-Unsubscribe': 'One-Click', x: 'ü' } });
+      const multipart = await inject({
+        method: 'POST',
+        url: '/echo/form',
+        headers: { 'content-type': 'multipart/form-data; boundary=b' },
+        payload: '--b\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--b--\r\n',
+      });
+      expect(multipart.statusCode).toBe(201);
     });
 
     it('maps a domain error through the code table with its details', async () => {

@@ -1,6 +1,6 @@
 import { HttpStatus, INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter, NestFastifyApplication, RouteConfig } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -36,7 +36,8 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     bufferLogs: true,
-    // JSON bodies are parsed by parseJsonStrictly below; forms and others are refused (415).
+    // JSON bodies are parsed by parseJsonStrictly below; forms only where a route accepts them
+    // (parseFormsWhereAccepted), others are refused (415).
     bodyParser: false,
     abortOnError: false,
   });
@@ -45,6 +46,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
   parseJsonStrictly(fastify);
+  parseFormsWhereAccepted(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!REQUEST_ID.test(request.id)) request.id = randomUUID();
     reply.header('x-request-id', request.id);
@@ -109,6 +111,26 @@ export async function listenUntilSignal(
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Marks a route that takes an HTML form post (or a mail client's RFC 8058 one-click
+ * unsubscribe): `application/x-www-form-urlencoded` arrives as an object of strings,
+ * `multipart/form-data` as an empty object (no route needs its fields). Every other route
+ * keeps answering forms with 415, so no JSON route ever meets a body it was not written for.
+ */
+export const AcceptsForm = () => RouteConfig({ acceptsForm: true });
+
+function parseFormsWhereAccepted(fastify: FastifyInstance): void {
+  const refuse = (contentType: string) => new DomainError('unsupported_media_type', `This endpoint does not accept ${contentType}; send JSON.`);
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if ((request.routeOptions.config as { acceptsForm?: boolean }).acceptsForm) done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    else done(refuse('application/x-www-form-urlencoded'), undefined);
+  });
+  fastify.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (request, _body, done) => {
+    if ((request.routeOptions.config as { acceptsForm?: boolean }).acceptsForm) done(null, {});
+    else done(refuse('multipart/form-data'), undefined);
+  });
+}
 
 /**
  * Nest turns Fastify's own parse errors into bare status codes; parsing JSON here keeps the

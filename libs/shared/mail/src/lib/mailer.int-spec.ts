@@ -18,6 +18,21 @@ describe(Mailer.name, () => {
       }
     });
 
+    it('sends the extra header fields it is given', async () => {
+      const smtp = await startSmtpCapture();
+      const sut = new Mailer({ smtpUrl: smtp.url, from: 'no-reply@keyhaven.test' });
+      try {
+        const unsubscribe = '<https://releases.example.test/v1/subscriptions/s1/unsubscribe?token=t>';
+        await sut.send({ to: 'ada@example.test', subject: 'Notice', text: 'Body', headers: { 'List-Unsubscribe': unsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } });
+        const mail = await smtp.waitFor((m) => m.subject === 'Notice');
+        expect(mail.headers.get('list-unsubscribe')).toBe(unsubscribe);
+        expect(mail.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
+      } finally {
+        sut.close();
+        await smtp.close();
+      }
+    });
+
     it('writes the whole mail to the log without SMTP_URL, never dropping it', async () => {
       const lines: string[] = [];
       const sut = new Mailer({ smtpUrl: undefined, from: 'x@y.test', logger: { log: (m: string) => void lines.push(m), error: () => undefined } });

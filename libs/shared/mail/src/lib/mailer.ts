@@ -5,6 +5,8 @@ export interface MailMessage {
   to: string;
   subject: string;
   text: string;
+  /** Extra header fields, e.g. `List-Unsubscribe` (RFC 2369) and `List-Unsubscribe-Post` (RFC 8058). */
+  headers?: Record<string, string>;
 }
 
 export interface MailerOptions {
@@ -37,7 +39,7 @@ export class Mailer {
       this.logger.log(`Mail (no SMTP_URL, logged instead of sent) to=${message.to} subject=${JSON.stringify(message.subject)}\n${message.text}`);
       return;
     }
-    await this.transport.sendMail({ from: this.options.from, to: message.to, subject: message.subject, text: message.text });
+    await this.transport.sendMail({ from: this.options.from, to: message.to, subject: message.subject, text: message.text, headers: message.headers });
   }
 
   /**

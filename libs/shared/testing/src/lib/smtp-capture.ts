@@ -8,6 +8,8 @@ export interface CapturedMail {
   subject: string;
   /** The decoded text body (quoted-printable and base64 undone). */
   text: string;
+  /** Header fields by lower-case name (folded lines joined). */
+  headers: Map<string, string>;
   raw: string;
 }
 
@@ -95,7 +97,7 @@ function parseMail(raw: string, to: string[], from: string): CapturedMail {
   } else if (encoding === 'base64') {
     text = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   }
-  return { to, from, subject: decodeWords(headers.get('subject') ?? ''), text: text.replace(/\r\n/g, '\n'), raw };
+  return { to, from, subject: decodeWords(headers.get('subject') ?? ''), text: text.replace(/\r\n/g, '\n'), headers, raw };
 }
 
 /** RFC 2047 encoded words, which nodemailer uses for non-ASCII subjects. */
