@@ -154,6 +154,7 @@ describe(NoticeDispatcher.name, () => {
     flaky.failNext(0); // the receiver is back
     const replay = await call('POST', `/v1/deliveries/${dead.id}/replay`);
     expect(replay.statusCode).toBe(202);
+    expect((await call('GET', '/v1/audit?limit=1')).json().entries[0]).toMatchObject({ action: 'delivery.replay', subject: dead.id, sequence: null });
     const [hook] = await flaky.waitUntil((all) => all.some((h) => h.deliveryId === dead.id));
     expect(hook!.signatureValid).toBe(true);
     const delivered = await eventually(async () => {
@@ -208,5 +209,7 @@ describe(NoticeDispatcher.name, () => {
       expect(done.body).toContain('You are unsubscribed');
     }
     expect(await isSubscribed()).toBe(false);
+    const [audit] = (await call('GET', '/v1/audit?limit=1')).json().entries;
+    expect(audit).toMatchObject({ action: 'subscription.unsubscribe', actor: { sub: 'recipient (unsubscribe link)' }, before: { kind: 'email', target: '@example.test' } });
   });
 });

@@ -179,6 +179,19 @@ describe(WindowsService.name, () => {
       expect((await call('DELETE', `/v1/subscriptions/${created.id}`)).json().error.code).toBe('subscription_not_found');
       expect((await call('GET', '/v1/subscriptions')).json().subscriptions.map((s: { id: string }) => s.id)).not.toContain(created.id);
     });
+
+    it('audits who added and removed a subscription, keeping only where notices went', async () => {
+      const created = (await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'https://hooks.example.test/T0/B1/s3cr3t-path', secret: 'a-long-random-secret-123' })).json();
+      expect((await call('DELETE', `/v1/subscriptions/${created.id}`)).statusCode).toBe(204);
+      const entries = (await call('GET', '/v1/audit?limit=2')).json().entries;
+      const target = { kind: 'webhook', target: 'https://hooks.example.test', environments: [] };
+      expect(entries).toEqual([
+        expect.objectContaining({ action: 'subscription.remove', subject: created.id, before: target, after: null, sequence: null, actor: expect.objectContaining({ sub: expect.any(String) }) }),
+        expect.objectContaining({ action: 'subscription.create', subject: created.id, before: null, after: target, sequence: null }),
+      ]);
+      // Neither the webhook's path nor its secret is in the trail.
+      expect(JSON.stringify(entries)).not.toMatch(/s3cr3t-path|a-long-random-secret/);
+    });
   });
 
   describe('feeds', () => {

@@ -33,7 +33,7 @@ export class AuditController {
         subject: e.subject,
         before: e.before ?? null,
         after: e.after ?? null,
-        sequence: Number(e.sequence),
+        sequence: e.sequence == null ? null : Number(e.sequence),
       })),
     };
   }

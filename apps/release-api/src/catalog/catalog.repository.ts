@@ -7,6 +7,13 @@ import { Advisory } from '../advisories/entities/advisory.entity';
 import { Release } from '../releases/entities/release.entity';
 import { AuditEvent } from './entities/audit-event.entity';
 
+export interface AuditEntry {
+  action: string;
+  subject: string;
+  before?: unknown;
+  after?: unknown;
+}
+
 export interface Actor {
   sub: string;
   email: string | undefined;
@@ -47,7 +54,7 @@ export class CatalogRepository {
    */
   async change<T>(
     actor: Actor,
-    work: (em: EntityManager) => Promise<{ result: T; audit: { action: string; subject: string; before?: unknown; after?: unknown }[] }>,
+    work: (em: EntityManager) => Promise<{ result: T; audit: AuditEntry[] }>,
   ): Promise<{ result: T; sequence: number }> {
     return this.em.fork().transactional(async (em) => {
       const bumped = await em
@@ -56,20 +63,28 @@ export class CatalogRepository {
       const sequence = bumped[0]?.value;
       if (sequence === undefined) throw new Error('release.catalog_sequence has no row; were the migrations applied?');
       const { result, audit } = await work(em);
-      for (const entry of audit) {
-        em.create(AuditEvent, {
-          actorSub: actor.sub,
-          actorEmail: actor.email ?? null,
-          action: entry.action,
-          subject: entry.subject,
-          before: entry.before ?? null,
-          after: entry.after ?? null,
-          sequence,
-        });
-      }
+      this.appendAudit(em, actor, audit, sequence);
       await em.flush();
       return { result, sequence: Number(sequence) };
     });
+  }
+
+  /**
+   * Audit rows on the caller's transaction (flushed with it). Changes outside the catalog
+   * (subscriptions, unsubscribes, replays) have no `sequence`: they change no check answer.
+   */
+  appendAudit(em: EntityManager, actor: Actor, entries: readonly AuditEntry[], sequence: string | null = null): void {
+    for (const entry of entries) {
+      em.create(AuditEvent, {
+        actorSub: actor.sub,
+        actorEmail: actor.email ?? null,
+        action: entry.action,
+        subject: entry.subject,
+        before: entry.before ?? null,
+        after: entry.after ?? null,
+        sequence,
+      });
+    }
   }
 
   async audit(limit: number): Promise<AuditEvent[]> {

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { JobQueue } from '@keyhaven/jobs';
 import { ReleaseError } from '../app/release-errors';
+import { Actor, CatalogRepository } from '../catalog/catalog.repository';
 import type { ListDeliveriesQueryDto } from './dto/subscription.dto';
 import { transactionJobDb } from './job-db';
 import { DELIVERY_QUEUE, DeliveryJob } from './maintenance-queues';
@@ -16,6 +17,7 @@ export class DeliveriesService {
     private readonly repository: MaintenanceRepository,
     private readonly jobs: JobQueue,
     private readonly em: EntityManager,
+    private readonly catalog: CatalogRepository,
   ) {}
 
   async list(query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryRow[] }> {
@@ -26,12 +28,14 @@ export class DeliveriesService {
    * Back to pending and a new job, in one transaction. The delivery keeps its id (receivers
    * still deduplicate); the job gets a new id because pg-boss keeps the old, finished one.
    */
-  async replay(id: string): Promise<DeliveryRow> {
+  async replay(id: string, actor: Actor): Promise<DeliveryRow> {
     const outcome = UUID.test(id)
       ? await this.em.fork().transactional(async (em) => {
           const result = await this.repository.reopen(em, id);
           if (result === 'reopened') {
             await this.jobs.insert<DeliveryJob>([{ id: randomUUID(), name: DELIVERY_QUEUE, data: { deliveryId: id } }], transactionJobDb(em));
+            this.catalog.appendAudit(em, actor, [{ action: 'delivery.replay', subject: id }]);
+            await em.flush();
           }
           return result;
         })

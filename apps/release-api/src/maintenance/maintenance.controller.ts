@@ -95,8 +95,8 @@ export class SubscriptionsController {
   @Post('subscriptions')
   @OpsOnly()
   @ApiCreatedResponse({ description: 'The subscription (the webhook secret is never returned).' })
-  create(@Body() dto: CreateSubscriptionDto) {
-    return this.subscriptions.create(dto);
+  create(@Body() dto: CreateSubscriptionDto, @CurrentUser() user: AuthenticatedUser) {
+    return this.subscriptions.create(dto, actorOf(user));
   }
 
   @Get('subscriptions')
@@ -110,8 +110,8 @@ export class SubscriptionsController {
   @HttpCode(204)
   @OpsOnly()
   @ApiNoContentResponse({ description: 'Removed (soft: deliveries keep their history); 404 `subscription_not_found`.' })
-  remove(@Param('id') id: string) {
-    return this.subscriptions.remove(id);
+  remove(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.subscriptions.remove(id, actorOf(user));
   }
 
   @Get('subscriptions/:id/unsubscribe')
@@ -144,7 +144,7 @@ export class SubscriptionsController {
   @HttpCode(202)
   @OpsOnly()
   @ApiOkResponse({ description: 'The delivery, pending again with the same id; 409 `delivery_pending`.' })
-  replay(@Param('id') id: string) {
-    return this.deliveries.replay(id);
+  replay(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
+    return this.deliveries.replay(id, actorOf(user));
   }
 }

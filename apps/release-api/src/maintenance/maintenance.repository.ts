@@ -296,19 +296,16 @@ export class MaintenanceRepository {
     return this.em.fork().find(MaintenanceSubscription, { removedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
-  async insertSubscription(subscription: Omit<MaintenanceSubscription, 'createdAt' | 'removedAt'> & { createdAt: Date }): Promise<MaintenanceSubscription> {
-    const em = this.em.fork();
-    const entity = em.create(MaintenanceSubscription, subscription);
-    await em.flush();
-    return entity;
+  /** On the caller's transaction; flushed with it. */
+  insertSubscription(em: EntityManager, subscription: Omit<MaintenanceSubscription, 'createdAt' | 'removedAt'> & { createdAt: Date }): MaintenanceSubscription {
+    return em.create(MaintenanceSubscription, subscription);
   }
 
-  /** Soft delete, once. */
-  async removeSubscription(id: string, now: Date): Promise<boolean> {
-    const rows = await this.em
-      .fork()
+  /** Soft delete, once; on the caller's transaction. */
+  async removeSubscription(em: EntityManager, id: string, now: Date): Promise<MaintenanceSubscription | undefined> {
+    const rows = await em
       .getConnection()
-      .execute<{ id: string }[]>('update release.maintenance_subscription set removed_at = ? where id = ? and removed_at is null returning id', [now, id]);
-    return rows.length > 0;
+      .execute<{ id: string }[]>('update release.maintenance_subscription set removed_at = ? where id = ? and removed_at is null returning id', [now, id], 'all', em.getTransactionContext());
+    return rows.length > 0 ? ((await em.findOne(MaintenanceSubscription, { id })) ?? undefined) : undefined;
   }
 }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { isTimeZone } from '@keyhaven/release-maintenance';
 import { ReleaseError } from '../app/release-errors';
+import { Actor, CatalogRepository } from '../catalog/catalog.repository';
 import { SealingKey } from '../signing/sealing-key';
 import type { CreateSubscriptionDto } from './dto/subscription.dto';
 import type { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
@@ -28,13 +30,15 @@ export class SubscriptionsService {
   private readonly logger = new Logger(SubscriptionsService.name);
 
   constructor(
+    private readonly em: EntityManager,
     private readonly repository: MaintenanceRepository,
+    private readonly catalog: CatalogRepository,
     private readonly sealingKey: SealingKey,
     private readonly unsubscribeLinks: UnsubscribeLinks,
     private readonly clock: Clock,
   ) {}
 
-  async create(dto: CreateSubscriptionDto) {
+  async create(dto: CreateSubscriptionDto, actor: Actor) {
     const fields: { field: string; problems: string[] }[] = [];
     const foreign = dto.kind === 'webhook' ? (['address', 'timeZone'] as const) : (['url', 'secret'] as const);
     for (const field of foreign) if (dto[field] !== undefined) fields.push({ field, problems: [`not allowed for kind ${dto.kind}`] });
@@ -43,16 +47,22 @@ export class SubscriptionsService {
       throw new ReleaseError('validation_failed', `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`, { fields });
     }
     const id = randomUUID();
-    const subscription = await this.repository.insertSubscription({
-      id,
+    const secretSealed = dto.kind === 'webhook' && dto.secret ? await this.sealingKey.seal(Buffer.from(dto.secret, 'utf8'), id) : null;
+    const subscription = await this.em.fork().transactional(async (em) => {
+      const created = this.repository.insertSubscription(em, {
+        id,
       kind: dto.kind,
       url: dto.kind === 'webhook' ? (dto.url ?? null) : null,
-      // The row id is the associated data: a sealed secret copied to another row does not open.
-      secretSealed: dto.kind === 'webhook' && dto.secret ? await this.sealingKey.seal(Buffer.from(dto.secret, 'utf8'), id) : null,
-      address: dto.kind === 'email' ? (dto.address ?? null) : null,
-      timeZone: dto.kind === 'email' ? (dto.timeZone ?? null) : null,
-      environments: [...new Set(dto.environments ?? [])].sort(),
-      createdAt: this.clock.now(),
+        // The row id is the associated data: a sealed secret copied to another row does not open.
+        secretSealed,
+        address: dto.kind === 'email' ? (dto.address ?? null) : null,
+        timeZone: dto.kind === 'email' ? (dto.timeZone ?? null) : null,
+        environments: [...new Set(dto.environments ?? [])].sort(),
+        createdAt: this.clock.now(),
+      });
+      this.catalog.appendAudit(em, actor, [{ action: 'subscription.create', subject: id, after: auditView(created) }]);
+      await em.flush();
+      return created;
     });
     return subscriptionJson(subscription);
   }
@@ -68,7 +78,7 @@ export class SubscriptionsService {
    */
   async unsubscribe(id: string, token: string | undefined): Promise<void> {
     await this.checkUnsubscribeLink(id, token);
-    if (await this.repository.removeSubscription(id, this.clock.now())) this.logger.log(`Subscription ${id} removed by its recipient (unsubscribe link)`);
+    if (await this.removeAudited(id, RECIPIENT, 'subscription.unsubscribe')) this.logger.log(`Subscription ${id} removed by its recipient (unsubscribe link)`);
   }
 
   /** Whether a signed link is valid, for the confirmation page (which changes nothing). */
@@ -78,9 +88,35 @@ export class SubscriptionsService {
     }
   }
 
-  async remove(id: string): Promise<void> {
-    if (!UUID.test(id) || !(await this.repository.removeSubscription(id, this.clock.now()))) {
+  async remove(id: string, actor: Actor): Promise<void> {
+    if (!UUID.test(id) || !(await this.removeAudited(id, actor, 'subscription.remove'))) {
       throw new ReleaseError('subscription_not_found', `No subscription ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
     }
   }
+
+  /** The soft delete and its audit row, in one transaction; false when it was already gone. */
+  private removeAudited(id: string, actor: Actor, action: string): Promise<boolean> {
+    return this.em.fork().transactional(async (em) => {
+      const removed = await this.repository.removeSubscription(em, id, this.clock.now());
+      if (!removed) return false;
+      this.catalog.appendAudit(em, actor, [{ action, subject: id, before: auditView(removed) }]);
+      await em.flush();
+      return true;
+    });
+  }
+}
+
+/** Who removed a subscription through its signed unsubscribe link: its recipient, not an ops account. */
+const RECIPIENT: Actor = { sub: 'recipient (unsubscribe link)', email: undefined };
+
+/**
+ * What the audit trail keeps of a subscription: enough to see where notices went, nothing
+ * more. A webhook's origin (its path may hold a receiver's secret token), an address's domain.
+ */
+function auditView(subscription: MaintenanceSubscription) {
+  return {
+    kind: subscription.kind,
+    target: subscription.url ? new URL(subscription.url).origin : `@${(subscription.address ?? '').split('@').pop()}`,
+    environments: subscription.environments,
+  };
 }

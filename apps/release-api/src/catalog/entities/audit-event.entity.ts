@@ -1,6 +1,6 @@
 import { Entity, Opt, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
-/** Who changed what in the catalog, with the state before and after. Append-only. */
+/** Who changed what in the catalog, subscriptions or deliveries, with the state before and after. Append-only. */
 @Entity({ tableName: 'audit_event' })
 export class AuditEvent {
   [OptionalProps]?: 'at';
@@ -22,7 +22,7 @@ export class AuditEvent {
   @Property({ type: 'text' })
   action!: string;
 
-  /** The release version or advisory id. */
+  /** The release version, advisory id, window, subscription or delivery id. */
   @Property({ type: 'text' })
   subject!: string;
 
@@ -32,7 +32,7 @@ export class AuditEvent {
   @Property({ type: 'json', nullable: true })
   after?: unknown;
 
-  /** The catalog sequence this change produced. */
-  @Property({ type: 'bigint' })
-  sequence!: string;
+  /** The catalog sequence this change produced; null for changes outside the catalog (subscriptions, replays). */
+  @Property({ type: 'bigint', nullable: true })
+  sequence?: string | null;
 }
