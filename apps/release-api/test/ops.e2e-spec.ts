@@ -280,6 +280,22 @@ describe(ReleasesService.name, () => {
       expect((await call('POST', '/v1/advisories/import', { id: 'x' })).json().error.code).toBe('invalid_osv');
     });
 
+    it('validates a patch field by field like a create, and refuses fields a patch cannot change', async () => {
+      for (const [patch, field] of [
+        [{ title: '' }, 'title'],
+        [{ affected: [{ introduced: 7 }] }, 'affected'],
+        [{ url: 'ftp://example.test/x' }, 'url'],
+        [{ id: 'KHSA-2026-9999' }, 'id'],
+        [{ publishedAt: '2026-01-01T00:00:00Z' }, 'publishedAt'],
+      ] as const) {
+        const response = await call('PATCH', '/v1/advisories/KHSA-2026-0200', patch);
+        expect(response.statusCode).toBe(400);
+        expect(response.json().error.code).toBe('validation_failed');
+        expect(JSON.stringify(response.json().error.details)).toContain(field);
+      }
+      expect((await call('GET', '/v1/advisories/KHSA-2026-0200')).json().title).not.toBe('');
+    });
+
     it('answers 404 for an unknown advisory or export', async () => {
       expect((await call('GET', '/v1/advisories/NOPE-1')).json().error.code).toBe('advisory_not_found');
       expect((await call('GET', '/v1/advisories/NOPE-1.osv.json')).statusCode).toBe(404);

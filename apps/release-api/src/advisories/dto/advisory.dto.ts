@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -106,62 +106,8 @@ export class CreateAdvisoryDto {
   publishedAt?: string;
 }
 
-export class UpdateAdvisoryDto {
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(50)
-  @IsString({ each: true })
-  @MaxLength(100, { each: true })
-  aliases?: string[];
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(300)
-  title?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(20_000)
-  summary?: string;
-
-  @ApiPropertyOptional({ type: SeverityDto, nullable: true })
-  @IsOptional()
-  @ValidateIf((_o, v) => v !== null)
-  @ValidateNested()
-  @Type(() => SeverityDto)
-  severity?: SeverityDto | null;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean()
-  knownExploited?: boolean;
-
-  @ApiPropertyOptional({ type: [AffectedRangeDto] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @ValidateNested({ each: true })
-  @Type(() => AffectedRangeDto)
-  affected?: AffectedRangeDto[];
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  fixedIn?: string[];
-
-  @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
-  @ValidateIf((_o, v) => v !== null)
-  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
-  @MaxLength(2048)
-  url?: string | null;
-
+/** Any field of an advisory but its id and publication date; each one optional. */
+export class UpdateAdvisoryDto extends PartialType(OmitType(CreateAdvisoryDto, ['id', 'publishedAt'] as const)) {
   @ApiPropertyOptional({ description: 'true withdraws the advisory (checks stop reporting it); false restores it.' })
   @IsOptional()
   @IsBoolean()
