@@ -1,23 +1,10 @@
 import { compare } from 'semver';
-import type { AffectedRange } from '../catalog/catalog-types';
+import type { AdvisoryFields, AffectedRange } from '../catalog/catalog-types';
 import { scoreVector, Severity } from '../catalog/cvss';
 import { normalizeVersion } from '../catalog/semver-intervals';
 
 /** An advisory as the service stores it, whatever it came from (our JSON or OSV). */
-export interface AdvisoryInput {
-  id: string;
-  aliases: string[];
-  title: string;
-  summary: string;
-  severity: Severity | null;
-  knownExploited: boolean;
-  affected: AffectedRange[];
-  fixedIn: string[];
-  url: string | null;
-  publishedAt: Date;
-  modifiedAt: Date;
-  withdrawnAt: Date | null;
-}
+export type AdvisoryInput = AdvisoryFields<Date>;
 
 export const ADVISORY_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 

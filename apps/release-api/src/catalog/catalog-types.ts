@@ -20,7 +20,8 @@ export interface ReleaseView {
   upgradeFrom: string | null;
 }
 
-export interface AdvisoryView {
+/** An advisory's fields; `Time` is how its times are held: `Date` in the service, ISO strings on the wire. */
+export interface AdvisoryFields<Time> {
   id: string;
   aliases: string[];
   title: string;
@@ -30,10 +31,12 @@ export interface AdvisoryView {
   affected: AffectedRange[];
   fixedIn: string[];
   url: string | null;
-  publishedAt: string;
-  modifiedAt: string;
-  withdrawnAt: string | null;
+  publishedAt: Time;
+  modifiedAt: Time;
+  withdrawnAt: Time | null;
 }
+
+export type AdvisoryView = AdvisoryFields<string>;
 
 export type CheckStatus = 'up_to_date' | 'update_available' | 'security_update' | 'unsupported';
 
