@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { freePort, ServiceProcess, startService, WORKSPACE } from '@keyhaven/testing';
 import { addVirtualAuthenticator, describeInBrowser, launchChromium, screenshot } from './support/browser';
 import { freshStore, FreshStore } from './support/fresh-database';
-import { freePort, ServiceProcess, startService, WORKSPACE } from './support/service-process';
 
 /*
  * The account page (dist/apps/account-web, built by `nx run account-web:build`) in Debian's

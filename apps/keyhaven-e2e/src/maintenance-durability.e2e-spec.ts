@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { startWebhookReceiver, WebhookReceiver } from '@keyhaven/testing';
+import { ServiceProcess, startService, startWebhookReceiver, WebhookReceiver } from '@keyhaven/testing';
 import { freshStore, FreshStore } from './support/fresh-database';
-import { ServiceProcess, startService } from './support/service-process';
 
 const ISSUER = 'http://auth.e2e.test';
 const SUBSCRIBERS = 5;

@@ -5,8 +5,8 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ServiceProcess, startService, WORKSPACE } from '@keyhaven/testing';
 import { freshStore, FreshStore } from './support/fresh-database';
-import { ServiceProcess, startService, WORKSPACE } from './support/service-process';
 
 /**
  * The client is used as an installation uses it: the built npm package

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
+import { freePort, ServiceProcess, startService } from '@keyhaven/testing';
 import { addVirtualAuthenticator, describeInBrowser, launchChromium } from './support/browser';
 import { freshStore, FreshStore } from './support/fresh-database';
-import { freePort, ServiceProcess, startService } from './support/service-process';
 
 /*
  * The WebAuthn ceremonies of the built auth-service against Chromium's own authenticator code

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startWebhookReceiver, WebhookReceiver } from '@keyhaven/testing';
-import { oathtoolCode, requireBuilt, RunningService, runBuiltCli, startBuiltService } from './support/built-processes';
+import { ServiceProcess, startWebhookReceiver, WebhookReceiver } from '@keyhaven/testing';
+import { oathtoolCode, requireBuilt, runBuiltCli, startBuiltService } from './support/built-processes';
 
 /**
  * The built keyhaven-ops (dist/tools/ops-cli/main.js) against the built auth-service and
@@ -14,8 +14,8 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
   const OPS = { email: 'ops@example.test', password: 'correct horse battery staple 42' };
   // Both services agree on the issuer; release-api fetches auth-service's JWKS.
   const ISSUER = 'http://auth.keyhaven-e2e.test';
-  let auth: RunningService;
-  let release: RunningService;
+  let auth: ServiceProcess;
+  let release: ServiceProcess;
   let dir: string;
   let opsToken: string;
 

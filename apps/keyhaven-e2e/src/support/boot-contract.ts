@@ -1,5 +1,5 @@
+import { ServiceName, startService } from '@keyhaven/testing';
 import { freshStore, FreshStore } from './fresh-database';
-import { ServiceName, startService } from './service-process';
 
 /** The boot contract both built services keep (one file per service, so they run in parallel). */
 export function describeBoot(name: ServiceName): void {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Browser, CDPSession, chromium, Page } from 'playwright-core';
-import { WORKSPACE } from './service-process';
+import { WORKSPACE } from '@keyhaven/testing';
 
 /** Debian's Chromium (`apt-get install -y chromium`); never a downloaded browser build. */
 export const CHROMIUM = '/usr/bin/chromium';

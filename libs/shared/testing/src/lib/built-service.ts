@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-export const WORKSPACE = join(__dirname, '../../../..');
+/** The repository root, where `dist/` holds the built services. */
+export const WORKSPACE = join(__dirname, '../../../../..');
 
 export type ServiceName = 'auth-service' | 'release-api';
 
@@ -16,6 +17,8 @@ export interface ServiceProcess {
   readonly exited: Promise<number | string>;
   /** Polls `/health/ready` until it answers 200. */
   ready(timeoutMs?: number): Promise<void>;
+  /** SIGTERM (a graceful shutdown), then waits for the exit; nothing when it already ended. */
+  stop(): Promise<void>;
 }
 
 /** A free loopback port (the OS picks it; released before the service binds it). */
@@ -77,6 +80,10 @@ export async function startService(name: ServiceName, env: Record<string, string
       return exited;
     },
     output: () => output,
+    async stop() {
+      if (!done) child.kill('SIGTERM');
+      await exited;
+    },
     async ready(timeoutMs = 150_000) {
       const deadline = Date.now() + timeoutMs;
       let respawns = 0;
