@@ -1,8 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import ical, { type VEvent } from 'node-ical';
+import { Client } from 'pg';
 import { ManualClock } from '@keyhaven/config';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { RELEASE_DATABASE } from '../src/app/release-database';
+import { MaintenanceRetention } from '../src/maintenance/maintenance-retention';
 import { WindowsService } from '../src/maintenance/windows.service';
 import { FakeAuthService, startFakeAuthService, startReleaseApp } from './support/release-app';
 
@@ -191,6 +193,58 @@ describe(WindowsService.name, () => {
       ]);
       // Neither the webhook's path nor its secret is in the trail.
       expect(JSON.stringify(entries)).not.toMatch(/s3cr3t-path|a-long-random-secret/);
+    });
+  });
+
+  describe('retention', () => {
+    const DAY = 24 * HOUR;
+
+    it('forgets settled deliveries and removed subscribers after MAINTENANCE_RETENTION, never pending ones', async () => {
+      const sql = new Client({ connectionString: database.url });
+      await sql.connect();
+      try {
+        const subscribe = async (address: string) => (await call('POST', '/v1/subscriptions', { kind: 'email', address })).json().id as string;
+        const [kept, leaving, referenced] = [await subscribe('kept@example.test'), await subscribe('gone@example.test'), await subscribe('referenced@example.test')];
+        const window = await newWindow();
+        const notices = (await sql.query<{ id: string }>('select id from release.maintenance_notice where window_id = $1 order by due_at', [window.id])).rows.map((r) => r.id);
+        expect(notices.length).toBeGreaterThanOrEqual(4);
+        const old = new Date(clock.nowMs() - 91 * DAY);
+        const recent = new Date(clock.nowMs() - 89 * DAY);
+        const delivery = async (notice: string, subscription: string, state: string, createdAt: Date) =>
+          (
+            await sql.query<{ id: string }>(
+              `insert into release.notice_delivery (id, notice_id, subscription_id, state, attempts, created_at) values (gen_random_uuid(), $1, $2, $3, 1, $4) returning id`,
+              [notice, subscription, state, createdAt],
+            )
+          ).rows[0]!.id;
+        await delivery(notices[0]!, leaving, 'delivered', old);
+        await delivery(notices[1]!, kept, 'dead', old);
+        const pending = await delivery(notices[2]!, kept, 'pending', old);
+        const young = await delivery(notices[3]!, kept, 'delivered', recent);
+        const stillReferenced = await delivery(notices[0]!, referenced, 'delivered', recent);
+        for (const id of [leaving, referenced]) expect((await call('DELETE', `/v1/subscriptions/${id}`)).statusCode).toBe(204);
+        await sql.query('update release.maintenance_subscription set removed_at = $1 where id = any($2::uuid[])', [old, [leaving, referenced]]);
+
+        expect(await app.get(MaintenanceRetention).prune()).toEqual({ deliveries: 2, subscriptions: 1 });
+
+        const left = (await sql.query<{ id: string }>('select id from release.notice_delivery where notice_id = any($1::uuid[])', [notices])).rows.map((r) => r.id);
+        expect(left.sort()).toEqual([pending, young, stillReferenced].sort());
+        const subscriptions = (await sql.query<{ id: string }>('select id from release.maintenance_subscription where id = any($1::uuid[])', [[kept, leaving, referenced]])).rows.map((r) => r.id);
+        expect(subscriptions.sort()).toEqual([kept, referenced].sort()); // the address of `leaving` is gone for good
+      } finally {
+        await sql.end();
+      }
+    });
+
+    it('runs once a day on a schedule kept in the job schema', async () => {
+      const sql = new Client({ connectionString: database.url });
+      await sql.connect();
+      try {
+        const { rows } = await sql.query('select cron, timezone from release_jobs.schedule where name = $1', ['maintenance-retention']);
+        expect(rows).toEqual([{ cron: '23 3 * * *', timezone: 'UTC' }]);
+      } finally {
+        await sql.end();
+      }
     });
   });
 

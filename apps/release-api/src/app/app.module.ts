@@ -20,6 +20,7 @@ import { MaintenanceFeedsController, MaintenanceWindowsController, Subscriptions
 import { MaintenanceJobs } from '../maintenance/maintenance-jobs';
 import { MaintenanceRepository } from '../maintenance/maintenance.repository';
 import { NoticeDispatcher } from '../maintenance/notice-dispatcher';
+import { MaintenanceRetention } from '../maintenance/maintenance-retention';
 import { UnsubscribeLinks } from '../maintenance/unsubscribe-links';
 import { SubscriptionsService } from '../maintenance/subscriptions.service';
 import { WindowsService } from '../maintenance/windows.service';
@@ -89,6 +90,7 @@ export class AppModule {
         DeliveriesService,
         FeedsService,
         NoticeDispatcher,
+        MaintenanceRetention,
         MaintenanceJobs,
       ],
     };

@@ -17,6 +17,7 @@ export const releaseEnvSchema = z.object({
   MAINTENANCE_DELIVERY_WORKERS: env.int(8, { min: 1, max: 64 }),
   MAINTENANCE_DELIVERY_BATCH: env.int(25, { min: 1, max: 500 }),
   MAINTENANCE_FEED_HISTORY: env.duration('30d'),
+  MAINTENANCE_RETENTION: env.duration('90d'),
   JOBS_POLL_INTERVAL: env.duration('2s'),
   JOBS_MAINTENANCE_INTERVAL: env.duration('30s'),
   JOBS_POOL_MAX: env.int(0, { min: 0, max: 100 }),
@@ -56,6 +57,9 @@ export const releaseEnvSchema = z.object({
   if (value.JOBS_MAINTENANCE_INTERVAL < 1000) {
     ctx.addIssue({ code: 'custom', path: ['JOBS_MAINTENANCE_INTERVAL'], message: 'must be at least 1s' });
   }
+  if (value.MAINTENANCE_RETENTION < 86_400_000) {
+    ctx.addIssue({ code: 'custom', path: ['MAINTENANCE_RETENTION'], message: 'must be at least 1d (ops read yesterday\'s deliveries)' });
+  }
   if (value.MAINTENANCE_DELIVERY_RETRY_DELAY < 1000 && value.MAINTENANCE_DELIVERY_RETRY_DELAY !== 0) {
     ctx.addIssue({ code: 'custom', path: ['MAINTENANCE_DELIVERY_RETRY_DELAY'], message: 'must be 0 or at least 1s (retries are scheduled in whole seconds)' });
   }
@@ -94,6 +98,8 @@ export interface ReleaseConfig extends CommonConfig {
     /** Delivery worker loops per process, each sending `deliveryBatch` deliveries at a time. */
     deliveryWorkers: number;
     deliveryBatch: number;
+    /** Settled deliveries older than this are deleted, then removed subscriptions they referred to. */
+    retentionMs: number;
   };
   /** pollIntervalMs: idle workers look for due jobs; maintenanceIntervalMs: jobs of dead workers are failed and retried. */
   jobs: { pollIntervalMs: number; maintenanceIntervalMs: number; poolMax: number };
@@ -128,6 +134,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
       deliveryWorkers: parsed.MAINTENANCE_DELIVERY_WORKERS,
       deliveryBatch: parsed.MAINTENANCE_DELIVERY_BATCH,
       feedHistoryMs: parsed.MAINTENANCE_FEED_HISTORY,
+      retentionMs: parsed.MAINTENANCE_RETENTION,
     },
     jobs: {
       pollIntervalMs: parsed.JOBS_POLL_INTERVAL,

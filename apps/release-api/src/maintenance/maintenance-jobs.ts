@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { JobQueue } from '@keyhaven/jobs';
 import { Mailer } from '@keyhaven/mail';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
-import { DEAD_DELIVERY_QUEUE, DELIVERY_QUEUE, DeliveryJob, maintenanceQueues, NOTICE_QUEUE, NoticeJob } from './maintenance-queues';
+import { DEAD_DELIVERY_QUEUE, DELIVERY_QUEUE, DeliveryJob, maintenanceQueues, NOTICE_QUEUE, NoticeJob, RETENTION_CRON, RETENTION_QUEUE } from './maintenance-queues';
+import { MaintenanceRetention } from './maintenance-retention';
 import { NoticeDispatcher } from './notice-dispatcher';
 
 /**
@@ -17,6 +18,7 @@ export class MaintenanceJobs implements OnModuleDestroy {
   constructor(
     private readonly queue: JobQueue,
     private readonly dispatcher: NoticeDispatcher,
+    private readonly retention: MaintenanceRetention,
     private readonly mailer: Mailer,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
@@ -37,7 +39,9 @@ export class MaintenanceJobs implements OnModuleDestroy {
       });
     }
     this.queue.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.markDead(job.data.deliveryId));
-    this.logger.log(`Notice workers started (${NOTICE_QUEUE}, ${DELIVERY_QUEUE}, ${DEAD_DELIVERY_QUEUE})`);
+    await this.queue.schedule(RETENTION_QUEUE, RETENTION_CRON);
+    this.queue.work(RETENTION_QUEUE, {}, () => this.retention.prune().then(() => undefined));
+    this.logger.log(`Notice workers started (${NOTICE_QUEUE}, ${DELIVERY_QUEUE}, ${DEAD_DELIVERY_QUEUE}, ${RETENTION_QUEUE} at "${RETENTION_CRON}" UTC)`);
   }
 
   /** Before the ORM closes: running handlers finish, then pg-boss's pool closes. */

@@ -8,6 +8,10 @@ export const DELIVERY_QUEUE = 'maintenance-delivery';
 /** Deliveries whose retries are exhausted; the worker marks them dead for ops to replay. */
 export const DEAD_DELIVERY_QUEUE = 'maintenance-delivery-dead';
 
+/** Once a day (`RETENTION_CRON`, UTC): settled deliveries and removed subscriptions past MAINTENANCE_RETENTION go. */
+export const RETENTION_QUEUE = 'maintenance-retention';
+export const RETENTION_CRON = '23 3 * * *';
+
 export interface NoticeJob {
   noticeId: string;
 }
@@ -21,6 +25,7 @@ export function maintenanceQueues(config: ReleaseConfig): QueueDefinition[] {
   const retryDelay = Math.round(config.maintenance.deliveryRetryDelayMs / 1000);
   return [
     { name: DEAD_DELIVERY_QUEUE, retryLimit: 10, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },
+    { name: RETENTION_QUEUE, retryLimit: 3, retryDelay: 60, retryBackoff: true, expireInSeconds: 600 },
     // A fan-out is one short transaction; if its worker dies the job expires and runs again,
     // and the conditional claim makes the second run a no-op when the first one committed.
     { name: NOTICE_QUEUE, retryLimit: 20, retryDelay: 5, retryBackoff: true, expireInSeconds: 60 },

@@ -290,6 +290,37 @@ export class MaintenanceRepository {
     }));
   }
 
+  // ---- retention ----
+
+  /**
+   * Deletes deliveries settled (delivered or dead) before `before` — pending ones are still
+   * being retried — then subscriptions removed before `before` that no delivery refers to any
+   * more: their address or URL is gone for good.
+   */
+  async prune(before: Date): Promise<{ deliveries: number; subscriptions: number }> {
+    return this.em.fork().transactional(async (em) => {
+      const connection = em.getConnection();
+      const ctx = em.getTransactionContext();
+      const [deliveries] = await connection.execute<{ count: number }[]>(
+        `with gone as (delete from release.notice_delivery where state <> 'pending' and created_at < ? returning 1) select count(*)::int as count from gone`,
+        [before],
+        'all',
+        ctx,
+      );
+      const [subscriptions] = await connection.execute<{ count: number }[]>(
+        `with gone as (
+           delete from release.maintenance_subscription s
+            where s.removed_at < ? and not exists (select 1 from release.notice_delivery d where d.subscription_id = s.id)
+           returning 1)
+         select count(*)::int as count from gone`,
+        [before],
+        'all',
+        ctx,
+      );
+      return { deliveries: deliveries?.count ?? 0, subscriptions: subscriptions?.count ?? 0 };
+    });
+  }
+
   // ---- subscriptions ----
 
   activeSubscriptions(): Promise<MaintenanceSubscription[]> {

@@ -151,6 +151,15 @@ export class JobQueue {
     for (const failure of failures) await this.boss.fail(name, failure.id, { message: failure.error });
   }
 
+  /**
+   * Sends a job to `name` on a cron schedule (UTC), once per tick across all replicas (pg-boss
+   * keeps schedules in its schema and sends each tick as a singleton). Idempotent: scheduling
+   * again replaces the cron.
+   */
+  schedule(name: string, cron: string): Promise<void> {
+    return this.boss.schedule(name, cron, {}, { tz: 'UTC' });
+  }
+
   getJob<T>(name: string, id: string) {
     return this.boss.getJobById<T>(name, id, { includeArchive: true });
   }
