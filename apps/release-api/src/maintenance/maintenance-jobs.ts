@@ -29,15 +29,14 @@ export class MaintenanceJobs implements OnModuleDestroy {
     this.queue.work<NoticeJob>(NOTICE_QUEUE, { batchSize: 5 }, (job) => this.dispatcher.fanOut(job.data.noticeId).then(() => undefined));
     // Each loop fetches a batch, sends it in parallel and fetches again at once while the queue is
     // busy; several loops keep the pipe full while one batch waits on its slowest receiver.
-    for (let i = 0; i < this.config.maintenance.deliveryWorkers; i++) {
-      this.queue.workBatches<DeliveryJob>(DELIVERY_QUEUE, { batchSize: this.config.maintenance.deliveryBatch }, async (jobs) => {
-        const failures = await this.dispatcher.deliver(jobs.map((job) => job.data.deliveryId));
-        return jobs.flatMap((job) => {
-          const error = failures.get(job.data.deliveryId);
-          return error === undefined ? [] : [{ id: job.id, error }];
-        });
+    const { deliveryWorkers: loops, deliveryBatch: batchSize } = this.config.maintenance;
+    this.queue.workBatches<DeliveryJob>(DELIVERY_QUEUE, { batchSize, loops }, async (jobs) => {
+      const failures = await this.dispatcher.deliver(jobs.map((job) => job.data.deliveryId));
+      return jobs.flatMap((job) => {
+        const error = failures.get(job.data.deliveryId);
+        return error === undefined ? [] : [{ id: job.id, error }];
       });
-    }
+    });
     this.queue.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { batchSize: 20 }, (job) => this.dispatcher.markDead(job.data.deliveryId));
     await this.queue.schedule(RETENTION_QUEUE, RETENTION_CRON);
     this.queue.work(RETENTION_QUEUE, {}, () => this.retention.prune().then(() => undefined));

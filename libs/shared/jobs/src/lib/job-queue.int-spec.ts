@@ -111,6 +111,28 @@ describe(JobQueue.name, () => {
       }
     });
 
+    it('shares a busy queue among several loops, each job handled once', async () => {
+      const queue = await slowQueue('jobs_test_loops');
+      try {
+        await queue.insert(Array.from({ length: 200 }, (_, n) => ({ name: 'batch', data: { n } })));
+        const seen: number[] = [];
+        let inFlight = 0;
+        let mostInFlight = 0;
+        queue.workBatches<{ n: number }>('batch', { batchSize: 10, loops: 4 }, async (jobs) => {
+          mostInFlight = Math.max(mostInFlight, ++inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 20)); // a batch waits on its receivers
+          seen.push(...jobs.map((job) => job.data.n));
+          inFlight--;
+          return [];
+        });
+        await eventually(() => seen.length === 200);
+        expect(new Set(seen).size).toBe(200);
+        expect(mostInFlight).toBeGreaterThan(1); // the sleeping loops were woken by full batches
+      } finally {
+        await queue.stop();
+      }
+    });
+
     it('retries only the jobs a batch reports as failed, with their reason', async () => {
       const queue = await slowQueue('jobs_test_batch_failures');
       try {

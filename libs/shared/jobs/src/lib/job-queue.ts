@@ -111,23 +111,32 @@ export class JobQueue {
   }
 
   /**
-   * Handles jobs of a queue in batches on a loop of our own rather than pg-boss's `work()`,
+   * Handles jobs of a queue in batches on loops of our own rather than pg-boss's `work()`,
    * which waits a whole polling interval after every batch, busy queue or not (20 jobs per
-   * interval per worker). This loop fetches again at once while batches come back full, settles
-   * a batch with one `complete` for all its successes, and sleeps only when the queue ran dry —
+   * interval per worker). A loop fetches again at once while batches come back full, settles a
+   * batch with one `complete` for all its successes, and sleeps only when the queue ran dry —
    * until the interval passes or `notify()` says new jobs were queued.
+   *
+   * With `loops` > 1 the others run batches in parallel, but only the first polls while the
+   * queue is idle: the rest sleep until a full batch shows there is more work, so an idle
+   * service costs one poll per queue and interval, not one per loop.
    */
-  workBatches<T>(name: string, options: { batchSize?: number }, handler: BatchHandler<T>): void {
+  workBatches<T>(name: string, options: { batchSize?: number; loops?: number }, handler: BatchHandler<T>): void {
     if (!this.started) throw new Error('start() the job queue before adding workers');
     const batchSize = options.batchSize ?? 1;
-    const worker = new BatchWorker(name, this.options.pollingIntervalSeconds ?? 1, async () => {
-      const jobs = await this.boss.fetch<T>(name, { batchSize });
-      if (jobs.length === 0) return false;
-      await this.settle(name, jobs, handler);
-      return jobs.length === batchSize;
-    });
-    this.workers.push(worker);
-    worker.start((error) => this.logger.error(`Worker of ${name}: ${messageOf(error)}`));
+    const loops = options.loops ?? 1;
+    for (let i = 0; i < loops; i++) {
+      const interval = i === 0 ? (this.options.pollingIntervalSeconds ?? 1) : undefined;
+      const worker = new BatchWorker(name, interval, async () => {
+        const jobs = await this.boss.fetch<T>(name, { batchSize });
+        if (jobs.length === batchSize) this.notify(name); // more waiting, likely: wake the sleepers
+        if (jobs.length === 0) return false;
+        await this.settle(name, jobs, handler);
+        return jobs.length === batchSize;
+      });
+      this.workers.push(worker);
+      worker.start((error) => this.logger.error(`Worker of ${name}: ${messageOf(error)}`));
+    }
   }
 
   /** Wakes this process's idle workers of `name` (after queueing jobs for them). */
@@ -199,7 +208,8 @@ class BatchWorker {
 
   constructor(
     readonly name: string,
-    private readonly intervalSeconds: number,
+    /** Undefined: sleeps until notified. */
+    private readonly intervalSeconds: number | undefined,
     /** One fetch and settle; true when the queue may hold more jobs right now. */
     private readonly step: () => Promise<boolean>,
   ) {}
@@ -232,7 +242,7 @@ class BatchWorker {
 
   private idle(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wake?.(), this.intervalSeconds * 1000);
+      const timer = this.intervalSeconds === undefined ? undefined : setTimeout(() => this.wake?.(), this.intervalSeconds * 1000);
       this.wake = () => {
         clearTimeout(timer);
         this.wake = undefined;
