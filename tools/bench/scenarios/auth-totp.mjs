@@ -184,32 +184,33 @@ async function bareModule() {
 
 /**
  * One database both processes reach: a fresh one on BENCH_DATABASE_URL, else PGlite served on a
- * loopback port by a child process (how the services run embedded), so the baseline's UPDATE
- * hits the same engine as the service's.
+ * loopback port by a child process running the services' own embedded path (startEmbeddedPostgres
+ * from libs/shared/database, its TypeScript source through ts-node: the lib has no build output of
+ * its own, the services bundle it), so the baseline's UPDATE hits the same engine as the service's.
  */
 async function sharedDatabase(ctx) {
   const store = await ctx.freshStore();
   if (store.databaseUrl) return { url: store.databaseUrl, kind: 'postgres', stop: async () => undefined };
   const dir = await mkdtemp(join(tmpdir(), 'kh-bench-pglite-'));
+  const lib = join(ROOT, 'libs/shared/database');
   const script = `
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-    const db = await PGlite.create(${JSON.stringify(join(dir, 'data'))});
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 32 });
-    await server.start();
-    process.stdout.write('listening ' + server.getServerConn().split(':').pop() + '\\n');
-    process.on('SIGTERM', async () => { await server.stop(); await db.close(); process.exit(0); });
+    require('ts-node').register({ project: ${JSON.stringify(join(lib, 'tsconfig.json'))}, transpileOnly: true });
+    const { startEmbeddedPostgres } = require(${JSON.stringify(join(lib, 'src/lib/embedded-postgres.ts'))});
+    startEmbeddedPostgres({ dataDir: ${JSON.stringify(join(dir, 'data'))} }).then((database) => {
+      process.stdout.write('listening ' + database.url + '\\n');
+      process.on('SIGTERM', () => void database.stop().then(() => process.exit(0)));
+    });
   `;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise((resolve, reject) => {
+  const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`PGlite exited with ${code}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /^listening (\d+)$/.exec(line);
-      if (match) resolve(Number(match[1]));
+      const match = /^listening (\S+)$/.exec(line);
+      if (match) resolve(match[1]);
     });
   });
   return {
-    url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
+    url,
     kind: 'pglite',
     async stop() {
       if (child.exitCode === null) {

@@ -1,5 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { startPgliteServer } from './pglite-server';
 
 export interface EmbeddedPostgres {
   /** A `postgres://` URL the ordinary driver connects to. */
@@ -13,7 +14,7 @@ export interface EmbeddedPostgresOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
-  /** Pooled connections the socket server multiplexes onto the one PGlite session. */
+  /** Pooled connections the server takes turns for on the one PGlite session (default 32). */
   maxConnections?: number;
 }
 
@@ -32,20 +33,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await acquireLock(lockFile, dataDir);
 
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create(dataDir);
-  const host = options.host ?? '127.0.0.1';
-  const server = new PGLiteSocketServer({
-    db,
-    host,
-    port: options.port ?? 0,
-    maxConnections: options.maxConnections ?? 32,
-  });
-  await server.start();
-  const address = server.getServerConn(); // "127.0.0.1:54321"
-  const port = Number(address.split(':').pop());
+  const server = await startPgliteServer({ db, host: options.host, port: options.port, maxConnections: options.maxConnections });
   return {
-    url: `postgres://postgres:postgres@${host}:${port}/postgres`,
+    url: server.url,
     dataDir,
     async stop() {
       await server.stop();

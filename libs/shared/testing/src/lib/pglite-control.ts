@@ -12,12 +12,14 @@ import { randomUUID } from 'node:crypto';
  * gets a clone of it, so migrations run once per test run.
  */
 import type { PGlite as PGliteInstance } from '@electric-sql/pglite' with { 'resolution-mode': 'import' };
-import type { PGLiteSocketServer as SocketServer } from '@electric-sql/pglite-socket' with { 'resolution-mode': 'import' };
+// A relative path, not @keyhaven/database: jest loads its globalSetup with Node's own require,
+// which knows neither the tsconfig aliases nor jest's moduleNameMapper.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { type PgliteServer, startPgliteServer } from '../../../database/src/lib/pglite-server';
 
 interface Served {
   db: PGliteInstance;
-  server: SocketServer;
-  url: string;
+  server: PgliteServer;
 }
 
 export interface PgliteControl {
@@ -27,20 +29,16 @@ export interface PgliteControl {
 
 export async function startPgliteControl(): Promise<PgliteControl> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const base = await PGlite.create();
   const served = new Map<string, Served>();
   const templates = new Map<string, Promise<PGliteInstance>>();
   const building = new Map<string, { resolve(template: PGliteInstance): void; reject(error: Error): void }>();
 
   async function serve(db: PGliteInstance): Promise<{ id: string; url: string }> {
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 32 });
-    await server.start();
-    const port = Number(server.getServerConn().split(':').pop());
+    const server = await startPgliteServer({ db });
     const id = randomUUID();
-    const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
-    served.set(id, { db, server, url });
-    return { id, url };
+    served.set(id, { db, server });
+    return { id, url: server.url };
   }
 
   async function handle(method: string, path: string, body: Record<string, unknown>) {
