@@ -62,9 +62,6 @@ describe(NoticeDispatcher.name, () => {
         MAINTENANCE_DELIVERY_RETRY_DELAY: '0',
         SMTP_URL: smtp.url,
         RELEASE_PUBLIC_URL: 'https://releases.example.test',
-        // PGlite's socket server interleaves concurrent connections' extended-protocol messages
-        // outside transactions: give pg-boss one connection there (as embedded mode does).
-        JOBS_POOL_MAX: database.engine === 'pglite' ? '1' : '5',
       },
       clock,
     ));

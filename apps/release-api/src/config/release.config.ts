@@ -139,9 +139,8 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
     jobs: {
       pollIntervalMs: parsed.JOBS_POLL_INTERVAL,
       maintenanceIntervalMs: parsed.JOBS_MAINTENANCE_INTERVAL,
-      // 0 = automatic: one connection on the embedded PGlite, whose socket server can interleave
-      // the protocol messages of concurrent connections outside transactions; five otherwise.
-      poolMax: parsed.JOBS_POOL_MAX || (parsed.DATABASE_URL === undefined ? 1 : 5),
+      // 0 = automatic: five, on PostgreSQL and on the embedded PGlite alike.
+      poolMax: parsed.JOBS_POOL_MAX || 5,
     },
     publicUrl: parsed.RELEASE_PUBLIC_URL.replace(/\/+$/, ''),
     mail: { smtpUrl: parsed.SMTP_URL, from: parsed.MAIL_FROM },
