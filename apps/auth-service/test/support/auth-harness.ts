@@ -3,7 +3,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import { ManualClock } from '@keyhaven/config';
 import { migrateAndMarkReady } from '@keyhaven/http';
-// eslint-disable-next-line no-restricted-imports -- test support, imported by *.e2e-spec.ts files only
 import { createTestDatabase, SmtpCapture, startSmtpCapture, TestDatabase } from '@keyhaven/testing';
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { AUTH_DATABASE } from '../../src/app/auth-database';
