@@ -171,3 +171,21 @@ export function createContext({ quick }) {
   };
   return ctx;
 }
+
+/**
+ * A fixed number of requests (`amount`) from a closed loop of `connections` clients, for
+ * scenarios whose requests are prepared one by one (each can be sent once). Throughput is
+ * connections / mean latency (Little's law): for short fixed runs, wall time would be dominated
+ * by autocannon's 1-s sampling tick.
+ */
+export async function loadAmount({ url, method, connections, amount, requests }) {
+  const result = await autocannon({ url, method, connections, amount, requests });
+  return {
+    rps: (connections * 1000) / result.latency.mean,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    total: result.requests.total,
+  };
+}

@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
-import autocannon from 'autocannon';
 import { generate } from 'otplib';
 import pg from 'pg';
-import { ROOT } from '../lib/context.mjs';
+import { loadAmount, ROOT } from '../lib/context.mjs';
 
 export const title = 'auth-totp: POST /v1/sessions/mfa/totp (success path) vs bare Fastify + one pg UPDATE';
 
@@ -111,24 +110,6 @@ function bareLoad(url, count, step) {
         },
       },
     ],
-  };
-}
-
-/**
- * A fixed number of requests (ctx.load passes `duration: undefined` along with `amount`, which
- * autocannon 8 rejects; reported to the bench owner).
- */
-async function loadAmount({ url, method, connections, amount, requests }) {
-  const result = await autocannon({ url, method, connections, amount, requests });
-  return {
-    // A closed loop of `connections` clients: throughput = connections / mean latency (Little's
-    // law). Wall time would be dominated by autocannon's 1-s sampling tick for short fixed runs.
-    rps: (connections * 1000) / result.latency.mean,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    total: result.requests.total,
   };
 }
 

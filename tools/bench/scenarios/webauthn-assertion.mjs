@@ -10,8 +10,7 @@
 import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
-import { ROOT } from '../lib/context.mjs';
+import { loadAmount, ROOT } from '../lib/context.mjs';
 
 export const title = 'webauthn-assertion: POST /v1/sessions/mfa/webauthn (success path) vs raw node:crypto ES256 verify of the same signatures';
 
@@ -94,19 +93,6 @@ function serviceLoad(url, users) {
         },
       },
     ],
-  };
-}
-
-/** A fixed number of requests; throughput of a closed loop by Little's law (see auth-totp.mjs). */
-async function loadAmount({ url, method, connections, amount, requests }) {
-  const result = await autocannon({ url, method, connections, amount, requests });
-  return {
-    rps: (connections * 1000) / result.latency.mean,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    total: result.requests.total,
   };
 }
 
