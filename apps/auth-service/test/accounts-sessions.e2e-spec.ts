@@ -1,6 +1,8 @@
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { AccountsService } from '../src/accounts/accounts.service';
 import { PasswordHasher } from '../src/accounts/password-hasher';
+import { SigningKeysService } from '../src/signing-keys/signing-keys.service';
 import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 describe('accounts and sessions', () => {
@@ -131,6 +133,54 @@ describe('accounts and sessions', () => {
       harness.clock.advance(60 * 60_000);
       const later = (await harness.request('GET', '/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
       expect(later).toEqual([rotated.json().kid]);
+    });
+
+    it('serialises concurrent rotations: 20 at once leave exactly one active key and no 5xx', async () => {
+      const admin = (await harness.request('POST', '/v1/sessions', { body: { email: 'root@example.test', password: PASSWORD } })).json().accessToken;
+      const answers = await Promise.all(Array.from({ length: 20 }, () => harness.request('POST', '/v1/admin/signing-keys/rotate', { token: admin })));
+      expect(answers.map((answer) => answer.statusCode)).toEqual(Array(20).fill(200));
+      const kids = answers.map((answer) => answer.json().kid as string);
+      expect(new Set(kids).size).toBe(20);
+      const active: { kid: string }[] = await harness.app.get(MikroORM).em.getConnection().execute('select kid from auth.signing_key where retired_at is null');
+      expect(active).toHaveLength(1);
+      expect(kids).toContain(active[0]?.kid);
+      const fresh = (await harness.request('POST', '/v1/sessions', { body: { email: 'root@example.test', password: PASSWORD } })).json().accessToken;
+      expect(JSON.parse(Buffer.from(fresh.split('.')[0], 'base64url').toString()).kid).toBe(active[0]?.kid);
+    });
+
+    it('stops verifying tokens of a key retired longer than a token lives, and tokens that live too long', async () => {
+      const keys = harness.app.get(SigningKeysService);
+      const signed = await harness.request('POST', '/v1/sessions', { body: { email: 'root@example.test', password: PASSWORD } });
+      const claims = decodeClaims(signed.json().accessToken);
+      const mint = async (lifetimeSeconds: number) => {
+        const { kid, privateKey } = await keys.activeKey();
+        const now = Math.floor(harness.clock.nowMs() / 1000);
+        return new SignJWT({ ...claims, iat: now, exp: now + lifetimeSeconds })
+          .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
+          .sign(privateKey);
+      };
+      // A year-long token from the service's own active key: its lifetime alone refuses it.
+      const yearLong = await harness.request('GET', '/v1/me/factors', { token: await mint(365 * 86_400) });
+      expect(yearLong.statusCode).toBe(401);
+      expect(yearLong.json().error).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/lives longer/) });
+      // The old key's private half (as a thief would hold it), then a rotation.
+      const old = await keys.activeKey();
+      const admin = signed.json().accessToken;
+      expect((await harness.request('POST', '/v1/admin/signing-keys/rotate', { token: admin })).statusCode).toBe(200);
+      const withOldKey = async () => {
+        const now = Math.floor(harness.clock.nowMs() / 1000);
+        return new SignJWT({ ...claims, iat: now, exp: now + 600 }).setProtectedHeader({ alg: 'ES256', kid: old.kid, typ: 'JWT' }).sign(old.privateKey);
+      };
+      // Minutes after the rotation the old key still verifies (tokens it signed may be alive)…
+      harness.clock.advance(5 * 60_000);
+      expect((await harness.request('GET', '/v1/me/factors', { token: await withOldKey() })).statusCode).toBe(200);
+      // …but once every token it signed has expired (15 min + 5 min grace), it opens nothing.
+      harness.clock.advance(16 * 60_000);
+      const late = await harness.request('GET', '/v1/me/factors', { token: await withOldKey() });
+      expect(late.statusCode).toBe(401);
+      expect(late.json().error.code).toBe('invalid_token');
+      const published = (await harness.request('GET', '/.well-known/jwks.json')).json().keys.map((k: { kid: string }) => k.kid);
+      expect(published).not.toContain(old.kid);
     });
   });
 });

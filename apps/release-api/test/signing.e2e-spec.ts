@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createTestDatabase } from '@keyhaven/testing';
 import { RELEASE_DATABASE } from '../src/app/release-database';
+import { CatalogState } from '../src/catalog/catalog-state';
 import { ResponseSigner } from '../src/signing/response-signer';
 import { startFakeAuthService, startReleaseApp } from './support/release-app';
 
@@ -15,6 +16,7 @@ async function setup(env: Record<string, string>) {
   const apps = [started.app];
   const ctx = {
     database,
+    clock: started.clock,
     token: () => auth.mint(started.clock),
     replica: async () => {
       const other = await startReleaseApp(database.url, auth, { RELEASE_SIGNING_KEYS: '', ...env });
@@ -70,6 +72,51 @@ describe(ResponseSigner.name, () => {
         const answer = await sut.inject({ method: 'GET', url: '/v1/check?version=1.0.0' });
         expect(answer.headers['keyhaven-signature']).toContain(`keyid="${fresh.kid}"`);
         expect(verifies(fresh, answer.body, String(answer.headers['keyhaven-signature']))).toBe(true);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('serialises concurrent rotations: 20 at once leave exactly one signing key and no 5xx, all audited', async () => {
+      const { sut, ctx } = await setup({ RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') });
+      try {
+        const token = await ctx.token();
+        const answers = await Promise.all(
+          Array.from({ length: 20 }, () => sut.inject({ method: 'POST', url: '/v1/keys/rotate', headers: { authorization: `Bearer ${token}` } })),
+        );
+        expect(answers.map((answer) => answer.statusCode)).toEqual(Array(20).fill(201));
+        const connection = sut.get(MikroORM).em.getConnection();
+        const active: { kid: string }[] = await connection.execute('select kid from release.signing_key where retired_at is null');
+        expect(active).toHaveLength(1);
+        expect(answers.map((answer) => answer.json().kid)).toContain(active[0]?.kid);
+        const audited: { n: number }[] = await connection.execute("select count(*)::int as n from release.audit_event where action = 'signing_key.rotate'");
+        expect(audited[0]?.n).toBe(20);
+        const answer = await sut.inject({ method: 'GET', url: '/v1/check?version=1.0.0' });
+        expect(answer.headers['keyhaven-signature']).toContain(`keyid="${active[0]?.kid}"`);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('drops cached answers on every replica at a rotation, and the retired key from /v1/keys once its answers expired', async () => {
+      const { sut, ctx } = await setup({ RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'), RELEASE_CHECK_VALIDITY: '7d' });
+      try {
+        const replica = await ctx.replica();
+        const signedBy = async (app: typeof sut) => /keyid="([^"]+)"/.exec(String((await app.inject({ method: 'GET', url: '/v1/check?version=1.0.0' })).headers['keyhaven-signature']))?.[1];
+        const old = await signedBy(sut);
+        expect(await signedBy(replica)).toBe(old); // cached on both now
+        const rotated = await sut.inject({ method: 'POST', url: '/v1/keys/rotate', headers: { authorization: `Bearer ${await ctx.token()}` } });
+        const fresh = rotated.json().kid as string;
+        expect(await signedBy(sut)).toBe(fresh);
+        await replica.get(CatalogState).refresh(); // what its RELEASE_SEQUENCE_POLL timer does
+        expect(await signedBy(replica)).toBe(fresh);
+        const published = async () => (await sut.inject({ method: 'GET', url: '/v1/keys' })).json().keys.map((key: { kid: string }) => key.kid);
+        // Answers signed by the old key just before the rotation are valid for 7 days…
+        ctx.clock.advance(7 * 86_400_000);
+        expect(await published()).toEqual([fresh, old]);
+        // …after that (and a few minutes for replicas' polls and clock skew) nothing it signed can be.
+        ctx.clock.advance(10 * 60_000);
+        expect(await published()).toEqual([fresh]);
       } finally {
         await ctx.close();
       }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { Clock } from '@keyhaven/config';
@@ -26,17 +26,27 @@ export interface ActiveSigningKey {
 const ACTIVE_KEY_CACHE_MS = 60_000;
 /** Clock skew allowed between replicas and resource servers when deciding a retired key is dead. */
 const PUBLISH_GRACE_MS = 5 * 60_000;
+/** How long a cached "this key is active" is believed before the row is read again (another replica may retire it). */
+const PUBLIC_KEY_RECHECK_MS = 60_000;
+
+interface CachedPublicKey {
+  key: KeyObject;
+  retiredAt: Date | undefined;
+  loadedAt: number;
+}
 
 /**
  * The ES256 keys that sign access tokens. Generated here, private halves sealed with the key
  * ring, public halves published as JWKS. Rotation retires the active key but keeps publishing
- * it until every token it signed has expired.
+ * it — and verifying its tokens — until every token it signed has expired; after that the key
+ * is dead here too, so a token forged with a leaked old key (or one minted with a lifetime
+ * beyond the configured one) is refused.
  */
 @Injectable()
 export class SigningKeysService {
   private readonly logger = new Logger(SigningKeysService.name);
   private active: { key: ActiveSigningKey; loadedAt: number } | undefined;
-  private readonly publicKeys = new Map<string, KeyObject>();
+  private readonly publicKeys = new Map<string, CachedPublicKey>();
 
   constructor(
     private readonly em: EntityManager,
@@ -47,19 +57,15 @@ export class SigningKeysService {
 
   async activeKey(): Promise<ActiveSigningKey> {
     if (this.active && this.clock.nowMs() - this.active.loadedAt < ACTIVE_KEY_CACHE_MS) return this.active.key;
-    const em = this.em.fork();
-    let row = await em.findOne(SigningKey, { retiredAt: null });
-    if (!row) row = await this.create(em);
+    const row = (await this.em.fork().findOne(SigningKey, { retiredAt: null })) ?? (await this.newActiveKey(false));
     const key = { kid: row.kid, privateKey: this.openPrivateKey(row) };
     this.active = { key, loadedAt: this.clock.nowMs() };
     return key;
   }
 
-  /** Retires the active key and makes a new one; answers the new kid. */
+  /** Retires the active key and makes a new one; answers the new kid. Concurrent rotations run one after another. */
   async rotate(): Promise<string> {
-    const em = this.em.fork();
-    await em.nativeUpdate(SigningKey, { retiredAt: null }, { retiredAt: this.clock.now() });
-    const row = await this.create(em);
+    const row = await this.newActiveKey(true);
     this.active = undefined;
     this.logger.log(`Rotated the token signing key; new kid ${row.kid}`);
     return row.kid;
@@ -67,22 +73,39 @@ export class SigningKeysService {
 
   async jwks(): Promise<{ keys: PublicJwk[] }> {
     await this.activeKey();
-    const cutoff = new Date(this.clock.nowMs() - Math.max(this.config.accessTokenTtlMs, this.config.pendingTokenTtlMs) - PUBLISH_GRACE_MS);
+    const cutoff = this.retiredCutoff();
     const rows = await this.em.fork().find(SigningKey, { $or: [{ retiredAt: null }, { retiredAt: { $gt: cutoff } }] }, { orderBy: { createdAt: 'desc' } });
     // The active key first, then the retired ones newest first.
     rows.sort((a, b) => Number(Boolean(a.retiredAt)) - Number(Boolean(b.retiredAt)) || b.createdAt.getTime() - a.createdAt.getTime());
     return { keys: rows.map((row) => toPublicJwk(row)) };
   }
 
-  /** The public key for a kid, for token verification; unknown kids are looked up once in the database. */
+  /**
+   * The public key for a kid, for token verification: undefined for a kid we never had and for
+   * a key retired so long ago that no token it signed can still be valid (the same cutoff that
+   * drops it from the JWKS). A key cached as active is read again after a minute, since another
+   * replica may have retired it.
+   */
   async publicKey(kid: string): Promise<KeyObject | undefined> {
-    const cached = this.publicKeys.get(kid);
-    if (cached) return cached;
-    const row = await this.em.fork().findOne(SigningKey, { kid });
-    if (!row) return undefined;
-    const key = createPublicKey({ key: { ...toPublicJwk(row) }, format: 'jwk' });
-    this.publicKeys.set(kid, key);
-    return key;
+    let cached = this.publicKeys.get(kid);
+    if (!cached || (!cached.retiredAt && this.clock.nowMs() - cached.loadedAt > PUBLIC_KEY_RECHECK_MS)) {
+      const row = await this.em.fork().findOne(SigningKey, { kid });
+      if (!row) return undefined;
+      cached = { key: createPublicKey({ key: { ...toPublicJwk(row) }, format: 'jwk' }), retiredAt: row.retiredAt ?? undefined, loadedAt: this.clock.nowMs() };
+      this.publicKeys.set(kid, cached);
+    }
+    if (cached.retiredAt && cached.retiredAt <= this.retiredCutoff()) return undefined;
+    return cached.key;
+  }
+
+  /** The longest lifetime (exp − iat) of a token this service issues; longer ones are refused. */
+  maxTokenLifetimeMs(): number {
+    return Math.max(this.config.accessTokenTtlMs, this.config.pendingTokenTtlMs);
+  }
+
+  /** Keys retired at or before this instant signed no token that is still valid. */
+  private retiredCutoff(): Date {
+    return new Date(this.clock.nowMs() - this.maxTokenLifetimeMs() - PUBLISH_GRACE_MS);
   }
 
   /** Re-seals private keys that are under an older entry of the ring (the `reencrypt` command). */
@@ -102,25 +125,30 @@ export class SigningKeysService {
     return changed;
   }
 
-  private async create(em: EntityManager): Promise<SigningKey> {
-    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const jwk = publicKey.export({ format: 'jwk' });
-    const publicJwk = { kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) };
-    const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
-    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-    try {
-      await em.insert(SigningKey, {
-        kid,
-        publicJwk,
-        privateKeySealed: this.keyRing.encrypt(pem, sealContext(kid)),
-        createdAt: this.clock.now(),
-      });
-    } catch (error) {
-      // Another replica created the active key first (partial unique index): use theirs.
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-      return em.fork().findOneOrFail(SigningKey, { retiredAt: null });
-    }
-    return em.fork().findOneOrFail(SigningKey, { kid });
+  /**
+   * Makes a new active key under a transaction-scoped advisory lock, so rotations (and replicas
+   * booting together) run one after another: each retires the key that is active when it gets
+   * the lock. Without `rotate`, an active key made meanwhile by someone else is taken instead.
+   * The partial unique index (one row with retired_at null) backs this up.
+   */
+  private newActiveKey(rotate: boolean): Promise<SigningKey> {
+    return this.em.fork().transactional(async (em) => {
+      await em.execute("select pg_advisory_xact_lock(hashtext('auth.signing_key'))");
+      if (rotate) {
+        await em.nativeUpdate(SigningKey, { retiredAt: null }, { retiredAt: this.clock.now() });
+      } else {
+        const existing = await em.findOne(SigningKey, { retiredAt: null });
+        if (existing) return existing;
+      }
+      const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const jwk = publicKey.export({ format: 'jwk' });
+      const publicJwk = { kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) };
+      const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+      const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      const row = em.create(SigningKey, { kid, publicJwk, privateKeySealed: this.keyRing.encrypt(pem, sealContext(kid)), createdAt: this.clock.now() });
+      await em.flush();
+      return row;
+    });
   }
 
   private openPrivateKey(row: SigningKey): KeyObject {

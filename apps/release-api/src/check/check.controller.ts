@@ -1,7 +1,8 @@
 import { Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { AuthenticatedUser, CurrentUser } from '@keyhaven/auth-guard';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { OpsOnly } from '../app/ops-only.decorator';
+import { actorOf, OpsOnly } from '../app/ops-only.decorator';
 import { ResponseSigner } from '../signing/response-signer';
 import { CheckService, HttpAnswer } from './check.service';
 import { CheckQueryDto } from './dto/check-query.dto';
@@ -40,8 +41,8 @@ export class CheckController {
   @Post('keys/rotate')
   @HttpCode(201)
   @OpsOnly()
-  @ApiOkResponse({ description: 'Generated keys only: a new key signs from now on; the old ones stay in /v1/keys.' })
-  rotate() {
-    return this.signer.rotate();
+  @ApiOkResponse({ description: 'Generated keys only: a new key signs from now on (cached answers are dropped on every replica); the old one stays in /v1/keys while answers it signed are valid. Audited.' })
+  rotate(@CurrentUser() user: AuthenticatedUser) {
+    return this.signer.rotate(actorOf(user));
   }
 }

@@ -4,6 +4,8 @@ import { QueryOrder } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
+import { Actor, CatalogRepository } from '../catalog/catalog.repository';
+import { CatalogState } from '../catalog/catalog-state';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { SigningKey } from './entities/signing-key.entity';
 import { SealingKey, seal, unseal } from './sealing-key';
@@ -21,7 +23,15 @@ interface LoadedKey {
   kid: string;
   privateKey: KeyObject;
   jwk: PublicJwk;
+  /** Stored keys only: when a newer key took over signing. */
+  retiredAt?: Date;
 }
+
+/**
+ * Slack on top of RELEASE_CHECK_VALIDITY before a retired key leaves /v1/keys: clock skew, and
+ * replicas that sign with the old key until their next sequence poll notices the rotation.
+ */
+const RETIRED_KEY_GRACE_MS = 5 * 60_000;
 
 /** PKCS#8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows. */
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -40,9 +50,9 @@ export function okpThumbprint(x: string): string {
   return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
 }
 
-function loaded(kid: string, privateKey: KeyObject): LoadedKey {
+function loaded(kid: string, privateKey: KeyObject, retiredAt?: Date): LoadedKey {
   const x = publicX(privateKey);
-  return { kid, privateKey, jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' } };
+  return { kid, privateKey, jwk: { kty: 'OKP', crv: 'Ed25519', x, kid, alg: 'EdDSA', use: 'sig' }, ...(retiredAt ? { retiredAt } : {}) };
 }
 
 /**
@@ -50,6 +60,11 @@ function loaded(kid: string, privateKey: KeyObject): LoadedKey {
  * so any tool verifies what it received). Keys come from RELEASE_SIGNING_KEYS (first signs,
  * the rest stay published for clients that pinned them), or are generated once and kept in
  * the database encrypted with AES-256-GCM.
+ *
+ * A rotation of generated keys is a catalog change: it bumps the catalog `sequence` in the
+ * same transaction, so every replica's sequence poll drops its cached answers (signed by the
+ * old key) and reloads the keys — the same path a new release takes. A retired key stays in
+ * /v1/keys only while an answer it signed can still be valid (RELEASE_CHECK_VALIDITY).
  */
 @Injectable()
 export class ResponseSigner {
@@ -61,7 +76,14 @@ export class ResponseSigner {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly sealingKey: SealingKey,
-  ) {}
+    private readonly catalog: CatalogRepository,
+    private readonly state: CatalogState,
+  ) {
+    // Another replica's rotation arrives as a new catalog sequence: sign with what is stored now.
+    this.state.onChange(() => {
+      this.keys = undefined;
+    });
+  }
 
   async sign(body: string): Promise<string> {
     const [active] = await this.loadKeys();
@@ -70,17 +92,39 @@ export class ResponseSigner {
     return `keyid="${active.kid}", sig="${signature}"`;
   }
 
+  /** The signing key first, then retired keys whose answers may still be valid. */
   async publicKeys(): Promise<{ keys: PublicJwk[] }> {
-    return { keys: (await this.loadKeys()).map((key) => key.jwk) };
+    const cutoff = this.clock.nowMs() - this.config.check.validityMs - this.config.check.sequencePollMs - RETIRED_KEY_GRACE_MS;
+    return { keys: (await this.loadKeys()).filter((key) => !key.retiredAt || key.retiredAt.getTime() > cutoff).map((key) => key.jwk) };
   }
 
-  /** Generates a new stored key that signs from now on; the old ones stay published. */
-  async rotate(): Promise<PublicJwk> {
+  /**
+   * Generates a new stored key that signs from now on. One catalog change: the sequence row lock
+   * serialises concurrent rotations (each retires the key active when it runs, so exactly one
+   * stays active), and the audit row and the sequence bump commit with the key.
+   */
+  async rotate(actor: Actor): Promise<PublicJwk> {
     if (this.config.signing.keys.length > 0) {
       throw new ReleaseError('conflict', 'The signing keys come from RELEASE_SIGNING_KEYS: rotate by putting a new key first in that list.');
     }
-    const key = await this.generateStored(true);
+    const key = await this.newKey();
+    await this.catalog.change(actor, async (em) => {
+      const ctx = em.getTransactionContext();
+      const retired = await em
+        .getConnection()
+        .execute<{ kid: string }[]>('update release.signing_key set retired_at = ? where retired_at is null returning kid', [this.clock.now()], 'all', ctx);
+      await em.getConnection().execute(
+        'insert into release.signing_key (kid, public_x, private_encrypted, created_at) values (?, ?, ?, ?)',
+        [key.kid, key.jwk.x, key.sealed, this.clock.now()],
+        'run',
+        ctx,
+      );
+      return { result: undefined, audit: [{ action: 'signing_key.rotate', subject: key.kid, before: { kids: retired.map((row) => row.kid) } }] };
+    });
     this.keys = undefined;
+    this.logger.log(`Rotated the response-signing key; new kid ${key.kid}`);
+    // This replica's cached answers go now; the others' at their next sequence poll.
+    await this.state.refresh();
     return key.jwk;
   }
 
@@ -101,7 +145,7 @@ export class ResponseSigner {
     }
     const stored = await this.storedKeys();
     if (stored.length > 0) return stored;
-    await this.generateStored(false);
+    await this.generateStored();
     return this.storedKeys();
   }
 
@@ -109,33 +153,36 @@ export class ResponseSigner {
     // The active (never retired) key first, then the most recently retired.
     const rows = await this.em.fork().find(SigningKey, {}, { orderBy: { retiredAt: QueryOrder.DESC_NULLS_FIRST, createdAt: QueryOrder.DESC } });
     const encryptionKey = await this.encryptionKey();
-    return rows.map((row) => loaded(row.kid, privateKeyFromSeed(unseal(row.privateEncrypted, encryptionKey, row.kid))));
+    return rows.map((row) => loaded(row.kid, privateKeyFromSeed(unseal(row.privateEncrypted, encryptionKey, row.kid)), row.retiredAt ?? undefined));
   }
 
-  private async generateStored(rotate: boolean): Promise<LoadedKey> {
+  /** A fresh Ed25519 key, its private seed sealed under its kid. */
+  private async newKey(): Promise<LoadedKey & { sealed: string }> {
     const encryptionKey = await this.encryptionKey();
     const { privateKey } = generateKeyPairSync('ed25519');
     const seed = privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(ED25519_PKCS8_PREFIX.length);
     const key = loaded(okpThumbprint(publicX(privateKey)), privateKey);
-    await this.em.fork().transactional(async (em) => {
+    return { ...key, sealed: seal(seed, encryptionKey, key.kid) };
+  }
+
+  /** The very first stored key; replicas booting together must not each create "the" first key. */
+  private async generateStored(): Promise<void> {
+    const key = await this.newKey();
+    const created = await this.em.fork().transactional(async (em) => {
       const connection = em.getConnection();
       const ctx = em.getTransactionContext();
-      // Replicas booting together must not each create "the" first key.
       await connection.execute("select pg_advisory_xact_lock(hashtext('release.signing_key'))", [], 'all', ctx);
-      if (!rotate) {
-        const existing = await connection.execute<{ n: string }[]>('select count(*) as n from release.signing_key', [], 'all', ctx);
-        if (Number(existing[0]?.n ?? 0) > 0) return;
-      }
-      await connection.execute('update release.signing_key set retired_at = ? where retired_at is null', [this.clock.now()], 'run', ctx);
+      const existing = await connection.execute<{ n: string }[]>('select count(*) as n from release.signing_key', [], 'all', ctx);
+      if (Number(existing[0]?.n ?? 0) > 0) return false;
       await connection.execute(
         'insert into release.signing_key (kid, public_x, private_encrypted, created_at) values (?, ?, ?, ?)',
-        [key.kid, key.jwk.x, seal(seed, encryptionKey, key.kid), this.clock.now()],
+        [key.kid, key.jwk.x, key.sealed, this.clock.now()],
         'run',
         ctx,
       );
+      return true;
     });
-    this.logger.log(`Generated response-signing key ${key.kid}`);
-    return key;
+    if (created) this.logger.log(`Generated response-signing key ${key.kid}`);
   }
 
   private encryptionKey(): Promise<Buffer> {

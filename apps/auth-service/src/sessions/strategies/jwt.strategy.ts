@@ -9,13 +9,15 @@ import { SigningKeysService } from '../../signing-keys/signing-keys.service';
 import { TOKEN_AUDIENCE, TokenClaims } from '../token-claims';
 
 /**
- * Bearer tokens: ES256 only (no `alg` confusion), the key picked by `kid` among ours, issuer and
- * audience checked by passport-jwt; expiry checked against the injected Clock.
+ * Bearer tokens: ES256 only (no `alg` confusion), the key picked by `kid` among ours (a key
+ * retired longer than a token lives is no longer ours), issuer and audience checked by
+ * passport-jwt; expiry checked against the injected Clock, and a lifetime (`exp − iat`) longer
+ * than any this service issues is refused — a token minted with a leaked key cannot last a year.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
-    keys: SigningKeysService,
+    private readonly keys: SigningKeysService,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) config: AuthConfig,
   ) {
@@ -48,6 +50,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   validate(claims: TokenClaims): TokenClaims {
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.clock.nowMs()) {
       throw new AuthError('invalid_token', 'The bearer token has expired.');
+    }
+    if (typeof claims.iat !== 'number' || (claims.exp - claims.iat) * 1000 > this.keys.maxTokenLifetimeMs()) {
+      throw new AuthError('invalid_token', 'The bearer token lives longer than tokens of this service may.');
     }
     if (!['access', 'mfa_pending', 'enrolment'].includes(claims.token_use)) throw new AuthError('invalid_token', 'Unknown token use.');
     return claims;
