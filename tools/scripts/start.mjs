@@ -31,6 +31,12 @@ if (!process.env.DATABASE_URL && !process.env.AUTH_BOOTSTRAP_EMAIL) {
   bootstrapEnv.AUTH_BOOTSTRAP_PASSWORD = readFileSync(demoAdmin.file, 'utf8').trim();
 }
 
+// The demo's webhooks go to receivers on this machine (a `nc -l` or a local test server); a real
+// deployment lists its internal receivers itself, since the egress policy refuses private targets.
+if (!process.env.DATABASE_URL && process.env.MAINTENANCE_WEBHOOK_ALLOWLIST === undefined) {
+  bootstrapEnv.MAINTENANCE_WEBHOOK_ALLOWLIST = '127.0.0.1,::1,localhost';
+}
+
 const children = [];
 let stopping = false;
 

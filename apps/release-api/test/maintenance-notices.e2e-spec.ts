@@ -62,6 +62,8 @@ describe(NoticeDispatcher.name, () => {
         MAINTENANCE_DELIVERY_RETRY_DELAY: '0',
         SMTP_URL: smtp.url,
         RELEASE_PUBLIC_URL: 'https://releases.example.test',
+        // The receivers listen on loopback, which the egress policy refuses unless listed.
+        MAINTENANCE_WEBHOOK_ALLOWLIST: '127.0.0.1',
       },
       clock,
     ));

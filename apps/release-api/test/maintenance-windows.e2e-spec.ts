@@ -160,15 +160,15 @@ describe(WindowsService.name, () => {
 
   describe('subscriptions', () => {
     it('creates a webhook subscription and never returns its secret', async () => {
-      const response = await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'a-long-random-secret-123', environments: ['production'] });
+      const response = await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'https://hooks.example.test/hook', secret: 'a-long-random-secret-123', environments: ['production'] });
       expect(response.statusCode).toBe(201);
-      expect(response.json()).toEqual({ id: expect.any(String), kind: 'webhook', url: 'http://127.0.0.1:9/hook', address: null, timeZone: null, environments: ['production'], createdAt: expect.any(String) });
+      expect(response.json()).toEqual({ id: expect.any(String), kind: 'webhook', url: 'https://hooks.example.test/hook', address: null, timeZone: null, environments: ['production'], createdAt: expect.any(String) });
       const listed = (await call('GET', '/v1/subscriptions')).json().subscriptions;
       expect(JSON.stringify(listed)).not.toContain('a-long-random-secret-123');
     });
 
     it('rejects a short secret, fields of the other kind and an unknown time zone', async () => {
-      expect((await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'short' })).statusCode).toBe(400);
+      expect((await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'https://hooks.example.test/hook', secret: 'short' })).statusCode).toBe(400);
       expect((await call('POST', '/v1/subscriptions', { kind: 'email', address: 'a@example.test', url: 'http://x.test/' })).statusCode).toBe(400);
       const zone = await call('POST', '/v1/subscriptions', { kind: 'email', address: 'a@example.test', timeZone: 'Mars/Olympus' });
       expect(zone.statusCode).toBe(400);

@@ -36,6 +36,8 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       // Due notices are picked up within this time (default 2 s), so the delivery test is quick.
       JOBS_POLL_INTERVAL: '0.5s',
       MAINTENANCE_DELIVERY_RETRY_DELAY: '1s',
+      // The test's webhook receiver listens on loopback, which the egress policy refuses unless listed.
+      MAINTENANCE_WEBHOOK_ALLOWLIST: '127.0.0.1',
     });
     // The one ops account (bootstrap) signs in once, through the CLI, for every release test.
     const secret = await enrolTotp(OPS);

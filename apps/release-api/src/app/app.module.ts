@@ -24,6 +24,8 @@ import { MaintenanceRetention } from '../maintenance/maintenance-retention';
 import { UnsubscribeLinks } from '../maintenance/unsubscribe-links';
 import { SubscriptionsService } from '../maintenance/subscriptions.service';
 import { WindowsService } from '../maintenance/windows.service';
+import { SYSTEM_WEBHOOK_RESOLVER, WEBHOOK_RESOLVER, WebhookSender } from '../maintenance/webhook-sender';
+import type { WebhookResolver } from '@keyhaven/release-maintenance';
 import { ReleasesController } from '../releases/releases.controller';
 import { ReleasesService } from '../releases/releases.service';
 import { ResponseSigner } from '../signing/response-signer';
@@ -35,6 +37,8 @@ import { RELEASE_DATABASE } from './release-database';
 export interface ReleaseAppOptions {
   /** Tests pass a ManualClock; the service runs on the system clock. */
   clock?: Clock;
+  /** Tests pass a DNS of their own (e.g. a name that resolves to 127.0.0.1 only at delivery time). */
+  webhookResolver?: WebhookResolver;
 }
 
 @Module({})
@@ -89,6 +93,8 @@ export class AppModule {
         UnsubscribeLinks,
         DeliveriesService,
         FeedsService,
+        { provide: WEBHOOK_RESOLVER, useValue: options.webhookResolver ?? SYSTEM_WEBHOOK_RESOLVER },
+        WebhookSender,
         NoticeDispatcher,
         MaintenanceRetention,
         MaintenanceJobs,

@@ -16,6 +16,7 @@ export const RELEASE_ERROR_STATUS = {
   notice_too_short: HttpStatus.UNPROCESSABLE_ENTITY,
   maintenance_window_not_found: HttpStatus.NOT_FOUND,
   subscription_not_found: HttpStatus.NOT_FOUND,
+  webhook_target_forbidden: HttpStatus.UNPROCESSABLE_ENTITY,
   delivery_not_found: HttpStatus.NOT_FOUND,
   window_closed: HttpStatus.CONFLICT,
   delivery_pending: HttpStatus.CONFLICT,

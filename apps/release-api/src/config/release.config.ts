@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CommonConfig, commonEnvShape, env, parseEnv, toCommonConfig } from '@keyhaven/config';
+import { parseWebhookAllowlist, WebhookAllowlist } from '@keyhaven/release-maintenance';
 
 export const RELEASE_SERVICE = 'release-api';
 
@@ -14,6 +15,7 @@ export const releaseEnvSchema = z.object({
   MAINTENANCE_DELIVERY_RETRIES: env.int(8, { min: 0, max: 100 }),
   MAINTENANCE_DELIVERY_RETRY_DELAY: env.duration('30s'),
   MAINTENANCE_WEBHOOK_TIMEOUT: env.duration('10s'),
+  MAINTENANCE_WEBHOOK_ALLOWLIST: env.list([]),
   MAINTENANCE_DELIVERY_WORKERS: env.int(8, { min: 1, max: 64 }),
   MAINTENANCE_DELIVERY_BATCH: env.int(25, { min: 1, max: 500 }),
   MAINTENANCE_FEED_HISTORY: env.duration('30d'),
@@ -50,6 +52,14 @@ export const releaseEnvSchema = z.object({
   }
   if (value.RELEASE_KEY_ENCRYPTION_KEY !== undefined && Buffer.from(value.RELEASE_KEY_ENCRYPTION_KEY, 'base64url').length !== 32) {
     ctx.addIssue({ code: 'custom', path: ['RELEASE_KEY_ENCRYPTION_KEY'], message: 'expected 32 bytes, base64url' });
+  }
+  const { invalid } = parseWebhookAllowlist(value.MAINTENANCE_WEBHOOK_ALLOWLIST);
+  if (invalid.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MAINTENANCE_WEBHOOK_ALLOWLIST'],
+      message: `expected host names, addresses and CIDR ranges such as 127.0.0.1,10.20.0.0/16,hooks.corp.internal; cannot read ${invalid.map((entry) => JSON.stringify(entry)).join(', ')}`,
+    });
   }
   if (value.JOBS_POLL_INTERVAL < 500) {
     ctx.addIssue({ code: 'custom', path: ['JOBS_POLL_INTERVAL'], message: 'must be at least 0.5s (idle job workers poll no faster)' });
@@ -94,6 +104,8 @@ export interface ReleaseConfig extends CommonConfig {
     deliveryRetries: number;
     deliveryRetryDelayMs: number;
     webhookTimeoutMs: number;
+    /** Private hosts and ranges webhooks may go to; everything else must be public unicast. */
+    webhookAllowlist: WebhookAllowlist;
     feedHistoryMs: number;
     /** Delivery worker loops per process, each sending `deliveryBatch` deliveries at a time. */
     deliveryWorkers: number;
@@ -131,6 +143,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
       deliveryRetries: parsed.MAINTENANCE_DELIVERY_RETRIES,
       deliveryRetryDelayMs: parsed.MAINTENANCE_DELIVERY_RETRY_DELAY,
       webhookTimeoutMs: parsed.MAINTENANCE_WEBHOOK_TIMEOUT,
+      webhookAllowlist: parseWebhookAllowlist(parsed.MAINTENANCE_WEBHOOK_ALLOWLIST).allowlist,
       deliveryWorkers: parsed.MAINTENANCE_DELIVERY_WORKERS,
       deliveryBatch: parsed.MAINTENANCE_DELIVERY_BATCH,
       feedHistoryMs: parsed.MAINTENANCE_FEED_HISTORY,

@@ -10,6 +10,7 @@ import { transactionJobDb } from './job-db';
 import { DELIVERY_QUEUE, DeliveryJob } from './maintenance-queues';
 import { DeliveryTarget, MaintenanceRepository } from './maintenance.repository';
 import { UnsubscribeLinks } from './unsubscribe-links';
+import { WebhookSender } from './webhook-sender';
 import { toWindowView } from './window-views';
 
 /**
@@ -29,6 +30,7 @@ export class NoticeDispatcher {
     private readonly mailer: Mailer,
     private readonly sealingKey: SealingKey,
     private readonly unsubscribeLinks: UnsubscribeLinks,
+    private readonly webhooks: WebhookSender,
     private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
@@ -99,22 +101,16 @@ export class NoticeDispatcher {
   private async sendWebhook(target: DeliveryTarget, body: string): Promise<void> {
     if (!target.url || !target.secretSealed) throw new Error('webhook subscription without url or secret');
     const secret = (await this.sealingKey.open(target.secretSealed, target.subscriptionId)).toString('utf8');
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: {
+    await this.webhooks.post(
+      target.url,
+      {
         'content-type': 'application/json',
         'user-agent': 'keyhaven-release-api',
         'keyhaven-delivery': target.id,
         'keyhaven-webhook-signature': signWebhook(body, secret),
       },
       body,
-      // A redirect would resend the signed body somewhere the subscriber did not name.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(this.config.maintenance.webhookTimeoutMs),
-    });
-    // Drain the body so the connection is reused; its content does not matter.
-    await response.arrayBuffer().catch(() => undefined);
-    if (response.status < 200 || response.status >= 300) throw new Error(`HTTP ${response.status}`);
+    );
   }
 
   private async sendEmail(target: DeliveryTarget, view: ReturnType<typeof toWindowView>): Promise<void> {

@@ -10,6 +10,7 @@ import type { CreateSubscriptionDto } from './dto/subscription.dto';
 import type { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
 import { MaintenanceRepository } from './maintenance.repository';
 import { UnsubscribeLinks } from './unsubscribe-links';
+import { WebhookSender } from './webhook-sender';
 import { UUID } from './windows.service';
 
 export function subscriptionJson(subscription: MaintenanceSubscription) {
@@ -35,6 +36,7 @@ export class SubscriptionsService {
     private readonly catalog: CatalogRepository,
     private readonly sealingKey: SealingKey,
     private readonly unsubscribeLinks: UnsubscribeLinks,
+    private readonly webhooks: WebhookSender,
     private readonly clock: Clock,
   ) {}
 
@@ -46,13 +48,19 @@ export class SubscriptionsService {
     if (fields.length > 0) {
       throw new ReleaseError('validation_failed', `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`, { fields });
     }
+    if (dto.kind === 'webhook' && dto.url !== undefined) {
+      // The egress policy (see WebhookEgressPolicy): refused here with a clear answer, and
+      // checked again on every delivery after DNS resolution. The message never repeats the URL.
+      const verdict = await this.webhooks.checkTarget(dto.url);
+      if (!verdict.allowed) throw new ReleaseError('webhook_target_forbidden', `This webhook URL is not allowed: ${verdict.reason}.`, { field: 'url' });
+    }
     const id = randomUUID();
     const secretSealed = dto.kind === 'webhook' && dto.secret ? await this.sealingKey.seal(Buffer.from(dto.secret, 'utf8'), id) : null;
     const subscription = await this.em.fork().transactional(async (em) => {
       const created = this.repository.insertSubscription(em, {
         id,
-      kind: dto.kind,
-      url: dto.kind === 'webhook' ? (dto.url ?? null) : null,
+        kind: dto.kind,
+        url: dto.kind === 'webhook' ? (dto.url ?? null) : null,
         // The row id is the associated data: a sealed secret copied to another row does not open.
         secretSealed,
         address: dto.kind === 'email' ? (dto.address ?? null) : null,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
 import { Clock, ManualClock } from '@keyhaven/config';
+import type { WebhookResolver } from '@keyhaven/release-maintenance';
 import { migrateAndMarkReady } from '@keyhaven/http';
 import { createReleaseApp } from '../../src/app/create-app';
 import { loadReleaseConfig } from '../../src/config/release.config';
@@ -59,7 +60,13 @@ export function startReleaseApp(databaseUrl: string, auth: FakeAuthService, env:
 }
 
 /** The same on any clock, e.g. the system clock for notices that real job workers deliver. */
-export async function startReleaseAppOnClock<C extends Clock>(databaseUrl: string, auth: FakeAuthService, env: Record<string, string>, clock: C) {
+export async function startReleaseAppOnClock<C extends Clock>(
+  databaseUrl: string,
+  auth: FakeAuthService,
+  env: Record<string, string>,
+  clock: C,
+  options: { webhookResolver?: WebhookResolver } = {},
+) {
   const config = loadReleaseConfig({
     DATABASE_URL: databaseUrl,
     LOG_LEVEL: 'silent',
@@ -68,7 +75,7 @@ export async function startReleaseAppOnClock<C extends Clock>(databaseUrl: strin
     RELEASE_SIGNING_KEYS: `${SIGNING_KID}:${SIGNING_SEED}`,
     ...env,
   });
-  const app: NestFastifyApplication = await createReleaseApp(config, databaseUrl, { clock });
+  const app: NestFastifyApplication = await createReleaseApp(config, databaseUrl, { clock, ...options });
   app.useLogger(false);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
