@@ -252,11 +252,20 @@ describe(ReleasesService.name, () => {
       const osv = exported.json();
       expect(osv).toMatchObject({
         schema_version: '1.6.0',
-        id: OSV_ADVISORY.id,
+        // KHSA is no registered OSV database: exported under the local prefix, without a package (RELEASE_OSV_PACKAGE unset).
+        id: `x_${OSV_ADVISORY.id}`,
         aliases: OSV_ADVISORY.aliases,
         summary: OSV_ADVISORY.summary,
         details: OSV_ADVISORY.details,
-        affected: OSV_ADVISORY.affected,
+        // One range per interval: a range may not mix fixed and last_affected.
+        affected: [
+          {
+            ranges: [
+              { type: 'SEMVER', events: [{ introduced: '2.0.0' }, { fixed: '2.3.1' }] },
+              { type: 'SEMVER', events: [{ introduced: '3.0.0' }, { last_affected: '3.1.0' }] },
+            ],
+          },
+        ],
         severity: [OSV_ADVISORY.severity[1]],
         references: [{ type: 'ADVISORY', url: 'https://keyhaven.example/security/KHSA-2026-0100' }],
         database_specific: { known_exploited: false, fixed_in: ['2.3.1', '3.2.0'], severity_level: 'medium' },

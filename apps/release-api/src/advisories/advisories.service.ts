@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import { Actor, CatalogRepository } from '../catalog/catalog.repository';
 import { CatalogState } from '../catalog/catalog-state';
+import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import type { AdvisoryView } from '../catalog/catalog-types';
 import { normalizeVersion } from '../catalog/semver-intervals';
 import { toAdvisoryView } from '../catalog/views';
@@ -51,6 +52,7 @@ export class AdvisoriesService {
     private readonly repository: CatalogRepository,
     private readonly state: CatalogState,
     private readonly clock: Clock,
+    @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
 
   async list(query: ListAdvisoriesQuery): Promise<{ advisories: AdvisoryView[]; sequence: number }> {
@@ -72,7 +74,7 @@ export class AdvisoriesService {
     const id = osv ? idOrExport.slice(0, -OSV_SUFFIX.length) : idOrExport;
     const advisory = (await this.state.current()).advisories.find((a) => a.id === id);
     if (!advisory) throw new ReleaseError('advisory_not_found', `No advisory ${id.slice(0, 100)}.`);
-    return osv ? toOsv(advisory) : advisory;
+    return osv ? toOsv(advisory, this.config.osvPackage) : advisory;
   }
 
   async create(actor: Actor, dto: CreateAdvisoryDto): Promise<AdvisoryView> {
@@ -112,7 +114,7 @@ export class AdvisoriesService {
     const now = this.clock.now();
     const inputs = documents.map((document, index) => {
       try {
-        return fromOsv(document, now);
+        return fromOsv(document, now, this.config.osvPackage);
       } catch (error) {
         if (error instanceof AdvisoryProblem) {
           throw new ReleaseError('invalid_osv', `OSV document ${index}: ${error.message}`, { index });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CommonConfig, commonEnvShape, env, parseEnv, toCommonConfig } from '@keyhaven/config';
 import { parseWebhookAllowlist, WebhookAllowlist } from '@keyhaven/release-maintenance';
+import { OsvPackage, parseOsvPackage } from '../advisories/osv';
 
 export const RELEASE_SERVICE = 'release-api';
 
@@ -30,6 +31,7 @@ export const releaseEnvSchema = z.object({
   RELEASE_DEMO_SYNTHETIC: env.int(0, { min: 0, max: 100_000 }),
   RELEASE_CHANNELS: env.list(['lts', 'stable', 'beta']),
   RELEASE_EDITIONS: env.list(['community', 'enterprise']),
+  RELEASE_OSV_PACKAGE: env.optionalString(),
   RELEASE_SIGNING_KEYS: env.list([]),
   RELEASE_KEY_ENCRYPTION_KEY: env.optionalString(),
   RELEASE_CHECK_MAX_AGE: env.duration('1h'),
@@ -52,6 +54,13 @@ export const releaseEnvSchema = z.object({
   }
   if (value.RELEASE_KEY_ENCRYPTION_KEY !== undefined && Buffer.from(value.RELEASE_KEY_ENCRYPTION_KEY, 'base64url').length !== 32) {
     ctx.addIssue({ code: 'custom', path: ['RELEASE_KEY_ENCRYPTION_KEY'], message: 'expected 32 bytes, base64url' });
+  }
+  if (value.RELEASE_OSV_PACKAGE !== undefined && !parseOsvPackage(value.RELEASE_OSV_PACKAGE)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RELEASE_OSV_PACKAGE'],
+      message: `expected <ecosystem>/<name> with an ecosystem registered with OSV, e.g. npm/keyhaven or Maven/com.example:keyhaven, got ${JSON.stringify(value.RELEASE_OSV_PACKAGE)}`,
+    });
   }
   const { invalid } = parseWebhookAllowlist(value.MAINTENANCE_WEBHOOK_ALLOWLIST);
   if (invalid.length > 0) {
@@ -126,6 +135,8 @@ export interface ReleaseConfig extends CommonConfig {
   channels: string[];
   /** The first is the default edition of a check. */
   editions: string[];
+  /** The product's package in OSV (`affected[].package`): exported, and the only one imported. Unset: exports name none. */
+  osvPackage: OsvPackage | undefined;
   signing: { keys: ConfiguredSigningKey[]; encryptionKey: Buffer | undefined };
   check: { maxAgeMs: number; reissueMs: number; validityMs: number; cacheSize: number; sequencePollMs: number };
   stats: { retentionMs: number; flushMs: number };
@@ -162,6 +173,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
     demoSynthetic: parsed.RELEASE_DEMO_SYNTHETIC,
     channels: parsed.RELEASE_CHANNELS,
     editions: parsed.RELEASE_EDITIONS,
+    osvPackage: parsed.RELEASE_OSV_PACKAGE === undefined ? undefined : parseOsvPackage(parsed.RELEASE_OSV_PACKAGE),
     signing: {
       keys: parsed.RELEASE_SIGNING_KEYS.map((entry) => parseSigningKeyEntry(entry) as ConfiguredSigningKey),
       encryptionKey: parsed.RELEASE_KEY_ENCRYPTION_KEY ? Buffer.from(parsed.RELEASE_KEY_ENCRYPTION_KEY, 'base64url') : undefined,
