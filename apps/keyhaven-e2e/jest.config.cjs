@@ -4,9 +4,10 @@ module.exports = {
   displayName: 'keyhaven-e2e',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.e2e-spec.ts'],
-  // Built services boot (PGlite: seconds each) while other projects test in parallel on 2 cores.
+  // Built services boot (initdb on a fresh data folder) while other projects test in parallel on 2 cores.
   testTimeout: 240_000,
-  // Services run as processes with their own databases: no PGlite control server needed.
+  // Services run as processes in embedded mode with their own data folders (or on TEST_DATABASE_URL):
+  // the shared embedded test server of the global setup is not needed.
   globalSetup: undefined,
   globalTeardown: undefined,
 };

@@ -23,7 +23,7 @@ const scenarios = readdirSync(dir)
   .filter((file) => wanted.length === 0 || wanted.includes(file.replace(/\.mjs$/, '')))
   .sort();
 
-console.log(`Keyhaven benchmarks (${quick ? 'quick' : 'full'}; ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL at BENCH_DATABASE_URL' : 'embedded PGlite'}; node ${process.version})`);
+console.log(`Keyhaven benchmarks (${quick ? 'quick' : 'full'}; ${process.env.BENCH_DATABASE_URL ? 'PostgreSQL at BENCH_DATABASE_URL' : 'embedded PostgreSQL'}; node ${process.version})`);
 let failed = 0;
 for (const file of scenarios) {
   const module = await import(pathToFileURL(join(dir, file)).href);

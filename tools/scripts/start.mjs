@@ -1,17 +1,30 @@
 #!/usr/bin/env node
 // `npm start`: builds both services, starts them (embedded PostgreSQL unless DATABASE_URL is
 // set), waits until each answers /health/ready and prints where they are. Ctrl-C stops both.
+//
+// Embedded mode: both services get the same DATA_DIR (default .data), so the first to boot starts
+// the one embedded PostgreSQL in .data/postgres and the other joins it (each in its own schema);
+// the last to stop stops it (libs/shared/database/src/lib/embedded/shared-server.ts).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 const root = join(import.meta.dirname, '../..');
 const SERVICES = [
   { name: 'auth-service', port: process.env.AUTH_PORT ?? '3000' },
   { name: 'release-api', port: process.env.RELEASE_PORT ?? '3001' },
 ];
+const dataDir = resolve(root, process.env.DATA_DIR ?? '.data');
+const shown = (path) => (relative(root, path).startsWith('..') ? path : relative(root, path) || '.');
+const shownDataDir = shown(dataDir);
+
+// One `npm start` per data folder: a second one would find the ports taken and, worse, make
+// people think it started something.
+const pidFile = join(dataDir, 'npm-start.pid');
+mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+claimPidFile();
 
 if (!process.argv.includes('--no-build')) {
   const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static'], { cwd: root, stdio: 'inherit' });
@@ -20,10 +33,9 @@ if (!process.argv.includes('--no-build')) {
 
 // A first administrator for the embedded demo, GitLab-style: a random password written once to a
 // file only the current user can read (never printed), so a newcomer can sign in and use the ops CLI.
-const demoAdmin = { email: 'admin@keyhaven.local', file: join(root, '.data', 'initial-admin-password.txt') };
+const demoAdmin = { email: 'admin@keyhaven.local', file: join(dataDir, 'initial-admin-password.txt') };
 const bootstrapEnv = {};
 if (!process.env.DATABASE_URL && !process.env.AUTH_BOOTSTRAP_EMAIL) {
-  mkdirSync(join(root, '.data'), { recursive: true });
   if (!existsSync(demoAdmin.file)) {
     writeFileSync(demoAdmin.file, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
   }
@@ -52,8 +64,10 @@ function stopAll(code) {
 for (const service of SERVICES) {
   const child = spawn(process.execPath, [join(root, 'dist/apps', service.name, 'main.js')], {
     cwd: root,
-    env: { ...bootstrapEnv, ...process.env, PORT: service.port },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...bootstrapEnv, ...process.env, DATA_DIR: dataDir, PORT: service.port },
+    // The IPC channel closes if this script dies (even by SIGKILL): the services then shut down
+    // on their own instead of holding the ports and the database (see listenUntilSignal).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${service.name}] ${line}\n`));
@@ -90,12 +104,42 @@ if (ready.every(Boolean)) {
     console.log(`  ${service.name.padEnd(13)} http://localhost:${service.port}   (API docs: http://localhost:${service.port}/docs)`);
   }
   console.log(`  account page  http://localhost:${SERVICES[0].port}/`);
-  console.log(`  data          ${process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded PostgreSQL under .data/'}`);
+  console.log(`  data          ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL in ${shownDataDir}/postgres (password in ${shownDataDir}/postgres.password)`}`);
   if (bootstrapEnv.AUTH_BOOTSTRAP_EMAIL) {
-    console.log(`  admin         ${demoAdmin.email} (roles admin, ops); password in ${demoAdmin.file.replace(`${root}/`, '')}`);
+    console.log(`  admin         ${demoAdmin.email} (roles admin, ops); password in ${shown(demoAdmin.file)}`);
   }
   console.log('Ctrl-C stops both.\n');
 } else if (!stopping) {
   console.error('A service did not become ready in 60 s; stopping.');
   stopAll(1);
+}
+
+function claimPidFile() {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(pidFile, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      process.on('exit', () => rmSync(pidFile, { force: true }));
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileSync(pidFile, 'utf8').trim());
+    if (holder && isAlive(holder)) {
+      console.error(
+        `Keyhaven is already running from ${shownDataDir} (npm start, pid ${holder}). Stop it first (Ctrl-C in its terminal, or kill ${holder}), or give this one another DATA_DIR.`,
+      );
+      process.exit(1);
+    }
+    rmSync(pidFile, { force: true }); // left by an npm start that was killed
+  }
+  throw new Error(`could not claim ${pidFile}`);
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }

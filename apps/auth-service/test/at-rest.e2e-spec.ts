@@ -53,7 +53,7 @@ describe('secrets at rest', () => {
   // eslint-disable-next-line no-restricted-properties -- test plumbing: which engine the run targets
   const onPostgres = Boolean(process.env['TEST_DATABASE_URL']);
   if (!onPostgres) {
-    console.log('secrets at rest: pg_dump test skipped — it needs a real PostgreSQL server (set TEST_DATABASE_URL); PGlite has no pg_dump.');
+    console.log('secrets at rest: pg_dump test skipped — it needs TEST_DATABASE_URL (the embedded PostgreSQL 17 ships no pg_dump, and an older pg_dump refuses a newer server).');
   }
   (onPostgres ? it : it.skip)('writes a pg_dump that contains neither password, nor TOTP secret, nor recovery code', async () => {
     const secrets = await enrolEverything(harness);

@@ -22,7 +22,7 @@ import { freshStore, FreshStore } from './support/fresh-database';
 const SUITE = 'account-web';
 const PAGE_DIR = join(WORKSPACE, 'dist/apps/account-web');
 const PASSWORD = 'lantern-orbit-velvet-42';
-/** A first boot migrates a fresh store (PGlite is slow to start on a busy 2-core runner). */
+/** A first boot creates and migrates a fresh store (initdb included, on a busy 2-core runner). */
 const STACK_START_TIMEOUT_MS = 180_000;
 
 /** Kept in step with ACCOUNT_WEB_CSP in apps/auth-service/src/account-web/account-web.static.ts. */

@@ -8,6 +8,7 @@ import { RELEASE_DATABASE } from '../src/app/release-database';
 import { CatalogState } from '../src/catalog/catalog-state';
 import { ResponseSigner } from '../src/signing/response-signer';
 import { startFakeAuthService, startReleaseApp } from './support/release-app';
+import { SEALING_KEY_FILE } from '../src/signing/sealing-key';
 
 async function setup(env: Record<string, string>) {
   const database = await createTestDatabase(RELEASE_DATABASE);
@@ -127,7 +128,7 @@ describe(ResponseSigner.name, () => {
       const { sut, ctx } = await setup({ DATA_DIR: join(parent, 'data') });
       try {
         expect((await sut.inject({ method: 'GET', url: '/v1/keys' })).json().keys).toHaveLength(1);
-        expect(existsSync(join(parent, 'data.signing-key-encryption.key'))).toBe(true);
+        expect(existsSync(join(parent, 'data', SEALING_KEY_FILE))).toBe(true);
       } finally {
         await ctx.close();
         rmSync(parent, { recursive: true, force: true });

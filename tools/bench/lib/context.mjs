@@ -1,7 +1,7 @@
 // The toolbox every benchmark scenario receives (see ../README.md).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +29,7 @@ export function createContext({ quick }) {
     /** Seconds of load per measurement. */
     seconds: quick ? 2 : 10,
 
-    /** A fresh store: a new database on BENCH_DATABASE_URL's server, or a new PGlite folder. */
+    /** A fresh store: a new database on BENCH_DATABASE_URL's server, or a new embedded data folder. */
     async freshStore() {
       const server = process.env.BENCH_DATABASE_URL;
       if (server) {
@@ -49,6 +49,8 @@ export function createContext({ quick }) {
         return { env: { DATABASE_URL: url.toString() }, databaseUrl: url.toString() };
       }
       const dir = await mkdtemp(join(tmpdir(), 'keyhaven-bench-'));
+      // As root the embedded PostgreSQL runs as `postgres`, which must pass through this folder.
+      await chmod(dir, 0o755);
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       return { env: { DATA_DIR: join(dir, 'data') }, databaseUrl: undefined };
     },

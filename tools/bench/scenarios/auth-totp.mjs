@@ -164,27 +164,27 @@ async function bareModule() {
 }
 
 /**
- * One database both processes reach: a fresh one on BENCH_DATABASE_URL, else PGlite served on a
- * loopback port by a child process running the services' own embedded path (startEmbeddedPostgres
- * from libs/shared/database, its TypeScript source through ts-node: the lib has no build output of
- * its own, the services bundle it), so the baseline's UPDATE hits the same engine as the service's.
+ * One database both processes reach: a fresh one on BENCH_DATABASE_URL, else the embedded
+ * PostgreSQL started by a child process running the services' own embedded path
+ * (startEmbeddedPostgres from libs/shared/database, its TypeScript source through ts-node: the
+ * lib has no build output of its own, the services bundle it), so the baseline's UPDATE hits the
+ * same server as the service's.
  */
 async function sharedDatabase(ctx) {
   const store = await ctx.freshStore();
   if (store.databaseUrl) return { url: store.databaseUrl, kind: 'postgres', stop: async () => undefined };
-  const dir = await mkdtemp(join(tmpdir(), 'kh-bench-pglite-'));
   const lib = join(ROOT, 'libs/shared/database');
   const script = `
     require('ts-node').register({ project: ${JSON.stringify(join(lib, 'tsconfig.json'))}, transpileOnly: true });
-    const { startEmbeddedPostgres } = require(${JSON.stringify(join(lib, 'src/lib/embedded-postgres.ts'))});
-    startEmbeddedPostgres({ dataDir: ${JSON.stringify(join(dir, 'data'))} }).then((database) => {
+    const { startEmbeddedPostgres } = require(${JSON.stringify(join(lib, 'src/lib/embedded/shared-server.ts'))});
+    startEmbeddedPostgres({ dataDir: ${JSON.stringify(store.env.DATA_DIR)} }).then((database) => {
       process.stdout.write('listening ' + database.url + '\\n');
       process.on('SIGTERM', () => void database.stop().then(() => process.exit(0)));
     });
   `;
   const child = spawn(process.execPath, ['-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`PGlite exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`the embedded PostgreSQL exited with ${code}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
       const match = /^listening (\S+)$/.exec(line);
       if (match) resolve(match[1]);
@@ -192,13 +192,12 @@ async function sharedDatabase(ctx) {
   });
   return {
     url,
-    kind: 'pglite',
+    kind: 'embedded',
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
         await new Promise((resolve) => child.once('exit', resolve));
       }
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }

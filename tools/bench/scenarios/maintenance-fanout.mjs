@@ -110,7 +110,7 @@ export default async function maintenanceFanout(ctx) {
       connections: 10,
       amount: subscribers,
     });
-    // Every subscribe POST must have worked, on PostgreSQL and on embedded PGlite alike.
+    // Every subscribe POST must have worked, on PostgreSQL and on the embedded one alike.
     const listed = await fetch(`${service.url}/v1/subscriptions`, { headers });
     const expected = (await listed.json()).subscriptions.length;
     if (expected !== subscribers) throw new Error(`only ${expected} of ${subscribers} subscriptions were created`);

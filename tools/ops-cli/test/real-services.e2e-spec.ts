@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceProcess, startWebhookReceiver, WebhookReceiver } from '@keyhaven/testing';
@@ -22,14 +22,17 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
   beforeAll(async () => {
     requireBuilt('dist/tools/ops-cli/main.js', 'dist/apps/auth-service/main.js', 'dist/apps/release-api/main.js');
     dir = await mkdtemp(join(tmpdir(), 'ops-cli-real-'));
+    // As root the embedded PostgreSQL runs as `postgres`, which must pass through this folder.
+    await chmod(dir, 0o755);
+    // One data folder for both, as `npm start` does: one embedded server, a schema per service.
     auth = await startBuiltService('auth-service', {
-      DATA_DIR: join(dir, 'auth-data'),
+      DATA_DIR: join(dir, 'data'),
       AUTH_ISSUER: ISSUER,
       AUTH_BOOTSTRAP_EMAIL: OPS.email,
       AUTH_BOOTSTRAP_PASSWORD: OPS.password,
     });
     release = await startBuiltService('release-api', {
-      DATA_DIR: join(dir, 'release-data'),
+      DATA_DIR: join(dir, 'data'),
       AUTH_ISSUER: ISSUER,
       AUTH_JWKS_URL: `${auth.url}/.well-known/jwks.json`,
       RELEASE_DEMO_DATA: 'true',

@@ -9,7 +9,7 @@ const USER_VERIFICATION = ['required', 'preferred', 'discouraged'] as const;
 export type UserVerificationPolicy = (typeof USER_VERIFICATION)[number];
 
 export const authEnvSchema = z.object({
-  ...commonEnvShape(AUTH_SERVICE, 3000),
+  ...commonEnvShape(3000),
   AUTH_ISSUER: env.url(['http:', 'https:'], 'http://localhost:3000'),
   /** `kid1:base64key,kid2:base64key` — 32-byte AES keys, the first one encrypts, all decrypt. */
   AUTH_ENCRYPTION_KEYS: env.optionalString(),

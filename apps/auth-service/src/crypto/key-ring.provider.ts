@@ -2,18 +2,19 @@ import { Logger, Provider } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { AUTH_CONFIG, AUTH_SERVICE, AuthConfig } from '../config/auth.config';
 import { formatKeyRing, KeyRing, parseKeyRing } from './key-ring';
 
 export const EMBEDDED_KEY_FILE = 'auth-encryption.keys';
 
 /**
  * The ring from AUTH_ENCRYPTION_KEYS; in embedded mode without it, a key generated once into
- * DATA_DIR (loud in the log: whoever copies the data dir copies the key with it).
+ * `DATA_DIR/auth-service/` (loud in the log: whoever copies the data dir copies the key with it).
  */
 export async function resolveKeyRing(config: AuthConfig, logger: Pick<Logger, 'warn'> = new Logger('KeyRing')): Promise<KeyRing> {
   if (config.encryptionKeys) return new KeyRing(config.encryptionKeys);
-  const dir = resolve(config.dataDir);
+  // The service's own folder in DATA_DIR (the embedded cluster beside it serves both services).
+  const dir = resolve(config.dataDir, AUTH_SERVICE);
   const file = join(dir, EMBEDDED_KEY_FILE);
   try {
     const ring = new KeyRing(parseKeyRing((await readFile(file, 'utf8')).trim()));

@@ -1,7 +1,6 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ConfigError } from '@keyhaven/config';
-import { startEmbeddedPostgres } from '@keyhaven/database';
-import { migrateAndMarkReady } from '@keyhaven/http';
+import { migrateAndMarkReady, openEmbeddedDatabase } from '@keyhaven/http';
 import { createAuthApp } from '../app/create-app';
 import { AUTH_SERVICE, AuthConfig } from '../config/auth.config';
 import { TotpFactorsService } from '../factors/totp-factors.service';
@@ -26,7 +25,8 @@ export async function runReencrypt(load: (env: Record<string, string | undefined
     }
     throw error;
   }
-  const embedded = config.databaseUrl ? undefined : await startEmbeddedPostgres({ dataDir: config.dataDir });
+  // Embedded mode: joins the server `npm start` runs (or starts one for the duration).
+  const embedded = config.databaseUrl ? undefined : await openEmbeddedDatabase(AUTH_SERVICE, config.dataDir, { log: () => undefined });
   const databaseUrl = config.databaseUrl ?? embedded?.url ?? '';
   const app = await createAuthApp({ ...config, logLevel: 'warn' }, databaseUrl);
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -38,9 +38,11 @@ export async function freshStore(): Promise<FreshStore> {
     };
   }
   const dir = await mkdtemp(join(tmpdir(), 'keyhaven-e2e-'));
+  // As root the embedded PostgreSQL runs as `postgres`, which must pass through this folder.
+  await chmod(dir, 0o755);
   return {
     env: { DATA_DIR: join(dir, 'data') },
-    describe: 'a fresh embedded PostgreSQL (PGlite) folder',
+    describe: 'a fresh embedded PostgreSQL data folder',
     remove: () => rm(dir, { recursive: true, force: true }),
   };
 }

@@ -8,7 +8,7 @@ export const RELEASE_SERVICE = 'release-api';
 const CHANNEL = /^[a-z][a-z0-9-]{0,31}$/;
 
 export const releaseEnvSchema = z.object({
-  ...commonEnvShape(RELEASE_SERVICE, 3001),
+  ...commonEnvShape(3001),
   AUTH_JWKS_URL: env.url(['http:', 'https:'], 'http://localhost:3000/.well-known/jwks.json'),
   AUTH_ISSUER: env.url(['http:', 'https:'], 'http://localhost:3000'),
   MAINTENANCE_NOTICE_LEAD: env.duration('72h'),
@@ -163,7 +163,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
     jobs: {
       pollIntervalMs: parsed.JOBS_POLL_INTERVAL,
       maintenanceIntervalMs: parsed.JOBS_MAINTENANCE_INTERVAL,
-      // 0 = automatic: five, on PostgreSQL and on the embedded PGlite alike.
+      // 0 = automatic: five, with DATABASE_URL and on the embedded server alike.
       poolMax: parsed.JOBS_POOL_MAX || 5,
     },
     publicUrl: parsed.RELEASE_PUBLIC_URL.replace(/\/+$/, ''),

@@ -1,12 +1,15 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 
+/** In DATA_DIR, named after the service (the embedded cluster there serves both services). */
+export const SEALING_KEY_FILE = 'release-api.signing-key-encryption.key';
+
 /**
  * The service's key for secrets at rest (generated signing keys, webhook secrets):
- * RELEASE_KEY_ENCRYPTION_KEY, or one generated once beside DATA_DIR.
+ * RELEASE_KEY_ENCRYPTION_KEY, or one generated once into DATA_DIR.
  */
 @Injectable()
 export class SealingKey {
@@ -34,8 +37,7 @@ export class SealingKey {
 
   private async resolve(): Promise<Buffer> {
     if (this.config.signing.encryptionKey) return this.config.signing.encryptionKey;
-    // Beside DATA_DIR, not inside it: in embedded mode DATA_DIR is the PostgreSQL data directory.
-    const file = join(dirname(this.config.dataDir), `${basename(this.config.dataDir)}.signing-key-encryption.key`);
+    const file = join(this.config.dataDir, SEALING_KEY_FILE);
     try {
       return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
     } catch (error) {

@@ -1,5 +1,5 @@
-export * from './lib/embedded-postgres';
-export * from './lib/pglite-server';
+export * from './lib/embedded/shared-server';
+export * from './lib/embedded/old-embedded-data';
 export * from './lib/orm-config';
 export * from './lib/migrations';
 export * from './lib/database-readiness';

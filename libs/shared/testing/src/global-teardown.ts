@@ -1,4 +1,4 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__KEYHAVEN_PGLITE__?.close();
-  globalThis.__KEYHAVEN_PGLITE__ = undefined;
+  await globalThis.__KEYHAVEN_EMBEDDED__?.stop();
+  globalThis.__KEYHAVEN_EMBEDDED__ = undefined;
 }

@@ -4,12 +4,12 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The variables every Keyhaven service reads (see the README's table). */
-export function commonEnvShape(service: string, defaultPort: number) {
+export function commonEnvShape(defaultPort: number) {
   return {
     PORT: env.port(defaultPort),
     HOST: env.string('127.0.0.1'),
     DATABASE_URL: env.optionalUrl(['postgres:', 'postgresql:']),
-    DATA_DIR: env.string(`.data/${service}`),
+    DATA_DIR: env.string('.data'),
     LOG_LEVEL: env.oneOf(LOG_LEVELS, 'info'),
   };
 }
@@ -18,8 +18,9 @@ export interface CommonConfig {
   service: string;
   port: number;
   host: string;
-  /** Unset means: start the embedded PostgreSQL (PGlite) under `dataDir`. */
+  /** Unset means: the embedded PostgreSQL in `<dataDir>/postgres`, started or joined. */
   databaseUrl: string | undefined;
+  /** Local files of embedded mode: the cluster, its password file, generated keys. */
   dataDir: string;
   logLevel: LogLevel;
 }

@@ -3,7 +3,7 @@ import { commonEnvShape, toCommonConfig } from './common';
 import { ConfigError, env, parseEnv } from './env';
 
 const schema = z.object({
-  ...commonEnvShape('demo', 4000),
+  ...commonEnvShape(4000),
   LEAD: env.duration('72h'),
   REMINDERS: env.durationList('24h,1h'),
   ENFORCED: env.oneOf(['off', 'all'] as const, 'off'),
@@ -28,7 +28,7 @@ describe(parseEnv.name, () => {
       port: 4000,
       host: '127.0.0.1',
       databaseUrl: undefined,
-      dataDir: '.data/demo',
+      dataDir: '.data',
       logLevel: 'info',
     });
     expect(parsed.LEAD).toBe(72 * 3_600_000);

@@ -7,6 +7,8 @@ import {
   DatabaseOptions,
   DatabaseReadiness,
   EmbeddedPostgres,
+  findOldEmbeddedData,
+  oldEmbeddedDataMessage,
   runMigrations,
   startEmbeddedPostgres,
 } from '@keyhaven/database';
@@ -24,7 +26,8 @@ export interface ServiceDefinition<C extends CommonConfig> {
 
 /**
  * The boot sequence both services share. `node main.js` serves; `node main.js migrate` only
- * applies migrations and exits (the `nx run <service>:migrate` target).
+ * applies migrations and exits (the `nx run <service>:migrate` target); `migrate --to <name>`
+ * stops after the named one.
  */
 export async function bootService<C extends CommonConfig>(definition: ServiceDefinition<C>, argv = process.argv.slice(2)) {
   // JSON lines from the first message on; once the app exists its pino logger takes over.
@@ -44,15 +47,16 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
   let embedded: EmbeddedPostgres | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir });
+    embedded = await openEmbeddedDatabase(definition.name, config.dataDir, logger);
     databaseUrl = embedded.url;
-    logger.log(`No DATABASE_URL: using the embedded PostgreSQL (PGlite) in ${embedded.dataDir}`);
   }
 
   if (argv[0] === 'migrate') {
+    // `migrate --to <name>` stops after that migration (moving data of an older version in).
+    const to = argv[1] === '--to' ? argv[2] : undefined;
     const orm = await MikroORM.init(createOrmConfig({ url: databaseUrl, ...definition.database }));
     try {
-      await runMigrations(orm, logger);
+      await runMigrations(orm, logger, to);
     } finally {
       await orm.close(true);
       await embedded?.stop();
@@ -70,6 +74,28 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
     onClose: () => embedded?.stop() ?? Promise.resolve(),
   });
   logger.log(`${definition.name} ready at ${url} (docs: ${url}/docs)`);
+}
+
+/**
+ * No DATABASE_URL: start the embedded PostgreSQL of DATA_DIR, or join it when `npm start`, the
+ * other service or a replica runs it already. Expected refusals (data of the earlier embedded
+ * engine, a server that cannot start) end the process with one line, not a stack trace.
+ */
+export async function openEmbeddedDatabase(service: string, dataDir: string, logger: Pick<Logger, 'log'>): Promise<EmbeddedPostgres> {
+  const old = await findOldEmbeddedData(dataDir, service);
+  if (old) exitWith(service, oldEmbeddedDataMessage(old));
+  try {
+    const embedded = await startEmbeddedPostgres({ dataDir, log: (message) => logger.log(message) });
+    logger.log(`No DATABASE_URL: using the embedded PostgreSQL in ${embedded.dataDir} (${embedded.started ? 'started' : 'joined'}, port ${embedded.port})`);
+    return embedded;
+  } catch (error) {
+    return exitWith(service, `the embedded PostgreSQL in ${dataDir} is not available: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function exitWith(service: string, message: string): never {
+  process.stderr.write(`${service}: ${message}\n`);
+  process.exit(1);
 }
 
 /** The explicit boot step: apply pending migrations, then let `/health/ready` say yes. */

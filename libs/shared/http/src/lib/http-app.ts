@@ -72,7 +72,7 @@ export interface RunningService {
 }
 
 /**
- * Listens, and on SIGTERM/SIGINT closes the server (finishing in-flight requests), the
+ * Listens, and on SIGTERM/SIGINT (or when the supervisor that spawned it over IPC is gone) closes the server (finishing in-flight requests), the
  * modules (database pools) and then `onClose` hooks such as the embedded database; exits 0.
  */
 export async function listenUntilSignal(
@@ -85,10 +85,10 @@ export async function listenUntilSignal(
   const port = typeof address === 'object' && address ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   let closing = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: string) => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal} received: finishing in-flight requests and closing`);
+    logger.log(`${reason}: finishing in-flight requests and closing`);
     const hardStop = setTimeout(() => {
       logger.error('Shutdown took longer than 20 s; exiting');
       process.exit(1);
@@ -105,8 +105,11 @@ export async function listenUntilSignal(
         },
       );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM received'));
+  process.once('SIGINT', () => shutdown('SIGINT received'));
+  // Started by a supervisor with an IPC channel (`npm start`): its end closing means the
+  // supervisor is gone, even killed with SIGKILL — stop rather than linger on the ports.
+  if (process.send) process.once('disconnect', () => shutdown('the supervisor (IPC parent) is gone'));
   return { url };
 }
 

@@ -2,11 +2,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { createOrmConfig, DatabaseOptions, runMigrations } from '@keyhaven/database';
+import { EMBEDDED_TEST_URL } from './embedded-test-url';
 
 export interface TestDatabase {
   url: string;
-  /** Where it runs: `postgres` (a real server) or `pglite` (embedded). */
-  engine: 'postgres' | 'pglite';
+  /** Where it runs: `postgres` (the server of TEST_DATABASE_URL) or `embedded` (the jest global setup's). */
+  engine: 'postgres' | 'embedded';
   drop(): Promise<void>;
 }
 
@@ -15,20 +16,20 @@ type MigratedSchema = Pick<DatabaseOptions, 'schema' | 'entities' | 'migrations'
 const quiet = { log: () => undefined };
 
 /**
- * A fresh, migrated database for one test file. On real PostgreSQL (`TEST_DATABASE_URL`) it is
- * `CREATE DATABASE … TEMPLATE` of a template migrated once per migration set; on PGlite it is a
- * clone handed out by the control server of the jest global setup. Either way files are
- * isolated and may run in parallel.
+ * A fresh, migrated database for one test file: `CREATE DATABASE … TEMPLATE` of a template
+ * migrated once per migration set, on the server of TEST_DATABASE_URL or else on the embedded
+ * PostgreSQL that the jest global setup started. One code path either way; files are isolated
+ * and may run in parallel.
  */
 export async function createTestDatabase(schema: MigratedSchema): Promise<TestDatabase> {
   const key = templateKey(schema);
   const realUrl = process.env['TEST_DATABASE_URL'];
-  if (realUrl) return createOnPostgres(realUrl, key, schema);
-  const control = process.env['KEYHAVEN_PGLITE_CONTROL'];
-  if (!control) {
-    throw new Error('No test database: set TEST_DATABASE_URL or run under the jest preset (its globalSetup starts PGlite).');
+  if (realUrl) return createOnPostgres(realUrl, key, schema, 'postgres');
+  const embeddedUrl = process.env[EMBEDDED_TEST_URL];
+  if (!embeddedUrl) {
+    throw new Error('No test database: set TEST_DATABASE_URL or run under the jest preset (its globalSetup starts the embedded PostgreSQL).');
   }
-  return createOnPglite(control, key, schema);
+  return createOnPostgres(embeddedUrl, key, schema, 'embedded');
 }
 
 /** Changes whenever a migration is added or its SQL changes, so stale templates are never reused. */
@@ -58,7 +59,7 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-async function createOnPostgres(serverUrl: string, key: string, schema: MigratedSchema): Promise<TestDatabase> {
+async function createOnPostgres(serverUrl: string, key: string, schema: MigratedSchema, engine: TestDatabase['engine']): Promise<TestDatabase> {
   const template = `kh_tpl_${key}`;
   const name = `kh_test_${randomBytes(6).toString('hex')}`;
   const admin = new Client({ connectionString: serverUrl });
@@ -87,7 +88,7 @@ async function createOnPostgres(serverUrl: string, key: string, schema: Migrated
   }
   return {
     url: withDatabase(serverUrl, name),
-    engine: 'postgres',
+    engine,
     async drop() {
       const client = new Client({ connectionString: serverUrl });
       await client.connect();
@@ -96,39 +97,6 @@ async function createOnPostgres(serverUrl: string, key: string, schema: Migrated
       } finally {
         await client.end();
       }
-    },
-  };
-}
-
-async function call(control: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${control}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const answer = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`PGlite control: ${String(answer['error'])}`);
-  return answer;
-}
-
-async function createOnPglite(control: string, key: string, schema: MigratedSchema): Promise<TestDatabase> {
-  const answer = await call(control, 'POST', '/databases', { key });
-  const id = String(answer['id']);
-  const url = String(answer['url']);
-  if (answer['build']) {
-    try {
-      await migrate(url, schema);
-    } catch (error) {
-      await call(control, 'POST', `/databases/${id}/template`, { key, failed: true });
-      throw error;
-    }
-    await call(control, 'POST', `/databases/${id}/template`, { key });
-  }
-  return {
-    url,
-    engine: 'pglite',
-    async drop() {
-      await call(control, 'DELETE', `/databases/${id}`);
     },
   };
 }
