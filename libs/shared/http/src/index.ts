@@ -3,3 +3,4 @@ export * from './lib/metrics';
 export * from './lib/health';
 export * from './lib/platform.module';
 export * from './lib/boot';
+export * from './lib/json-body';

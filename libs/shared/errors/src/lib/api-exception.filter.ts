@@ -27,6 +27,18 @@ const FASTIFY_ERRORS: Readonly<Record<string, { code: SharedErrorCode; message: 
     code: 'bad_request',
     message: 'The Content-Length header does not match the body.',
   },
+  FST_ERR_BAD_URL: { code: 'bad_url', message: 'The URL is not valid: a percent-escape or its UTF-8 is malformed.' },
+  FST_ERR_MAX_PARAM_LENGTH: { code: 'uri_too_long', message: 'A part of the URL path is longer than any resource name.' },
+};
+
+/**
+ * Framework exceptions carry messages meant for developers ("ThrottlerException: Too Many
+ * Requests"); these statuses get a sentence meant for the caller instead.
+ */
+const MESSAGE_FOR_STATUS: Readonly<Record<number, string>> = {
+  404: 'No such resource.',
+  405: 'This method is not allowed on this resource.',
+  429: 'Too many requests from this address: wait a little, then try again.',
 };
 
 /**
@@ -87,7 +99,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
         typeof response === 'object' && response !== null && typeof (response as { message?: unknown }).message === 'string'
           ? (response as { message: string }).message
           : exception.message;
-      return { status, code, message: status === 404 ? 'No such resource.' : message };
+      return { status, code, message: MESSAGE_FOR_STATUS[status] ?? message.slice(0, 500) };
     }
     const fastify = fastifyError(exception);
     if (fastify) {
@@ -97,7 +109,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
         return {
           status: fastify.statusCode,
           code: CODE_FOR_STATUS[fastify.statusCode] ?? 'bad_request',
-          message: fastify.message,
+          message: MESSAGE_FOR_STATUS[fastify.statusCode] ?? fastify.message.slice(0, 500),
         };
       }
     }

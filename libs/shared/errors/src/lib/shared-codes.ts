@@ -6,6 +6,8 @@ import { HttpStatus } from '@nestjs/common';
  */
 export const SHARED_ERROR_STATUS = {
   bad_request: HttpStatus.BAD_REQUEST,
+  /** A percent-escape or its UTF-8 in the URL does not decode. */
+  bad_url: HttpStatus.BAD_REQUEST,
   malformed_json: HttpStatus.BAD_REQUEST,
   validation_failed: HttpStatus.BAD_REQUEST,
   unauthorized: HttpStatus.UNAUTHORIZED,
@@ -15,9 +17,13 @@ export const SHARED_ERROR_STATUS = {
   method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
   not_acceptable: HttpStatus.NOT_ACCEPTABLE,
   conflict: HttpStatus.CONFLICT,
+  request_timeout: HttpStatus.REQUEST_TIMEOUT,
   payload_too_large: HttpStatus.PAYLOAD_TOO_LARGE,
+  uri_too_long: HttpStatus.URI_TOO_LONG,
   unsupported_media_type: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
   too_many_requests: HttpStatus.TOO_MANY_REQUESTS,
+  // RFC 6585 section 5; Nest's HttpStatus enum has no member for it.
+  headers_too_large: 431 as HttpStatus,
   internal_error: HttpStatus.INTERNAL_SERVER_ERROR,
   service_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 } as const satisfies Record<string, HttpStatus>;
@@ -32,9 +38,12 @@ export const CODE_FOR_STATUS: Readonly<Record<number, SharedErrorCode>> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
+  431: 'headers_too_large',
   503: 'service_unavailable',
 };

@@ -16,8 +16,15 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = ''):
 }
 
 /**
+ * At most this many fields are listed in an answer (and in its message): a body with hundreds
+ * of unknown keys gets a short answer that says how many more there were, not a list of all.
+ */
+export const MAX_LISTED_FIELDS = 20;
+
+/**
  * The one validation pipe of a service: unknown fields are refused, types are converted,
- * and failures become 400 `validation_failed` with the fields in `details`.
+ * and failures become 400 `validation_failed` with the fields in `details` (at most
+ * MAX_LISTED_FIELDS of them, each with at most a few problems; `omittedFields` counts the rest).
  */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
@@ -25,9 +32,11 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     exceptionFactory: (errors) => {
-      const fields = flattenValidationErrors(errors);
-      const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ');
-      return new DomainError('validation_failed', `The request is not valid: ${summary}`, { fields });
+      const all = flattenValidationErrors(errors);
+      const fields = all.slice(0, MAX_LISTED_FIELDS).map((f) => ({ field: f.field.slice(0, 200), problems: f.problems.slice(0, 5).map((p) => p.slice(0, 300)) }));
+      const omitted = all.length - fields.length;
+      const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ') + (omitted > 0 ? `; and ${omitted} more fields` : '');
+      return new DomainError('validation_failed', `The request is not valid: ${summary}`, omitted > 0 ? { fields, omittedFields: omitted } : { fields });
     },
   });
 }

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Module, Param, Post, Query } from '@nestjs/common';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsInt, IsString, Length, Min } from 'class-validator';
 import { DatabaseModule, DatabaseReadiness } from '@keyhaven/database';
 import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
-import { AcceptsForm, createHttpApp } from './http-app';
+import { AcceptsForm, createHttpApp, JsonLimits } from './http-app';
 import { PlatformModule } from './platform.module';
 
 class EchoDto {
@@ -28,6 +30,23 @@ class EchoController {
   @AcceptsForm()
   form(@Body() body: unknown) {
     return { received: body };
+  }
+
+  @Post('bulk')
+  @JsonLimits({ maxKeys: 5_000 })
+  bulk(@Body() body: unknown) {
+    return { keys: Object.keys(body as object).length };
+  }
+
+  @Get('items/:id')
+  item(@Param('id') id: string, @Query('q') q: string | undefined) {
+    return { id, q: q ?? null };
+  }
+
+  @Get('throttled')
+  throttled(): never {
+    // What @nestjs/throttler's guard throws.
+    throw new HttpException('ThrottlerException: Too Many Requests', 429);
   }
 
   @Get('boom')
@@ -56,7 +75,7 @@ async function setup() {
   const app = await createHttpApp(TestModule, {
     errorStatus: SHARED_ERROR_STATUS,
     docs: { title: 'test', description: 'test', version: '0' },
-    bodyLimit: 1024,
+    bodyLimit: 600_000,
   });
   app.useLogger(false);
   await app.init();
@@ -144,7 +163,7 @@ describe('createHttpApp', () => {
       const response = await inject({
         method: 'POST',
         url: '/echo',
-        payload: { name: 'a', count: 1, padding: 'x'.repeat(2048) },
+        payload: { name: 'a', count: 1, padding: 'x'.repeat(700_000) },
       });
       expect(response.statusCode).toBe(413);
       expect(response.json().error.code).toBe('payload_too_large');
@@ -194,6 +213,139 @@ describe('createHttpApp', () => {
       expect(response.json()).toEqual({ error: { code: 'internal_error', message: 'An unexpected error occurred.' } });
       expect(response.body).not.toContain('secret');
       expect((await inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    });
+  });
+
+  describe('input gate', () => {
+    const post = (payload: string, url = '/echo') => inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload });
+
+    it('refuses a body nested deeper than 32 levels before validating it', async () => {
+      const response = await post('['.repeat(10_000) + ']'.repeat(10_000));
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'malformed_json', details: { maxDepth: 32 } });
+      const deepObject = '{"a":'.repeat(33) + '1' + '}'.repeat(33);
+      expect((await post(deepObject)).json().error.code).toBe('malformed_json');
+      // 32 levels pass the gate and reach validation.
+      const allowed = await post('{"name":"a","count":1,"x":' + '['.repeat(31) + ']'.repeat(31) + '}');
+      expect(allowed.json().error.code).toBe('validation_failed');
+    });
+
+    it('refuses more than 1,000 keys with a short answer', async () => {
+      const keys = Array.from({ length: 50_000 }, (_, i) => `"k${i}":1`).join(',');
+      const response = await post(`{${keys}}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'malformed_json', details: { maxKeys: 1000 } });
+      expect(response.body.length).toBeLessThan(1_000);
+    });
+
+    it('counts keys at every depth and array elements too', async () => {
+      const nested = Array.from({ length: 501 }, (_, i) => `{"a${i}":1,"b":2}`).join(',');
+      expect((await post(`{"list":[${nested}]}`)).json().error.details).toEqual({ maxKeys: 1000 });
+      const items = await post(`[${Array.from({ length: 10_001 }, () => '0').join(',')}]`);
+      expect(items.json().error).toMatchObject({ code: 'malformed_json', details: { maxItems: 10000 } });
+      // Commas and brackets inside strings are text, not structure.
+      const text = await post(JSON.stringify({ name: '{[:,'.repeat(400), count: 1 }));
+      expect(text.json().error.code).toBe('validation_failed');
+    });
+
+    it('lists at most 20 refused fields however many there are', async () => {
+      const body = Object.fromEntries(Array.from({ length: 900 }, (_, i) => [`unknown${i}`, i]));
+      const response = await inject({ method: 'POST', url: '/echo', payload: { name: 'a', count: 1, ...body } });
+      expect(response.statusCode).toBe(400);
+      const { error } = response.json();
+      expect(error.code).toBe('validation_failed');
+      expect(error.details.fields).toHaveLength(20);
+      expect(error.details.omittedFields).toBe(880);
+      expect(response.body.length).toBeLessThan(5_000);
+    });
+
+    it('lets a route raise the key limit', async () => {
+      const body = Object.fromEntries(Array.from({ length: 3_000 }, (_, i) => [`k${i}`, i]));
+      const response = await inject({ method: 'POST', url: '/echo/bulk', payload: body });
+      expect(response.statusCode).toBe(201);
+      expect(response.json()).toEqual({ keys: 3000 });
+    });
+
+    it('refuses NUL in any JSON string, keys included', async () => {
+      for (const payload of ['{"name":"a\\u0000b","count":1}', '{"name":"a","count":1,"x":{"y":["\\u0000"]}}', '{"a\\u0000":1}']) {
+        const response = await post(payload);
+        expect(response.statusCode).toBe(400);
+        expect(response.json().error.code).toBe('validation_failed');
+      }
+      // An escaped backslash followed by "u0000" is six characters of text, not NUL.
+      expect((await post('{"name":"a\\\\u0000","count":1}')).statusCode).toBe(201);
+    });
+
+    it('refuses NUL in the path and the query', async () => {
+      for (const url of ['/echo/items/a%00b', '/echo/items/a?q=%00', '/nowhere%00']) {
+        const response = await inject({ method: 'GET', url });
+        expect(response.statusCode).toBe(400);
+        expect(response.json().error.code).toBe('validation_failed');
+      }
+      expect((await inject({ method: 'GET', url: '/echo/items/a%2500' })).json()).toEqual({ id: 'a%00', q: null });
+    });
+
+    it('answers a URL that does not decode with 400 bad_url', async () => {
+      for (const url of ['/echo/items/%ZZ', '/echo/items/%C3%28']) {
+        const response = await inject({ method: 'GET', url });
+        expect(response.statusCode).toBe(400);
+        expect(response.json()).toEqual({ error: { code: 'bad_url', message: expect.any(String) } });
+        expect(response.body).not.toContain('%');
+        expect(response.headers['x-content-type-options']).toBe('nosniff');
+      }
+    });
+
+    it('answers an overlong path segment with 414 uri_too_long without echoing it', async () => {
+      const response = await inject({ method: 'GET', url: `/echo/items/${'x'.repeat(10_000)}` });
+      expect(response.statusCode).toBe(414);
+      expect(response.json().error.code).toBe('uri_too_long');
+      expect(response.body.length).toBeLessThan(300);
+    });
+
+    it('answers a rate limit with a sentence, not the exception name', async () => {
+      const response = await inject({ method: 'GET', url: '/echo/throttled' });
+      expect(response.statusCode).toBe(429);
+      expect(response.json().error.code).toBe('too_many_requests');
+      expect(response.json().error.message).not.toMatch(/Exception/);
+    });
+
+    it('tells browsers not to sniff any answer', async () => {
+      for (const url of ['/health/live', '/nowhere', '/echo/conflict']) {
+        expect((await inject({ method: 'GET', url })).headers['x-content-type-options']).toBe('nosniff');
+      }
+    });
+
+    describe('over a real socket', () => {
+      let port: number;
+
+      beforeAll(async () => {
+        await app.listen(0, '127.0.0.1');
+        port = (app.getHttpServer().address() as AddressInfo).port;
+      });
+
+      const raw = (request: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => socket.write(request));
+          let answer = '';
+          socket.on('data', (chunk) => (answer += chunk.toString('latin1')));
+          socket.on('close', () => resolve(answer));
+          socket.on('error', reject);
+        });
+
+      const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
+
+      it('answers headers over the limit with 431 headers_too_large in the error shape', async () => {
+        const answer = await raw(`GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+        expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+        expect(answer).toContain('x-content-type-options: nosniff');
+        expect(bodyOf(answer)).toEqual({ error: { code: 'headers_too_large', message: expect.any(String) } });
+      });
+
+      it('answers a request the HTTP parser refuses with 400 bad_request in the error shape', async () => {
+        const answer = await raw('GARBAGE\r\n\r\n');
+        expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+        expect(bodyOf(answer)).toEqual({ error: { code: 'bad_request', message: expect.any(String) } });
+      });
     });
   });
 

@@ -5,9 +5,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import secureJson from 'secure-json-parse';
 import { ApiExceptionFilter, createValidationPipe, DomainError } from '@keyhaven/errors';
 import { MetricsRegistry } from './metrics';
+import { DEFAULT_JSON_LIMITS, JsonBodyLimits, parseJsonBody } from './json-body';
+import { answerClientError, answerFrameworkError, BASELINE_HEADERS, refuseNulInUrl } from './request-gate';
 
 export interface HttpAppOptions {
   /** The service's exhaustive error code → status table. */
@@ -33,6 +34,11 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     // A caller's (or proxy's) request id is kept when it is sane, else one is minted; logs carry it.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // Longer than any version or id a route takes (versions allow 256 characters); a longer
+    // segment is answered 414 uri_too_long by answerFrameworkError.
+    maxParamLength: 512,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     bufferLogs: true,
@@ -50,8 +56,10 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!REQUEST_ID.test(request.id)) request.id = randomUUID();
     reply.header('x-request-id', request.id);
+    reply.headers(BASELINE_HEADERS);
     done();
   });
+  fastify.addHook('onRequest', refuseNulInUrl);
   app.get(MetricsRegistry).instrument(fastify);
 
   const document = SwaggerModule.createDocument(
@@ -123,11 +131,23 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 export const AcceptsForm = () => RouteConfig({ acceptsForm: true });
 
+/**
+ * Raises the JSON body limits of one route above DEFAULT_JSON_LIMITS (a bulk import). The
+ * route's handler must then not hand the body to class-validator whole.
+ */
+export const JsonLimits = (limits: Partial<JsonBodyLimits>) => RouteConfig({ jsonLimits: limits });
+
+function jsonLimitsOf(config: unknown): JsonBodyLimits {
+  const own = (config as { jsonLimits?: Partial<JsonBodyLimits> } | undefined)?.jsonLimits;
+  return own ? { ...DEFAULT_JSON_LIMITS, ...own } : DEFAULT_JSON_LIMITS;
+}
+
 function parseFormsWhereAccepted(fastify: FastifyInstance): void {
   const refuse = (contentType: string) => new DomainError('unsupported_media_type', `This endpoint does not accept ${contentType}; send JSON.`);
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
-    if ((request.routeOptions.config as { acceptsForm?: boolean }).acceptsForm) done(null, Object.fromEntries(new URLSearchParams(String(body))));
-    else done(refuse('application/x-www-form-urlencoded'), undefined);
+    if (!(request.routeOptions.config as { acceptsForm?: boolean }).acceptsForm) done(refuse('application/x-www-form-urlencoded'), undefined);
+    else if (String(body).includes('\0') || /%00/i.test(String(body))) done(new DomainError('validation_failed', 'The form must not contain NUL characters.'), undefined);
+    else done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
   fastify.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (request, _body, done) => {
     if ((request.routeOptions.config as { acceptsForm?: boolean }).acceptsForm) done(null, {});
@@ -137,21 +157,15 @@ function parseFormsWhereAccepted(fastify: FastifyInstance): void {
 
 /**
  * Nest turns Fastify's own parse errors into bare status codes; parsing JSON here keeps the
- * contract's `malformed_json` code. Prototype-poisoning keys are refused as Fastify would.
+ * contract's `malformed_json` code and applies the body limits (see `parseJsonBody`).
  */
 function parseJsonStrictly(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') {
-      done(new DomainError('malformed_json', 'The request says it is JSON but the body is empty.'), undefined);
-      return;
-    }
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     try {
-      done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      done(null, parseJsonBody(String(body), jsonLimitsOf(request.routeOptions.config)));
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      done(new DomainError('malformed_json', `The request body is not valid JSON: ${reason}`), undefined);
+      done(error as Error, undefined);
     }
   });
 }
