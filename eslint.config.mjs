@@ -37,7 +37,16 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: '@keyhaven/testing', message: 'Test helpers belong in *.spec.ts / *.int-spec.ts / *.e2e-spec.ts files only.' }] },
+        {
+          paths: [
+            { name: '@keyhaven/testing', message: 'Test helpers belong in *.spec.ts / *.int-spec.ts / *.e2e-spec.ts files only.' },
+            {
+              name: 'class-validator',
+              importNames: ['IsOptional'],
+              message: 'IsOptional also lets null through (a NOT NULL column then fails with a 500): use Omittable from @keyhaven/errors, plus ValidateIf(v !== null) where null is meant.',
+            },
+          ],
+        },
       ],
       'no-restricted-properties': [
         'error',

@@ -10,6 +10,7 @@ const PROBLEM_TEXT = {
   too_short: 'The password is too short: use at least 8 characters (a passphrase is best).',
   too_long: 'The password is too long: at most 128 characters.',
   too_common: 'The password is one of the most common ones, which attackers try first.',
+  control_characters: 'The password contains control characters (such as NUL or a line break); use characters you can type.',
 } as const;
 
 @Injectable()

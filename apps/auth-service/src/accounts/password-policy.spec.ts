@@ -6,6 +6,9 @@ describe('passwordProblem', () => {
     ['password', 'too_common'],
     ['Password1', 'too_common'],
     ['x'.repeat(129), 'too_long'],
+    ['\u0000'.repeat(16), 'control_characters'],
+    ['correct horse\nbattery staple', 'control_characters'],
+    ['correct horse battery\u0085staple', 'control_characters'],
   ])('refuses %j as %s', (password, problem) => {
     expect(passwordProblem(password)).toBe(problem);
   });

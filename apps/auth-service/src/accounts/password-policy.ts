@@ -22,9 +22,13 @@ const COMMON_PASSWORDS = new Set(
     .filter((word) => word.length > 0),
 );
 
-export type PasswordProblem = 'too_short' | 'too_long' | 'too_common';
+export type PasswordProblem = 'too_short' | 'too_long' | 'too_common' | 'control_characters';
 
 export function passwordProblem(password: string, email?: string): PasswordProblem | undefined {
+  // NUL and other control characters cannot be typed, so a password with them was pasted by a
+  // script; they also count toward the length without adding anything a person could remember.
+  // eslint-disable-next-line no-control-regex -- the control characters are what is refused
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(password)) return 'control_characters';
   const length = [...password].length;
   if (length < PASSWORD_MIN_LENGTH) return 'too_short';
   if (length > PASSWORD_MAX_LENGTH) return 'too_long';

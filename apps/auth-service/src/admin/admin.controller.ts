@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength } from 'class-validator';
+import { HasText } from '@keyhaven/errors';
 import { Client, ClientInfo } from '../common/request-context';
 import { MeFactorsService } from '../factors/me-factors.service';
 import { Authenticated, CurrentUser, Roles, StepUp } from '../sessions/guards/auth.guards';
@@ -11,6 +12,7 @@ class ResetFactorsDto {
   @ApiProperty({ example: 'Lost phone; identity checked by video call (ticket 4711)' })
   @IsString()
   @MaxLength(500)
+  @HasText()
   @Matches(/\S{3,}/, { message: 'reason must say why' })
   reason!: string;
 }

@@ -1,6 +1,6 @@
 import { compare } from 'semver';
 import type { AdvisoryFields, AffectedRange } from '../catalog/catalog-types';
-import { scoreVector, Severity } from '../catalog/cvss';
+import { repeatedMetric, scoreVector, Severity } from '../catalog/cvss';
 import { normalizeVersion } from '../catalog/semver-intervals';
 
 /** An advisory as the service stores it, whatever it came from (our JSON or OSV). */
@@ -28,6 +28,10 @@ export function checkId(id: string): string {
 export function checkSeverity(vector: string | null | undefined): Severity | null {
   if (vector === null || vector === undefined) return null;
   const severity = scoreVector(vector);
+  const repeated = repeatedMetric(vector);
+  if (repeated) {
+    throw new AdvisoryProblem('invalid_cvss', `The CVSS vector names the metric ${repeated} twice; each metric may appear once.`);
+  }
   if (!severity) {
     throw new AdvisoryProblem(
       'invalid_cvss',
@@ -48,6 +52,10 @@ export function checkAffected(ranges: readonly { introduced: string; fixed?: str
   if (ranges.length === 0) throw new AdvisoryProblem('invalid_range', 'An advisory needs at least one affected range, e.g. {"introduced": "13.0.0", "fixed": "13.4.2"}.');
   return ranges.map((range) => {
     const introduced = range.introduced === '0' ? '0' : eventVersion(range.introduced, 'introduced');
+    // "" is not "no fix": dropping it silently turned a fixed range into "affected forever".
+    if (range.fixed === '' || range.lastAffected === '') {
+      throw new AdvisoryProblem('invalid_range', 'fixed and lastAffected must be versions; leave a field out when it does not apply.');
+    }
     if (range.fixed && range.lastAffected) {
       throw new AdvisoryProblem('invalid_range', 'A range ends with either "fixed" (first good version) or "lastAffected" (last bad version), not both.');
     }

@@ -1,13 +1,14 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { Omittable } from '@keyhaven/errors';
 import { OpsOnly } from '../app/ops-only.decorator';
 import { CatalogRepository } from './catalog.repository';
 
 export class AuditQuery {
   @ApiPropertyOptional({ default: 100, maximum: 500 })
-  @IsOptional()
+  @Omittable()
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -23,11 +23,26 @@ export function levelOf(score: number): SeverityLevel {
 }
 
 /**
+ * The first metric a vector names twice (`AV:N/…/AV:L`), or undefined. The calculator takes the
+ * last one silently, so the stored vector would say two things and score one of them.
+ */
+export function repeatedMetric(vector: string): string | undefined {
+  const seen = new Set<string>();
+  for (const part of vector.trim().split('/').slice(1)) {
+    const metric = part.split(':')[0] ?? '';
+    if (seen.has(metric)) return metric;
+    seen.add(metric);
+  }
+  return undefined;
+}
+
+/**
  * Scores a CVSS v3.x or v4.0 vector; undefined when it is not a complete base vector (a
  * partial vector would score 0 and hide a real risk behind "none").
  */
 export function scoreVector(vector: string): Severity | undefined {
   const text = vector.trim();
+  if (repeatedMetric(text)) return undefined;
   try {
     if (V4.test(text)) {
       const cvss = new Cvss4P0(text);

@@ -22,8 +22,10 @@ export const byVersionDesc = (a: string, b: string) => compare(b, a);
 
 /** `v1.2.3`, `=1.2.3` → `1.2.3`; anything that is not semver → undefined. */
 export function normalizeVersion(raw: string): string | undefined {
-  if (raw.length > 256) return undefined;
-  const text = raw.trim().replace(/^[=v]+/, '');
+  // semver would trim "1.0.0\n" to 1.0.0; a version with spaces or control characters is a
+  // typo or an injection, never a version, so it is refused rather than quietly cleaned.
+  if (raw.length > 256 || /[\s\p{Cc}]/u.test(raw)) return undefined;
+  const text = raw.replace(/^[=v]+/, '');
   return valid(text) ?? undefined;
 }
 

@@ -2,3 +2,4 @@ export * from './lib/domain-error';
 export * from './lib/shared-codes';
 export * from './lib/api-exception.filter';
 export * from './lib/validation';
+export * from './lib/input-rules';

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { HasText } from '@keyhaven/errors';
 
 export class EnrolTotpDto {
   @ApiProperty({ example: 'Phone', description: 'A name to tell your authenticators apart' })
   @IsString()
-  @MinLength(1)
+  @HasText()
   @MaxLength(64)
-  @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;
 }
 

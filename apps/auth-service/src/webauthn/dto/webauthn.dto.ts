@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsBoolean, IsObject, IsString, MaxLength } from 'class-validator';
+import { HasText, Omittable } from '@keyhaven/errors';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 
 export class WebAuthnRegistrationOptionsDto {
   @ApiPropertyOptional({ description: 'true: a passkey (discoverable, user verification required) that can sign in without a password' })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   passkey?: boolean;
 }
@@ -12,9 +13,8 @@ export class WebAuthnRegistrationOptionsDto {
 export class WebAuthnRegistrationDto {
   @ApiProperty({ example: 'YubiKey 5C', description: 'A name to tell your keys apart' })
   @IsString()
-  @MinLength(1)
+  @HasText()
   @MaxLength(64)
-  @Matches(/\S/, { message: 'name must not be blank' })
   name!: string;
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'RegistrationResponseJSON (what @simplewebauthn/browser startRegistration answers)' })

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsOptional, IsString, IsUrl, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsString, IsUrl, Matches, MaxLength, MinLength, ValidateIf } from 'class-validator';
+import { Omittable } from '@keyhaven/errors';
 
 const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -29,13 +30,13 @@ export class CreateSubscriptionDto {
   address?: string;
 
   @ApiPropertyOptional({ example: 'Europe/Berlin', description: 'email: IANA time zone shown next to UTC.' })
-  @IsOptional()
+  @Omittable()
   @IsString()
   @MaxLength(64)
   timeZone?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['production'], description: 'Empty or absent: all environments.' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(100)
   @Matches(ENVIRONMENT, { each: true })
@@ -44,17 +45,17 @@ export class CreateSubscriptionDto {
 
 export class ListDeliveriesQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'delivered', 'dead'] })
-  @IsOptional()
+  @Omittable()
   @IsIn(['pending', 'delivered', 'dead'])
   state?: 'pending' | 'delivered' | 'dead';
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'windowId must be a window id (uuid)' })
   windowId?: string;
 
   @ApiPropertyOptional({ default: 100, minimum: 1, maximum: 500 })
-  @IsOptional()
+  @Omittable()
   @Matches(/^(?:[1-9]\d?|[1-4]\d\d|500)$/, { message: 'limit must be 1–500' })
   limit?: string;
 }

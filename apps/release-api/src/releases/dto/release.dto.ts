@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsArray, IsBoolean, IsISO8601, IsOptional, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsString, IsUrl, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsInstant, Omittable } from '@keyhaven/errors';
 
 const NAME = /^[a-z][a-z0-9-]{0,31}$/;
 
 export class CreateReleaseDto {
-  @ApiProperty({ example: '14.3.0', description: 'A semver version.' })
+  @ApiProperty({ example: '14.3.0', description: 'A semver version (no spaces or control characters; otherwise 400 invalid_version).' })
   @IsString()
   @MaxLength(256)
   version!: string;
@@ -15,35 +16,36 @@ export class CreateReleaseDto {
   channel!: string;
 
   @ApiPropertyOptional({ type: [String], example: ['community', 'enterprise'], description: 'Empty or absent: every edition.' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
+  @ArrayMaxSize(100)
   @Matches(NAME, { each: true })
   editions?: string[];
 
-  @ApiProperty({ example: '2026-11-20T00:00:00Z' })
-  @IsISO8601({ strict: true })
+  @ApiProperty({ example: '2026-11-20T00:00:00Z', description: 'ISO 8601 with Z or an offset (no offset → 400).' })
+  @IsInstant()
   releasedAt!: string;
 
   @ApiPropertyOptional({ example: 'https://keyhaven.example/releases/14.3.0', nullable: true })
-  @IsOptional()
+  @Omittable()
   @ValidateIf((_o, v) => v !== null)
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   @MaxLength(2048)
   notesUrl?: string | null;
 
   @ApiPropertyOptional({ example: '2027-11-20T00:00:00Z', nullable: true, description: 'End of life; null = not announced.' })
-  @IsOptional()
+  @Omittable()
   @ValidateIf((_o, v) => v !== null)
-  @IsISO8601({ strict: true })
+  @IsInstant()
   supportedUntil?: string | null;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   security?: boolean;
 
   @ApiPropertyOptional({ example: '>=13.4.0', nullable: true, description: 'The semver range of versions that may upgrade straight to this one.' })
-  @IsOptional()
+  @Omittable()
   @ValidateIf((_o, v) => v !== null)
   @IsString()
   @MaxLength(1024)
@@ -52,47 +54,48 @@ export class CreateReleaseDto {
 
 export class UpdateReleaseDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsString()
   @Matches(NAME)
   channel?: string;
 
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @Omittable()
   @IsArray()
+  @ArrayMaxSize(100)
   @Matches(NAME, { each: true })
   editions?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
-  @IsISO8601({ strict: true })
+  @Omittable()
+  @IsInstant()
   releasedAt?: string;
 
   @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
+  @Omittable()
   @ValidateIf((_o, v) => v !== null)
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   @MaxLength(2048)
   notesUrl?: string | null;
 
   @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
+  @Omittable()
   @ValidateIf((_o, v) => v !== null)
-  @IsISO8601({ strict: true })
+  @IsInstant()
   supportedUntil?: string | null;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   security?: boolean;
 
   @ApiPropertyOptional({ description: 'true hides the release from checks (a broken release).' })
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   yanked?: boolean;
 
   @ApiPropertyOptional({ nullable: true })
-  @IsOptional()
+  @Omittable()
   @ValidateIf((_o, v) => v !== null)
   @IsString()
   @MaxLength(1024)
@@ -101,17 +104,17 @@ export class UpdateReleaseDto {
 
 export class ListReleasesQuery {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @Matches(NAME)
   channel?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @Matches(NAME)
   edition?: string;
 
   @ApiPropertyOptional({ enum: ['true', 'false'], default: 'true' })
-  @IsOptional()
+  @Omittable()
   @Matches(/^(true|false)$/)
   includeYanked?: string;
 }

@@ -7,6 +7,8 @@
  * before the start (24 h and 1 h by default) — only those still ahead of the announcement —
  * then "started" at `startsAt` and "completed" at `endsAt`.
  */
+import { formatDuration } from '@keyhaven/config';
+
 export type NoticeType =
   | 'maintenance.announced'
   | 'maintenance.reminder'
@@ -68,7 +70,8 @@ export function checkWindow(window: WindowTimes, now: Date, leadMs: number, emer
   if (window.startsAt.getTime() < earliest && !emergencyReason?.trim()) {
     return {
       code: 'notice_too_short',
-      message: `Maintenance must be announced at least ${Math.round(leadMs / 3_600_000)} h ahead: start at ${new Date(earliest).toISOString()} or later, or give an emergencyReason.`,
+      // The lead as the operator wrote it (MAINTENANCE_NOTICE_LEAD=20s → "20s", not "0 h").
+      message: `Maintenance must be announced at least ${formatDuration(leadMs)} ahead: start at ${new Date(earliest).toISOString()} or later, or give an emergencyReason.`,
       details: { earliestStart: new Date(earliest).toISOString(), leadMs },
     };
   }
