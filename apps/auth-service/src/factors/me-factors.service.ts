@@ -36,11 +36,15 @@ export class MeFactorsService {
     return this.webauthn.registrationOptions(account, passkey);
   }
 
-  /** Like a TOTP confirmation: the first confirmed factor brings the recovery codes. */
+  /** Like a TOTP confirmation: the first confirmed factor brings the recovery codes, in the same audited change. */
   async registerWebauthn(accountId: string, name: string, response: RegistrationResponseJSON, client: ClientInfo): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {
-    const factor = await this.webauthn.register(accountId, name, response, client);
-    const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId);
-    return recoveryCodes ? { factor, recoveryCodes } : { factor };
+    // The ceremony is checked before the transaction: inside it, every query must use `tx`.
+    const credential = await this.webauthn.verifyRegistration(accountId, name, response);
+    return this.events.audited(async (tx) => {
+      const { factor, events } = await this.webauthn.store(credential, client, tx);
+      const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId, tx);
+      return { result: recoveryCodes ? { factor, recoveryCodes } : { factor }, events };
+    });
   }
 
   async enrolTotp(accountId: string, name: string, client: ClientInfo): Promise<TotpEnrolment> {
@@ -50,26 +54,36 @@ export class MeFactorsService {
   }
 
   async confirmTotp(accountId: string, id: string, code: string, client: ClientInfo): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {
-    const factor = await this.totp.confirm(accountId, id, code, client);
-    const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId);
-    return recoveryCodes ? { factor, recoveryCodes } : { factor };
+    return this.events.audited(async (tx) => {
+      const { factor, event } = await this.totp.confirm(accountId, id, code, client, tx);
+      const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId, tx);
+      return { result: recoveryCodes ? { factor, recoveryCodes } : { factor }, events: [event] };
+    });
   }
 
   async remove(accountId: string, id: string, client: ClientInfo): Promise<void> {
-    const removed = (await this.totp.remove(accountId, id, client)) || (await this.webauthn.remove(accountId, id, client));
-    if (!removed) throw new AuthError('factor_not_found', 'No such factor on your account.');
-    // Recovery codes stand in for a factor; with none left they would be a password-only back door.
-    if (!(await this.registry.hasConfirmedFactor(accountId))) await this.recoveryCodes.deleteAllFor(accountId);
+    await this.events.audited(async (tx) => {
+      const event = (await this.totp.remove(accountId, id, client, tx)) ?? (await this.webauthn.remove(accountId, id, client, tx));
+      if (!event) throw new AuthError('factor_not_found', 'No such factor on your account.');
+      // Recovery codes stand in for a factor; with none left they would be a password-only back door.
+      if (!(await this.registry.hasConfirmedFactor(accountId, tx))) await this.recoveryCodes.deleteAllFor(accountId, tx);
+      return { result: undefined, events: [event] };
+    });
   }
 
+  /** Everything the reset removes and its audit row commit together: a failing audit means no reset. */
   async adminReset(adminId: string, accountId: string, reason: string, client: ClientInfo): Promise<{ removedFactors: number; removedRecoveryCodes: number }> {
     const account = await this.accounts.findById(accountId);
     if (!account) throw new AuthError('account_not_found', 'No such account.');
-    const removedFactors = (await this.totp.removeAllFor(accountId)) + (await this.webauthn.removeAllFor(accountId));
-    const removedRecoveryCodes = await this.recoveryCodes.deleteAllFor(accountId);
-    await this.attempts.reset(accountId);
-    await this.events.record({ type: 'admin_factors_reset', accountId, actorId: adminId, ip: client.ip, details: { reason, removedFactors, removedRecoveryCodes } });
+    const result = await this.events.audited(async (tx) => {
+      const removedFactors = (await this.totp.removeAllFor(accountId, tx)) + (await this.webauthn.removeAllFor(accountId, tx));
+      const removedRecoveryCodes = await this.recoveryCodes.deleteAllFor(accountId, tx);
+      await this.attempts.reset(accountId, tx);
+      const details = { reason, removedFactors, removedRecoveryCodes };
+      return { result: { removedFactors, removedRecoveryCodes }, events: [{ type: 'admin_factors_reset', accountId, actorId: adminId, ip: client.ip, details }] };
+    });
+    // Mail only for a reset that happened.
     void this.notifier.factorsReset(account.email, reason);
-    return { removedFactors, removedRecoveryCodes };
+    return result;
   }
 }

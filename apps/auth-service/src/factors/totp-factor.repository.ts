@@ -7,8 +7,9 @@ import { TotpFactor } from './entities/totp-factor.entity';
 export class TotpFactorRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async insert(factor: Omit<TotpFactor, 'confirmedAt' | 'lastUsedAt' | 'lastStep'>): Promise<void> {
-    await this.em.fork().insert(TotpFactor, factor);
+  /** `tx`: the audited change this write belongs to (see SecurityEventsService.audited). */
+  async insert(factor: Omit<TotpFactor, 'confirmedAt' | 'lastUsedAt' | 'lastStep'>, tx: EntityManager = this.em.fork()): Promise<void> {
+    await tx.insert(TotpFactor, factor);
   }
 
   listFor(accountId: string): Promise<TotpFactor[]> {
@@ -19,12 +20,12 @@ export class TotpFactorRepository {
     return this.em.fork().find(TotpFactor, { accountId, confirmedAt: { $ne: null } }, { orderBy: { createdAt: 'asc' } });
   }
 
-  findOwned(id: string, accountId: string): Promise<TotpFactor | null> {
-    return this.em.fork().findOne(TotpFactor, { id, accountId });
+  findOwned(id: string, accountId: string, tx: EntityManager = this.em.fork()): Promise<TotpFactor | null> {
+    return tx.findOne(TotpFactor, { id, accountId });
   }
 
-  async hasConfirmed(accountId: string): Promise<boolean> {
-    return (await this.em.fork().count(TotpFactor, { accountId, confirmedAt: { $ne: null } })) > 0;
+  async hasConfirmed(accountId: string, tx: EntityManager = this.em.fork()): Promise<boolean> {
+    return (await tx.count(TotpFactor, { accountId, confirmedAt: { $ne: null } })) > 0;
   }
 
   /**
@@ -41,20 +42,20 @@ export class TotpFactorRepository {
   }
 
   /** Confirms a pending factor and takes the confirming code's step with it (it cannot sign in again). */
-  async confirm(id: string, accountId: string, step: number, now: Date): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
+  async confirm(id: string, accountId: string, step: number, now: Date, tx: EntityManager = this.em.fork()): Promise<boolean> {
+    const rows: unknown[] = await tx.execute(
       'update auth.totp_factor set confirmed_at = ?, last_step = ? where id = ? and account_id = ? and confirmed_at is null returning id',
       [now, step, id, accountId],
     );
     return rows.length === 1;
   }
 
-  async delete(id: string, accountId: string): Promise<boolean> {
-    return (await this.em.fork().nativeDelete(TotpFactor, { id, accountId })) === 1;
+  async delete(id: string, accountId: string, tx: EntityManager = this.em.fork()): Promise<boolean> {
+    return (await tx.nativeDelete(TotpFactor, { id, accountId })) === 1;
   }
 
-  async deleteAllFor(accountId: string): Promise<number> {
-    return this.em.fork().nativeDelete(TotpFactor, { accountId });
+  async deleteAllFor(accountId: string, tx: EntityManager = this.em.fork()): Promise<number> {
+    return tx.nativeDelete(TotpFactor, { accountId });
   }
 
   /** Rows whose secret is sealed under an older key (for `reencrypt`). */

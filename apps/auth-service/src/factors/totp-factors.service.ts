@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { toString as renderQr } from 'qrcode';
 import { Clock } from '@keyhaven/config';
@@ -8,7 +8,7 @@ import { ClientInfo } from '../common/request-context';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KeyRing } from '../crypto/key-ring';
 import { SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import { SecurityEventInput, SecurityEventsService } from '../security-events/security-events.service';
 import { TotpFactor } from './entities/totp-factor.entity';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp';
 import { TotpFactorRepository } from './totp-factor.repository';
@@ -53,47 +53,52 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     const id = randomUUID();
     const secret = newTotpSecret();
     try {
-      await this.factors.insert({ id, accountId: account.id, name, secretSealed: this.seal(id, secret), createdAt: this.clock.now() });
+      await this.events.audited(async (tx) => {
+        await this.factors.insert({ id, accountId: account.id, name, secretSealed: this.seal(id, secret), createdAt: this.clock.now() }, tx);
+        return { result: undefined, events: [{ type: 'factor_enrolled', accountId: account.id, ip: client.ip, details: { factorId: id, type: 'totp', name } }] };
+      });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw new AuthError('factor_name_taken', `You already have a factor named "${name}".`);
       throw error;
     }
-    await this.events.record({ type: 'factor_enrolled', accountId: account.id, ip: client.ip, details: { factorId: id, type: 'totp', name } });
     const otpauthUri = totpUri({ issuer: this.config.totpIssuer, label: account.email, secret });
     const qrSvg = await renderQr(otpauthUri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     return { id, secret, otpauthUri, qrSvg };
   }
 
-  /** Proves the app holds the secret; the confirming code's step is consumed. */
-  async confirm(accountId: string, id: string, code: string, client: ClientInfo): Promise<FactorView> {
-    const factor = await this.factors.findOwned(id, accountId);
+  /**
+   * Proves the app holds the secret; the confirming code's step is consumed. Runs inside the
+   * caller's audited change (`tx`), which also issues the first recovery codes; every query
+   * goes through `tx` (on the embedded database another connection would wait for it).
+   */
+  async confirm(accountId: string, id: string, code: string, client: ClientInfo, tx: EntityManager): Promise<{ factor: FactorView; event: SecurityEventInput }> {
+    const factor = await this.factors.findOwned(id, accountId, tx);
     if (!factor) throw new AuthError('factor_not_found', 'No such factor on your account.');
     if (factor.confirmedAt) throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
     const step = await matchTotpStep(this.open(factor), code, this.clock.nowMs());
     if (step === undefined) throw new AuthError('invalid_code', 'The code does not match; check the time on your device.');
-    if (!(await this.factors.confirm(id, accountId, step, this.clock.now()))) {
+    if (!(await this.factors.confirm(id, accountId, step, this.clock.now(), tx))) {
       throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
     }
-    await this.events.record({ type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } });
-    return toView({ ...factor, confirmedAt: this.clock.now() });
+    return { factor: toView({ ...factor, confirmedAt: this.clock.now() }), event: { type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } } };
   }
 
   async list(accountId: string): Promise<FactorView[]> {
     return (await this.factors.listFor(accountId)).map(toView);
   }
 
-  async remove(accountId: string, id: string, client: ClientInfo): Promise<boolean> {
-    const removed = await this.factors.delete(id, accountId);
-    if (removed) await this.events.record({ type: 'factor_removed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } });
-    return removed;
+  /** The removal inside the caller's audited change; its event when there was such a factor. */
+  async remove(accountId: string, id: string, client: ClientInfo, tx: EntityManager): Promise<SecurityEventInput | undefined> {
+    if (!(await this.factors.delete(id, accountId, tx))) return undefined;
+    return { type: 'factor_removed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } };
   }
 
-  removeAllFor(accountId: string): Promise<number> {
-    return this.factors.deleteAllFor(accountId);
+  removeAllFor(accountId: string, tx: EntityManager): Promise<number> {
+    return this.factors.deleteAllFor(accountId, tx);
   }
 
-  isAvailable(accountId: string): Promise<boolean> {
-    return this.factors.hasConfirmed(accountId);
+  isAvailable(accountId: string, tx?: EntityManager): Promise<boolean> {
+    return this.factors.hasConfirmed(accountId, tx);
   }
 
   async verify(accountId: string, input: { code: string }): Promise<SecondFactorOutcome> {

@@ -12,8 +12,9 @@ export class RecoveryCodeRepository {
    * racing requests (two first confirmations, two regenerations) serialise; with `onlyIfNone`
    * the second one finds the first set and issues nothing.
    */
-  async replaceSet(accountId: string, hashes: string[], now: Date, options: { onlyIfNone: boolean }): Promise<boolean> {
-    return this.em.fork().transactional(async (tx) => {
+  async replaceSet(accountId: string, hashes: string[], now: Date, options: { onlyIfNone: boolean }, outer: EntityManager = this.em.fork()): Promise<boolean> {
+    // Inside an audited change this runs as a savepoint of its transaction and commits with it.
+    return outer.transactional(async (tx) => {
       await tx.execute('select id from auth.account where id = ? for update', [accountId]);
       if (options.onlyIfNone && (await tx.count(RecoveryCode, { accountId })) > 0) return false;
       await tx.nativeDelete(RecoveryCode, { accountId });
@@ -35,7 +36,7 @@ export class RecoveryCodeRepository {
     return this.em.fork().count(RecoveryCode, { accountId, usedAt: null });
   }
 
-  async deleteAllFor(accountId: string): Promise<number> {
-    return this.em.fork().nativeDelete(RecoveryCode, { accountId });
+  async deleteAllFor(accountId: string, tx: EntityManager = this.em.fork()): Promise<number> {
+    return tx.nativeDelete(RecoveryCode, { accountId });
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
@@ -21,10 +22,13 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
     private readonly events: SecurityEventsService,
   ) {}
 
-  /** Issued with the first confirmed factor only; later confirmations get none. */
-  async issueInitialSet(accountId: string): Promise<string[] | undefined> {
+  /**
+   * Issued with the first confirmed factor only, inside that factor's audited change (`tx`);
+   * later confirmations get none.
+   */
+  async issueInitialSet(accountId: string, tx: EntityManager): Promise<string[] | undefined> {
     const plain = Array.from({ length: RECOVERY_SET_SIZE }, newRecoveryCode);
-    const issued = await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: true });
+    const issued = await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: true }, tx);
     return issued ? plain : undefined;
   }
 
@@ -33,9 +37,10 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
       throw new AuthError('no_confirmed_factor', 'Recovery codes come with a second factor: enrol one first.');
     }
     const plain = Array.from({ length: RECOVERY_SET_SIZE }, newRecoveryCode);
-    await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: false });
-    await this.events.record({ type: 'recovery_codes_regenerated', accountId, ip: client.ip });
-    return { recoveryCodes: plain };
+    return this.events.audited(async (tx) => {
+      await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: false }, tx);
+      return { result: { recoveryCodes: plain }, events: [{ type: 'recovery_codes_regenerated', accountId, ip: client.ip }] };
+    });
   }
 
   async remaining(accountId: string): Promise<{ remaining: number }> {
@@ -53,7 +58,7 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
     return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(accountId) } };
   }
 
-  deleteAllFor(accountId: string): Promise<number> {
-    return this.codes.deleteAllFor(accountId);
+  deleteAllFor(accountId: string, tx: EntityManager): Promise<number> {
+    return this.codes.deleteAllFor(accountId, tx);
   }
 }

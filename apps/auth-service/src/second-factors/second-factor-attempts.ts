@@ -64,8 +64,8 @@ export class SecondFactorAttempts {
     throw await this.refusal(accountId);
   }
 
-  async reset(accountId: string): Promise<void> {
-    await this.connection().execute(
+  async reset(accountId: string, tx: EntityManager = this.em.fork()): Promise<void> {
+    await tx.execute(
       'update auth.account set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null where id = ?',
       [accountId],
     );

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Amr } from '../sessions/token-claims';
 
 /** The method names clients see in the sign-in answer's `methods`. */
@@ -26,7 +27,8 @@ export interface SecondFactorStrategy<Input> {
   /** RFC 8176 values this method adds to the session's `amr` (besides `pwd` and `mfa`). */
   readonly amr: readonly Amr[];
   /** Whether the account can sign in with this method now. */
-  isAvailable(accountId: string): Promise<boolean>;
+  /** `tx`: answer from inside an audited change (it sees that change's own writes). */
+  isAvailable(accountId: string, tx?: EntityManager): Promise<boolean>;
   /** Whether this method makes the account "have a factor" (recovery codes alone do not). */
   readonly countsAsFactor: boolean;
   /** Checks the input; consuming it (replay guard, single use) is a conditional write inside. */

@@ -30,9 +30,29 @@ export class SecurityEventsService {
     private readonly clock: Clock,
   ) {}
 
-  /** Written with a direct insert so an event is recorded even when the request then fails. */
+  /**
+   * An event about an attempt rather than a change (a wrong code, a lock, a refused passkey):
+   * written on its own, so it is recorded even though the request then fails.
+   */
   async record(event: SecurityEventInput): Promise<void> {
-    await this.em.fork().insert(SecurityEvent, {
+    await this.insert(this.em.fork(), event);
+  }
+
+  /**
+   * An audited change: `work` runs in one transaction and the events it answers are inserted
+   * in the same one, so the change never commits without its audit row — a failing audit
+   * insert means no change (and a failing change, no row). Repositories take `tx` for this.
+   */
+  async audited<T>(work: (tx: EntityManager) => Promise<{ result: T; events: readonly SecurityEventInput[] }>): Promise<T> {
+    return this.em.fork().transactional(async (tx) => {
+      const { result, events } = await work(tx);
+      for (const event of events) await this.insert(tx, event);
+      return result;
+    });
+  }
+
+  private async insert(em: EntityManager, event: SecurityEventInput): Promise<void> {
+    await em.insert(SecurityEvent, {
       id: randomUUID(),
       type: event.type,
       accountId: event.accountId,

@@ -7,16 +7,17 @@ import { WebAuthnCredential } from './entities/webauthn-credential.entity';
 export class WebAuthnCredentialRepository {
   constructor(private readonly em: EntityManager) {}
 
-  async insert(credential: WebAuthnCredential): Promise<void> {
-    await this.em.fork().insert(WebAuthnCredential, credential);
+  /** `tx`: the audited change this write belongs to (see SecurityEventsService.audited). */
+  async insert(credential: WebAuthnCredential, tx: EntityManager = this.em.fork()): Promise<void> {
+    await tx.insert(WebAuthnCredential, credential);
   }
 
   listFor(accountId: string): Promise<WebAuthnCredential[]> {
     return this.em.fork().find(WebAuthnCredential, { accountId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
-  async hasAny(accountId: string): Promise<boolean> {
-    return (await this.em.fork().count(WebAuthnCredential, { accountId })) > 0;
+  async hasAny(accountId: string, tx: EntityManager = this.em.fork()): Promise<boolean> {
+    return (await tx.count(WebAuthnCredential, { accountId })) > 0;
   }
 
   findByCredentialId(credentialId: string): Promise<WebAuthnCredential | null> {
@@ -39,11 +40,11 @@ export class WebAuthnCredentialRepository {
     return rows.length === 1;
   }
 
-  async delete(id: string, accountId: string): Promise<boolean> {
-    return (await this.em.fork().nativeDelete(WebAuthnCredential, { id, accountId })) === 1;
+  async delete(id: string, accountId: string, tx: EntityManager = this.em.fork()): Promise<boolean> {
+    return (await tx.nativeDelete(WebAuthnCredential, { id, accountId })) === 1;
   }
 
-  deleteAllFor(accountId: string): Promise<number> {
-    return this.em.fork().nativeDelete(WebAuthnCredential, { accountId });
+  deleteAllFor(accountId: string, tx: EntityManager = this.em.fork()): Promise<number> {
+    return tx.nativeDelete(WebAuthnCredential, { accountId });
   }
 }

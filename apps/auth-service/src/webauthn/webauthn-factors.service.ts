@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   AuthenticationResponseJSON,
@@ -17,7 +17,7 @@ import { ClientInfo } from '../common/request-context';
 import { AUTH_CONFIG, AuthConfig, WebAuthnPolicy } from '../config/auth.config';
 import type { FactorView } from '../factors/totp-factors.service';
 import { SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
-import { SecurityEventsService } from '../security-events/security-events.service';
+import type { SecurityEventInput } from '../security-events/security-events.service';
 import { WebAuthnCeremony } from './entities/webauthn-challenge.entity';
 import { WebAuthnCredential } from './entities/webauthn-credential.entity';
 import { WebAuthnChallengeRepository } from './webauthn-challenge.repository';
@@ -57,7 +57,6 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     private readonly credentials: WebAuthnCredentialRepository,
     private readonly challenges: WebAuthnChallengeRepository,
     private readonly clock: Clock,
-    private readonly events: SecurityEventsService,
     @Inject(AUTH_CONFIG) config: AuthConfig,
   ) {
     this.policy = config.webauthn;
@@ -92,7 +91,11 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     });
   }
 
-  async register(accountId: string, name: string, response: RegistrationResponseJSON, client: ClientInfo): Promise<FactorView> {
+  /**
+   * Checks a registration ceremony (the challenge is spent here) and answers the credential to
+   * store; nothing is stored yet. `store` then writes it inside the caller's audited change.
+   */
+  async verifyRegistration(accountId: string, name: string, response: RegistrationResponseJSON): Promise<WebAuthnCredential> {
     const taken = await this.takeChallenge(response, 'registration', accountId);
     if (!taken.ok) throw new AuthError(taken.reason, taken.message ?? 'The registration was refused.');
     const requireUserVerification = taken.passkey || this.policy.userVerification === 'required';
@@ -128,8 +131,14 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
       passkey: taken.passkey,
       createdAt: this.clock.now(),
     };
+    return credential;
+  }
+
+  /** Stores a verified credential inside the caller's audited change; answers the events to record with it. */
+  async store(credential: WebAuthnCredential, client: ClientInfo, tx: EntityManager): Promise<{ factor: FactorView; events: SecurityEventInput[] }> {
+    const { accountId, name } = credential;
     try {
-      await this.credentials.insert(credential);
+      await this.credentials.insert(credential, tx);
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         if (/webauthn_credential_credential_id_unique/.test(error.message)) throw new AuthError('credential_already_registered', 'This security key or passkey is already registered.');
@@ -138,30 +147,34 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
       throw error;
     }
     const details = { factorId: credential.id, type: 'webauthn', name, passkey: credential.passkey, aaguid: credential.aaguid };
-    await this.events.record({ type: 'factor_enrolled', accountId, ip: client.ip, details });
-    // Registration is its own proof of possession: the factor is confirmed at once.
-    await this.events.record({ type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: credential.id, type: 'webauthn' } });
-    return toView(credential);
+    return {
+      factor: toView(credential),
+      events: [
+        { type: 'factor_enrolled', accountId, ip: client.ip, details },
+        // Registration is its own proof of possession: the factor is confirmed at once.
+        { type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: credential.id, type: 'webauthn' } },
+      ],
+    };
   }
 
   async list(accountId: string): Promise<FactorView[]> {
     return (await this.credentials.listFor(accountId)).map(toView);
   }
 
-  async remove(accountId: string, id: string, client: ClientInfo): Promise<boolean> {
-    const removed = await this.credentials.delete(id, accountId);
-    if (removed) await this.events.record({ type: 'factor_removed', accountId, ip: client.ip, details: { factorId: id, type: 'webauthn' } });
-    return removed;
+  /** The removal inside the caller's audited change; its event when there was such a key. */
+  async remove(accountId: string, id: string, client: ClientInfo, tx: EntityManager): Promise<SecurityEventInput | undefined> {
+    if (!(await this.credentials.delete(id, accountId, tx))) return undefined;
+    return { type: 'factor_removed', accountId, ip: client.ip, details: { factorId: id, type: 'webauthn' } };
   }
 
-  removeAllFor(accountId: string): Promise<number> {
-    return this.credentials.deleteAllFor(accountId);
+  removeAllFor(accountId: string, tx: EntityManager): Promise<number> {
+    return this.credentials.deleteAllFor(accountId, tx);
   }
 
   // --- second factor ------------------------------------------------------------------------
 
-  isAvailable(accountId: string): Promise<boolean> {
-    return this.credentials.hasAny(accountId);
+  isAvailable(accountId: string, tx?: EntityManager): Promise<boolean> {
+    return this.credentials.hasAny(accountId, tx);
   }
 
   /** Lists every credential of the account, so any of the user's keys works, not one "default". */
