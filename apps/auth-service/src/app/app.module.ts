@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Clock } from '@keyhaven/config';
@@ -15,6 +16,8 @@ import { AUTH_DATABASE } from './auth-database';
 export interface AuthAppOverrides {
   /** Tests move time by hand. */
   clock?: Clock;
+  /** Tests capture the log lines (to check what they carry); the service writes to standard output. */
+  logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -23,7 +26,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ service: config.service, logLevel: config.logLevel }),
+        PlatformModule.forRoot({ service: config.service, logLevel: config.logLevel, logDestination: overrides.logDestination }),
         DatabaseModule.forRoot({ url: databaseUrl, ...AUTH_DATABASE }),
         ThrottlerModule.forRoot({ throttlers: [{ name: 'sign-in', ttl: config.throttle.windowMs, limit: config.throttle.limit }] }),
         CoreModule.forRoot(config, overrides.clock),

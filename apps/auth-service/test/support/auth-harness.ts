@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { ManualClock } from '@keyhaven/config';
 import { migrateAndMarkReady } from '@keyhaven/http';
 import { createTestDatabase, SmtpCapture, startSmtpCapture, TestDatabase } from '@keyhaven/testing';
@@ -42,7 +43,10 @@ export interface TestUser {
 }
 
 /** A started auth-service on its own test database, with a ManualClock and a real SMTP server. */
-export async function startHarness(env: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase; /** Capture the service's log lines here (else it logs nothing). */ logDestination?: DestinationStream } = {},
+): Promise<Harness> {
   const smtp = await startSmtpCapture();
   const database = options.database ?? (await createTestDatabase(AUTH_DATABASE));
   const encryptionKeys = env['AUTH_ENCRYPTION_KEYS'] ?? `t1:${randomBytes(32).toString('base64')}`;
@@ -55,8 +59,8 @@ export async function startHarness(env: Record<string, string> = {}, options: { 
     AUTH_THROTTLE_LIMIT: '100000',
     ...env,
   });
-  const app = await createAuthApp(config, database.url, { clock });
-  app.useLogger(false);
+  const app = await createAuthApp(config, database.url, { clock, logDestination: options.logDestination });
+  if (!options.logDestination) app.useLogger(false);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await migrateAndMarkReady(app, quiet);

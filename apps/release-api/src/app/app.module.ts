@@ -1,3 +1,4 @@
+import type { DestinationStream } from 'pino';
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuthGuardModule } from '@keyhaven/auth-guard';
 import { Clock, SystemClock } from '@keyhaven/config';
@@ -39,6 +40,8 @@ export interface ReleaseAppOptions {
   clock?: Clock;
   /** Tests pass a DNS of their own (e.g. a name that resolves to 127.0.0.1 only at delivery time). */
   webhookResolver?: WebhookResolver;
+  /** Tests capture the log lines (to check what they carry); the service writes to standard output. */
+  logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -48,7 +51,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        PlatformModule.forRoot({ service: config.service, logLevel: config.logLevel }),
+        PlatformModule.forRoot({ service: config.service, logLevel: config.logLevel, logDestination: options.logDestination }),
         DatabaseModule.forRoot({ url: databaseUrl, ...RELEASE_DATABASE }),
         AuthGuardModule.forRoot({ jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer }, clock),
       ],

@@ -4,3 +4,4 @@ export * from './lib/orm-config';
 export * from './lib/migrations';
 export * from './lib/database-readiness';
 export * from './lib/database.module';
+export * from './lib/redact';

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ReflectMetadataProvider } from '@mikro-orm/core';
 import { Migration, Migrator } from '@mikro-orm/migrations';
 import { defineConfig, Options } from '@mikro-orm/postgresql';
+import { redactDatabaseText } from './redact';
 
 export interface NamedMigration {
   name: string;
@@ -36,7 +37,8 @@ export function createOrmConfig(options: DatabaseOptions): Options {
     pool: { min: 0, max: options.poolMax ?? 10 },
     debug: options.debug ?? false,
     colors: false,
-    logger: options.quiet ? () => undefined : (message: string) => ormLogger.log(message),
+    // With `debug` on, MikroORM logs statements with their parameters inlined: redact them.
+    logger: options.quiet ? () => undefined : (message: string) => ormLogger.log(redactDatabaseText(message)),
     allowGlobalContext: false,
     forceUtcTimezone: true,
     migrations: {

@@ -36,7 +36,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     genReqId: () => randomUUID(),
     // Longer than any version or id a route takes (versions allow 256 characters); a longer
     // segment is answered 414 uri_too_long by answerFrameworkError.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
@@ -48,6 +48,9 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // The boot messages were buffered until pino was there; without this Nest keeps buffering
+  // until listen(), so an app that is only injected into (tests) would log nothing at all.
+  app.flushLogs();
   app.useGlobalFilters(new ApiExceptionFilter(options.errorStatus));
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
