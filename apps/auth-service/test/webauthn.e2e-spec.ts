@@ -136,6 +136,8 @@ describe('WebAuthn security keys and passkeys', () => {
       const refused = await register(await user.accessToken(), new SoftAuthenticator(), 'Key', { overrides });
       expect(refused.statusCode).toBe(401);
       expect(errorCode(refused)).toBe(code);
+      // The allowed origins and RP ID are configuration: a refusal does not tell a prober what to imitate.
+      expect(refused.body).not.toContain('localhost');
     });
 
     it('refuses an expired registration challenge', async () => {
@@ -197,6 +199,8 @@ describe('WebAuthn security keys and passkeys', () => {
       const { answer } = await keyStep(user, key, { origin: 'https://evil.example' });
       expect(answer.statusCode).toBe(401);
       expect(errorCode(answer)).toBe('webauthn_failed');
+      expect(answer.json().error.message).toContain('this origin is not allowed');
+      expect(answer.body).not.toContain('localhost');
     });
 
     it('refuses a bad signature (the library answers verified: false)', async () => {

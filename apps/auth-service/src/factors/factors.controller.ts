@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { NoStore } from '../common/no-store';
 import { Client, ClientInfo } from '../common/request-context';
 import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
@@ -20,6 +21,7 @@ export class FactorsController {
   }
 
   @Post('totp')
+  @NoStore()
   @Authenticated('access', 'enrolment')
   @StepUp()
   @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'pending until confirmed; 403 step_up_required' })
@@ -29,6 +31,7 @@ export class FactorsController {
 
   @Post('totp/:id/confirm')
   @HttpCode(200)
+  @NoStore()
   @Authenticated('access', 'enrolment')
   @StepUp()
   @ApiOkResponse({ type: ConfirmedFactorDto, description: '401 invalid_code; 404 factor_not_found' })
@@ -46,6 +49,7 @@ export class FactorsController {
   }
 
   @Post('webauthn')
+  @NoStore()
   @Authenticated('access', 'enrolment')
   @StepUp()
   @ApiCreatedResponse({

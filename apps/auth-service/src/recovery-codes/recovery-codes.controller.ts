@@ -1,5 +1,6 @@
 import { Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { NoStore } from '../common/no-store';
 import { Client, ClientInfo } from '../common/request-context';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
 import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
@@ -23,6 +24,7 @@ export class RecoveryCodesController {
   ) {}
 
   @Post()
+  @NoStore()
   @Authenticated()
   @StepUp()
   @ApiCreatedResponse({ type: RecoveryCodesDto, description: 'a new set of ten; the old set stops working' })

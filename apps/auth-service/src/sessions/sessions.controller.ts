@@ -3,6 +3,7 @@ import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Account } from '../accounts/entities/account.entity';
 import { Client, ClientInfo } from '../common/request-context';
+import { NoStore } from '../common/no-store';
 import { TotpFactorsService } from '../factors/totp-factors.service';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { WebAuthnAssertionDto } from '../webauthn/dto/webauthn.dto';
@@ -30,6 +31,7 @@ export class SessionsController {
 
   @Post()
   @HttpCode(200)
+  @NoStore()
   @UseGuards(PasswordGuard)
   @ApiBody({ type: SignInDto })
   @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_credentials' })
@@ -39,6 +41,7 @@ export class SessionsController {
 
   @Post('mfa/totp')
   @HttpCode(200)
+  @NoStore()
   @PendingOnly()
   @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_code / code_already_used; 429 too_many_attempts' })
   totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
@@ -47,6 +50,7 @@ export class SessionsController {
 
   @Post('mfa/webauthn/options')
   @HttpCode(200)
+  @NoStore()
   @PendingOnly()
   @ApiOkResponse({ description: 'PublicKeyCredentialRequestOptionsJSON listing every security key and passkey of the account' })
   webauthnStepOptions(@CurrentUser() pending: TokenClaims) {
@@ -55,6 +59,7 @@ export class SessionsController {
 
   @Post('mfa/webauthn')
   @HttpCode(200)
+  @NoStore()
   @PendingOnly()
   @ApiOkResponse({
     type: SessionAnswerDto,
@@ -66,6 +71,7 @@ export class SessionsController {
 
   @Post('passkey/options')
   @HttpCode(200)
+  @NoStore()
   @ApiOkResponse({ description: 'PublicKeyCredentialRequestOptionsJSON with empty allowCredentials and userVerification required' })
   passkeyOptions() {
     return this.webauthn.passkeyOptions();
@@ -73,6 +79,7 @@ export class SessionsController {
 
   @Post('passkey')
   @HttpCode(200)
+  @NoStore()
   @ApiOkResponse({ type: SessionAnswerDto, description: 'aal 2, amr hwk,user,mfa; 401 unknown_credential / webauthn_failed / challenge_expired / challenge_not_found / counter_regression' })
   passkeySignIn(@Body() body: WebAuthnAssertionDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
     return this.sessions.passkeySignIn(body.response, client);
@@ -80,6 +87,7 @@ export class SessionsController {
 
   @Post('mfa/recovery-code')
   @HttpCode(200)
+  @NoStore()
   @PendingOnly()
   @ApiOkResponse({ type: SessionAnswerDto, description: 'with recoveryCodesRemaining; 401 invalid_code; 429 too_many_attempts' })
   recoveryCodeStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo): Promise<SessionAnswer> {

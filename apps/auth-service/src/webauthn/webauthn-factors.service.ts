@@ -312,9 +312,16 @@ function challengeOf(response: { response?: { clientDataJSON?: unknown } } | und
   }
 }
 
+/**
+ * The library's reason for a failed ceremony, without the configuration it names: its messages
+ * list the allowed origins and RP ID ("…origin "x", expected one of: https://…"), which would
+ * tell a phishing page which origin to imitate.
+ */
 function reasonOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\.$/, '').slice(0, 200);
+  if (/\borigin\b/i.test(text)) return 'this origin is not allowed';
+  if (/\bRP ?ID\b/i.test(text)) return 'the credential belongs to another site';
+  return text.replace(/[,;:]?\s*expected\b[\s\S]*$/i, '').replace(/\.$/, '').slice(0, 200);
 }
 
 function toView(credential: WebAuthnCredential): FactorView {

@@ -34,10 +34,24 @@ export class BearerGuard extends AuthGuard('jwt') {
     if (!user) {
       // passport-jwt reports a missing header as "No auth token"; anything else is a bad token.
       if (info instanceof Error && info.message === 'No auth token') throw new AuthError('unauthorized', 'This route needs a bearer token.');
-      throw new AuthError('invalid_token', `The bearer token is not valid${info instanceof Error ? `: ${info.message}` : ''}.`);
+      throw new AuthError('invalid_token', tokenProblem(info));
     }
     return user;
   }
+}
+
+/**
+ * What is wrong with a token, in words that do not repeat this service's configuration:
+ * jsonwebtoken's own messages name the expected issuer and audience ("jwt issuer invalid.
+ * expected: https://…"), which tells a prober what to forge.
+ */
+function tokenProblem(info: unknown): string {
+  const message = info instanceof Error ? info.message : '';
+  if (/^jwt expired/.test(message)) return 'The bearer token has expired; sign in again.';
+  if (/^jwt issuer invalid/.test(message)) return 'The bearer token was not issued by this service.';
+  if (/^jwt audience invalid/.test(message)) return 'The bearer token is not meant for this service.';
+  if (/^jwt not active/.test(message)) return 'The bearer token is not valid yet.';
+  return 'The bearer token is not valid.';
 }
 
 function claimsOf(context: ExecutionContext): TokenClaims {
