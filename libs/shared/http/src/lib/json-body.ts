@@ -99,17 +99,38 @@ function checkShape(text: string, limits: JsonBodyLimits): void {
   }
 }
 
-/** Index of the closing quote of the string opening at `start`; refuses an escaped NUL inside. */
+/**
+ * Index of the closing quote of the string opening at `start`. Refuses an escaped NUL, and an
+ * escaped surrogate that is not half of a pair: `"\ud800"` parses to a string that is not
+ * Unicode text (validator.js throws on it inside class-validator, a 500; PostgreSQL would store
+ * U+FFFD instead). A raw lone surrogate cannot reach us: the body is decoded as UTF-8.
+ */
 function skipString(text: string, start: number): number {
   for (let i = start + 1; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) return i;
-    if (c === BACKSLASH) {
-      if (text.charCodeAt(i + 1) === 0x75 /* u */ && text.startsWith('0000', i + 2)) {
-        throw new DomainError('validation_failed', 'Text in the request must not contain NUL characters (\\u0000).');
-      }
+    if (c !== BACKSLASH) continue;
+    if (text.charCodeAt(i + 1) !== 0x75 /* u */) {
       i++;
+      continue;
     }
+    const unit = hexAt(text, i + 2);
+    if (unit === 0) throw new DomainError('validation_failed', 'Text in the request must not contain NUL characters (\\u0000).');
+    if (unit >= 0xd800 && unit <= 0xdbff && text.charCodeAt(i + 6) === BACKSLASH && text.charCodeAt(i + 7) === 0x75) {
+      const low = hexAt(text, i + 8);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        i += 11;
+        continue;
+      }
+    }
+    if (unit >= 0xd800 && unit <= 0xdfff) throw new DomainError('validation_failed', 'Text in the request must be valid Unicode: it has half of a surrogate pair (\\ud800–\\udfff) alone.');
+    i += 5;
   }
   return text.length;
+}
+
+/** The value of four hex digits at `at`, or -1. */
+function hexAt(text: string, at: number): number {
+  const digits = text.slice(at, at + 4);
+  return /^[0-9a-fA-F]{4}$/.test(digits) ? parseInt(digits, 16) : -1;
 }
