@@ -141,6 +141,18 @@ describe('release-api input gate', () => {
     });
   });
 
+  describe('bulk import', () => {
+    it('takes more keys than other routes (an array of OSV records), still bounded', async () => {
+      const record = (i: number) => ({ schema_version: '1.6.0', id: `x_BULK-${i}`, modified: '2026-11-02T10:00:00Z', summary: 's', details: 'd', affected: [{ ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }] }] });
+      const many = Array.from({ length: 150 }, (_, i) => record(i));
+      const taken = await call('POST', '/v1/advisories/import', many);
+      expect(taken.json().error?.code).not.toBe('malformed_json');
+      const tooMany = Array.from({ length: 2_000 }, (_, i) => record(i));
+      const refused = await call('POST', '/v1/advisories/import', tooMany);
+      expect(refused.json().error).toMatchObject({ code: 'malformed_json', details: { maxKeys: 20000 } });
+    });
+  });
+
   describe('event loop', () => {
     it('answers a 539 kB body of 50,000 unknown keys with a small 400 on a validated route', async () => {
       const body = `{${Array.from({ length: 50_000 }, (_, i) => `"key${i}":1`).join(',')}}`;

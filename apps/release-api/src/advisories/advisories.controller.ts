@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser } from '@keyhaven/auth-guard';
+import { JsonLimits } from '@keyhaven/http';
 import { actorOf, OpsOnly } from '../app/ops-only.decorator';
 import { AdvisoriesService } from './advisories.service';
 import { CreateAdvisoryDto, ListAdvisoriesQuery, UpdateAdvisoryDto } from './dto/advisory.dto';
@@ -31,6 +32,9 @@ export class AdvisoriesController {
   @Post('import')
   @HttpCode(200)
   @OpsOnly()
+  // An array of OSV records easily has more than the default 1,000 keys; this handler parses the
+  // body itself (no class-validator walk), so a larger, still bounded, body costs no more.
+  @JsonLimits({ maxKeys: 20_000, maxItems: 20_000 })
   @ApiBody({ description: 'One OSV document or an array of them.', schema: { oneOf: [{ type: 'object' }, { type: 'array', items: { type: 'object' } }] } })
   import(@CurrentUser() user: AuthenticatedUser, @Body() body: unknown) {
     return this.advisories.import(actorOf(user), body);
