@@ -97,6 +97,12 @@ describe('release-api input gate', () => {
       await expectRefused('GET', `/v1/stats/versions?${query}`, undefined);
     });
 
+    it.each([['published', '0000-01-01T00:00:00Z'], ['modified', '2026-02-30T00:00:00Z'], ['withdrawn', '2026-01-01T00:00:00']])('refuses an OSV %s of %j', async (field, value) => {
+      const record = { id: 'x_DATES-1', modified: '2026-11-02T10:00:00Z', summary: 's', affected: [{ ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }] }], [field]: value };
+      const response = await call('POST', '/v1/advisories/import', record);
+      expect({ status: response.statusCode, code: response.json().error?.code }).toEqual({ status: 400, code: 'invalid_osv' });
+    });
+
     it('answers real days', async () => {
       expect((await call('GET', '/v1/stats/versions?from=2024-02-29&to=2024-03-01')).statusCode).toBe(200);
     });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isInstant } from '@keyhaven/errors';
 import type { AdvisoryView, AffectedRange } from '../catalog/catalog-types';
 import { AdvisoryInput, AdvisoryProblem, checkAffected, checkFixedIn, checkId, checkSeverity } from './advisory-input';
 
@@ -66,12 +67,15 @@ const event = z.object({
   limit: z.string().optional(),
 });
 
+/** RFC 3339 with an offset, a day that exists, in a year PostgreSQL stores (0000 is not one): the rule of every instant. */
+const instant = z.string().refine(isInstant, { message: 'must be an RFC 3339 time with Z or an offset, on a real day in the years 1970–9999' });
+
 const osvDocument = z.object({
   schema_version: z.string().optional(),
   id: z.string().min(1),
-  modified: z.iso.datetime({ offset: true }),
-  published: z.iso.datetime({ offset: true }).optional(),
-  withdrawn: z.iso.datetime({ offset: true }).optional(),
+  modified: instant,
+  published: instant.optional(),
+  withdrawn: instant.optional(),
   aliases: z.array(z.string()).optional(),
   summary: z.string().optional(),
   details: z.string().optional(),

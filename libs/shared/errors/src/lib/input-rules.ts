@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsISO8601, Matches, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { IsISO8601, isISO8601, Matches, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 
 /**
  * The validation rules every DTO of both services uses for the kinds of input that silently
@@ -32,8 +32,13 @@ function yearInRange(text: string): boolean {
 
 /**
  * A point in time: a real calendar date (strict ISO 8601: no February 30), with `Z` or an
- * offset, in the years EARLIEST_YEAR–LATEST_YEAR. Used for every instant in a body.
+ * offset, in the years EARLIEST_YEAR–LATEST_YEAR. Used for every instant in a body; `isInstant`
+ * is the same rule for input that is not a DTO (OSV documents).
  */
+export function isInstant(value: unknown): boolean {
+  return typeof value === 'string' && isISO8601(value, { strict: true }) && WITH_OFFSET.test(value) && yearInRange(value);
+}
+
 export const IsInstant = (options?: ValidationOptions): PropertyDecorator =>
   applyDecorators(
     IsISO8601({ strict: true }, { message: '$property must be a real date and time, e.g. 2026-12-05T22:00:00Z', ...options }),
