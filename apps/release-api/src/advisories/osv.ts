@@ -68,7 +68,7 @@ const event = z.object({
 });
 
 /** RFC 3339 with an offset, a day that exists, in a year PostgreSQL stores (0000 is not one): the rule of every instant. */
-const instant = z.string().refine(isInstant, { message: 'must be an RFC 3339 time with Z or an offset, on a real day in the years 1970–9999' });
+const instant = z.string().refine(isInstant, { message: 'must be an RFC 3339 time with Z or an offset, on a real day in the years 0001–9999' });
 
 const osvDocument = z.object({
   schema_version: z.string().optional(),

@@ -1,7 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
+import { ReleaseError } from '../app/release-errors';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+
+/** 0001-01-01T00:00:00Z (Date.UTC would read year 1 as 1901). */
+const FIRST_DAY_MS = Date.parse('0001-01-01T00:00:00Z');
 
 export interface VersionCount {
   day: string;
@@ -81,7 +85,9 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
 
   async versions(from: string | undefined, to: string | undefined): Promise<{ days: VersionCount[] }> {
     const end = to ?? this.clock.now().toISOString().slice(0, 10);
-    const start = from ?? new Date(new Date(`${end}T00:00:00Z`).getTime() - 29 * 86_400_000).toISOString().slice(0, 10);
+    // 29 days before `end`, but never before 0001-01-01: PostgreSQL has no year 0.
+    const start = from ?? new Date(Math.max(FIRST_DAY_MS, new Date(`${end}T00:00:00Z`).getTime() - 29 * 86_400_000)).toISOString().slice(0, 10);
+    if (start > end) throw new ReleaseError('validation_failed', `from (${start}) must not be after to (${end}).`);
     const rows = await this.em.fork().getConnection().execute<{ day: string | Date; version: string; channel: string; edition: string; count: string }[]>(
       `select to_char(day, 'YYYY-MM-DD') as day, version, channel, edition, count from release.check_count
        where day between ?::date and ?::date order by day desc, count desc, version`,

@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { IsISO8601, isISO8601, Matches, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
+import { Matches, ValidateBy, ValidateIf, ValidationOptions } from 'class-validator';
 
 /**
  * The validation rules every DTO of both services uses for the kinds of input that silently
@@ -20,9 +20,15 @@ export const Omittable = (): PropertyDecorator => ValidateIf((_object, value) =>
  * as some zone; refusing it keeps "22:00" from meaning different instants to ops and service.
  */
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i;
+/** The same shape with every field in range (hour 00–23, minute and second 00–59, offset up to ±23:59). */
+const TIME_IN_RANGE = /T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$/i;
 
-/** The years an instant or a day may fall in: PostgreSQL has no year 0, and no Keyhaven date predates Unix time. */
-export const EARLIEST_YEAR = 1970;
+/**
+ * The years an instant or a day may fall in: four-digit years from 1. PostgreSQL has no year 0
+ * (JavaScript's year 0 is its 1 BC), so "0000-01-01" was a 500; year 1 stays, because real OSV
+ * records carry Go's zero time, 0001-01-01T00:00:00Z.
+ */
+export const EARLIEST_YEAR = 1;
 export const LATEST_YEAR = 9999;
 
 function yearInRange(text: string): boolean {
@@ -31,21 +37,20 @@ function yearInRange(text: string): boolean {
 }
 
 /**
- * A point in time: a real calendar date (strict ISO 8601: no February 30), with `Z` or an
- * offset, in the years EARLIEST_YEAR–LATEST_YEAR. Used for every instant in a body; `isInstant`
- * is the same rule for input that is not a DTO (OSV documents).
+ * A point in time: ISO 8601 / RFC 3339 with `Z` or an offset, on a day that exists (no February
+ * 30), every field in range, in the years EARLIEST_YEAR–LATEST_YEAR. The rule of every instant
+ * in a body; `isInstant` is the same rule for input that is not a DTO (OSV documents).
  */
 export function isInstant(value: unknown): boolean {
-  return typeof value === 'string' && isISO8601(value, { strict: true }) && WITH_OFFSET.test(value) && yearInRange(value);
+  return typeof value === 'string' && WITH_OFFSET.test(value) && TIME_IN_RANGE.test(value) && isCalendarDay(value.slice(0, 10));
 }
 
 export const IsInstant = (options?: ValidationOptions): PropertyDecorator =>
   applyDecorators(
-    IsISO8601({ strict: true }, { message: '$property must be a real date and time, e.g. 2026-12-05T22:00:00Z', ...options }),
     Matches(WITH_OFFSET, { message: '$property must be an ISO 8601 time with Z or an offset, e.g. 2026-12-05T22:00:00Z', ...options }),
     ValidateBy(
-      { name: 'instantYear', validator: { validate: (value: unknown) => typeof value === 'string' && yearInRange(value) } },
-      { message: `$property must fall in the years ${EARLIEST_YEAR}–${LATEST_YEAR}`, ...options },
+      { name: 'instant', validator: { validate: isInstant } },
+      { message: `$property must be a real date and time (no February 30, hours 00–23) in the years ${EARLIEST_YEAR}–${LATEST_YEAR}, e.g. 2026-12-05T22:00:00Z`, ...options },
     ),
   );
 
