@@ -74,6 +74,9 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
     onClose: () => embedded?.stop() ?? Promise.resolve(),
   });
   logger.log(`${definition.name} ready at ${url} (docs: ${url}/docs)`);
+  // Now that a boot's code is compiled, the code-cache loader of the build (main.js) may keep it.
+  const saveCodeCache = (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('keyhaven.saveCodeCache')];
+  if (saveCodeCache) setImmediate(saveCodeCache);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { HttpStatus, INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication, RouteConfig } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -65,16 +65,20 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   fastify.addHook('onRequest', refuseNulInUrl);
   app.get(MetricsRegistry).instrument(fastify);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle(options.docs.title)
-      .setDescription(options.docs.description)
-      .setVersion(options.docs.version)
-      .addBearerAuth()
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
+  // Built on the first /docs request, not at boot: scanning every route's metadata is boot time
+  // that no probe or client needs.
+  let document: OpenAPIObject | undefined;
+  const documentOnFirstRequest = () =>
+    (document ??= SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle(options.docs.title)
+        .setDescription(options.docs.description)
+        .setVersion(options.docs.version)
+        .addBearerAuth()
+        .build(),
+    ));
+  SwaggerModule.setup('docs', app, documentOnFirstRequest, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
   return app;
 }
 

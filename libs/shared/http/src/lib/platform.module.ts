@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { LoggerModule } from 'nestjs-pino';
 import pino from 'pino';
 import type { DestinationStream } from 'pino';
@@ -51,7 +50,6 @@ export class PlatformModule {
       module: PlatformModule,
       global: true,
       imports: [
-        TerminusModule.forRoot({ logger: false }),
         LoggerModule.forRoot({ pinoHttp: options.logDestination ? [pinoOptions, options.logDestination] : pinoOptions }),
       ],
       controllers: [HealthController, MetricsController],
