@@ -346,6 +346,13 @@ describe('createHttpApp', () => {
         expect(bodyOf(answer)).toEqual({ error: { code: 'headers_too_large', message: expect.any(String) } });
       });
 
+      it('answers a URL that alone overflows the header limit with 414 uri_too_long', async () => {
+        const answer = await raw(`GET /echo/items/a?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        expect(answer).toMatch(/^HTTP\/1\.1 414 /);
+        expect(bodyOf(answer)).toEqual({ error: { code: 'uri_too_long', message: expect.any(String) } });
+        expect(answer.length).toBeLessThan(500);
+      });
+
       it('answers a request the HTTP parser refuses with 400 bad_request in the error shape', async () => {
         const answer = await raw('GARBAGE\r\n\r\n');
         expect(answer).toMatch(/^HTTP\/1\.1 400 /);

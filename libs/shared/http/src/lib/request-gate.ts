@@ -49,15 +49,30 @@ export function answerFrameworkError(error: Error & { code?: string }, request: 
 }
 
 /**
+ * Node counts the request line toward its header limit (16 KiB), so a URL that alone fills it
+ * overflows "the headers": a request line this long is answered 414, as a URL too long.
+ */
+const LONGEST_REQUEST_LINE = 8 * 1024;
+
+/** Node hands the bytes it buffered as `rawPacket` (a Buffer, whatever Fastify's typings say). */
+function requestLineLength(packet: unknown): number {
+  if (!Buffer.isBuffer(packet)) return 0;
+  const end = packet.indexOf('\r\n');
+  return end === -1 ? packet.length : end;
+}
+
+/**
  * The raw server's `clientError`: Node's HTTP parser refused the request before Fastify made a
  * request of it (headers over the limit, a malformed request line, a timeout). Fastify's
  * default writes `{"error":…,"message":"Client Error"}`; this writes the contract's shape and
  * closes the connection, which is all HTTP allows once the parser lost its place.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+export function answerClientError(error: Error & { code?: string; rawPacket?: unknown }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, code, message]: [number, SharedErrorCode, string] =
-    error.code === 'HPE_HEADER_OVERFLOW'
+    error.code === 'HPE_HEADER_OVERFLOW' && requestLineLength(error.rawPacket) > LONGEST_REQUEST_LINE
+      ? [SHARED_ERROR_STATUS.uri_too_long, 'uri_too_long', 'The URL is longer than allowed.']
+      : error.code === 'HPE_HEADER_OVERFLOW'
       ? [SHARED_ERROR_STATUS.headers_too_large, 'headers_too_large', 'The request headers are larger than allowed.']
       : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
         ? [SHARED_ERROR_STATUS.request_timeout, 'request_timeout', 'The request did not arrive in time.']
