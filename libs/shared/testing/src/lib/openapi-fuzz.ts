@@ -18,6 +18,7 @@ export type { FuzzAnswer, FuzzRequest, FuzzTarget, OpenApiDocument } from './ope
  */
 
 export interface FuzzOptions {
+  /** Requests per run; FUZZ_RUNS overrides it for a longer hunt (`FUZZ_RUNS=20000`). */
   runs: number;
   /** A fixed seed (replay); otherwise FUZZ_SEED, otherwise a fresh one. */
   seed?: number;
@@ -54,6 +55,7 @@ export async function fuzzOpenApi(target: FuzzTarget, options: FuzzOptions): Pro
   const operations = operationsOf(target.document, target.skip);
   if (operations.length === 0) throw new Error('The OpenAPI document lists no operation to fuzz.');
   const seed = fuzzSeed(options);
+  const runs = process.env['FUZZ_RUNS'] ? Number(process.env['FUZZ_RUNS']) : options.runs;
   const statuses: Record<number, number> = {};
   const covered = new Set<string>();
   let count = 0;
@@ -71,7 +73,7 @@ export async function fuzzOpenApi(target: FuzzTarget, options: FuzzOptions): Pro
     },
   );
   // No shrinking: a request that broke the contract is printed as it was sent.
-  await fc.assert(property, { numRuns: options.runs, seed, endOnFailure: true });
+  await fc.assert(property, { numRuns: runs, seed, endOnFailure: true });
   await assertLive(target, seed);
   const missed = operations.filter((operation) => !covered.has(`${operation.method} ${operation.path}`));
   if (missed.length > 0) throw new Error(`FUZZ_SEED=${seed}: never reached ${missed.map((o) => `${o.method} ${o.path}`).join(', ')}; raise the number of runs`);
