@@ -56,5 +56,6 @@ describe('release-api under generated hostile requests', () => {
     );
     // The suite reached the handlers, not only the gate in front of them.
     expect(Object.keys(statuses).some((status) => Number(status) < 300)).toBe(true);
-  });
+    // ~10 s alone; generous for CI's two shared cores (a FUZZ_RUNS hunt also needs --testTimeout).
+  }, 180_000);
 });
