@@ -41,6 +41,17 @@ describe('auth-service answers', () => {
     expect((await harness.request('GET', '/.well-known/jwks.json')).headers['cache-control']).toMatch(/max-age/);
   });
 
+  it('refuses passwords and names made of control characters', async () => {
+    const signUp = (password: string) => harness.request('POST', '/v1/accounts', { body: { email: `ctl-${password.length}-${password.charCodeAt(0)}@example.test`, password } });
+    // NUL never gets past the input gate; other control characters are the password policy's.
+    expect((await signUp('\u0000'.repeat(16))).json().error.code).toBe('validation_failed');
+    expect((await signUp('\u0001'.repeat(16))).json().error).toMatchObject({ code: 'weak_password', details: { reason: 'control_characters' } });
+    const token = await (await harness.newUser()).accessToken();
+    for (const name of ['   ', '\u0007bell']) {
+      expect((await harness.request('POST', '/v1/me/factors/totp', { token, body: { name } })).json().error.code).toBe('validation_failed');
+    }
+  });
+
   it('refuses a token of another issuer without naming the expected one', async () => {
     // Signed with this service's own key, so only the issuer is wrong.
     const { kid, privateKey } = await harness.app.get(SigningKeysService).activeKey();
