@@ -4,6 +4,7 @@ import { AccountsService } from './accounts/accounts.service';
 import { AUTH_SERVICE, loadAuthConfig } from './config/auth.config';
 import { AUTH_DATABASE } from './app/auth-database';
 import { createAuthApp } from './app/create-app';
+import { KeyCustody } from './crypto/key-custody';
 import { runReencrypt } from './crypto/reencrypt';
 
 const command = process.argv[2];
@@ -16,8 +17,12 @@ const run =
         loadConfig: loadAuthConfig,
         database: AUTH_DATABASE,
         createApp: createAuthApp,
-        // AUTH_BOOTSTRAP_*: the first admin, created once, after migrations and before traffic.
-        afterMigrations: (app) => app.get(AccountsService).bootstrap(),
+        async afterMigrations(app) {
+          // The key ring must open what the database holds, or the boot stops here (one line).
+          await app.get(KeyCustody).verify();
+          // AUTH_BOOTSTRAP_*: the first admin, created once, after migrations and before traffic.
+          await app.get(AccountsService).bootstrap();
+        },
       });
 
 run.catch((error: unknown) => {

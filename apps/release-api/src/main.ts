@@ -4,6 +4,7 @@ import { loadReleaseConfig, RELEASE_SERVICE } from './config/release.config';
 import { RELEASE_DATABASE } from './app/release-database';
 import { createReleaseApp } from './app/create-app';
 import { DemoLoader } from './demo/demo-loader';
+import { KeyCustody } from './signing/key-custody';
 import { MaintenanceJobs } from './maintenance/maintenance-jobs';
 
 bootService({
@@ -12,6 +13,8 @@ bootService({
   database: RELEASE_DATABASE,
   createApp: createReleaseApp,
   async afterMigrations(app, config) {
+    // The sealing key must open what the database holds, or the boot stops here (one line).
+    await app.get(KeyCustody).verify();
     // An explicit boot step after our migrations: pg-boss installs/migrates its schema
     // (release_jobs), creates the queues, and the notice workers start.
     await app.get(MaintenanceJobs).start();

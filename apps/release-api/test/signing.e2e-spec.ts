@@ -125,7 +125,8 @@ describe(ResponseSigner.name, () => {
 
     it('generates the encryption key into DATA_DIR when none is configured', async () => {
       const parent = mkdtempSync(join(tmpdir(), 'kh-release-'));
-      const { sut, ctx } = await setup({ DATA_DIR: join(parent, 'data') });
+      // Embedded-mode configuration (no DATABASE_URL, no key), on the test database.
+      const { sut, ctx } = await setup({ DATA_DIR: join(parent, 'data'), DATABASE_URL: '', RELEASE_KEY_ENCRYPTION_KEY: '' });
       try {
         expect((await sut.inject({ method: 'GET', url: '/v1/keys' })).json().keys).toHaveLength(1);
         expect(existsSync(join(parent, 'data', SEALING_KEY_FILE))).toBe(true);

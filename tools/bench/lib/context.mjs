@@ -46,7 +46,9 @@ export function createContext({ quick }) {
           await c.query(`drop database if exists "${name}" with (force)`);
           await c.end();
         });
-        return { env: { DATABASE_URL: url.toString() }, databaseUrl: url.toString() };
+        // With a real database both services need their keys given (they refuse to generate them).
+        const keys = { AUTH_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`, RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
+        return { env: { DATABASE_URL: url.toString(), ...keys }, databaseUrl: url.toString() };
       }
       const dir = await mkdtemp(join(tmpdir(), 'keyhaven-bench-'));
       // As root the embedded PostgreSQL runs as `postgres`, which must pass through this folder.

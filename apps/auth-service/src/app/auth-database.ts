@@ -7,9 +7,10 @@ import { ConsumedToken } from '../sessions/entities/consumed-token.entity';
 import { WebAuthnChallenge } from '../webauthn/entities/webauthn-challenge.entity';
 import { WebAuthnCredential } from '../webauthn/entities/webauthn-credential.entity';
 import { SigningKey } from '../signing-keys/entities/signing-key.entity';
+import { KeyCheck } from '../crypto/entities/key-check.entity';
 import { AUTH_MIGRATIONS } from '../migrations';
 
-export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken, WebAuthnCredential, WebAuthnChallenge];
+export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken, WebAuthnCredential, WebAuthnChallenge, KeyCheck];
 
 /** auth-service owns the PostgreSQL schema `auth`: its tables, its migrations table. */
 export const AUTH_DATABASE = {

@@ -3,6 +3,7 @@ import { Clock, SystemClock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KEY_RING_PROVIDER } from '../crypto/key-ring.provider';
 import { KeyRing } from '../crypto/key-ring';
+import { KeyCustody } from '../crypto/key-custody';
 import { SecurityNotifier } from '../notifications/security-notifier';
 import { SecurityEventsController } from '../security-events/security-events.controller';
 import { SecurityEventsService } from '../security-events/security-events.service';
@@ -15,8 +16,8 @@ export class CoreModule {
     return {
       module: CoreModule,
       controllers: [SecurityEventsController],
-      providers: [{ provide: AUTH_CONFIG, useValue: config }, { provide: Clock, useValue: clock }, KEY_RING_PROVIDER, SecurityEventsService, SecurityNotifier],
-      exports: [AUTH_CONFIG, Clock, KeyRing, SecurityEventsService, SecurityNotifier],
+      providers: [{ provide: AUTH_CONFIG, useValue: config }, { provide: Clock, useValue: clock }, KEY_RING_PROVIDER, KeyCustody, SecurityEventsService, SecurityNotifier],
+      exports: [AUTH_CONFIG, Clock, KeyRing, KeyCustody, SecurityEventsService, SecurityNotifier],
     };
   }
 }

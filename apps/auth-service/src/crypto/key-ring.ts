@@ -53,12 +53,24 @@ export class KeyRing {
     return this.active.kid;
   }
 
+  /** Every key id of the ring, the active one first. */
+  get kids(): string[] {
+    return [...this.byKid.keys()];
+  }
+
   encrypt(plain: Buffer | string, associatedData: string): string {
+    return this.encryptWith(this.active.kid, plain, associatedData);
+  }
+
+  /** Seals under a given key of the ring (key-check values, one per key); secrets use `encrypt`. */
+  encryptWith(kid: string, plain: Buffer | string, associatedData: string): string {
+    const key = this.byKid.get(kid);
+    if (!key) throw new KeyRingError(`No key ${kid} in the ring`);
     const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.active.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(associatedData, 'utf8'));
     const body = Buffer.concat([cipher.update(typeof plain === 'string' ? Buffer.from(plain, 'utf8') : plain), cipher.final(), cipher.getAuthTag()]);
-    return ['v1', this.activeKid, iv.toString('base64url'), body.toString('base64url')].join('.');
+    return ['v1', kid, iv.toString('base64url'), body.toString('base64url')].join('.');
   }
 
   decrypt(sealed: string, associatedData: string): Buffer {

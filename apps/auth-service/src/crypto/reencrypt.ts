@@ -5,6 +5,7 @@ import { createAuthApp } from '../app/create-app';
 import { AUTH_SERVICE, AuthConfig } from '../config/auth.config';
 import { TotpFactorsService } from '../factors/totp-factors.service';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
+import { KeyCustody } from './key-custody';
 
 /**
  * `node dist/apps/auth-service/main.js reencrypt`: after a new key was put FIRST in
@@ -32,6 +33,15 @@ export async function runReencrypt(load: (env: Record<string, string | undefined
   try {
     await app.init();
     await migrateAndMarkReady(app, { log: () => undefined });
+    try {
+      // Keys missing from the ring or not matching their id cannot be fixed by re-encrypting: say so in one line.
+      await app.get(KeyCustody).verify();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`${AUTH_SERVICE}: ${error.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
     const secrets = await app.get(TotpFactorsService).reencrypt();
     const keys = await app.get(SigningKeysService).reencrypt();
     // Straight to stdout: the app's logger runs at warn level here to keep the output to this line.

@@ -3,6 +3,7 @@ import { Migration20261127121455 } from './Migration20261127121455';
 import { Migration20261127122700 } from './Migration20261127122700';
 import { Migration20261127132351 } from './Migration20261127132351';
 import { Migration20261127133409 } from './Migration20261127133409';
+import { Migration20261130060419 } from './Migration20261130060419';
 
 /** Every migration, oldest first. Written by tools/scripts/migrations.mjs; do not edit by hand. */
 export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
@@ -10,4 +11,5 @@ export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
   { name: 'Migration20261127122700', class: Migration20261127122700 },
   { name: 'Migration20261127132351', class: Migration20261127132351 },
   { name: 'Migration20261127133409', class: Migration20261127133409 },
+  { name: 'Migration20261130060419', class: Migration20261130060419 },
 ];

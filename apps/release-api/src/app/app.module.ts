@@ -31,6 +31,7 @@ import { ReleasesController } from '../releases/releases.controller';
 import { ReleasesService } from '../releases/releases.service';
 import { ResponseSigner } from '../signing/response-signer';
 import { SealingKey } from '../signing/sealing-key';
+import { KeyCustody } from '../signing/key-custody';
 import { StatsController } from '../stats/stats.controller';
 import { StatsService } from '../stats/stats.service';
 import { RELEASE_DATABASE } from './release-database';
@@ -77,6 +78,7 @@ export class AppModule {
         AdvisoriesService,
         DemoLoader,
         SealingKey,
+        KeyCustody,
         {
           // pg-boss in its own schema of the service's database; started by MaintenanceJobs at boot.
           provide: JobQueue,

@@ -55,6 +55,16 @@ export const releaseEnvSchema = z.object({
   if (value.RELEASE_KEY_ENCRYPTION_KEY !== undefined && Buffer.from(value.RELEASE_KEY_ENCRYPTION_KEY, 'base64url').length !== 32) {
     ctx.addIssue({ code: 'custom', path: ['RELEASE_KEY_ENCRYPTION_KEY'], message: 'expected 32 bytes, base64url' });
   }
+  // A shared database outlives any one process or disk: a key generated beside DATA_DIR would
+  // be a different one on the next container, and every sealed webhook secret would be lost.
+  if (value.DATABASE_URL !== undefined && value.RELEASE_KEY_ENCRYPTION_KEY === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RELEASE_KEY_ENCRYPTION_KEY'],
+      message:
+        "is required when DATABASE_URL is set (it seals webhook secrets and generated signing keys; every replica and restart needs the same one): expected 32 bytes base64url, e.g. $(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=')",
+    });
+  }
   if (value.RELEASE_OSV_PACKAGE !== undefined && !parseOsvPackage(value.RELEASE_OSV_PACKAGE)) {
     ctx.addIssue({
       code: 'custom',

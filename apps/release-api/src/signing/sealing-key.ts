@@ -26,6 +26,11 @@ export class SealingKey {
     return this.key;
   }
 
+  /** Where the key comes from: the environment, or the file it was generated into (embedded mode). */
+  source(): 'environment' | string {
+    return this.config.signing.encryptionKey ? 'environment' : this.generatedFile();
+  }
+
   /** AES-256-GCM; `context` (a row id) is associated data, so a ciphertext cannot be moved to another row. */
   async seal(plaintext: Buffer, context: string): Promise<string> {
     return seal(plaintext, await this.get(), context);
@@ -35,9 +40,13 @@ export class SealingKey {
     return unseal(sealed, await this.get(), context);
   }
 
+  private generatedFile(): string {
+    return join(this.config.dataDir, SEALING_KEY_FILE);
+  }
+
   private async resolve(): Promise<Buffer> {
     if (this.config.signing.encryptionKey) return this.config.signing.encryptionKey;
-    const file = join(this.config.dataDir, SEALING_KEY_FILE);
+    const file = this.generatedFile();
     try {
       return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
     } catch (error) {
@@ -48,9 +57,7 @@ export class SealingKey {
     await writeFile(file, `${key.toString('base64url')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EEXIST') throw error;
     });
-    this.logger.warn(
-      `RELEASE_KEY_ENCRYPTION_KEY is not set: generated one into ${file}. Set it explicitly when replicas share a database or the data directory is not kept.`,
-    );
+    this.logger.warn(`RELEASE_KEY_ENCRYPTION_KEY is not set: generated one into ${file} (embedded mode only; keep it with the data directory).`);
     return Buffer.from((await readFile(file, 'utf8')).trim(), 'base64url');
   }
 }

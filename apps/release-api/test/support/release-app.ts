@@ -13,6 +13,8 @@ export const AUTH_ISSUER = 'http://auth.test';
 /** A fixed Ed25519 seed so signatures are reproducible; kid names it. */
 export const SIGNING_SEED = Buffer.alloc(32, 7).toString('base64url');
 export const SIGNING_KID = 'test-2026';
+/** The sealing key every test app of one database shares (a test may unset it with ''). */
+export const KEY_ENCRYPTION_KEY = Buffer.alloc(32, 9).toString('base64url');
 
 const quiet = { log: () => undefined };
 
@@ -73,6 +75,7 @@ export async function startReleaseAppOnClock<C extends Clock>(
     AUTH_JWKS_URL: auth.jwksUrl,
     AUTH_ISSUER,
     RELEASE_SIGNING_KEYS: `${SIGNING_KID}:${SIGNING_SEED}`,
+    RELEASE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY,
     ...env,
   });
   const app: NestFastifyApplication = await createReleaseApp(config, databaseUrl, { clock, ...options });

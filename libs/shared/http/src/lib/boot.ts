@@ -20,7 +20,10 @@ export interface ServiceDefinition<C extends CommonConfig> {
   loadConfig(env: Record<string, string | undefined>): C;
   database: Omit<DatabaseOptions, 'url'>;
   createApp(config: C, databaseUrl: string): Promise<NestFastifyApplication>;
-  /** Work after migrations and before traffic, e.g. seeding demo data or a bootstrap account. */
+  /**
+   * Work after migrations and before traffic, e.g. checking the keys against the stored data,
+   * seeding demo data or a bootstrap account. A ConfigError stops the boot with its one line.
+   */
   afterMigrations?(app: NestFastifyApplication, config: C): Promise<void>;
 }
 
@@ -66,7 +69,17 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
 
   const app = await definition.createApp(config, databaseUrl);
   await migrateAndMarkReady(app, logger);
-  await definition.afterMigrations?.(app, config);
+  try {
+    await definition.afterMigrations?.(app, config);
+  } catch (error) {
+    // A configuration that cannot work with the stored data (keys that do not open it): the
+    // same one line as a bad variable, and no listening at all.
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${definition.name}: ${error.message}\n`);
+    await app.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    process.exit(1);
+  }
   const { url } = await listenUntilSignal(app, {
     port: config.port,
     host: config.host,

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -42,9 +42,14 @@ export async function freePort(): Promise<number> {
 export async function startService(name: ServiceName, env: Record<string, string>, args: string[] = []): Promise<ServiceProcess> {
   const fixedPort = env['PORT'];
   const fullEnv: Record<string, string> = { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', LOG_LEVEL: 'warn', ...env };
-  if (name === 'auth-service' && fullEnv['DATABASE_URL'] && !fullEnv['AUTH_ENCRYPTION_KEYS']) {
-    // With a real database auth-service refuses to generate its own key next to the data.
-    fullEnv['AUTH_ENCRYPTION_KEYS'] = `e2e:${randomBytes(32).toString('base64')}`;
+  const databaseUrl = fullEnv['DATABASE_URL'];
+  if (databaseUrl) {
+    // With a real database both services refuse to generate their own keys next to the data, and
+    // refuse keys that do not open what an earlier run stored: one key per database, so a
+    // restart against the same database (with nothing said about keys) finds the same one.
+    const key = createHash('sha256').update(`keyhaven e2e key for ${databaseUrl}`).digest();
+    if (name === 'auth-service' && fullEnv['AUTH_ENCRYPTION_KEYS'] === undefined) fullEnv['AUTH_ENCRYPTION_KEYS'] = `e2e:${key.toString('base64')}`;
+    if (name === 'release-api' && fullEnv['RELEASE_KEY_ENCRYPTION_KEY'] === undefined) fullEnv['RELEASE_KEY_ENCRYPTION_KEY'] = key.toString('base64url');
   }
   let output = '';
   let child!: ChildProcess;

@@ -1,0 +1,126 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock, ConfigError } from '@keyhaven/config';
+import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { KeyRing } from './key-ring';
+import { EMBEDDED_KEY_FILE } from './key-ring.provider';
+
+/** The constant each key-check value seals; what it says does not matter, only that it opens. */
+const CHECK_PLAINTEXT = 'keyhaven auth-service key check v1';
+const checkContext = (kid: string) => `key_check:${kid}`;
+
+/** Where stored sealed values live, and the associated data each was sealed with. */
+const SEALED = [
+  { what: 'TOTP secret', table: 'auth.totp_factor', column: 'secret_sealed', context: (row: { id: string }) => `totp_factor:${row.id}`, id: 'id' },
+  { what: 'signing key', table: 'auth.signing_key', column: 'private_key_sealed', context: (row: { id: string }) => `signing_key:${row.id}`, id: 'kid' },
+] as const;
+
+/**
+ * The boot step that proves AUTH_ENCRYPTION_KEYS can open what the database holds, before the
+ * service takes traffic: every key of the ring opens its key-check value (written the first time
+ * the key met this database, after one stored secret of each kind opened with it), and no stored
+ * secret is sealed under a key the ring no longer has. Otherwise the boot stops with one line
+ * naming the variable and the key ids — never "ready" and then 500 on every sign-in.
+ */
+@Injectable()
+export class KeyCustody {
+  private readonly logger = new Logger(KeyCustody.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly ring: KeyRing,
+    private readonly clock: Clock,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  async verify(): Promise<void> {
+    const connection = this.em.fork().getConnection();
+    const checks = new Map(
+      (await connection.execute<{ kid: string; check_sealed: string }[]>('select kid, check_sealed from auth.key_check')).map((row) => [row.kid, row.check_sealed]),
+    );
+    const inUse = await this.kidsInUse();
+    const missing = [...inUse.keys()].filter((kid) => !this.ring.kids.includes(kid));
+    const wrong: string[] = [];
+    const unchecked: string[] = [];
+    for (const kid of this.ring.kids) {
+      const check = checks.get(kid);
+      if (check !== undefined) {
+        if (!this.opens(check, checkContext(kid))) wrong.push(kid);
+      } else if (await this.opensStoredSamples(kid)) {
+        unchecked.push(kid);
+      } else {
+        wrong.push(kid);
+      }
+    }
+    const problems: string[] = [];
+    if (wrong.length > 0) {
+      problems.push(`key${wrong.length > 1 ? 's' : ''} ${wrong.join(', ')} do${wrong.length > 1 ? '' : 'es'} not open what ${wrong.length > 1 ? 'they' : 'it'} sealed in this database (not the key material used before under that id)`);
+    }
+    if (missing.length > 0) {
+      const described = missing.map((kid) => `${kid} (${inUse.get(kid)})`).join(', ');
+      problems.push(
+        `lacks key${missing.length > 1 ? 's' : ''} ${described} still sealing stored secrets: put ${missing.length > 1 ? 'them' : 'it'} back after the newest key and run "node dist/apps/auth-service/main.js reencrypt" before dropping ${missing.length > 1 ? 'them' : 'it'}`,
+      );
+    }
+    if (problems.length > 0) throw new ConfigError([`${this.variable()}: ${problems.join('; ')}`]);
+
+    for (const kid of unchecked) {
+      await connection.execute('insert into auth.key_check (kid, check_sealed, created_at) values (?, ?, ?) on conflict (kid) do nothing', [
+        kid,
+        this.ring.encryptWith(kid, CHECK_PLAINTEXT, checkContext(kid)),
+        this.clock.now(),
+      ]);
+    }
+    if (unchecked.length > 0) {
+      // Two processes with different key material booting on one database at once: one check row wins, the other process stops here.
+      for (const kid of unchecked) {
+        const [stored] = await connection.execute<{ check_sealed: string }[]>('select check_sealed from auth.key_check where kid = ?', [kid]);
+        if (!stored || !this.opens(stored.check_sealed, checkContext(kid))) {
+          throw new ConfigError([`${this.variable()}: key ${kid} does not open what it sealed in this database (another process wrote its check value with other key material)`]);
+        }
+      }
+      this.logger.log(`Key-check values written for ${unchecked.join(', ')}`);
+    }
+    // A key dropped after `reencrypt` leaves nothing to check; its id may come back with new material.
+    await connection.execute('delete from auth.key_check where not (kid in (?))', [[...new Set([...this.ring.kids, ...inUse.keys()])]]);
+  }
+
+  /** Key ids that seal stored values → what they seal, e.g. `3 TOTP secrets, 1 signing key`. */
+  private async kidsInUse(): Promise<Map<string, string>> {
+    const connection = this.em.fork().getConnection();
+    const counts = new Map<string, string[]>();
+    for (const sealed of SEALED) {
+      const rows = await connection.execute<{ kid: string; n: number }[]>(
+        `select split_part(${sealed.column}, '.', 2) as kid, count(*)::int as n from ${sealed.table} group by 1`,
+      );
+      for (const { kid, n } of rows) counts.set(kid, [...(counts.get(kid) ?? []), `${n} ${sealed.what}${n > 1 ? 's' : ''}`]);
+    }
+    return new Map([...counts].map(([kid, parts]) => [kid, parts.join(', ')]));
+  }
+
+  /** Before a key has a check value: one stored secret of each kind sealed under it must open. */
+  private async opensStoredSamples(kid: string): Promise<boolean> {
+    const connection = this.em.fork().getConnection();
+    for (const sealed of SEALED) {
+      const [row] = await connection.execute<{ id: string; sealed: string }[]>(
+        `select ${sealed.id} as id, ${sealed.column} as sealed from ${sealed.table} where split_part(${sealed.column}, '.', 2) = ? limit 1`,
+        [kid],
+      );
+      if (row && !this.opens(row.sealed, sealed.context(row))) return false;
+    }
+    return true;
+  }
+
+  private opens(sealed: string, context: string): boolean {
+    try {
+      this.ring.decrypt(sealed, context);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private variable(): string {
+    return this.config.encryptionKeys ? 'AUTH_ENCRYPTION_KEYS' : `AUTH_ENCRYPTION_KEYS (unset: the key generated into ${this.config.dataDir}/${EMBEDDED_KEY_FILE})`;
+  }
+}

@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock, ConfigError } from '@keyhaven/config';
+import { SealingKey, seal, unseal } from './sealing-key';
+
+const CHECK_NAME = 'sealing_key';
+/** The constant the key-check value seals; only whether it opens matters. */
+const CHECK_PLAINTEXT = Buffer.from('keyhaven release-api key check v1');
+
+/** A short, one-way name for a key, so a message can say which key the data needs without showing it. */
+export function keyFingerprint(key: Buffer): string {
+  return createHash('sha256').update('keyhaven release-api key fingerprint v1').update(key).digest('hex').slice(0, 16);
+}
+
+/** Where sealed values live, and the associated data each was sealed with. */
+const SEALED = [
+  { what: 'a generated signing key', sql: 'select kid as context, private_encrypted as sealed from release.signing_key limit 1' },
+  { what: 'a webhook secret', sql: 'select id::text as context, secret_sealed as sealed from release.maintenance_subscription where secret_sealed is not null limit 1' },
+] as const;
+
+/**
+ * The boot step that proves the sealing key (RELEASE_KEY_ENCRYPTION_KEY, or the key generated
+ * beside DATA_DIR in embedded mode) opens what the database holds, before any traffic: its
+ * key-check value must open, and before there is one, a stored secret of each kind must. Else
+ * the boot stops with one line naming the variable — never "ready" with webhook secrets that
+ * fail to open at every delivery until the dead letter.
+ */
+@Injectable()
+export class KeyCustody {
+  private readonly logger = new Logger(KeyCustody.name);
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly sealingKey: SealingKey,
+    private readonly clock: Clock,
+  ) {}
+
+  async verify(): Promise<void> {
+    const key = await this.sealingKey.get();
+    const fingerprint = keyFingerprint(key);
+    const connection = this.em.fork().getConnection();
+    const read = async () =>
+      (await connection.execute<{ fingerprint: string; check_sealed: string }[]>('select fingerprint, check_sealed from release.key_check where name = ?', [CHECK_NAME]))[0];
+    let check = await read();
+    if (!check) {
+      for (const sealed of SEALED) {
+        const [row] = await connection.execute<{ context: string; sealed: string }[]>(sealed.sql);
+        if (row && !opens(row.sealed, key, row.context)) {
+          throw this.refusal(`does not open ${sealed.what} stored in this database (this process has key ${fingerprint})`);
+        }
+      }
+      await connection.execute('insert into release.key_check (name, fingerprint, check_sealed, created_at) values (?, ?, ?, ?) on conflict (name) do nothing', [
+        CHECK_NAME,
+        fingerprint,
+        seal(CHECK_PLAINTEXT, key, CHECK_NAME),
+        this.clock.now(),
+      ]);
+      this.logger.log(`Key-check value written for sealing key ${fingerprint}`);
+      // Two processes with different keys on an empty database: one row wins, the other stops below.
+      check = await read();
+    }
+    if (!check || !opens(check.check_sealed, key, CHECK_NAME)) {
+      throw this.refusal(`is not the key this database's secrets are sealed with (they need key ${check?.fingerprint ?? '?'}, this process has ${fingerprint})`);
+    }
+  }
+
+  private refusal(problem: string): ConfigError {
+    const source = this.sealingKey.source();
+    const variable = source === 'environment' ? 'RELEASE_KEY_ENCRYPTION_KEY' : `RELEASE_KEY_ENCRYPTION_KEY (unset: the key generated into ${source})`;
+    return new ConfigError([`${variable}: ${problem}: start it with the key the database was set up with (the one the other replicas use)`]);
+  }
+}
+
+function opens(sealed: string, key: Buffer, context: string): boolean {
+  try {
+    unseal(sealed, key, context);
+    return true;
+  } catch {
+    return false;
+  }
+}
