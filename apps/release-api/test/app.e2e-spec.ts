@@ -6,6 +6,7 @@ import { Release } from '../src/releases/entities/release.entity';
 import { RELEASE_DATABASE } from '../src/app/release-database';
 import { createReleaseApp } from '../src/app/create-app';
 import { loadReleaseConfig } from '../src/config/release.config';
+import { KEY_ENCRYPTION_KEY } from './support/release-app';
 
 const quiet = { log: () => undefined };
 
@@ -15,7 +16,7 @@ describe('release-api app', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(RELEASE_DATABASE);
-    app = await createReleaseApp(loadReleaseConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), database.url);
+    app = await createReleaseApp(loadReleaseConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', RELEASE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY }), database.url);
     app.useLogger(false);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
