@@ -107,6 +107,17 @@ describe('per-IP throttling of sign-in routes', () => {
     expect(sixth.json().error.code).toBe('too_many_requests');
     expect((await harness.request('POST', '/v1/sessions', { body, ip: '198.51.100.7' })).statusCode).toBe(401);
   });
+
+  it('throttles sign-up the same way: no flood of accounts, no unbounded email_taken probing', async () => {
+    const ip = '203.0.113.9';
+    const signUp = (email: string) => harness.request('POST', '/v1/accounts', { body: { email, password: 'correct horse battery staple' }, ip });
+    expect((await signUp('probe@example.test')).statusCode).toBe(201);
+    for (let i = 0; i < 4; i++) expect((await signUp('probe@example.test')).json().error.code).toBe('email_taken');
+    const sixth = await signUp('another@example.test');
+    expect(sixth.statusCode).toBe(429);
+    expect(sixth.json().error.code).toBe('too_many_requests');
+    expect((await harness.request('POST', '/v1/accounts', { body: { email: 'another@example.test', password: 'correct horse battery staple' }, ip: '198.51.100.8' })).statusCode).toBe(201);
+  });
 });
 
 describe('step-up for factor changes', () => {
