@@ -340,6 +340,17 @@ describe('WebAuthn security keys and passkeys', () => {
       expect(errorCode(answer)).toBe('unknown_credential');
     });
 
+    it('refuses a security key registered as a second factor, even a discoverable one that verifies the user (401 webauthn_failed)', async () => {
+      const user = await harness.newUser();
+      const securityKey = new SoftAuthenticator({ userVerification: true, transports: ['usb'] });
+      expect((await register(await user.accessToken(), securityKey, 'YubiKey')).json().factor).toMatchObject({ passkey: false });
+      const answer = await post('/v1/sessions/passkey', undefined, { response: securityKey.get(await passkeyOptions()) });
+      expect(answer.statusCode).toBe(401);
+      expect(answer.json().error).toMatchObject({ code: 'webauthn_failed', message: expect.stringMatching(/not as a passkey/) });
+      // The same key still works as what it was registered as: the second step after the password.
+      expect((await keyStep(user, securityKey)).answer.statusCode).toBe(200);
+    });
+
     it('refuses an assertion without user verification', async () => {
       const { passkey } = await withPasskey();
       const answer = await post('/v1/sessions/passkey', undefined, { response: passkey.get(await passkeyOptions(), { userVerified: false }) });

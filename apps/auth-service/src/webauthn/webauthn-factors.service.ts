@@ -190,13 +190,15 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     });
   }
 
-  async verify(accountId: string, input: WebAuthnAssertionInput): Promise<SecondFactorOutcome> {
+  async verify(accountId: string, input: WebAuthnAssertionInput, tx: EntityManager): Promise<SecondFactorOutcome> {
+    // The challenge is taken outside `tx` (committed at once): a failed step rolls `tx` back,
+    // and must not hand the challenge back for another try.
     const taken = await this.takeChallenge(input.response, 'second_factor', accountId);
     if (!taken.ok) return taken;
     const credential = await this.credentials.findByCredentialId(String(input.response.id));
     // Someone else's key (or none of ours) proves nothing about this account.
     if (!credential || credential.accountId !== accountId) return { ok: false, reason: 'unknown_credential', message: 'This security key is not registered to your account.' };
-    return this.checkAssertion(credential, input.response, taken.challenge, this.policy.userVerification === 'required');
+    return this.checkAssertion(credential, input.response, taken.challenge, this.policy.userVerification === 'required', tx);
   }
 
   // --- passkey sign-in ----------------------------------------------------------------------
@@ -222,6 +224,18 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     if (!taken.ok) return taken;
     const credential = await this.credentials.findByCredentialId(String(response.id));
     if (!credential) return { ok: false, reason: 'unknown_credential', message: 'This passkey is not registered here.' };
+    // Only a credential registered as a passkey (discoverable, user-verifying) replaces the
+    // password. A security key registered as a second factor — even one that happens to be
+    // discoverable — proves possession only, so it signs in after the password, never alone.
+    if (!credential.passkey) {
+      return {
+        ok: false,
+        reason: 'webauthn_failed',
+        accountId: credential.accountId,
+        factorId: credential.id,
+        message: 'This security key is registered as a second factor, not as a passkey: sign in with your password first.',
+      };
+    }
     // WebAuthn section 7.2 step 6: the user handle the authenticator returns must name the owner.
     const userHandle = response.response?.userHandle;
     if (!userHandle || userHandle !== Buffer.from(userHandleOf(credential.accountId)).toString('base64url')) {
@@ -237,6 +251,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     response: AuthenticationResponseJSON,
     challenge: string,
     requireUserVerification: boolean,
+    tx?: EntityManager,
   ): Promise<SecondFactorOutcome> {
     let info;
     try {
@@ -256,7 +271,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     } catch (error) {
       return { ok: false, reason: 'webauthn_failed', factorId: credential.id, message: `The security key's answer was refused: ${reasonOf(error)}.` };
     }
-    if (!(await this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp, this.clock.now()))) {
+    if (!(await this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp, this.clock.now(), tx))) {
       return {
         ok: false,
         reason: 'counter_regression',
