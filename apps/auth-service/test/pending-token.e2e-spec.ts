@@ -37,12 +37,31 @@ describe('pending token (single use)', () => {
       expect(recovery.json().error.code).toBe('invalid_token');
     });
 
-    it('lets exactly one of many racing successes with one pending token through', async () => {
+    it('lets exactly one of many racing successes with one pending token through, and burns only its code', async () => {
       const user = await harness.newUser();
       const { recoveryCodes } = await user.enrolTotp();
       const pending = (await user.signIn()).accessToken;
       const answers = await Promise.all(recoveryCodes!.slice(0, 3).map((code) => step(pending, 'recovery-code', code)));
       expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 401, 401]);
+      const session = answers.find((a) => a.statusCode === 200)!.json();
+      // The losers met a spent token before their codes were looked at: those codes still work.
+      expect(session.recoveryCodesRemaining).toBe(9);
+      expect((await harness.request('GET', '/v1/me/recovery-codes', { token: session.accessToken })).json()).toEqual({ remaining: 9 });
+    });
+
+    it('does not burn a recovery code sent with a spent pending token', async () => {
+      const user = await harness.newUser();
+      const { secret, recoveryCodes } = await user.enrolTotp();
+      const pending = (await user.signIn()).accessToken;
+      expect((await step(pending, 'totp', await totpCode(secret, harness.clock.nowMs()))).statusCode).toBe(200);
+      harness.clock.advance(30_000);
+      // Someone replays the spent token with a recovery code: refused, and the code is not used up.
+      const replayed = await step(pending, 'recovery-code', recoveryCodes![0]!);
+      expect(replayed.json().error.code).toBe('invalid_token');
+      const fresh = (await user.signIn()).accessToken;
+      const owner = await step(fresh, 'recovery-code', recoveryCodes![0]!);
+      expect(owner.statusCode).toBe(200);
+      expect(owner.json().recoveryCodesRemaining).toBe(9);
     });
 
     it('keeps the pending token after a wrong code', async () => {

@@ -33,10 +33,12 @@ export class TotpFactorRepository {
    * the same OTP"): a step is taken only if it is newer than the last one taken, decided by the
    * database row lock, so of N racing requests with one code exactly one gets `true`.
    */
-  async consumeStep(id: string, step: number, now: Date): Promise<boolean> {
+  async consumeStep(id: string, step: number, now: Date, tx?: EntityManager): Promise<boolean> {
     const rows: unknown[] = await this.em.getConnection().execute(
       'update auth.totp_factor set last_step = ?, last_used_at = ? where id = ? and confirmed_at is not null and (last_step is null or last_step < ?) returning id',
       [step, now, id, step],
+      'all',
+      tx?.getTransactionContext(),
     );
     return rows.length === 1;
   }

@@ -101,12 +101,12 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     return this.factors.hasConfirmed(accountId, tx);
   }
 
-  async verify(accountId: string, input: { code: string }): Promise<SecondFactorOutcome> {
+  async verify(accountId: string, input: { code: string }, tx: EntityManager): Promise<SecondFactorOutcome> {
     const nowMs = this.clock.nowMs();
     for (const factor of await this.factors.listConfirmed(accountId)) {
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
-      if (await this.factors.consumeStep(factor.id, step, new Date(nowMs))) return { ok: true, factorId: factor.id };
+      if (await this.factors.consumeStep(factor.id, step, new Date(nowMs), tx)) return { ok: true, factorId: factor.id };
       return { ok: false, reason: 'code_already_used', factorId: factor.id };
     }
     return { ok: false, reason: 'invalid_code' };

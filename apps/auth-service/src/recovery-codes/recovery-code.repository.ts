@@ -24,16 +24,19 @@ export class RecoveryCodeRepository {
   }
 
   /** Single use under concurrency: the first UPDATE to set `used_at` wins, the others match no row. */
-  async consume(accountId: string, codeHash: string, now: Date): Promise<boolean> {
+  async consume(accountId: string, codeHash: string, now: Date, tx?: EntityManager): Promise<boolean> {
     const rows: unknown[] = await this.em.getConnection().execute(
       'update auth.recovery_code set used_at = ? where account_id = ? and code_hash = ? and used_at is null returning id',
       [now, accountId, codeHash],
+      'all',
+      tx?.getTransactionContext(),
     );
     return rows.length === 1;
   }
 
-  remaining(accountId: string): Promise<number> {
-    return this.em.fork().count(RecoveryCode, { accountId, usedAt: null });
+  /** On `tx` when given, so a code just used inside it is not counted. */
+  remaining(accountId: string, tx?: EntityManager): Promise<number> {
+    return (tx ?? this.em.fork()).count(RecoveryCode, { accountId, usedAt: null });
   }
 
   async deleteAllFor(accountId: string, tx: EntityManager = this.em.fork()): Promise<number> {

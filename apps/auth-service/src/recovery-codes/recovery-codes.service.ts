@@ -51,11 +51,11 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
     return (await this.codes.remaining(accountId)) > 0;
   }
 
-  async verify(accountId: string, input: { code: string }): Promise<SecondFactorOutcome> {
+  async verify(accountId: string, input: { code: string }, tx: EntityManager): Promise<SecondFactorOutcome> {
     if (!looksLikeRecoveryCode(input.code)) return { ok: false, reason: 'invalid_code' };
-    const used = await this.codes.consume(accountId, hashRecoveryCode(input.code), this.clock.now());
+    const used = await this.codes.consume(accountId, hashRecoveryCode(input.code), this.clock.now(), tx);
     if (!used) return { ok: false, reason: 'invalid_code' };
-    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(accountId) } };
+    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(accountId, tx) } };
   }
 
   deleteAllFor(accountId: string, tx: EntityManager): Promise<number> {

@@ -31,8 +31,12 @@ export interface SecondFactorStrategy<Input> {
   isAvailable(accountId: string, tx?: EntityManager): Promise<boolean>;
   /** Whether this method makes the account "have a factor" (recovery codes alone do not). */
   readonly countsAsFactor: boolean;
-  /** Checks the input; consuming it (replay guard, single use) is a conditional write inside. */
-  verify(accountId: string, input: Input): Promise<SecondFactorOutcome>;
+  /**
+   * Checks the input; consuming it (replay guard, single use) is a conditional write inside, on
+   * `tx`: the sign-in's transaction, which has spent the pending token first and is rolled back
+   * when the step fails.
+   */
+  verify(accountId: string, input: Input, tx: EntityManager): Promise<SecondFactorOutcome>;
 }
 
 export const SECOND_FACTOR_STRATEGIES = Symbol('SECOND_FACTOR_STRATEGIES');

@@ -11,7 +11,7 @@ export class ConsumedTokenRepository {
    * every later one (or a racing one). Expired rows are pruned in the same statement, a few at a
    * time and skipping rows another request is pruning, so no request waits on another.
    */
-  async consume(jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+  async consume(jti: string, expiresAt: Date, now: Date, tx?: EntityManager): Promise<boolean> {
     const rows: unknown[] = await this.em.getConnection().execute(
       `with pruned as (
          delete from auth.consumed_token where jti in (
@@ -20,6 +20,8 @@ export class ConsumedTokenRepository {
        on conflict (jti) do nothing
        returning jti`,
       [now, jti, expiresAt],
+      'all',
+      tx?.getTransactionContext(),
     );
     return rows.length === 1;
   }

@@ -23,6 +23,15 @@ const FAILURE_MESSAGES: Partial<Record<string, string>> = {
   invalid_code: 'The code is not valid.',
 };
 
+const spentToken = () => new AuthError('invalid_token', 'This sign-in token has already been used; start again with your password.');
+
+/** Carries a failed step out of its transaction, which rolls back (the token stays unspent). */
+class FailedStep extends Error {
+  constructor(readonly outcome: Extract<SecondFactorOutcome, { ok: false }>) {
+    super('second step failed');
+  }
+}
+
 /** The recovery-code count at and below which the sign-in answer warns. */
 export const RECOVERY_CODES_LOW = 3;
 
@@ -86,9 +95,8 @@ export class SessionsService {
     const account = await this.accounts.findById(pending.sub);
     if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
     const attempt = await this.attempts.claim(account.id);
-    const outcome = await strategy.verify(account.id, input);
+    const outcome = await this.verifySpendingToken(pending, strategy, input);
     if (outcome.ok) {
-      await this.spendPendingToken(pending);
       await this.attempts.reset(account.id);
       await this.events.record({ type: 'mfa_succeeded', accountId: account.id, ip: client.ip, details: { method: strategy.method, factorId: outcome.factorId } });
       if (strategy.method === 'recovery_code') {
@@ -163,12 +171,26 @@ export class SessionsService {
 
   /**
    * A pending token buys one second step, not one per factor: whoever copied it (a log, a proxy,
-   * a shoulder) cannot turn it into a second session with another code. Only a success spends it,
-   * so a mistyped code leaves the user their token. Tokens without a jti predate this rule.
+   * a shoulder) cannot turn it into a second session with another code. The token's jti is spent
+   * first, in the same transaction that then consumes the code (TOTP step, recovery code, key
+   * counter): a spent token stops before any code is looked at, so it cannot burn a recovery code,
+   * and racing requests with one token queue on its row. A failed step rolls the transaction
+   * back, so a mistyped code leaves the user their token. Tokens without a jti predate this rule.
    */
-  private async spendPendingToken(pending: TokenClaims): Promise<void> {
-    const spent = pending.jti !== undefined && (await this.consumedTokens.consume(pending.jti, new Date(pending.exp * 1000), this.clock.now()));
-    if (!spent) throw new AuthError('invalid_token', 'This sign-in token has already been used; start again with your password.');
+  private async verifySpendingToken<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I): Promise<SecondFactorOutcome> {
+    const jti = pending.jti;
+    if (jti === undefined) throw spentToken();
+    try {
+      return await this.em.fork().transactional(async (tx) => {
+        if (!(await this.consumedTokens.consume(jti, new Date(pending.exp * 1000), this.clock.now(), tx))) throw spentToken();
+        const outcome = await strategy.verify(pending.sub, input, tx);
+        if (!outcome.ok) throw new FailedStep(outcome);
+        return outcome;
+      });
+    } catch (error) {
+      if (error instanceof FailedStep) return error.outcome;
+      throw error;
+    }
   }
 
   private mfaRequiredFor(roles: string[]): boolean {

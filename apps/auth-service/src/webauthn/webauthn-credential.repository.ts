@@ -30,12 +30,14 @@ export class WebAuthnCredentialRepository {
    * copies of the private key may exist. Decided in the statement, so two racing assertions
    * cannot both pass with one counter value.
    */
-  async recordUse(id: string, newCounter: number, backedUp: boolean, now: Date): Promise<boolean> {
+  async recordUse(id: string, newCounter: number, backedUp: boolean, now: Date, tx?: EntityManager): Promise<boolean> {
     const rows: unknown[] = await this.em.getConnection().execute(
       `update auth.webauthn_credential set counter = ?::bigint, backed_up = ?, last_used_at = ?
         where id = ? and (counter < ?::bigint or (counter = 0 and ?::bigint = 0))
        returning id`,
       [newCounter, backedUp, now, id, newCounter, newCounter],
+      'all',
+      tx?.getTransactionContext(),
     );
     return rows.length === 1;
   }
