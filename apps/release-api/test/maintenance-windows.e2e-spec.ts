@@ -21,7 +21,8 @@ describe(WindowsService.name, () => {
   beforeAll(async () => {
     database = await createTestDatabase(RELEASE_DATABASE);
     auth = await startFakeAuthService();
-    ({ app, clock } = await startReleaseApp(database.url, auth, { RELEASE_PUBLIC_URL: 'https://releases.example.test' }));
+    // The tests move the clock by days: one long-lived ops token, which this app is told to accept.
+    ({ app, clock } = await startReleaseApp(database.url, auth, { RELEASE_PUBLIC_URL: 'https://releases.example.test', AUTH_MAX_TOKEN_LIFETIME: '30d' }));
     token = await auth.mint(clock, { ttl: 30 * 86_400 }); // the check test moves the clock by hours
   });
 

@@ -77,6 +77,21 @@ describe(ReleasesService.name, () => {
       expect(response.json().error.code).toBe('forbidden');
     });
 
+    it('answers 403 step_up_required for a password-only (aal 1) ops token', async () => {
+      const aal1 = await auth.mint(started.clock, { aal: 1 });
+      const response = await call('POST', '/v1/releases', release, aal1);
+      expect(response.statusCode).toBe(403);
+      expect(response.json().error).toMatchObject({ code: 'step_up_required', details: { requiredAal: 2 } });
+      expect((await call('POST', '/v1/keys/rotate', undefined, aal1)).json().error.code).toBe('step_up_required');
+      expect((await call('GET', '/v1/releases/1.0.0', undefined, aal1)).statusCode).not.toBe(403); // public routes stay public
+    });
+
+    it('answers 401 for a token that lives longer than AUTH_MAX_TOKEN_LIFETIME (15m)', async () => {
+      const response = await call('POST', '/v1/releases', release, await auth.mint(started.clock, { ttl: 30 * 86_400 }));
+      expect(response.statusCode).toBe(401);
+      expect(response.json().error.code).toBe('invalid_token');
+    });
+
     it('answers 401 for an expired token', async () => {
       const expired = await auth.mint(started.clock, { ttl: 60 });
       started.clock.advance(10 * 60_000);

@@ -117,6 +117,7 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const result = await sut(['login', '--email', VIEWER.email], { env: { KEYHAVEN_PASSWORD: VIEWER.password } });
       expect(result.code).toBe(0);
       expect(result.stderr).toContain('no ops role');
+      expect(result.stderr).toContain('no second factor (aal1)');
     });
 
     it('reports a missing password on an empty stdin as a usage error', async () => {
@@ -227,6 +228,9 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const viewer = ctx.auth.issue(VIEWER, 'access', 1);
       const forbidden = await sut(['releases', 'add', '2.0.0', '--channel', 'stable'], { env: { KEYHAVEN_TOKEN: viewer } });
       expect(forbidden).toMatchObject({ code: 3, stderr: expect.stringContaining('(forbidden). This needs an account with the ops role.') });
+      const passwordOnly = ctx.auth.issue(OPS, 'access', 1);
+      const stepUp = await sut(['releases', 'add', '2.0.0', '--channel', 'stable'], { env: { KEYHAVEN_TOKEN: passwordOnly } });
+      expect(stepUp).toMatchObject({ code: 3, stderr: expect.stringContaining('(step_up_required). This needs a session signed in with a second factor') });
     });
 
     it('exits 4 when release-api cannot be reached', async () => {

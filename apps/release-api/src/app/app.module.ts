@@ -54,7 +54,10 @@ export class AppModule {
       imports: [
         PlatformModule.forRoot({ service: config.service, logLevel: config.logLevel, logDestination: options.logDestination }),
         DatabaseModule.forRoot({ url: databaseUrl, ...RELEASE_DATABASE }),
-        AuthGuardModule.forRoot({ jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer }, clock),
+        AuthGuardModule.forRoot(
+          { jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, maxTokenLifetimeSeconds: Math.floor(config.auth.maxTokenLifetimeMs / 1000) },
+          clock,
+        ),
       ],
       controllers: [
         CheckController,

@@ -11,6 +11,7 @@ export const releaseEnvSchema = z.object({
   ...commonEnvShape(3001),
   AUTH_JWKS_URL: env.url(['http:', 'https:'], 'http://localhost:3000/.well-known/jwks.json'),
   AUTH_ISSUER: env.url(['http:', 'https:'], 'http://localhost:3000'),
+  AUTH_MAX_TOKEN_LIFETIME: env.duration('15m'),
   MAINTENANCE_NOTICE_LEAD: env.duration('72h'),
   MAINTENANCE_REMINDERS: env.durationList('24h,1h'),
   MAINTENANCE_DELIVERY_RETRIES: env.int(8, { min: 0, max: 100 }),
@@ -116,7 +117,8 @@ export function parseSigningKeyEntry(entry: string): ConfiguredSigningKey | unde
 }
 
 export interface ReleaseConfig extends CommonConfig {
-  auth: { jwksUrl: string; issuer: string };
+  /** maxTokenLifetimeMs: the longest `exp − iat` an ops token may claim (AUTH_MAX_TOKEN_LIFETIME). */
+  auth: { jwksUrl: string; issuer: string; maxTokenLifetimeMs: number };
   maintenance: {
     noticeLeadMs: number;
     remindersMs: number[];
@@ -157,7 +159,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
   const parsed = parseEnv(releaseEnvSchema, source);
   return {
     ...toCommonConfig(RELEASE_SERVICE, parsed),
-    auth: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.AUTH_ISSUER },
+    auth: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.AUTH_ISSUER, maxTokenLifetimeMs: parsed.AUTH_MAX_TOKEN_LIFETIME },
     maintenance: {
       noticeLeadMs: parsed.MAINTENANCE_NOTICE_LEAD,
       remindersMs: parsed.MAINTENANCE_REMINDERS,

@@ -31,10 +31,11 @@ export async function startFakeAuthService() {
   const { port } = server.address() as AddressInfo;
   const mint = async (
     clock: Clock,
-    options: { roles?: string[]; issuer?: string; ttl?: number; tokenUse?: string; key?: KeyLike } = {},
+    options: { roles?: string[]; issuer?: string; ttl?: number; tokenUse?: string; key?: KeyLike; aal?: 1 | 2 } = {},
   ) => {
     const now = Math.floor(clock.nowMs() / 1000);
-    return new SignJWT({ email: 'ops@example.test', roles: options.roles ?? ['ops'], aal: 2, amr: ['pwd', 'otp'], token_use: options.tokenUse ?? 'access' })
+    const aal = options.aal ?? 2;
+    return new SignJWT({ email: 'ops@example.test', roles: options.roles ?? ['ops'], aal, amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'], token_use: options.tokenUse ?? 'access' })
       .setProtectedHeader({ alg: 'ES256', kid })
       .setSubject('acc-ops')
       .setIssuer(options.issuer ?? AUTH_ISSUER)

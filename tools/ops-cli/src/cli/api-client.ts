@@ -82,7 +82,11 @@ export class ApiClient {
       return new CliError(`${message} (${code})${hint}`, ExitCode.auth, code, error.details, 401);
     }
     if (response.status === 403) {
-      return new CliError(`${message} (${code}). This needs an account with the ops role.`, ExitCode.auth, code, error.details, 403);
+      const hint =
+        code === 'step_up_required'
+          ? 'This needs a session signed in with a second factor: enrol an authenticator app on the account page, then keyhaven-ops login again.'
+          : 'This needs an account with the ops role.';
+      return new CliError(`${message} (${code}). ${hint}`, ExitCode.auth, code, error.details, 403);
     }
     const wait = retryAfter ? ` Retry after ${retryAfter} s.` : '';
     return new CliError(`${message} (${code})${wait}`, ExitCode.api, code, error.details, response.status);

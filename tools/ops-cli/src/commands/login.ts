@@ -62,6 +62,9 @@ export const loginCommand: Command = {
     const remaining = answer.recoveryCodesRemaining;
     if (remaining !== undefined && (args.has('recovery-code') || remaining <= 3)) ctx.out.warn(`${remaining} recovery codes left.`);
     if (!(session.roles ?? []).includes('ops')) ctx.out.warn('this account has no ops role: release-api will refuse changes (403).');
+    if ((session.aal ?? 1) < 2) {
+      ctx.out.warn('this session has no second factor (aal1): release-api refuses ops changes without one (403 step_up_required). Enrol an authenticator app on the account page, then log in again.');
+    }
     if (args.flag('print-token')) {
       ctx.io.stdout.write(`${answer.accessToken}\n`);
       return;

@@ -135,9 +135,11 @@ export async function startStandInReleaseApi(validTokens: Set<string>, options: 
     const header = String(request.headers.authorization ?? '');
     if (!header.startsWith('Bearer ')) return error(401, 'invalid_token', 'A bearer token is required.');
     const token = header.slice('Bearer '.length);
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}') as { roles?: string[] };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}') as { roles?: string[]; aal?: number };
     if (!validTokens.has(token)) return error(401, 'invalid_token', 'The token is not valid.');
     if (!claims.roles?.includes('ops')) return error(403, 'forbidden', 'This needs the role ops.');
+    // As release-api: ops routes need a session that passed a second factor.
+    if ((claims.aal ?? 0) < 2) return error(403, 'step_up_required', 'This needs a session signed in with a second factor (aal 2).');
     return undefined;
   };
   const server = await startServer((request) => {

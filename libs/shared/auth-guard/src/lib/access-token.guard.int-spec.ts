@@ -9,7 +9,7 @@ import { ManualClock } from '@keyhaven/config';
 import { ApiExceptionFilter, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 import { AccessTokenGuard } from './access-token.guard';
 import { AuthGuardModule } from './auth-guard.module';
-import { CurrentUser, Roles } from './decorators';
+import { CurrentUser, RequiresAal, Roles } from './decorators';
 import type { AuthenticatedUser } from './token-verifier';
 
 const ISSUER = 'http://auth.test';
@@ -57,6 +57,14 @@ class ProbeController {
   @Roles('ops')
   ops(@CurrentUser() user: AuthenticatedUser) {
     return user;
+  }
+
+  @Get('ops-mfa')
+  @UseGuards(AccessTokenGuard)
+  @Roles('ops')
+  @RequiresAal(2)
+  opsMfa(@CurrentUser() user: AuthenticatedUser) {
+    return { sub: user.sub };
   }
 
   @Get('anyone')
@@ -210,6 +218,33 @@ describe(AccessTokenGuard.name, () => {
         expect(response.statusCode).toBe(403);
         expect(response.json().error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/ops/) });
         expect((await sut.get('/anyone', token)).statusCode).toBe(200);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 403 step_up_required to a password-only (aal 1) token where a route needs aal 2', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const aal1 = await ctx.sign({ aal: 1, amr: ['pwd'] });
+        const refused = await sut.get('/ops-mfa', aal1);
+        expect(refused.statusCode).toBe(403);
+        expect(refused.json().error).toMatchObject({ code: 'step_up_required', details: { requiredAal: 2 } });
+        expect((await sut.get('/ops-mfa', await ctx.sign({ aal: undefined }))).statusCode).toBe(403);
+        expect((await sut.get('/ops-mfa', await ctx.sign())).statusCode).toBe(200);
+        expect((await sut.get('/ops', aal1)).statusCode).toBe(200); // a route without the requirement
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 401 for a token that lives longer than the configured maximum (15 min by default)', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const yearLong = await sut.get('/ops', await ctx.sign({}, { ttl: 365 * 86_400 }));
+        expect(yearLong.statusCode).toBe(401);
+        expect(yearLong.json().error).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/lives longer/) });
+        expect((await sut.get('/ops', await ctx.sign({}, { ttl: 15 * 60 }))).statusCode).toBe(200);
       } finally {
         await ctx.close();
       }

@@ -1,13 +1,14 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '@keyhaven/errors';
-import { ROLES_KEY, USER_KEY } from './decorators';
+import { MIN_AAL_KEY, ROLES_KEY, USER_KEY } from './decorators';
 import { invalidToken, TokenVerifier } from './token-verifier';
 
 /**
  * Admits a request only with a valid auth-service access token (`Authorization: Bearer …`)
- * and, when the route names roles with `@Roles(...)`, one of them. 401 `invalid_token` for
- * anything wrong with the token, 403 `forbidden` for a good token without the role.
+ * and, when the route names roles with `@Roles(...)`, one of them, and with `@RequiresAal(2)` a
+ * multi-factor session. 401 `invalid_token` for anything wrong with the token, 403 `forbidden`
+ * for a good token without the role, 403 `step_up_required` for a password-only session.
  */
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
@@ -25,6 +26,12 @@ export class AccessTokenGuard implements CanActivate {
     const roles = this.reflector.getAllAndOverride<string[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (roles && roles.length > 0 && !roles.some((role) => user.roles.includes(role))) {
       throw new DomainError('forbidden', `This needs the role ${roles.join(' or ')}.`);
+    }
+    const minAal = this.reflector.getAllAndOverride<number | undefined>(MIN_AAL_KEY, [context.getHandler(), context.getClass()]);
+    if (minAal !== undefined && (user.aal ?? 0) < minAal) {
+      throw new DomainError('step_up_required', 'This needs a session signed in with a second factor (aal 2): sign in again with your authenticator or security key.', {
+        requiredAal: minAal,
+      });
     }
     request[USER_KEY] = user;
     return true;

@@ -16,6 +16,12 @@ export interface AuthGuardOptions {
   cooldownMs?: number;
   /** Tolerated clock difference between the services (s); default 5. */
   clockToleranceSeconds?: number;
+  /**
+   * The longest lifetime (`exp − iat`, seconds) a token may claim; longer ones are refused, so a
+   * token minted with a leaked key cannot last a year. Default 15 minutes (auth-service's default
+   * AUTH_ACCESS_TOKEN_TTL).
+   */
+  maxTokenLifetimeSeconds?: number;
 }
 
 /** The caller as the token describes it. */
@@ -28,6 +34,7 @@ export interface AuthenticatedUser {
 }
 
 export const KEYHAVEN_AUDIENCE = 'keyhaven';
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 15 * 60;
 export const AUTH_GUARD_OPTIONS = Symbol('AUTH_GUARD_OPTIONS');
 
 /** RFC 6750 §3: tell the client which scheme and what went wrong. */
@@ -78,6 +85,10 @@ export class TokenVerifier {
     }
     // mfa_pending and enrolment tokens open only auth-service's own next step, never a resource.
     if (payload['token_use'] !== 'access') throw invalidToken('This is not an access token.');
+    const maxLifetime = this.options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
+    if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number' || payload.exp - payload.iat > maxLifetime) {
+      throw invalidToken('The token lives longer than tokens are allowed to here.');
+    }
     const roles = payload['roles'];
     const amr = payload['amr'];
     return {

@@ -13,6 +13,8 @@ export const SHARED_ERROR_STATUS = {
   unauthorized: HttpStatus.UNAUTHORIZED,
   invalid_token: HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
+  /** A valid token, but a stronger (multi-factor, aal 2) or more recent sign-in is needed. */
+  step_up_required: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
   method_not_allowed: HttpStatus.METHOD_NOT_ALLOWED,
   not_acceptable: HttpStatus.NOT_ACCEPTABLE,
