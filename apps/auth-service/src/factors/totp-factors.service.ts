@@ -7,7 +7,7 @@ import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KeyRing } from '../crypto/key-ring';
-import { SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-factors/second-factor.strategy';
 import { SecurityEventInput, SecurityEventsService } from '../security-events/security-events.service';
 import { TotpFactor } from './entities/totp-factor.entity';
 import { matchTotpStep, newTotpSecret, totpUri } from './totp';
@@ -101,12 +101,12 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     return this.factors.hasConfirmed(accountId, tx);
   }
 
-  async verify(accountId: string, input: { code: string }, tx: EntityManager): Promise<SecondFactorOutcome> {
+  async verify(accountId: string, input: { code: string }, spend: SpendWith): Promise<SecondFactorOutcome> {
     const nowMs = this.clock.nowMs();
     for (const factor of await this.factors.listConfirmed(accountId)) {
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
-      if (await this.factors.consumeStep(factor.id, step, new Date(nowMs), tx)) return { ok: true, factorId: factor.id };
+      if (await spend((tx) => this.factors.consumeStep(factor.id, step, new Date(nowMs), tx))) return { ok: true, factorId: factor.id };
       return { ok: false, reason: 'code_already_used', factorId: factor.id };
     }
     return { ok: false, reason: 'invalid_code' };

@@ -34,9 +34,8 @@ export class RecoveryCodeRepository {
     return rows.length === 1;
   }
 
-  /** On `tx` when given, so a code just used inside it is not counted. */
-  remaining(accountId: string, tx?: EntityManager): Promise<number> {
-    return (tx ?? this.em.fork()).count(RecoveryCode, { accountId, usedAt: null });
+  remaining(accountId: string): Promise<number> {
+    return this.em.fork().count(RecoveryCode, { accountId, usedAt: null });
   }
 
   async deleteAllFor(accountId: string, tx: EntityManager = this.em.fork()): Promise<number> {

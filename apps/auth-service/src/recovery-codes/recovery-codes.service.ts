@@ -4,7 +4,7 @@ import { Clock } from '@keyhaven/config';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
-import { SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-factors/second-factor.strategy';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { hashRecoveryCode, looksLikeRecoveryCode, newRecoveryCode, RECOVERY_SET_SIZE } from './recovery-code-format';
 import { RecoveryCodeRepository } from './recovery-code.repository';
@@ -51,11 +51,11 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
     return (await this.codes.remaining(accountId)) > 0;
   }
 
-  async verify(accountId: string, input: { code: string }, tx: EntityManager): Promise<SecondFactorOutcome> {
+  async verify(accountId: string, input: { code: string }, spend: SpendWith): Promise<SecondFactorOutcome> {
     if (!looksLikeRecoveryCode(input.code)) return { ok: false, reason: 'invalid_code' };
-    const used = await this.codes.consume(accountId, hashRecoveryCode(input.code), this.clock.now(), tx);
+    const used = await spend((tx) => this.codes.consume(accountId, hashRecoveryCode(input.code), this.clock.now(), tx));
     if (!used) return { ok: false, reason: 'invalid_code' };
-    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(accountId, tx) } };
+    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(accountId) } };
   }
 
   deleteAllFor(accountId: string, tx: EntityManager): Promise<number> {

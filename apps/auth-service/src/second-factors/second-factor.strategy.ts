@@ -32,11 +32,19 @@ export interface SecondFactorStrategy<Input> {
   /** Whether this method makes the account "have a factor" (recovery codes alone do not). */
   readonly countsAsFactor: boolean;
   /**
-   * Checks the input; consuming it (replay guard, single use) is a conditional write inside, on
-   * `tx`: the sign-in's transaction, which has spent the pending token first and is rolled back
-   * when the step fails.
+   * Checks the input (reads and crypto on the strategy's own connections), then consumes it
+   * (replay guard, single use) through `spend`, and only there: every success must pass its
+   * conditional write to `spend`, which runs it in the sign-in's transaction right after spending
+   * the pending token, and answers false when the write found nothing to take.
    */
-  verify(accountId: string, input: Input, tx: EntityManager): Promise<SecondFactorOutcome>;
+  verify(accountId: string, input: Input, spend: SpendWith): Promise<SecondFactorOutcome>;
 }
+
+/**
+ * Runs a strategy's consuming write (`true` = it took the code/step/counter) in one transaction
+ * with the spending of the pending token, which comes first; false when the write took nothing
+ * (then the token stays unspent). Nothing else may run inside: the write gets the transaction.
+ */
+export type SpendWith = (write: (tx: EntityManager) => Promise<boolean>) => Promise<boolean>;
 
 export const SECOND_FACTOR_STRATEGIES = Symbol('SECOND_FACTOR_STRATEGIES');

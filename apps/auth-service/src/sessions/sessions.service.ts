@@ -9,7 +9,7 @@ import { SecurityNotifier } from '../notifications/security-notifier';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
-import { SecondFactorMethod, SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecondFactorMethod, SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-factors/second-factor.strategy';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { ConsumedTokenRepository } from './consumed-token.repository';
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
@@ -25,12 +25,8 @@ const FAILURE_MESSAGES: Partial<Record<string, string>> = {
 
 const spentToken = () => new AuthError('invalid_token', 'This sign-in token has already been used; start again with your password.');
 
-/** Carries a failed step out of its transaction, which rolls back (the token stays unspent). */
-class FailedStep extends Error {
-  constructor(readonly outcome: Extract<SecondFactorOutcome, { ok: false }>) {
-    super('second step failed');
-  }
-}
+/** The consuming write took nothing (a code already used): the transaction rolls back, the token stays unspent. */
+class NothingTaken extends Error {}
 
 /** The recovery-code count at and below which the sign-in answer warns. */
 export const RECOVERY_CODES_LOW = 3;
@@ -171,26 +167,36 @@ export class SessionsService {
 
   /**
    * A pending token buys one second step, not one per factor: whoever copied it (a log, a proxy,
-   * a shoulder) cannot turn it into a second session with another code. The token's jti is spent
-   * first, in the same transaction that then consumes the code (TOTP step, recovery code, key
-   * counter): a spent token stops before any code is looked at, so it cannot burn a recovery code,
-   * and racing requests with one token queue on its row. A failed step rolls the transaction
-   * back, so a mistyped code leaves the user their token. Tokens without a jti predate this rule.
+   * a shoulder) cannot turn it into a second session with another code. The strategy checks the
+   * code, then hands its consuming write (TOTP step, recovery code, key counter) to `spend`: one
+   * transaction that spends the token's jti first and then takes the code, so a spent token stops
+   * before the code is taken (it cannot burn a recovery code) and racing requests with one token
+   * queue on its row. When the write takes nothing the transaction rolls back and the token stays
+   * unspent; a mistyped code never reaches `spend`. Only the transaction's own connection is used
+   * inside it (the embedded database runs one transaction at a time). Tokens without a jti
+   * predate this rule.
    */
   private async verifySpendingToken<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I): Promise<SecondFactorOutcome> {
     const jti = pending.jti;
     if (jti === undefined) throw spentToken();
-    try {
-      return await this.em.fork().transactional(async (tx) => {
-        if (!(await this.consumedTokens.consume(jti, new Date(pending.exp * 1000), this.clock.now(), tx))) throw spentToken();
-        const outcome = await strategy.verify(pending.sub, input, tx);
-        if (!outcome.ok) throw new FailedStep(outcome);
-        return outcome;
-      });
-    } catch (error) {
-      if (error instanceof FailedStep) return error.outcome;
-      throw error;
-    }
+    let spent = false;
+    const spend: SpendWith = async (write) => {
+      try {
+        return await this.em.fork().transactional(async (tx) => {
+          if (!(await this.consumedTokens.consume(jti, new Date(pending.exp * 1000), this.clock.now(), tx))) throw spentToken();
+          if (!(await write(tx))) throw new NothingTaken();
+          spent = true;
+          return true;
+        });
+      } catch (error) {
+        if (error instanceof NothingTaken) return false;
+        throw error;
+      }
+    };
+    const outcome = await strategy.verify(pending.sub, input, spend);
+    // A success that consumed nothing would let the token (and the code) be used again.
+    if (outcome.ok && !spent) throw new Error(`${strategy.method} verified without spending the pending token`);
+    return outcome;
   }
 
   private mfaRequiredFor(roles: string[]): boolean {

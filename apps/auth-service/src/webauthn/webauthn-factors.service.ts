@@ -16,7 +16,7 @@ import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { AUTH_CONFIG, AuthConfig, WebAuthnPolicy } from '../config/auth.config';
 import type { FactorView } from '../factors/totp-factors.service';
-import { SecondFactorOutcome, SecondFactorStrategy } from '../second-factors/second-factor.strategy';
+import { SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-factors/second-factor.strategy';
 import type { SecurityEventInput } from '../security-events/security-events.service';
 import { WebAuthnCeremony } from './entities/webauthn-challenge.entity';
 import { WebAuthnCredential } from './entities/webauthn-credential.entity';
@@ -57,6 +57,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     private readonly credentials: WebAuthnCredentialRepository,
     private readonly challenges: WebAuthnChallengeRepository,
     private readonly clock: Clock,
+    private readonly em: EntityManager,
     @Inject(AUTH_CONFIG) config: AuthConfig,
   ) {
     this.policy = config.webauthn;
@@ -190,15 +191,13 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     });
   }
 
-  async verify(accountId: string, input: WebAuthnAssertionInput, tx: EntityManager): Promise<SecondFactorOutcome> {
-    // The challenge is taken outside `tx` (committed at once): a failed step rolls `tx` back,
-    // and must not hand the challenge back for another try.
+  async verify(accountId: string, input: WebAuthnAssertionInput, spend: SpendWith): Promise<SecondFactorOutcome> {
     const taken = await this.takeChallenge(input.response, 'second_factor', accountId);
     if (!taken.ok) return taken;
     const credential = await this.credentials.findByCredentialId(String(input.response.id));
     // Someone else's key (or none of ours) proves nothing about this account.
     if (!credential || credential.accountId !== accountId) return { ok: false, reason: 'unknown_credential', message: 'This security key is not registered to your account.' };
-    return this.checkAssertion(credential, input.response, taken.challenge, this.policy.userVerification === 'required', tx);
+    return this.checkAssertion(credential, input.response, taken.challenge, this.policy.userVerification === 'required', spend);
   }
 
   // --- passkey sign-in ----------------------------------------------------------------------
@@ -251,7 +250,8 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     response: AuthenticationResponseJSON,
     challenge: string,
     requireUserVerification: boolean,
-    tx?: EntityManager,
+    // A passkey sign-in has no pending token to spend: the counter update stands alone.
+    spend: SpendWith = (write) => write(this.em),
   ): Promise<SecondFactorOutcome> {
     let info;
     try {
@@ -271,7 +271,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     } catch (error) {
       return { ok: false, reason: 'webauthn_failed', factorId: credential.id, message: `The security key's answer was refused: ${reasonOf(error)}.` };
     }
-    if (!(await this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp, this.clock.now(), tx))) {
+    if (!(await spend((tx) => this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp, this.clock.now(), tx)))) {
       return {
         ok: false,
         reason: 'counter_regression',
