@@ -358,6 +358,25 @@ function renderFactors(factors: Factor[]): void {
   const list = byId('factor-list');
   list.replaceChildren(...factors.map(factorCard));
   byId('no-factors').hidden = factors.length > 0;
+  // The first factor needs the password again (the server refuses it without: password_required).
+  const first = !factors.some((factor) => factor.confirmed !== false);
+  byId('first-factor-password').hidden = !first;
+  if (!first) byId<HTMLInputElement>('current-password').value = '';
+}
+
+/**
+ * The current password when the next factor is the account's first, else undefined. A missing
+ * one is reported at the field (and undefined is `null` here: the caller stops).
+ */
+function currentPasswordForFirstFactor(): string | undefined | null {
+  if (byId('first-factor-password').hidden) return undefined;
+  const input = byId<HTMLInputElement>('current-password');
+  markInvalid(input, false);
+  if (input.value === '') {
+    showError('Enter your current password: adding your first way to sign in needs it again.', input);
+    return null;
+  }
+  return input.value;
 }
 
 function factorCard(factor: Factor): HTMLLIElement {
@@ -420,6 +439,12 @@ function renderEvents(events: SecurityEvent[]): void {
 
 // --- authenticator app ------------------------------------------------------------------------
 
+/** The current-password field, when the error is about it. */
+function passwordFieldFor(error: unknown): HTMLInputElement | undefined {
+  if (!(error instanceof ApiError) || !['password_required', 'invalid_credentials'].includes(error.code)) return undefined;
+  return byId<HTMLInputElement>('current-password');
+}
+
 async function onTotpEnrol(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   clearMessages();
@@ -427,9 +452,12 @@ async function onTotpEnrol(event: SubmitEvent): Promise<void> {
   markInvalid(nameInput, false);
   const name = nameInput.value.trim();
   if (!name) return showError('Give the authenticator app a name.', nameInput);
+  const currentPassword = currentPasswordForFirstFactor();
+  if (currentPassword === null) return;
   try {
-    const enrolment = await whileBusy(event.submitter as HTMLButtonElement, () => withStepUp(() => api.enrolTotp(token(), name), requestStepUp));
+    const enrolment = await whileBusy(event.submitter as HTMLButtonElement, () => withStepUp(() => api.enrolTotp(token(), name, currentPassword), requestStepUp));
     discardTotpSetup();
+    byId<HTMLInputElement>('current-password').value = '';
     // The QR code is the server's SVG shown through <img>: an image cannot run script, and no
     // markup from the network is ever parsed into this document.
     const qrUrl = URL.createObjectURL(new Blob([enrolment.qrSvg], { type: 'image/svg+xml' }));
@@ -441,7 +469,7 @@ async function onTotpEnrol(event: SubmitEvent): Promise<void> {
     byId('totp-setup').hidden = false;
     focusOn(byId('totp-setup-title'));
   } catch (error) {
-    handleFailure(error, 'enrol_totp', nameInput);
+    handleFailure(error, 'enrol_totp', passwordFieldFor(error) ?? nameInput);
   }
 }
 
@@ -510,17 +538,19 @@ async function onWebauthnEnrol(event: SubmitEvent): Promise<void> {
   const passkey = submitter?.value === 'passkey';
   const name = nameInput.value.trim();
   if (!name) return showError(`Give the ${passkey ? 'passkey' : 'security key'} a name.`, nameInput);
+  const currentPassword = currentPasswordForFirstFactor();
+  if (currentPassword === null) return;
   try {
     const result = await whileBusy(submitter, async () => {
       // Step-up (if needed) happens before the ceremony, so the user touches the key only once.
-      const optionsJSON = (await withStepUp(() => api.webauthnRegistrationOptions(token(), passkey), requestStepUp)) as PublicKeyCredentialCreationOptionsJSON;
+      const optionsJSON = (await withStepUp(() => api.webauthnRegistrationOptions(token(), passkey, currentPassword), requestStepUp)) as PublicKeyCredentialCreationOptionsJSON;
       const response = await startRegistration({ optionsJSON });
       return api.registerWebauthn(token(), name, response);
     });
     nameInput.value = '';
     await afterFactorAdded(result, `${passkey ? 'Passkey' : 'Security key'} “${name}” is registered.`);
   } catch (error) {
-    handleFailure(error, 'enrol_webauthn', error instanceof ApiError && error.code === 'factor_name_taken' ? nameInput : undefined);
+    handleFailure(error, 'enrol_webauthn', passwordFieldFor(error) ?? (error instanceof ApiError && error.code === 'factor_name_taken' ? nameInput : undefined));
   }
 }
 

@@ -1,5 +1,5 @@
 import { totpCode } from '../src/factors/totp';
-import { decodeClaims, Harness, startHarness } from './support/auth-harness';
+import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 const MINUTE = 60_000;
 
@@ -183,7 +183,7 @@ describe('MFA enforcement with a grace period', () => {
     expect(elsewhere.statusCode).toBe(403);
     expect(elsewhere.json().error.code).toBe('enrollment_required');
 
-    const enrolled = await harness.request('POST', '/v1/me/factors/totp', { token: after.accessToken, body: { name: 'Phone' } });
+    const enrolled = await harness.request('POST', '/v1/me/factors/totp', { token: after.accessToken, body: { name: 'Phone', currentPassword: PASSWORD } });
     expect(enrolled.statusCode).toBe(201);
     const confirmed = await harness.request('POST', `/v1/me/factors/totp/${enrolled.json().id}/confirm`, {
       token: after.accessToken,

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { totpCode } from '../src/factors/totp';
-import { decodeClaims, Harness, startHarness } from './support/auth-harness';
+import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 describe('TOTP factors', () => {
   let harness: Harness;
@@ -19,7 +19,7 @@ describe('TOTP factors', () => {
     it('answers a 160-bit base32 secret, an otpauth URI and a QR code, pending until confirmed', async () => {
       const user = await harness.newUser();
       const token = await user.accessToken();
-      const enrolled = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone' } });
+      const enrolled = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } });
       expect(enrolled.statusCode).toBe(201);
       const body = enrolled.json();
       expect(body.secret).toMatch(/^[A-Z2-7]{32}$/);
@@ -36,7 +36,7 @@ describe('TOTP factors', () => {
     it('refuses a wrong confirmation code and confirms with a code from oathtool, returning ten recovery codes', async () => {
       const user = await harness.newUser();
       const token = await user.accessToken();
-      const { id, secret } = (await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone' } })).json();
+      const { id, secret } = (await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } })).json();
       const wrong = await harness.request('POST', `/v1/me/factors/totp/${id}/confirm`, { token, body: { code: '000000' } });
       expect(wrong.statusCode).toBe(401);
       expect(wrong.json().error.code).toBe('invalid_code');
@@ -60,7 +60,7 @@ describe('TOTP factors', () => {
       const token = await user.aal2Token(second.secret);
       const names = (await harness.request('GET', '/v1/me/factors', { token })).json().map((f: { name: string }) => f.name);
       expect(names).toEqual(['Phone', 'Tablet']);
-      const duplicate = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone' } });
+      const duplicate = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } });
       expect(duplicate.json().error.code).toBe('factor_name_taken');
     });
   });

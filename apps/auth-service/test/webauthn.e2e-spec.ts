@@ -1,4 +1,4 @@
-import { decodeClaims, Harness, startHarness, TestUser } from './support/auth-harness';
+import { decodeClaims, Harness, PASSWORD, startHarness, TestUser } from './support/auth-harness';
 import { CeremonyOverrides, SoftAuthenticator, SoftAuthenticatorOptions, SoftCredential } from './support/soft-authenticator';
 
 describe('WebAuthn security keys and passkeys', () => {
@@ -15,7 +15,7 @@ describe('WebAuthn security keys and passkeys', () => {
   const post = (url: string, token: string | undefined, body: unknown = {}) => harness.request('POST', url, { token, body });
 
   async function register(token: string, key: SoftAuthenticator, name: string, options: { passkey?: boolean; overrides?: CeremonyOverrides & { reuse?: SoftCredential } } = {}) {
-    const creation = await post('/v1/me/factors/webauthn/options', token, { passkey: options.passkey ?? false });
+    const creation = await post('/v1/me/factors/webauthn/options', token, { passkey: options.passkey ?? false, currentPassword: PASSWORD });
     expect(creation.statusCode).toBe(200);
     return post('/v1/me/factors/webauthn', token, { name, response: key.create(creation.json(), options.overrides) });
   }
@@ -43,7 +43,7 @@ describe('WebAuthn security keys and passkeys', () => {
   describe('POST /v1/me/factors/webauthn/options', () => {
     it('asks for a security key under the configured relying party', async () => {
       const user = await harness.newUser();
-      const options = (await post('/v1/me/factors/webauthn/options', await user.accessToken())).json();
+      const options = (await post('/v1/me/factors/webauthn/options', await user.accessToken(), { currentPassword: PASSWORD })).json();
       expect(options).toMatchObject({
         rp: { id: 'localhost', name: 'Keyhaven' },
         user: { name: user.email },
@@ -58,7 +58,7 @@ describe('WebAuthn security keys and passkeys', () => {
 
     it('asks a passkey to be discoverable and to verify the user', async () => {
       const user = await harness.newUser();
-      const options = (await post('/v1/me/factors/webauthn/options', await user.accessToken(), { passkey: true })).json();
+      const options = (await post('/v1/me/factors/webauthn/options', await user.accessToken(), { passkey: true, currentPassword: PASSWORD })).json();
       expect(options.authenticatorSelection).toMatchObject({ residentKey: 'required', requireResidentKey: true, userVerification: 'required' });
     });
 
@@ -143,7 +143,7 @@ describe('WebAuthn security keys and passkeys', () => {
     it('refuses an expired registration challenge', async () => {
       const user = await harness.newUser();
       const token = await user.accessToken();
-      const creation = (await post('/v1/me/factors/webauthn/options', token)).json();
+      const creation = (await post('/v1/me/factors/webauthn/options', token, { currentPassword: PASSWORD })).json();
       harness.clock.advance(5 * 60_000 + 1000);
       const late = await post('/v1/me/factors/webauthn', await user.accessToken(), { name: 'Key', response: new SoftAuthenticator().create(creation) });
       expect(errorCode(late)).toBe('challenge_expired');
@@ -152,7 +152,7 @@ describe('WebAuthn security keys and passkeys', () => {
     it('answers malformed responses with 400/401 codes, never 500', async () => {
       const user = await harness.newUser();
       const token = await user.accessToken();
-      const creation = (await post('/v1/me/factors/webauthn/options', token)).json();
+      const creation = (await post('/v1/me/factors/webauthn/options', token, { currentPassword: PASSWORD })).json();
       const good = new SoftAuthenticator().create(creation);
       const attempts = [
         { name: 'Key', response: 'not an object' },

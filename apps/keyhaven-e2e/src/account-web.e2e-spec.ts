@@ -180,7 +180,7 @@ async function newAccount(h: Harness): Promise<string> {
 async function newAccountWithTotp(h: Harness): Promise<{ email: string; secret: string; recoveryCodes: string[] }> {
   const email = await newAccount(h);
   const { accessToken } = await api<{ accessToken: string }>(h, 'POST', '/v1/sessions', { email, password: PASSWORD });
-  const enrolment = await api<{ id: string; secret: string }>(h, 'POST', '/v1/me/factors/totp', { name: 'Phone' }, accessToken);
+  const enrolment = await api<{ id: string; secret: string }>(h, 'POST', '/v1/me/factors/totp', { name: 'Phone', currentPassword: PASSWORD }, accessToken);
   // One step back, so the current step stays free for the sign-in the test does through the page.
   const confirmed = await api<{ recoveryCodes: string[] }>(
     h,
@@ -307,8 +307,18 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     ]);
     await screenshot(page, SUITE, 'totp-02-signed-in-password-only');
 
-    // Add an authenticator app: QR code, the secret as text, confirm with a code.
+    // Add an authenticator app: the first factor needs the password again (a stolen session
+    // alone cannot enrol one), then QR code, the secret as text, confirm with a code.
     await page.fill('#totp-name', 'Work phone');
+    await page.click('#totp-enrol-form button[type=submit]');
+    expect(await alertText(page)).toMatch(/^Enter your current password/);
+    await expectFocusOn(page, 'current-password');
+    await page.fill('#current-password', 'not my password');
+    await page.click('#totp-enrol-form button[type=submit]');
+    await waitForText(page, '#alert', /^That is not your current password\.$/);
+    await expectFocusOn(page, 'current-password');
+    await screenshot(page, SUITE, 'totp-02b-current-password-wrong');
+    await page.fill('#current-password', PASSWORD);
     await page.click('#totp-enrol-form button[type=submit]');
     await page.locator('#totp-setup').waitFor();
     await expectFocusOn(page, 'totp-setup-title');
@@ -334,6 +344,8 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     expect(firstCodes).toHaveLength(10);
     await expect(page.locator('#factor-list li').allTextContents()).resolves.toEqual([expect.stringContaining('Work phone')]);
     await screenshot(page, SUITE, 'totp-05-first-recovery-codes');
+    // With a factor on the account, the next one needs a second-factor session, not the password.
+    await expect(page.locator('#first-factor-password').isHidden()).resolves.toBe(true);
 
     // Copy and download give the same ten codes.
     await page.click('#copy-codes');
@@ -484,6 +496,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await page.locator('#view-account').waitFor();
 
     await page.fill('#webauthn-name', 'Blue key');
+    await page.fill('#current-password', PASSWORD);
     await page.click('#add-security-key');
     await page.locator('#recovery-codes-panel').waitFor();
     await page.locator('#factor-list li', { hasText: 'Blue key' }).filter({ hasText: 'Security key' }).waitFor();
@@ -517,6 +530,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await signInWithPassword(page, email);
     await page.locator('#view-account').waitFor();
     await page.fill('#webauthn-name', 'Laptop passkey');
+    await page.fill('#current-password', PASSWORD);
     await page.click('#add-passkey');
     await page.locator('#recovery-codes-panel').waitFor();
     await page.locator('#factor-list li', { hasText: 'Laptop passkey' }).filter({ hasText: 'Passkey' }).waitFor();
@@ -561,6 +575,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
       await screenshot(page, SUITE, 'enforced-01-enrol-only-375px');
 
       await page.fill('#totp-name', 'Phone');
+      await page.fill('#current-password', PASSWORD);
       await page.click('#totp-enrol-form button[type=submit]');
       await page.locator('#totp-setup').waitFor();
       const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');

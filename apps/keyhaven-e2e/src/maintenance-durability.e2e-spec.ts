@@ -67,6 +67,8 @@ async function setup(): Promise<Stack> {
     // Jobs of a killed worker are failed (and retried) this soon after their expiry.
     JOBS_MAINTENANCE_INTERVAL: '1s',
     RELEASE_SEQUENCE_POLL: '1s',
+    // The one ops token lives an hour (the test restarts processes), beyond the 15 min default.
+    AUTH_MAX_TOKEN_LIFETIME: '1h',
     // The receivers listen on loopback, which the webhook egress policy refuses unless listed.
     MAINTENANCE_WEBHOOK_ALLOWLIST: '127.0.0.1',
   };

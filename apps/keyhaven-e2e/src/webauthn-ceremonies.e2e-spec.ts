@@ -120,7 +120,7 @@ describeInBrowser('WebAuthn ceremonies with Chromium virtual authenticators (bui
     const key = await addVirtualAuthenticator(page, 'security-key');
 
     const token = await account.signIn();
-    const creation = await call('/v1/me/factors/webauthn/options', {}, token);
+    const creation = await call('/v1/me/factors/webauthn/options', { currentPassword: PASSWORD }, token);
     const registered = await call('/v1/me/factors/webauthn', { name: 'Chromium key', response: await ceremony(page, 'create', creation.json) }, token);
     expect(registered.status).toBe(201);
     expect(registered.json['recoveryCodes']).toHaveLength(10);
@@ -155,7 +155,7 @@ describeInBrowser('WebAuthn ceremonies with Chromium virtual authenticators (bui
     const { context, page } = await pageOn(allowedOrigin);
     await addVirtualAuthenticator(page, 'platform-passkey');
     const token = await account.signIn();
-    const creation = await call('/v1/me/factors/webauthn/options', { passkey: true }, token);
+    const creation = await call('/v1/me/factors/webauthn/options', { passkey: true, currentPassword: PASSWORD }, token);
     expect((await call('/v1/me/factors/webauthn', { name: 'Laptop', response: await ceremony(page, 'create', creation.json) }, token)).status).toBe(201);
     const options = await call('/v1/sessions/passkey/options', {});
     expect(options.json).toMatchObject({ allowCredentials: [], userVerification: 'required' });
@@ -171,7 +171,7 @@ describeInBrowser('WebAuthn ceremonies with Chromium virtual authenticators (bui
     const { context, page } = await pageOn(otherOrigin);
     await addVirtualAuthenticator(page, 'security-key');
     const token = await account.signIn();
-    const creation = await call('/v1/me/factors/webauthn/options', {}, token);
+    const creation = await call('/v1/me/factors/webauthn/options', { currentPassword: PASSWORD }, token);
     const refused = await call('/v1/me/factors/webauthn', { name: 'Elsewhere', response: await ceremony(page, 'create', creation.json) }, token);
     expect(refused.status).toBe(401);
     expect(code(refused)).toBe('webauthn_failed');

@@ -121,7 +121,7 @@ async function prepareUsers(url, count) {
     await call(url, '/v1/accounts', { email, password: PASSWORD });
     const session = await call(url, '/v1/sessions', { email, password: PASSWORD });
     const auth = { authorization: `Bearer ${session.accessToken}` };
-    const factor = await call(url, '/v1/me/factors/totp', { name: 'Bench' }, auth);
+    const factor = await call(url, '/v1/me/factors/totp', { name: 'Bench', currentPassword: PASSWORD }, auth);
     await call(url, `/v1/me/factors/totp/${factor.id}/confirm`, { code: await code(factor.secret, 0) }, auth);
     const pending = await call(url, '/v1/sessions', { email, password: PASSWORD });
     // The confirmation spent the current step; the next one is within the accepted drift.

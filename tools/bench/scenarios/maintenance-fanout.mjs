@@ -96,6 +96,8 @@ export default async function maintenanceFanout(ctx) {
       RELEASE_DEMO_DATA: 'false',
       JOBS_POLL_INTERVAL: '0.5s',
       MAINTENANCE_DELIVERY_RETRY_DELAY: '1s',
+      // The one ops token lives four hours (a full run), beyond the 15 min default.
+      AUTH_MAX_TOKEN_LIFETIME: '4h',
       // The receiver listens on loopback, which the webhook egress policy refuses unless listed.
       MAINTENANCE_WEBHOOK_ALLOWLIST: '127.0.0.1',
     });

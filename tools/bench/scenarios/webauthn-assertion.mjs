@@ -104,7 +104,7 @@ async function prepareUsers(url, count) {
     await call(url, '/v1/accounts', { email, password: PASSWORD });
     const session = await call(url, '/v1/sessions', { email, password: PASSWORD });
     const auth = { authorization: `Bearer ${session.accessToken}` };
-    const creation = await call(url, '/v1/me/factors/webauthn/options', {}, auth);
+    const creation = await call(url, '/v1/me/factors/webauthn/options', { currentPassword: PASSWORD }, auth);
     const key = newKey(creation.user.id);
     await call(url, '/v1/me/factors/webauthn', { name: 'Bench key', response: key.register(creation.challenge) }, auth);
     const pending = (await call(url, '/v1/sessions', { email, password: PASSWORD })).accessToken;

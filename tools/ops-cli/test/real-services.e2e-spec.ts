@@ -71,7 +71,8 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
   /** Signs in with the password alone (no factor yet), adds a TOTP factor and confirms it. */
   async function enrolTotp(account: { email: string; password: string }): Promise<string> {
     const { accessToken } = await post('/v1/sessions', account);
-    const factor = await post('/v1/me/factors/totp', { name: 'keyhaven-ops e2e' }, accessToken);
+    // The first factor proves the password again.
+    const factor = await post('/v1/me/factors/totp', { name: 'keyhaven-ops e2e', currentPassword: account.password }, accessToken);
     await post(`/v1/me/factors/totp/${factor['id']}/confirm`, { code: await oathtoolCode(factor['secret'], new Date()) }, accessToken);
     return factor['secret'];
   }

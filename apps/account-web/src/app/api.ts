@@ -124,16 +124,17 @@ export class AuthApi {
     return this.call('GET', '/v1/me/factors', token);
   }
 
-  enrolTotp(token: string, name: string): Promise<TotpEnrolment> {
-    return this.call('POST', '/v1/me/factors/totp', token, { name });
+  /** `currentPassword`: needed for the account's first factor (the server says password_required otherwise). */
+  enrolTotp(token: string, name: string, currentPassword?: string): Promise<TotpEnrolment> {
+    return this.call('POST', '/v1/me/factors/totp', token, { name, ...(currentPassword === undefined ? {} : { currentPassword }) });
   }
 
   confirmTotp(token: string, id: string, code: string): Promise<ConfirmedFactor> {
     return this.call('POST', `/v1/me/factors/totp/${encodeURIComponent(id)}/confirm`, token, { code });
   }
 
-  webauthnRegistrationOptions(token: string, passkey: boolean): Promise<unknown> {
-    return this.call('POST', '/v1/me/factors/webauthn/options', token, { passkey });
+  webauthnRegistrationOptions(token: string, passkey: boolean, currentPassword?: string): Promise<unknown> {
+    return this.call('POST', '/v1/me/factors/webauthn/options', token, { passkey, ...(currentPassword === undefined ? {} : { currentPassword }) });
   }
 
   registerWebauthn(token: string, name: string, response: unknown): Promise<ConfirmedFactor> {

@@ -25,6 +25,11 @@ describe('messages', () => {
       expect(messageForApiError(apiError('invalid_code', 401), 'recovery_code')).toMatch(/recovery code is not valid, or it has been used/);
     });
 
+    it('asks for the current password when the first factor is added, and says when it is wrong', () => {
+      expect(messageForApiError(apiError('password_required', 403), 'enrol_totp')).toMatch(/^Enter your current password/);
+      expect(messageForApiError(apiError('invalid_credentials', 401), 'enrol_webauthn')).toBe('That is not your current password.');
+    });
+
     it('asks to wait for the next code after a reused one', () => {
       expect(messageForApiError(apiError('code_already_used', 401), 'totp')).toMatch(/used already. Wait for the app to show the next code/);
     });

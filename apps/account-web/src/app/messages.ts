@@ -21,7 +21,10 @@ const SESSION_ENDED = 'Your session has ended. Sign in again.';
 export function messageForApiError(error: ApiError, context: ErrorContext = 'general'): string {
   switch (error.code) {
     case 'invalid_credentials':
+      if (context === 'enrol_totp' || context === 'enrol_webauthn') return 'That is not your current password.';
       return 'That email and password do not match an account.';
+    case 'password_required':
+      return 'Enter your current password: adding your first way to sign in needs it again.';
     case 'invalid_code':
       if (context === 'recovery_code') return 'That recovery code is not valid, or it has been used already.';
       return 'That code is not valid. Use the current 6-digit code from your authenticator app, and check that your phone’s clock is right.';

@@ -56,6 +56,12 @@ export class AccountsService {
     return ok ? account ?? undefined : undefined;
   }
 
+  /** The password of a known account, checked as at sign-in (Argon2id, the same length bound). */
+  async checkPassword(account: Account, password: string): Promise<boolean> {
+    if (password.length > 1024) return false;
+    return this.hasher.verify(account.passwordHash, password);
+  }
+
   findById(id: string): Promise<Account | null> {
     return this.em.fork().findOne(Account, { id });
   }

@@ -12,6 +12,7 @@ export const AUTH_ERROR_STATUS = {
   code_already_used: HttpStatus.UNAUTHORIZED,
   too_many_attempts: HttpStatus.TOO_MANY_REQUESTS,
   step_up_required: HttpStatus.FORBIDDEN,
+  password_required: HttpStatus.FORBIDDEN,
   enrollment_required: HttpStatus.FORBIDDEN,
   wrong_token_use: HttpStatus.FORBIDDEN,
   factor_not_found: HttpStatus.NOT_FOUND,

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { NoStore } from '../common/no-store';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { Client, ClientInfo } from '../common/request-context';
 import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
@@ -24,9 +25,14 @@ export class FactorsController {
   @NoStore()
   @Authenticated('access', 'enrolment')
   @StepUp()
-  @ApiCreatedResponse({ type: TotpEnrolmentDto, description: 'pending until confirmed; 403 step_up_required' })
+  // It may check a password (the first factor): the same per-IP limit as the sign-in routes.
+  @UseGuards(ThrottlerGuard)
+  @ApiCreatedResponse({
+    type: TotpEnrolmentDto,
+    description: 'pending until confirmed; 403 step_up_required; first factor: 403 password_required / 401 invalid_credentials; 429 too_many_requests',
+  })
   enrolTotp(@CurrentUser() user: TokenClaims, @Body() body: EnrolTotpDto, @Client() client: ClientInfo) {
-    return this.factors.enrolTotp(user.sub, body.name.trim(), client);
+    return this.factors.enrolTotp(user.sub, body.name.trim(), body.currentPassword, client);
   }
 
   @Post('totp/:id/confirm')
@@ -43,9 +49,13 @@ export class FactorsController {
   @HttpCode(200)
   @Authenticated('access', 'enrolment')
   @StepUp()
-  @ApiOkResponse({ description: 'PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration; 403 step_up_required' })
-  webauthnOptions(@CurrentUser() user: TokenClaims, @Body() body: WebAuthnRegistrationOptionsDto) {
-    return this.factors.webauthnOptions(user.sub, body.passkey === true);
+  @UseGuards(ThrottlerGuard)
+  @ApiOkResponse({
+    description:
+      'PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration; 403 step_up_required; first factor: 403 password_required / 401 invalid_credentials; 429 too_many_requests',
+  })
+  webauthnOptions(@CurrentUser() user: TokenClaims, @Body() body: WebAuthnRegistrationOptionsDto, @Client() client: ClientInfo) {
+    return this.factors.webauthnOptions(user.sub, body.passkey === true, body.currentPassword, client);
   }
 
   @Post('webauthn')

@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AdminController } from '../admin/admin.controller';
+import { RecoveryCodesController } from '../recovery-codes/recovery-codes.controller';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { FactorsController } from './factors.controller';
 import { MeFactorsService } from './me-factors.service';
 
-/** A user's own factors (/v1/me/factors) and the admin operations on them. */
+/** A user's own factors (/v1/me/factors), recovery codes (/v1/me/recovery-codes) and the admin operations on them. */
 @Module({
   imports: [AccountsModule, SigningKeysModule],
-  controllers: [FactorsController, AdminController],
+  controllers: [FactorsController, RecoveryCodesController, AdminController],
   providers: [MeFactorsService],
 })
 export class FactorsModule {}

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Account } from '../accounts/entities/account.entity';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
@@ -30,9 +31,9 @@ export class MeFactorsService {
     return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  async webauthnOptions(accountId: string, passkey: boolean): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    const account = await this.accounts.findById(accountId);
-    if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+  async webauthnOptions(accountId: string, passkey: boolean, currentPassword: string | undefined, client: ClientInfo): Promise<PublicKeyCredentialCreationOptionsJSON> {
+    const account = await this.accountOf(accountId);
+    await this.proveFirstFactor(account, currentPassword, client);
     return this.webauthn.registrationOptions(account, passkey);
   }
 
@@ -40,28 +41,33 @@ export class MeFactorsService {
   async registerWebauthn(accountId: string, name: string, response: RegistrationResponseJSON, client: ClientInfo): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {
     // The ceremony is checked before the transaction: inside it, every query must use `tx`.
     const credential = await this.webauthn.verifyRegistration(accountId, name, response);
-    return this.events.audited(async (tx) => {
+    const answer = await this.events.audited(async (tx) => {
       const { factor, events } = await this.webauthn.store(credential, client, tx);
       const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId, tx);
       return { result: recoveryCodes ? { factor, recoveryCodes } : { factor }, events };
     });
+    await this.mailOwner(accountId, (to) => this.notifier.factorAdded(to, kindOf(answer.factor), answer.factor.name));
+    return answer;
   }
 
-  async enrolTotp(accountId: string, name: string, client: ClientInfo): Promise<TotpEnrolment> {
-    const account = await this.accounts.findById(accountId);
-    if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+  async enrolTotp(accountId: string, name: string, currentPassword: string | undefined, client: ClientInfo): Promise<TotpEnrolment> {
+    const account = await this.accountOf(accountId);
+    await this.proveFirstFactor(account, currentPassword, client);
     return this.totp.enrol(account, name, client);
   }
 
   async confirmTotp(accountId: string, id: string, code: string, client: ClientInfo): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {
-    return this.events.audited(async (tx) => {
+    const answer = await this.events.audited(async (tx) => {
       const { factor, event } = await this.totp.confirm(accountId, id, code, client, tx);
       const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId, tx);
       return { result: recoveryCodes ? { factor, recoveryCodes } : { factor }, events: [event] };
     });
+    await this.mailOwner(accountId, (to) => this.notifier.factorAdded(to, kindOf(answer.factor), answer.factor.name));
+    return answer;
   }
 
   async remove(accountId: string, id: string, client: ClientInfo): Promise<void> {
+    const factor = (await this.list(accountId)).find((candidate) => candidate.id === id);
     await this.events.audited(async (tx) => {
       const event = (await this.totp.remove(accountId, id, client, tx)) ?? (await this.webauthn.remove(accountId, id, client, tx));
       if (!event) throw new AuthError('factor_not_found', 'No such factor on your account.');
@@ -69,6 +75,44 @@ export class MeFactorsService {
       if (!(await this.registry.hasConfirmedFactor(accountId, tx))) await this.recoveryCodes.deleteAllFor(accountId, tx);
       return { result: undefined, events: [event] };
     });
+    // Mail only for a removal that committed; an unconfirmed app (abandoned set-up) never signed in.
+    if (factor?.confirmed) await this.mailOwner(accountId, (to) => this.notifier.factorRemoved(to, kindOf(factor), factor.name));
+  }
+
+  /** A new set (its audit row in the same transaction), then a mail to the owner. */
+  async regenerateRecoveryCodes(accountId: string, client: ClientInfo): Promise<{ recoveryCodes: string[] }> {
+    const answer = await this.recoveryCodes.regenerate(accountId, this.registry, client);
+    await this.mailOwner(accountId, (to) => this.notifier.recoveryCodesRegenerated(to));
+    return answer;
+  }
+
+  /**
+   * The first second factor decides who controls the account from then on (its owner's aal1
+   * token gets step_up_required afterwards), so enrolling it proves the password again, as a
+   * sign-in would: a stolen password-only session cannot lock the owner out. Wrong passwords are
+   * audited and the route is throttled per IP like the sign-in routes.
+   */
+  private async proveFirstFactor(account: Account, currentPassword: string | undefined, client: ClientInfo): Promise<void> {
+    if (await this.registry.hasConfirmedFactor(account.id)) return;
+    if (currentPassword === undefined) {
+      throw new AuthError('password_required', 'Adding your first second factor needs your current password again (currentPassword).', { field: 'currentPassword' });
+    }
+    if (!(await this.accounts.checkPassword(account, currentPassword))) {
+      await this.events.record({ type: 'password_check_failed', accountId: account.id, ip: client.ip, details: { purpose: 'first_factor' } });
+      throw new AuthError('invalid_credentials', 'The current password is wrong.');
+    }
+  }
+
+  private async accountOf(accountId: string): Promise<Account> {
+    const account = await this.accounts.findById(accountId);
+    if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+    return account;
+  }
+
+  /** Every factor or recovery-code change is mailed to the owner (in the background). */
+  private async mailOwner(accountId: string, send: (to: string) => Promise<void>): Promise<void> {
+    const account = await this.accounts.findById(accountId);
+    if (account) void send(account.email);
   }
 
   /** Everything the reset removes and its audit row commit together: a failing audit means no reset. */
@@ -86,4 +130,10 @@ export class MeFactorsService {
     void this.notifier.factorsReset(account.email, reason);
     return result;
   }
+}
+
+/** How a mail names a factor. */
+function kindOf(factor: FactorView): string {
+  if (factor.type === 'totp') return 'authenticator app';
+  return factor.passkey ? 'passkey' : 'security key';
 }

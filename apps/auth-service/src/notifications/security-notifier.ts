@@ -44,6 +44,28 @@ export class SecurityNotifier implements OnApplicationShutdown {
     ]);
   }
 
+  /** A factor became usable: a confirmed authenticator app, a registered security key or passkey. */
+  factorAdded(to: string, kind: string, name: string): Promise<void> {
+    return this.send(to, `${withArticle(kind)} was added to your account`, [
+      `${withArticle(kind)} named "${name}" can now be used to sign in to your Keyhaven account.`,
+      'If that was not you, someone has your password and a session: change your password now and remove this factor from your account page.',
+    ]);
+  }
+
+  factorRemoved(to: string, kind: string, name: string): Promise<void> {
+    return this.send(to, `${withArticle(kind)} was removed from your account`, [
+      `The ${kind} named "${name}" was removed from your Keyhaven account and no longer signs in.`,
+      'If that was not you, change your password now and check the second factors on your account page.',
+    ]);
+  }
+
+  recoveryCodesRegenerated(to: string): Promise<void> {
+    return this.send(to, 'New recovery codes for your account', [
+      'A new set of recovery codes was made for your Keyhaven account; the previous codes no longer work.',
+      'If that was not you, someone has your second factor: change your password and regenerate the codes yourself.',
+    ]);
+  }
+
   recoveryCodeUsed(to: string, remaining: number): Promise<void> {
     return this.send(to, 'A recovery code was used', [
       `A recovery code was used to sign in to your Keyhaven account. ${remaining} remain.`,
@@ -74,4 +96,9 @@ export class SecurityNotifier implements OnApplicationShutdown {
     void delivery.finally(() => this.pending.delete(delivery));
     return delivery;
   }
+}
+
+/** "An authenticator app", "A security key", "A passkey". */
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'An' : 'A'} ${noun}`;
 }

@@ -2,7 +2,7 @@ import { Controller, Get, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { NoStore } from '../common/no-store';
 import { Client, ClientInfo } from '../common/request-context';
-import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
+import { MeFactorsService } from '../factors/me-factors.service';
 import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
 import { RecoveryCodesService } from './recovery-codes.service';
@@ -20,16 +20,16 @@ class RemainingDto {
 export class RecoveryCodesController {
   constructor(
     private readonly codes: RecoveryCodesService,
-    private readonly registry: SecondFactorRegistry,
+    private readonly factors: MeFactorsService,
   ) {}
 
   @Post()
   @NoStore()
   @Authenticated()
   @StepUp()
-  @ApiCreatedResponse({ type: RecoveryCodesDto, description: 'a new set of ten; the old set stops working' })
+  @ApiCreatedResponse({ type: RecoveryCodesDto, description: 'a new set of ten; the old set stops working; the owner is mailed' })
   regenerate(@CurrentUser() user: TokenClaims, @Client() client: ClientInfo) {
-    return this.codes.regenerate(user.sub, this.registry, client);
+    return this.factors.regenerateRecoveryCodes(user.sub, client);
   }
 
   @Get()

@@ -1,10 +1,9 @@
 import { Module } from '@nestjs/common';
 import { RecoveryCodeRepository } from './recovery-code.repository';
-import { RecoveryCodesController } from './recovery-codes.controller';
 import { RecoveryCodesService } from './recovery-codes.service';
 
+/** The recovery-code strategy; its controller sits with the other /v1/me factor routes (FactorsModule). */
 @Module({
-  controllers: [RecoveryCodesController],
   providers: [RecoveryCodeRepository, RecoveryCodesService],
   exports: [RecoveryCodesService],
 })

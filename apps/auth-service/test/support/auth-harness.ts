@@ -106,7 +106,8 @@ export async function startHarness(
         async enrolTotp(name = 'Phone') {
           const session = await user.signIn();
           const token = session['mfaRequired'] ? await mfaToken(session.accessToken, firstSecret) : session.accessToken;
-          const enrolled = await request('POST', '/v1/me/factors/totp', { token, body: { name } });
+          // The first factor needs the password again; with a factor present it is ignored.
+          const enrolled = await request('POST', '/v1/me/factors/totp', { token, body: { name, currentPassword: PASSWORD } });
           if (enrolled.statusCode !== 201) throw new Error(`enrol failed: ${enrolled.body}`);
           const { id: factorId, secret } = enrolled.json();
           const confirmed = await request('POST', `/v1/me/factors/totp/${factorId}/confirm`, { token, body: { code: await totpCode(secret, clock.nowMs()) } });

@@ -1,6 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { HasText } from '@keyhaven/errors';
+import { HasText, Omittable } from '@keyhaven/errors';
+
+/** The password again, for enrolling the first factor (see MeFactorsService.proveFirstFactor). */
+export const CURRENT_PASSWORD_DOC = {
+  description:
+    'Your current password. Required while the account has no confirmed second factor (403 password_required without it, 401 invalid_credentials when wrong); ignored once it has one.',
+} as const;
 
 export class EnrolTotpDto {
   @ApiProperty({ example: 'Phone', description: 'A name to tell your authenticators apart' })
@@ -8,6 +14,12 @@ export class EnrolTotpDto {
   @HasText()
   @MaxLength(64)
   name!: string;
+
+  @ApiPropertyOptional(CURRENT_PASSWORD_DOC)
+  @Omittable()
+  @IsString()
+  @MaxLength(1024)
+  currentPassword?: string;
 }
 
 export class ConfirmTotpDto {

@@ -15,6 +15,7 @@ export const SECURITY_EVENT_TYPES = [
   'passkey_signed_in',
   'passkey_failed',
   'webauthn_counter_regression',
+  'password_check_failed',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -2,12 +2,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsObject, IsString, MaxLength } from 'class-validator';
 import { HasText, Omittable } from '@keyhaven/errors';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import { CURRENT_PASSWORD_DOC } from '../../factors/dto/factors.dto';
 
 export class WebAuthnRegistrationOptionsDto {
   @ApiPropertyOptional({ description: 'true: a passkey (discoverable, user verification required) that can sign in without a password' })
   @Omittable()
   @IsBoolean()
   passkey?: boolean;
+
+  @ApiPropertyOptional(CURRENT_PASSWORD_DOC)
+  @Omittable()
+  @IsString()
+  @MaxLength(1024)
+  currentPassword?: string;
 }
 
 export class WebAuthnRegistrationDto {
