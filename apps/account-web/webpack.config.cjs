@@ -37,7 +37,8 @@ module.exports = {
     filename: '[name].js',
     clean: true,
   },
-  // A separate .map file for app.js only: `eval` source maps would need 'unsafe-eval' in the CSP.
+  // A separate .map file for app.js only (`eval` source maps would need 'unsafe-eval' in the CSP),
+  // with no sourceMappingURL comment: auth-service does not serve *.map (account-web.static.ts).
   devtool: false,
   resolve: { extensions: ['.ts', '.js'] },
   module: {
@@ -50,7 +51,7 @@ module.exports = {
       },
     ],
   },
-  plugins: [new StaticFilesPlugin(['index.html', 'styles.css', 'favicon.svg']), new SourceMapDevToolPlugin({ test: /\.js$/, filename: '[file].map' })],
+  plugins: [new StaticFilesPlugin(['index.html', 'styles.css', 'favicon.svg']), new SourceMapDevToolPlugin({ test: /\.js$/, filename: '[file].map', append: false })],
   performance: { hints: false },
   stats: 'errors-warnings',
 };

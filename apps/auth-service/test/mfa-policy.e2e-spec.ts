@@ -108,6 +108,13 @@ describe('per-IP throttling of sign-in routes', () => {
     expect((await harness.request('POST', '/v1/sessions', { body, ip: '198.51.100.7' })).statusCode).toBe(401);
   });
 
+  it('ignores X-Forwarded-For without TRUST_PROXY: a client cannot dodge the limit by claiming other addresses', async () => {
+    const body = { email: 'nobody@example.test', password: 'whatever it is' };
+    const from = (claimed: string) => harness.request('POST', '/v1/sessions', { body, ip: '203.0.113.44', headers: { 'x-forwarded-for': claimed } });
+    for (let i = 0; i < 5; i++) expect((await from(`198.51.100.${i}`)).statusCode).toBe(401);
+    expect((await from('198.51.100.99')).statusCode).toBe(429);
+  });
+
   it('throttles sign-up the same way: no flood of accounts, no unbounded email_taken probing', async () => {
     const ip = '203.0.113.9';
     const signUp = (email: string) => harness.request('POST', '/v1/accounts', { body: { email, password: 'correct horse battery staple' }, ip });
@@ -117,6 +124,27 @@ describe('per-IP throttling of sign-in routes', () => {
     expect(sixth.statusCode).toBe(429);
     expect(sixth.json().error.code).toBe('too_many_requests');
     expect((await harness.request('POST', '/v1/accounts', { body: { email: 'another@example.test', password: 'correct horse battery staple' }, ip: '198.51.100.8' })).statusCode).toBe(201);
+  });
+});
+
+describe('per-IP throttling behind a reverse proxy (TRUST_PROXY)', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness({ AUTH_THROTTLE_LIMIT: '5', AUTH_THROTTLE_WINDOW: '1m', TRUST_PROXY: '10.0.0.0/8' });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('counts each client behind the proxy on its own, by the forwarded address', async () => {
+    const body = { email: 'nobody@example.test', password: 'whatever it is' };
+    const via = (client: string) => harness.request('POST', '/v1/sessions', { body, ip: '10.1.2.3', headers: { 'x-forwarded-for': client } });
+    for (let i = 0; i < 5; i++) expect((await via('203.0.113.5')).statusCode).toBe(401);
+    expect((await via('203.0.113.5')).statusCode).toBe(429);
+    // Another client through the same proxy is not held back by the first one's attempts.
+    expect((await via('198.51.100.7')).statusCode).toBe(401);
   });
 });
 

@@ -269,6 +269,25 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
   });
 
+  it('shares its origin with API docs under their own CSP (rendered without a violation), and serves no source map', async () => {
+    expect((await fetch(`${h.origin}/app.js.map`)).status).toBe(404);
+    expect(await (await fetch(`${h.origin}/app.js`)).text()).not.toContain('sourceMappingURL');
+    const docs = await fetch(`${h.origin}/docs`);
+    expect(docs.headers.get('content-security-policy')).toMatch(/default-src 'none'; script-src 'self';/);
+    const context = await h.browser.newContext();
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${h.origin}/docs`);
+    await page.locator('.swagger-ui .info .title').waitFor();
+    await page.locator('.swagger-ui .opblock').first().waitFor();
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('enrols an authenticator app, steps up to regenerate recovery codes, and signs in with a code', async () => {
     const email = await newAccount(h);
     const { context, page, problems } = await openPage(h);

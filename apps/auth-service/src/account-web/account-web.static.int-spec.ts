@@ -48,6 +48,15 @@ describe('registerAccountWeb', () => {
     await cleanup();
   });
 
+  it('does not serve source maps, even when the build left one', async () => {
+    const { sut, cleanup } = await setup({ 'index.html': '<!doctype html><title>x</title>', 'app.js': 'void 0;', 'app.js.map': '{"version":3,"sources":["main.ts"]}' });
+    const map = await sut.inject({ method: 'GET', url: '/app.js.map' });
+    expect(map.statusCode).toBe(404);
+    expect(map.body).not.toContain('sources');
+    expect((await sut.inject({ method: 'GET', url: '/app.js' })).statusCode).toBe(200);
+    await cleanup();
+  });
+
   it('serves nothing (and says so) when the page was not built', async () => {
     const { sut, registered, cleanup } = await setup({});
     expect(registered).toBe(false);

@@ -52,6 +52,9 @@ export async function registerAccountWeb(fastify: FastifyInstance, root: string)
     wildcard: false,
     index: ['index.html'],
     serveDotFiles: false,
+    // Source maps are for our debugging, not for the public: app.js.map (if a build left one)
+    // answers the JSON 404 like any unknown path.
+    allowedPath: (pathName) => !pathName.endsWith('.map'),
     // @fastify/static 10 hands over the Fastify reply here (not a Node ServerResponse).
     setHeaders(reply) {
       reply.headers(ACCOUNT_WEB_HEADERS);

@@ -10,6 +10,7 @@ import { AUTH_ERROR_STATUS } from './auth-errors';
 export async function createAuthApp(config: AuthConfig, databaseUrl: string, overrides: AuthAppOverrides = {}): Promise<NestFastifyApplication> {
   const app = await createHttpApp(AppModule.forRoot(config, databaseUrl, overrides), {
     errorStatus: AUTH_ERROR_STATUS,
+    trustProxy: config.trustProxy,
     docs: {
       title: 'Keyhaven auth-service',
       description: 'Accounts, sessions with assurance levels and second factors (TOTP, WebAuthn, recovery codes).',

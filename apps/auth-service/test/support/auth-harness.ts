@@ -22,7 +22,7 @@ export interface Harness {
   smtp: SmtpCapture;
   database: TestDatabase;
   encryptionKeys: string;
-  request(method: string, url: string, options?: { token?: string; body?: unknown; ip?: string }): Promise<LightMyRequestResponse>;
+  request(method: string, url: string, options?: { token?: string; body?: unknown; ip?: string; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
   /** Waits until every mail the service started has been accepted by the SMTP server. */
   mailsSettled(): Promise<void>;
   newUser(options?: { email?: string; roles?: string[] }): Promise<TestUser>;
@@ -70,7 +70,7 @@ export async function startHarness(
       method: method as 'GET',
       url,
       remoteAddress: options.ip,
-      headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+      headers: { ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
       ...(options.body === undefined ? {} : { payload: options.body as object }),
     });
 

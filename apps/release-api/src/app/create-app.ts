@@ -8,6 +8,7 @@ import { RELEASE_ERROR_STATUS } from './release-errors';
 export function createReleaseApp(config: ReleaseConfig, databaseUrl: string, options: ReleaseAppOptions = {}): Promise<NestFastifyApplication> {
   return createHttpApp(AppModule.forRoot(config, databaseUrl, options), {
     errorStatus: RELEASE_ERROR_STATUS,
+    trustProxy: config.trustProxy,
     docs: {
       title: 'Keyhaven release-api',
       description: 'Release catalog, security advisories, the signed update check and maintenance windows.',

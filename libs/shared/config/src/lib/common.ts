@@ -1,4 +1,5 @@
-import { env } from './env';
+import ipaddr from 'ipaddr.js';
+import { ConfigError, env } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -11,7 +12,18 @@ export function commonEnvShape(defaultPort: number) {
     DATABASE_URL: env.optionalUrl(['postgres:', 'postgresql:']),
     DATA_DIR: env.string('.data'),
     LOG_LEVEL: env.oneOf(LOG_LEVELS, 'info'),
+    TRUST_PROXY: env.list([]),
   };
+}
+
+/**
+ * The boot-stopping line for TRUST_PROXY entries that are neither an address nor a CIDR range
+ * (`10.0.0.0/8`, `::1`); undefined when every entry is fine.
+ */
+export function trustProxyProblem(entries: readonly string[]): string | undefined {
+  const invalid = entries.filter((entry) => !(ipaddr.IPv4.isValidFourPartDecimal(entry) || ipaddr.IPv6.isValid(entry) || ipaddr.isValidCIDR(entry)));
+  if (invalid.length === 0) return undefined;
+  return `TRUST_PROXY: expected the addresses or CIDR ranges of your reverse proxies, e.g. 10.0.0.0/8,192.168.1.10; cannot read ${invalid.map((entry) => JSON.stringify(entry)).join(', ')}`;
 }
 
 export interface CommonConfig {
@@ -23,12 +35,19 @@ export interface CommonConfig {
   /** Local files of embedded mode: the cluster, its password file, generated keys. */
   dataDir: string;
   logLevel: LogLevel;
+  /**
+   * Reverse proxies whose X-Forwarded-For is believed (addresses and CIDR ranges). Empty: the
+   * peer address is the client, and a forwarded header is ignored.
+   */
+  trustProxy: string[];
 }
 
 export function toCommonConfig(
   service: string,
-  parsed: { PORT: number; HOST: string; DATABASE_URL: string | undefined; DATA_DIR: string; LOG_LEVEL: LogLevel },
+  parsed: { PORT: number; HOST: string; DATABASE_URL: string | undefined; DATA_DIR: string; LOG_LEVEL: LogLevel; TRUST_PROXY: string[] },
 ): CommonConfig {
+  const problem = trustProxyProblem(parsed.TRUST_PROXY);
+  if (problem) throw new ConfigError([problem]);
   return {
     service,
     port: parsed.PORT,
@@ -36,5 +55,6 @@ export function toCommonConfig(
     databaseUrl: parsed.DATABASE_URL,
     dataDir: parsed.DATA_DIR,
     logLevel: parsed.LOG_LEVEL,
+    trustProxy: parsed.TRUST_PROXY,
   };
 }

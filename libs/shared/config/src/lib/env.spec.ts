@@ -30,6 +30,7 @@ describe(parseEnv.name, () => {
       databaseUrl: undefined,
       dataDir: '.data',
       logLevel: 'info',
+      trustProxy: [],
     });
     expect(parsed.LEAD).toBe(72 * 3_600_000);
     expect(parsed.REMINDERS).toEqual([24 * 3_600_000, 3_600_000]);
@@ -66,6 +67,13 @@ describe(parseEnv.name, () => {
   it('reports a missing required variable and every problem at once', () => {
     expect(() => parseEnv(schema, { PORT: 'x' })).toThrow(
       'Invalid configuration: PORT: expected a port number 0–65535, got "x"; SECRET: is required: a non-empty string',
+    );
+  });
+
+  it('reads TRUST_PROXY as addresses and CIDR ranges, and stops the boot on anything else', () => {
+    expect(toCommonConfig('demo', parseEnv(schema, { SECRET: 's', TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,fd00::/8' })).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8']);
+    expect(() => toCommonConfig('demo', parseEnv(schema, { SECRET: 's', TRUST_PROXY: '10.0.0.0/8,proxy.internal' }))).toThrow(
+      /^Invalid configuration: TRUST_PROXY: expected the addresses or CIDR ranges of your reverse proxies, .*cannot read "proxy\.internal"$/,
     );
   });
 });

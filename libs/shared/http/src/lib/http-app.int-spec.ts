@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpException, Module, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Module, Param, Post, Query, Req } from '@nestjs/common';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,6 +6,7 @@ import { IsInt, IsString, Length, Min } from 'class-validator';
 import { DatabaseModule, DatabaseReadiness } from '@keyhaven/database';
 import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
+import { DOCS_CSP } from './docs-policy';
 import { AcceptsForm, createHttpApp, JsonLimits } from './http-app';
 import { PlatformModule } from './platform.module';
 
@@ -54,6 +55,11 @@ class EchoController {
     throw new Error('secret internals at /srv/app.ts:12');
   }
 
+  @Get('ip')
+  ip(@Req() request: { ip: string }) {
+    return { ip: request.ip };
+  }
+
   @Get('conflict')
   conflict(): never {
     throw new DomainError('conflict', 'It is already there.', { id: 7 });
@@ -62,7 +68,7 @@ class EchoController {
 
 const SCHEMA = { schema: 'http_test', entities: [], migrations: [] };
 
-async function setup() {
+async function setup(trustProxy: string[] = []) {
   const database = await createTestDatabase(SCHEMA);
   @Module({
     imports: [
@@ -76,6 +82,7 @@ async function setup() {
     errorStatus: SHARED_ERROR_STATUS,
     docs: { title: 'test', description: 'test', version: '0' },
     bodyLimit: 600_000,
+    trustProxy,
   });
   app.useLogger(false);
   await app.init();
@@ -396,6 +403,32 @@ describe('createHttpApp', () => {
       const ui = await inject({ method: 'GET', url: '/docs' });
       expect(ui.statusCode).toBe(200);
       expect(ui.body).toContain('swagger');
+    });
+
+    it('serves the docs UI under a CSP without inline or foreign script, and not framable', async () => {
+      for (const url of ['/docs', '/docs/swagger-ui-init.js', '/docs/json']) {
+        const response = await inject({ method: 'GET', url });
+        expect(response.statusCode).toBe(200);
+        expect(response.headers['content-security-policy']).toBe(DOCS_CSP);
+        expect(response.headers['x-frame-options']).toBe('DENY');
+      }
+      expect(DOCS_CSP).toContain("script-src 'self'");
+      expect(DOCS_CSP).not.toMatch(/script-src[^;]*unsafe/);
+      expect((await inject({ method: 'GET', url: '/echo/ip' })).headers['content-security-policy']).toBeUndefined();
+    });
+
+    it('ignores X-Forwarded-For unless TRUST_PROXY names the peer', async () => {
+      const forwarded = { method: 'GET' as const, url: '/echo/ip', remoteAddress: '10.0.0.5', headers: { 'x-forwarded-for': '203.0.113.7' } };
+      expect((await inject(forwarded)).json()).toEqual({ ip: '10.0.0.5' });
+      const behindProxy = await setup(['10.0.0.0/8']);
+      try {
+        expect((await behindProxy.sut.inject(forwarded)).json()).toEqual({ ip: '203.0.113.7' });
+        // A peer outside the trusted range cannot claim another address.
+        expect((await behindProxy.sut.inject({ ...forwarded, remoteAddress: '198.51.100.9' })).json()).toEqual({ ip: '198.51.100.9' });
+      } finally {
+        await behindProxy.sut.close();
+        await behindProxy.database.drop();
+      }
     });
   });
 });

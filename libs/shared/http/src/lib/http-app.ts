@@ -9,6 +9,7 @@ import { ApiExceptionFilter, createValidationPipe, DomainError } from '@keyhaven
 import { MetricsRegistry } from './metrics';
 import { DEFAULT_JSON_LIMITS, JsonBodyLimits, parseJsonBody } from './json-body';
 import { answerClientError, answerFrameworkError, BASELINE_HEADERS, refuseNulInUrl } from './request-gate';
+import { protectDocs } from './docs-policy';
 
 export interface HttpAppOptions {
   /** The service's exhaustive error code → status table. */
@@ -16,8 +17,11 @@ export interface HttpAppOptions {
   docs: { title: string; description: string; version: string };
   /** Largest accepted request body; larger ones are answered 413 `payload_too_large`. */
   bodyLimit?: number;
-  /** Honour X-Forwarded-For from a proxy in front (then the client IP is the forwarded one). */
-  trustProxy?: boolean;
+  /**
+   * TRUST_PROXY: the proxies in front whose X-Forwarded-For is believed (addresses, CIDR ranges),
+   * so per-IP limits and audit prefixes see the client, not the proxy. Empty: nobody's.
+   */
+  trustProxy?: readonly string[];
 }
 
 /**
@@ -27,7 +31,8 @@ export interface HttpAppOptions {
 export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
-    trustProxy: options.trustProxy ?? false,
+    // Fastify (proxy-addr) walks X-Forwarded-For from the right, past trusted hops only.
+    trustProxy: options.trustProxy?.length ? [...options.trustProxy] : false,
     // Close idle keep-alive sockets on shutdown so in-flight requests decide how long it takes.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -78,6 +83,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
         .addBearerAuth()
         .build(),
     ));
+  protectDocs(fastify);
   SwaggerModule.setup('docs', app, documentOnFirstRequest, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
   return app;
 }
