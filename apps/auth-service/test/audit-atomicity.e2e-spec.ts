@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { totpCode } from '../src/factors/totp';
-import { Harness, startHarness } from './support/auth-harness';
+import { Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 /**
  * "Every write that is audited writes its audit row in the same transaction, so a failing
@@ -67,14 +67,14 @@ describe('audited changes commit with their security event', () => {
     const user = await harness.newUser();
     const token = await user.accessToken();
     await refuse('factor_enrolled');
-    expect((await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone' } })).statusCode).toBe(500);
+    expect((await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } })).statusCode).toBe(500);
     expect(await factorsOf(token)).toEqual([]);
   });
 
   it('neither confirms the factor nor issues recovery codes when the confirmation cannot be audited', async () => {
     const user = await harness.newUser();
     const token = await user.accessToken();
-    const enrolled = (await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone' } })).json();
+    const enrolled = (await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } })).json();
     await refuse('factor_confirmed');
     const code = await totpCode(enrolled.secret, harness.clock.nowMs());
     expect((await harness.request('POST', `/v1/me/factors/totp/${enrolled.id}/confirm`, { token, body: { code } })).statusCode).toBe(500);

@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { totpCode } from '../src/factors/totp';
 import { SigningKeysService } from '../src/signing-keys/signing-keys.service';
-import { Harness, startHarness } from './support/auth-harness';
+import { Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 /** Headers and messages of auth-service answers (issue #15, "smaller" findings). */
 describe('auth-service answers', () => {
@@ -19,7 +19,7 @@ describe('auth-service answers', () => {
     const user = await harness.newUser();
     const signIn = await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: 'correct horse battery staple' } });
     const token = signIn.json().accessToken;
-    const enrol = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone' } });
+    const enrol = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } });
     const confirm = await harness.request('POST', `/v1/me/factors/totp/${enrol.json().id}/confirm`, {
       token,
       body: { code: await totpCode(enrol.json().secret, harness.clock.nowMs()) },

@@ -18,7 +18,8 @@ describe('release-api under generated hostile requests', () => {
   beforeAll(async () => {
     database = await createTestDatabase(RELEASE_DATABASE);
     auth = await startFakeAuthService();
-    ({ app, clock } = await startReleaseApp(database.url, auth));
+    // The one ops token lives an hour, beyond the default AUTH_MAX_TOKEN_LIFETIME.
+    ({ app, clock } = await startReleaseApp(database.url, auth, { AUTH_MAX_TOKEN_LIFETIME: '1h' }));
   });
 
   afterAll(async () => {
