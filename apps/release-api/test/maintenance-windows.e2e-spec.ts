@@ -22,7 +22,11 @@ describe(WindowsService.name, () => {
     database = await createTestDatabase(RELEASE_DATABASE);
     auth = await startFakeAuthService();
     // The tests move the clock by days: one long-lived ops token, which this app is told to accept.
-    ({ app, clock } = await startReleaseApp(database.url, auth, { RELEASE_PUBLIC_URL: 'https://releases.example.test', AUTH_MAX_TOKEN_LIFETIME: '30d' }));
+    // The job workers run on real time while the app runs on this clock: a clock in the real
+    // past would make every planned notice due at once, and the workers' fan-out would race the
+    // rows the retention test inserts. Years ahead, nothing planned here ever comes due.
+    clock = new ManualClock('2036-11-27T12:00:00Z');
+    ({ app } = await startReleaseApp(database.url, auth, { RELEASE_PUBLIC_URL: 'https://releases.example.test', AUTH_MAX_TOKEN_LIFETIME: '30d' }, clock));
     token = await auth.mint(clock, { ttl: 30 * 86_400 }); // the check test moves the clock by hours
   });
 
