@@ -1,7 +1,7 @@
 // The toolbox every benchmark scenario receives (see ../README.md).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,29 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 
 export const ROOT = join(import.meta.dirname, '../../..');
+
+/**
+ * How the 2 cores are shared: the load generator (autocannon, in the bench's own process) runs
+ * on core 1; every server measured — a service, the embedded PostgreSQL it starts, a bare
+ * baseline — on core 0. Both sides of a ratio get the same single core, back to back in one
+ * run. Without taskset (or with one core, or BENCH_PIN=off) nothing is pinned.
+ */
+export const CORES = (() => {
+  if (process.env.BENCH_PIN === 'off') return { pinned: false, describe: 'not pinned (BENCH_PIN=off): the OS schedules servers and load generator on both cores' };
+  const available = spawnSync('nproc', [], { encoding: 'utf8' }).stdout?.trim();
+  const taskset = spawnSync('taskset', ['--version'], { encoding: 'utf8' }).status === 0;
+  if (!taskset || Number(available) < 2) return { pinned: false, describe: 'not pinned (taskset missing or one core)' };
+  return { pinned: true, server: '0', load: '1', describe: 'servers and their databases on core 0, the load generator on core 1' };
+})();
+
+/** Runs `command` pinned to the server core (the pid stays the command's own: taskset execs it). */
+function serverCommand(command, args) {
+  return CORES.pinned ? ['taskset', ['-c', CORES.server, command, ...args]] : [command, args];
+}
+
+export function pinLoadGenerator() {
+  if (CORES.pinned) spawnSync('taskset', ['-pc', CORES.load, String(process.pid)], { stdio: 'ignore' });
+}
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -22,17 +45,35 @@ async function freePort() {
   });
 }
 
-export function createContext({ quick }) {
+/**
+ * `database`: 'embedded' (services in embedded mode, each with a fresh data folder) or
+ * 'postgres' (a fresh database per service on BENCH_DATABASE_URL's server). `results` collects
+ * the measures of the summary table.
+ */
+export function createContext({ quick, database, results }) {
   const cleanups = [];
+  const logs = [];
   const ctx = {
     quick,
+    database,
     /** Seconds of load per measurement. */
     seconds: quick ? 2 : 10,
 
-    /** A fresh store: a new database on BENCH_DATABASE_URL's server, or a new embedded data folder. */
+    /**
+     * One line of the summary: `value` is a ratio (unit 'ratio') or a quantity ('ms', 'MiB',
+     * '/s'); `goal` is { min } or { max } (or undefined: reported, no goal).
+     */
+    result({ measure, value, unit = 'ratio', detail = '', goal }) {
+      results.push({ measure, database, value, unit, detail, goal });
+    },
+
+    /**
+     * A fresh store: a new database on BENCH_DATABASE_URL's server (with the keys a service
+     * needs beside DATABASE_URL), or a new embedded data folder.
+     */
     async freshStore() {
       const server = process.env.BENCH_DATABASE_URL;
-      if (server) {
+      if (database === 'postgres') {
         const name = `kh_bench_${randomBytes(5).toString('hex')}`;
         const admin = new pg.Client({ connectionString: server });
         await admin.connect();
@@ -46,15 +87,52 @@ export function createContext({ quick }) {
           await c.query(`drop database if exists "${name}" with (force)`);
           await c.end();
         });
-        // With a real database both services need their keys given (they refuse to generate them).
-        const keys = { AUTH_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`, RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
-        return { env: { DATABASE_URL: url.toString(), ...keys }, databaseUrl: url.toString() };
+        return {
+          env: {
+            DATABASE_URL: url.toString(),
+            AUTH_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
+            RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+          },
+          databaseUrl: url.toString(),
+        };
       }
       const dir = await mkdtemp(join(tmpdir(), 'keyhaven-bench-'));
       // As root the embedded PostgreSQL runs as `postgres`, which must pass through this folder.
       await chmod(dir, 0o755);
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       return { env: { DATA_DIR: join(dir, 'data') }, databaseUrl: undefined };
+    },
+
+    /**
+     * A `postgres://` URL of the database a started service uses: its DATABASE_URL, or in
+     * embedded mode the server of its data folder (port from postmaster.pid, the password file),
+     * so a baseline or a seeding step hits the very same server.
+     */
+    async databaseUrlOf(service) {
+      if (service.env.DATABASE_URL) return service.env.DATABASE_URL;
+      const dir = service.env.DATA_DIR;
+      const port = (await readFile(join(dir, 'postgres/postmaster.pid'), 'utf8')).split('\n')[3];
+      const password = (await readFile(join(dir, 'postgres.password'), 'utf8')).trim();
+      return `postgres://keyhaven:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+    },
+
+    /**
+     * Proportional memory (PSS, MiB) of the embedded PostgreSQL of a service's data folder: the
+     * postmaster and its backends, shared memory counted once. Undefined with DATABASE_URL.
+     */
+    async embeddedDatabaseMiB(service) {
+      if (!service.env.DATA_DIR) return undefined;
+      const pid = Number((await readFile(join(service.env.DATA_DIR, 'postgres/postmaster.pid'), 'utf8')).split('\n')[0]);
+      let kb = 0;
+      for (const entry of await readdir('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (Number(entry) !== pid && ppid !== pid) continue;
+        const rollup = await readFile(`/proc/${entry}/smaps_rollup`, 'utf8').catch(() => '');
+        kb += Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+      }
+      return kb / 1024;
     },
 
     /**
@@ -65,13 +143,16 @@ export function createContext({ quick }) {
       const store = env.DATABASE_URL || env.DATA_DIR ? { env: {} } : await ctx.freshStore();
       const port = await freePort();
       const started = performance.now();
-      const child = spawn(process.execPath, [join(ROOT, 'dist/apps', name, 'main.js')], {
+      const [command, args] = serverCommand(process.execPath, [join(ROOT, 'dist/apps', name, 'main.js')]);
+      const child = spawn(command, args, {
         cwd: ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...store.env, ...env, PORT: String(port) },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
       child.stderr.on('data', (chunk) => (stderr += chunk));
+      logs.push(() => `${name} (pid ${child.pid}, exit ${child.exitCode ?? child.signalCode ?? 'running'}):\n${stderr.split('\n').slice(-15).join('\n')}`);
+      child.stdout?.on('data', (chunk) => (stderr += chunk));
       const url = `http://127.0.0.1:${port}`;
       const stop = async () => {
         if (child.exitCode !== null) return;
@@ -79,22 +160,25 @@ export function createContext({ quick }) {
         await new Promise((resolve) => child.once('exit', resolve));
       };
       cleanups.push(stop);
-      for (let i = 0; i < 600; i++) {
+      let bootMs;
+      for (let i = 0; i < 12_000 && bootMs === undefined; i++) {
         if (child.exitCode !== null) throw new Error(`${name} exited during boot:\n${stderr}`);
         try {
-          if ((await fetch(`${url}/health/ready`)).ok) break;
+          if ((await fetch(`${url}/health/ready`)).ok) bootMs = performance.now() - started;
         } catch {
           // not listening yet
         }
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (bootMs === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      return { url, pid: child.pid, bootMs: performance.now() - started, stop, env: { ...store.env, ...env } };
+      if (bootMs === undefined) throw new Error(`${name} was not ready after 60 s:\n${stderr}`);
+      return { url, pid: child.pid, bootMs, cpuMs: await cpuMs(child.pid), stop, env: { ...store.env, ...env } };
     },
 
     /** Starts tools/bench/bare/<module>.mjs (or an absolute path) in its own process. */
     async startBare(module, options = {}) {
       const path = module.startsWith('/') ? module : join(ROOT, 'tools/bench/bare', `${module}.mjs`);
-      const child = spawn(process.execPath, [join(ROOT, 'tools/bench/lib/bare-host.mjs'), path, JSON.stringify(options)], {
+      const [command, args] = serverCommand(process.execPath, [join(ROOT, 'tools/bench/lib/bare-host.mjs'), path, JSON.stringify(options)]);
+      const child = spawn(command, args, {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -114,15 +198,19 @@ export function createContext({ quick }) {
       return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop };
     },
 
-    /** A bare server answering `path` with exactly the bytes and content type the service answered. */
+    /**
+     * A bare server answering `path` with exactly the bytes and headers the service answered
+     * (signature, ETag, caching…; not the per-request id, date or connection headers).
+     */
     async mirror(serviceUrl, path, init = {}) {
       const response = await fetch(`${serviceUrl}${path}`, init);
       const body = Buffer.from(await response.arrayBuffer());
+      const skip = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'x-request-id']);
       return ctx.startBare('static-route', {
         method: init.method ?? 'GET',
         url: path.split('?')[0],
         status: response.status,
-        headers: { 'content-type': response.headers.get('content-type') ?? 'application/octet-stream' },
+        headers: Object.fromEntries([...response.headers].filter(([name]) => !skip.has(name))),
         body: body.toString('base64'),
       });
     },
@@ -131,7 +219,7 @@ export function createContext({ quick }) {
      * Load with autocannon. `requests` may be given for a sequence; otherwise one request shape.
      * Returns requests/s (mean), latency p50/p99 in ms, and counts of errors and non-2xx answers.
      */
-    async load({ url, method = 'GET', headers, body, connections = 10, seconds = ctx.seconds, requests, amount }) {
+    async load({ url, method = 'GET', headers, body, connections = 10, seconds = ctx.seconds, requests, amount, overallRate }) {
       // autocannon refuses `duration: undefined`: give either a duration or an amount.
       const result = await autocannon({
         url,
@@ -140,6 +228,7 @@ export function createContext({ quick }) {
         body,
         connections,
         requests,
+        ...(overallRate ? { overallRate: Math.max(1, Math.round(overallRate)) } : {}),
         ...(amount ? { amount } : { duration: seconds }),
       });
       return {
@@ -169,11 +258,23 @@ export function createContext({ quick }) {
       return baseline ? Number((value / baseline).toFixed(3)) : null;
     },
 
+    /** The last lines each started service wrote to stderr (printed when a scenario fails). */
+    serviceLogs() {
+      return logs.map((log) => log()).join('\n');
+    },
+
     async cleanup() {
       for (const fn of cleanups.reverse()) await fn().catch(() => undefined);
     },
   };
   return ctx;
+}
+
+/** CPU time (user + system) a process has used so far, in ms. */
+async function cpuMs(pid) {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 /**
