@@ -61,6 +61,8 @@ describe('accounts and sessions', () => {
         mfaRequired: false,
         methods: [],
         enrollmentRequired: false,
+        refreshToken: expect.stringMatching(/^khr_[A-Za-z0-9_-]{43}$/),
+        refreshExpiresIn: 14 * 86_400,
       });
       const jwks = (await harness.request('GET', '/.well-known/jwks.json')).json();
       expect(jwks.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: expect.any(String) });
@@ -70,7 +72,7 @@ describe('accounts and sessions', () => {
         currentDate: harness.clock.now(),
       });
       expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: jwks.keys[0].kid });
-      expect(payload).toMatchObject({ sub: user.id, email: user.email, roles: [], aal: 1, amr: ['pwd'], token_use: 'access' });
+      expect(payload).toMatchObject({ sub: user.id, email: user.email, roles: [], aal: 1, amr: ['pwd'], token_use: 'access', sid: expect.any(String) });
       expect(payload.auth_time).toBe(Math.floor(harness.clock.nowMs() / 1000));
     });
 

@@ -20,6 +20,8 @@ export const AUTH_ERROR_STATUS = {
   factor_name_taken: HttpStatus.CONFLICT,
   no_confirmed_factor: HttpStatus.CONFLICT,
   account_not_found: HttpStatus.NOT_FOUND,
+  session_not_found: HttpStatus.NOT_FOUND,
+  remembered_device_not_found: HttpStatus.NOT_FOUND,
   // WebAuthn: a failed ceremony is the client's problem (401/400/409), never a 500.
   webauthn_failed: HttpStatus.UNAUTHORIZED,
   challenge_expired: HttpStatus.UNAUTHORIZED,

@@ -19,6 +19,10 @@ export const authEnvSchema = z.object({
   AUTH_BOOTSTRAP_ROLES: env.list(['admin', 'ops']),
   AUTH_ACCESS_TOKEN_TTL: env.duration('15m'),
   AUTH_PENDING_TOKEN_TTL: env.duration('5m'),
+  AUTH_SESSION_IDLE: env.duration('14d'),
+  AUTH_SESSION_MAX: env.duration('30d'),
+  AUTH_SESSION_RETENTION: env.duration('30d'),
+  AUTH_REMEMBER_DEVICE_TTL: env.duration('30d'),
   AUTH_TOTP_ISSUER: env.string('Keyhaven'),
   AUTH_MFA_ENFORCED: env.string('off'),
   AUTH_MFA_GRACE_PERIOD: env.duration('7d'),
@@ -57,6 +61,10 @@ export interface AuthConfig extends CommonConfig {
   bootstrap: { email: string; password: string; roles: string[] } | undefined;
   accessTokenTtlMs: number;
   pendingTokenTtlMs: number;
+  /** Sessions (see docs/auth-service.md#sessions): end after `idleMs` without a refresh and `maxMs` after sign-in. */
+  session: { idleMs: number; maxMs: number; retentionMs: number };
+  /** "Remember this device": how long a device token skips the second step; 0 = the feature is off. */
+  rememberDeviceTtlMs: number;
   totpIssuer: string;
   mfaEnforced: MfaEnforcement;
   mfaGracePeriodMs: number;
@@ -166,6 +174,11 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
   if ((bootstrapEmail === undefined) !== (bootstrapPassword === undefined)) {
     throw new ConfigError(['AUTH_BOOTSTRAP_EMAIL/AUTH_BOOTSTRAP_PASSWORD: set both or neither']);
   }
+  const sessionProblems: string[] = [];
+  if (parsed.AUTH_SESSION_IDLE < parsed.AUTH_ACCESS_TOKEN_TTL) sessionProblems.push('AUTH_SESSION_IDLE: must be at least AUTH_ACCESS_TOKEN_TTL (a session must outlive one access token)');
+  if (parsed.AUTH_SESSION_MAX < parsed.AUTH_SESSION_IDLE) sessionProblems.push('AUTH_SESSION_MAX: must be at least AUTH_SESSION_IDLE');
+  if (parsed.AUTH_SESSION_RETENTION < 86_400_000) sessionProblems.push('AUTH_SESSION_RETENTION: must be at least 1d (ended sessions are pruned once a day)');
+  if (sessionProblems.length) throw new ConfigError(sessionProblems);
   if (parsed.AUTH_MFA_LOCK_AFTER <= parsed.AUTH_MFA_FREE_ATTEMPTS) {
     throw new ConfigError(['AUTH_MFA_LOCK_AFTER: must be larger than AUTH_MFA_FREE_ATTEMPTS']);
   }
@@ -181,6 +194,8 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
         : undefined,
     accessTokenTtlMs: parsed.AUTH_ACCESS_TOKEN_TTL,
     pendingTokenTtlMs: parsed.AUTH_PENDING_TOKEN_TTL,
+    session: { idleMs: parsed.AUTH_SESSION_IDLE, maxMs: parsed.AUTH_SESSION_MAX, retentionMs: parsed.AUTH_SESSION_RETENTION },
+    rememberDeviceTtlMs: parsed.AUTH_REMEMBER_DEVICE_TTL,
     totpIssuer: parsed.AUTH_TOTP_ISSUER,
     mfaEnforced: parseEnforcement(parsed.AUTH_MFA_ENFORCED),
     mfaGracePeriodMs: parsed.AUTH_MFA_GRACE_PERIOD,

@@ -2,6 +2,23 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Mailer } from '@keyhaven/mail';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 
+/** When and from where something happened, as a mail tells it (a device label and a network, never an address). */
+export interface MailContext {
+  at: Date;
+  device: string;
+  network?: string | undefined;
+}
+
+/** The way out every security mail offers: end every session but the one the reader is in. */
+export const SIGN_OUT_EVERYWHERE =
+  'To sign out every other device: open your account page, "Where you\'re signed in", and choose "Sign out everywhere else" (API: DELETE /v1/me/sessions). Then change your password.';
+
+/** "On 2026-03-02 at 09:00 UTC from Firefox on Linux (network 203.0.113.0/24)". */
+export function describeContext(context: MailContext): string {
+  const when = `${context.at.toISOString().slice(0, 10)} at ${context.at.toISOString().slice(11, 16)} UTC`;
+  return `When: ${when}. Device: ${context.device}${context.network ? `, network ${context.network}` : ''}.`;
+}
+
 /**
  * The mails a user gets when something happens to their account's second factors. Sent in the
  * background: the HTTP answer never waits on SMTP, and a failed delivery is logged.
@@ -77,6 +94,15 @@ export class SecurityNotifier implements OnApplicationShutdown {
     return this.send(to, 'A security key of yours may have been cloned', [
       `Your security key or passkey "${keyName}" answered with a signature counter that did not increase, so the sign-in was refused.`,
       'This can mean that a copy of the key exists. If you did not just sign in, remove this key from your account and register a new one; consider changing your password.',
+    ]);
+  }
+
+  /** A spent refresh token came back (RFC 9700 section 4.14.2): someone holds a copy of a session's tokens. */
+  refreshTokenReused(to: string, context: MailContext): Promise<void> {
+    return this.send(to, 'One of your sessions was signed out: its token was used twice', [
+      'A sign-in session of your Keyhaven account presented a refresh token that had already been used. That happens when someone copied the session\'s tokens, so we signed that session out.',
+      describeContext(context),
+      `If you did not just get signed out yourself, someone may have had access to one of your devices. ${SIGN_OUT_EVERYWHERE}`,
     ]);
   }
 

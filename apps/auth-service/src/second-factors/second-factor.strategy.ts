@@ -42,9 +42,11 @@ export interface SecondFactorStrategy<Input> {
 
 /**
  * Runs a strategy's consuming write (`true` = it took the code/step/counter) in one transaction
- * with the spending of the pending token, which comes first; false when the write took nothing
- * (then the token stays unspent). Nothing else may run inside: the write gets the transaction.
+ * with the spending of the pending token, which comes first, and the opening of the session it
+ * buys, which comes last; false when the write took nothing (then the token stays unspent and no
+ * session opens). Nothing else may run inside: the write gets the transaction. `grant.amr`: what
+ * this use of the factor proved beyond its type (`user` for a key that verified its user).
  */
-export type SpendWith = (write: (tx: EntityManager) => Promise<boolean>) => Promise<boolean>;
+export type SpendWith = (write: (tx: EntityManager) => Promise<boolean>, grant?: { amr?: readonly Amr[] }) => Promise<boolean>;
 
 export const SECOND_FACTOR_STRATEGIES = Symbol('SECOND_FACTOR_STRATEGIES');

@@ -8,7 +8,7 @@ import { TotpFactorsService } from '../factors/totp-factors.service';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { WebAuthnAssertionDto } from '../webauthn/dto/webauthn.dto';
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
-import { CodeDto, SessionAnswerDto, SignInDto } from './dto/sessions.dto';
+import { CodeDto, RefreshDto, SessionAnswerDto, SignInDto } from './dto/sessions.dto';
 import { CurrentUser, PasswordGuard, PendingOnly } from './guards/auth.guards';
 import { SessionAnswer, SessionsService } from './sessions.service';
 import type { TokenClaims } from './token-claims';
@@ -35,8 +35,19 @@ export class SessionsController {
   @UseGuards(PasswordGuard)
   @ApiBody({ type: SignInDto })
   @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_credentials' })
-  signIn(@PasswordAccount() account: Account): Promise<SessionAnswer> {
-    return this.sessions.afterPassword(account);
+  signIn(@PasswordAccount() account: Account, @Client() client: ClientInfo): Promise<SessionAnswer> {
+    return this.sessions.afterPassword(account, client);
+  }
+
+  @Post('refresh')
+  @HttpCode(200)
+  @NoStore()
+  @ApiOkResponse({
+    type: SessionAnswerDto,
+    description: 'A new access token of the same session (same aal, amr, auth_time) and a new refresh token; the presented one is spent. 401 invalid_token for any refresh token that does not work (a spent one also revokes its session).',
+  })
+  refresh(@Body() body: RefreshDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
+    return this.sessions.refresh(body.refreshToken, client);
   }
 
   @Post('mfa/totp')

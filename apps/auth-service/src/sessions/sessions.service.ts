@@ -14,8 +14,9 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { ConsumedTokenRepository } from './consumed-token.repository';
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { Amr, TokenClaims } from './token-claims';
-import { IssuedToken, TokenService } from './token.service';
+import { TokenClaims } from './token-claims';
+import { IssuedToken, TokenService, TokenSubject } from './token.service';
+import { SessionDraft, SessionIssuer, SessionTokens } from './session-issuer';
 import { EntityManager } from '@mikro-orm/postgresql';
 
 const FAILURE_MESSAGES: Partial<Record<string, string>> = {
@@ -32,6 +33,9 @@ class NothingTaken extends Error {}
 export const RECOVERY_CODES_LOW = 3;
 
 export interface SessionAnswer extends IssuedToken {
+  /** With every answer that opens a session (not with a pending token). */
+  refreshToken?: string;
+  refreshExpiresIn?: number;
   aal: 1 | 2;
   mfaRequired: boolean;
   methods: SecondFactorMethod[];
@@ -55,12 +59,16 @@ export class SessionsService {
     private readonly em: EntityManager,
     private readonly consumedTokens: ConsumedTokenRepository,
     private readonly webauthn: WebAuthnFactorsService,
+    private readonly issuer: SessionIssuer,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
-  /** After the password: a pending token if a factor exists, else a session (or, past the grace period, an enrol-only token). */
-  async afterPassword(account: Account): Promise<SessionAnswer> {
+  /**
+   * After the password (local or directory): a pending token if a factor exists, else a session
+   * (or, past the grace period, an enrol-only session).
+   */
+  async afterPassword(account: Account, client: ClientInfo = { ip: undefined }): Promise<SessionAnswer> {
     const now = this.clock.now();
     const subject = { id: account.id, email: account.email, roles: account.roles };
     if (await this.registry.hasConfirmedFactor(account.id)) {
@@ -71,16 +79,20 @@ export class SessionsService {
     if (this.mfaRequiredFor(account.roles)) {
       const graceStart = await this.em.getRepository(Account).startGracePeriod(account.id, now);
       const deadline = new Date(graceStart.getTime() + this.config.mfaGracePeriodMs);
-      if (now >= deadline) {
-        // Past the grace period the password alone buys nothing but the way to enrol.
-        const token = await this.tokens.issue(subject, { use: 'enrolment', aal: 1, amr: ['pwd'], authTime: now });
-        return { ...token, aal: 1, mfaRequired: false, methods: [], enrollmentRequired: true, enrollmentDeadline: deadline.toISOString() };
-      }
-      const token = await this.tokens.issue(subject, { use: 'access', aal: 1, amr: ['pwd'], authTime: now });
-      return { ...token, aal: 1, mfaRequired: false, methods: [], enrollmentRequired: true, enrollmentDeadline: deadline.toISOString() };
+      // Past the grace period the password alone buys nothing but the way to enrol; during it, a
+      // session that ends with the grace period (a refresh cannot stretch it).
+      const use = now >= deadline ? 'enrolment' : 'access';
+      const session = await this.issuer.start(subject, { use, aal: 1, amr: ['pwd'], authTime: now, ...(use === 'access' ? { endsBy: deadline } : {}) }, client);
+      return { ...answerTokens(session), aal: 1, mfaRequired: false, methods: [], enrollmentRequired: true, enrollmentDeadline: deadline.toISOString() };
     }
-    const token = await this.tokens.issue(subject, { use: 'access', aal: 1, amr: ['pwd'], authTime: now });
-    return { ...token, aal: 1, mfaRequired: false, methods: [], enrollmentRequired: false };
+    const session = await this.issuer.start(subject, { use: 'access', aal: 1, amr: ['pwd'], authTime: now }, client);
+    return { ...answerTokens(session), aal: 1, mfaRequired: false, methods: [], enrollmentRequired: false };
+  }
+
+  /** `POST /v1/sessions/refresh`. */
+  async refresh(refreshToken: unknown, client: ClientInfo): Promise<SessionAnswer> {
+    const { session, ...tokens } = await this.issuer.refresh(refreshToken, client);
+    return { ...answerTokens(tokens), aal: session.aal, mfaRequired: false, methods: [], enrollmentRequired: session.tokenUse === 'enrolment' };
   }
 
   /**
@@ -91,7 +103,10 @@ export class SessionsService {
     const account = await this.accounts.findById(pending.sub);
     if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
     const attempt = await this.attempts.claim(account.id);
-    const outcome = await this.verifySpendingToken(pending, strategy, input);
+    // The session is prepared first, so its row goes into the step's one transaction with the
+    // spending of the pending token and the code: a step that commits has its session.
+    const draft = this.issuer.draft(account.id, { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() }, client);
+    const outcome = await this.verifySpendingToken(pending, strategy, input, draft);
     if (outcome.ok) {
       await this.attempts.reset(account.id);
       await this.events.record({ type: 'mfa_succeeded', accountId: account.id, ip: client.ip, details: { method: strategy.method, factorId: outcome.factorId } });
@@ -99,7 +114,7 @@ export class SessionsService {
         await this.events.record({ type: 'recovery_code_used', accountId: account.id, ip: client.ip });
         void this.notifier.recoveryCodeUsed(account.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
       }
-      return this.fullSession(account, ['pwd', ...strategy.amr, ...(outcome.amr ?? []), 'mfa']);
+      return this.fullSession(account, draft);
     }
 
     const details = { method: strategy.method, factorId: outcome.factorId, attempt: attempt.count, reason: outcome.reason };
@@ -139,14 +154,15 @@ export class SessionsService {
     if (!account) throw new AuthError('unknown_credential', 'The account of this passkey no longer exists.');
     await this.events.record({ type: 'passkey_signed_in', accountId: account.id, ip: client.ip, details: { method: 'passkey', factorId: outcome.factorId } });
     // Possession of the key and user verification on it (verifyPasskey requires UV): two factors.
-    return this.fullSession(account, ['hwk', 'user', 'mfa']);
+    const draft = this.issuer.draft(account.id, { use: 'access', aal: 2, amr: ['hwk', 'user', 'mfa'], authTime: this.clock.now() }, client);
+    await this.issuer.open(draft);
+    return this.fullSession(account, draft);
   }
 
-  private async fullSession(account: Account, amr: Amr[]): Promise<SessionAnswer> {
-    const token = await this.tokens.issue(
-      { id: account.id, email: account.email, roles: account.roles },
-      { use: 'access', aal: 2, amr: [...new Set(amr)], authTime: this.clock.now() },
-    );
+  /** The answer of a multi-factor sign-in whose session row is written (`draft` opened). */
+  private async fullSession(account: Account, draft: SessionDraft): Promise<SessionAnswer> {
+    const subject: TokenSubject = { id: account.id, email: account.email, roles: account.roles };
+    const token = answerTokens(await this.issuer.tokensFor(subject, draft));
     const { remaining } = await this.recoveryCodes.remaining(account.id);
     return {
       ...token,
@@ -176,15 +192,18 @@ export class SessionsService {
    * inside it (the embedded database runs one transaction at a time). Tokens without a jti
    * predate this rule.
    */
-  private async verifySpendingToken<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I): Promise<SecondFactorOutcome> {
+  private async verifySpendingToken<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, session: SessionDraft): Promise<SecondFactorOutcome> {
     const jti = pending.jti;
     if (jti === undefined) throw spentToken();
     let spent = false;
-    const spend: SpendWith = async (write) => {
+    const spend: SpendWith = async (write, grant) => {
       try {
         return await this.em.fork().transactional(async (tx) => {
           if (!(await this.consumedTokens.consume(jti, new Date(pending.exp * 1000), this.clock.now(), tx))) throw spentToken();
           if (!(await write(tx))) throw new NothingTaken();
+          // What the factor proved beyond its type (a key that verified its user: `user`).
+          if (grant?.amr?.length) session.row.amr = [...new Set([...session.row.amr.filter((m) => m !== 'mfa'), ...grant.amr, 'mfa'])];
+          await this.issuer.open(session, tx);
           spent = true;
           return true;
         });
@@ -205,4 +224,15 @@ export class SessionsService {
     if (policy.mode === 'all') return true;
     return roles.some((role) => policy.roles.includes(role));
   }
+}
+
+/** The token fields of a sign-in or refresh answer. */
+function answerTokens(session: SessionTokens): IssuedToken & { refreshToken: string; refreshExpiresIn: number } {
+  return {
+    accessToken: session.accessToken,
+    tokenType: session.tokenType,
+    expiresIn: session.expiresIn,
+    refreshToken: session.refreshToken,
+    refreshExpiresIn: session.refreshExpiresIn,
+  };
 }

@@ -2,7 +2,14 @@
 export type TokenUse = 'access' | 'mfa_pending' | 'enrolment';
 
 /** RFC 8176 authentication method references used here. */
-export type Amr = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user';
+export type Amr = 'pwd' | 'otp' | 'mfa' | 'hwk' | 'swk' | 'user' | typeof REMEMBERED_DEVICE_AMR;
+
+/**
+ * Not an RFC 8176 value (that registry has none for it): the second step was skipped because the
+ * sign-in presented a remembered device's token. Such a session is not `mfa`: step-up asks for a
+ * real second factor.
+ */
+export const REMEMBERED_DEVICE_AMR = 'remembered_device';
 
 export interface TokenClaims {
   sub: string;
@@ -15,6 +22,8 @@ export interface TokenClaims {
   token_use: TokenUse;
   /** Unique per token; a pending token's jti is recorded when its second step succeeds (single use). */
   jti?: string;
+  /** The session (access and enrolment tokens); revoking it stops the token. */
+  sid?: string;
   iat: number;
   exp: number;
   iss: string;

@@ -27,7 +27,7 @@ export class TokenService {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
-  async issue(subject: TokenSubject, grant: { use: TokenUse; aal: 1 | 2; amr: Amr[]; authTime: Date }): Promise<IssuedToken> {
+  async issue(subject: TokenSubject, grant: { use: TokenUse; aal: 1 | 2; amr: readonly Amr[]; authTime: Date; sid?: string }): Promise<IssuedToken> {
     const { kid, privateKey } = await this.keys.activeKey();
     // The pending token only bridges password and second factor: minutes, not a session.
     const ttlMs = grant.use === 'mfa_pending' ? this.config.pendingTokenTtlMs : this.config.accessTokenTtlMs;
@@ -40,6 +40,8 @@ export class TokenService {
       amr: grant.amr,
       auth_time: Math.floor(grant.authTime.getTime() / 1000),
       token_use: grant.use,
+      // The session this token belongs to (absent on a pending token): revoking it stops the token.
+      ...(grant.sid ? { sid: grant.sid } : {}),
     })
       .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
       .setSubject(subject.id)

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LightMyRequestResponse } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -23,6 +24,8 @@ export interface Harness {
   database: TestDatabase;
   encryptionKeys: string;
   request(method: string, url: string, options?: { token?: string; body?: unknown; ip?: string; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  /** A query straight on the service's database (rows as PostgreSQL returns them). */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Waits until every mail the service started has been accepted by the SMTP server. */
   mailsSettled(): Promise<void>;
   newUser(options?: { email?: string; roles?: string[] }): Promise<TestUser>;
@@ -74,7 +77,15 @@ export async function startHarness(
       ...(options.body === undefined ? {} : { payload: options.body as object }),
     });
 
+  let db: Client | undefined;
   const harness: Harness = {
+    async sql<T>(text: string, params: unknown[] = []) {
+      if (!db) {
+        db = new Client({ connectionString: database.url });
+        await db.connect();
+      }
+      return (await db.query(text, params)).rows as T[];
+    },
     app,
     clock,
     smtp,
@@ -126,6 +137,7 @@ export async function startHarness(
       return user;
     },
     async close() {
+      await db?.end();
       await app.close();
       await smtp.close();
       // A borrowed database belongs to whoever lent it.

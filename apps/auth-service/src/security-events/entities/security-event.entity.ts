@@ -16,6 +16,14 @@ export const SECURITY_EVENT_TYPES = [
   'passkey_failed',
   'webauthn_counter_regression',
   'password_check_failed',
+  // Sessions: ended by the user, an admin or a password change; a spent refresh token presented again.
+  'session_revoked',
+  'refresh_token_reused',
+  'password_changed',
+  'device_remembered',
+  'devices_forgotten',
+  'device_token_ignored',
+  'new_device_sign_in',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -14,8 +14,19 @@ export class CodeDto {
   code!: string;
 }
 
+export class RefreshDto {
+  @ApiProperty({ example: 'khr_3q2x…', description: 'The refresh token of the last sign-in or refresh answer (each works once)' })
+  @IsString()
+  @MaxLength(512)
+  refreshToken!: string;
+}
+
 export class SessionAnswerDto {
   @ApiProperty() accessToken!: string;
+  @ApiPropertyOptional({ description: 'With every answer that opens a session (not with a pending token): trade it at POST /v1/sessions/refresh before the access token expires' })
+  refreshToken?: string;
+  @ApiPropertyOptional({ description: 'seconds the refresh token works unused (AUTH_SESSION_IDLE, or less near the session\'s end)' })
+  refreshExpiresIn?: number;
   @ApiProperty({ example: 'Bearer' }) tokenType!: string;
   @ApiProperty({ description: 'seconds' }) expiresIn!: number;
   @ApiProperty({ enum: [1, 2] }) aal!: number;

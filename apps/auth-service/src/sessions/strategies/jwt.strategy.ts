@@ -6,6 +6,7 @@ import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
 import { AuthError } from '../../app/auth-errors';
 import { SigningKeysService } from '../../signing-keys/signing-keys.service';
+import { SessionStore } from '../session.store';
 import { TOKEN_AUDIENCE, TokenClaims } from '../token-claims';
 
 /**
@@ -19,6 +20,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
+    private readonly sessions: SessionStore,
     @Inject(AUTH_CONFIG) config: AuthConfig,
   ) {
     super({
@@ -47,7 +49,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  validate(claims: TokenClaims): TokenClaims {
+  async validate(claims: TokenClaims): Promise<TokenClaims> {
     if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.clock.nowMs()) {
       throw new AuthError('invalid_token', 'The bearer token has expired.');
     }
@@ -55,6 +57,14 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       throw new AuthError('invalid_token', 'The bearer token lives longer than tokens of this service may.');
     }
     if (!['access', 'mfa_pending', 'enrolment'].includes(claims.token_use)) throw new AuthError('invalid_token', 'Unknown token use.');
+    // A session's tokens stop working here the moment it is revoked, on every replica: one
+    // primary-key probe per request (other services learn it from the revocation list within
+    // AUTH_REVOCATION_MAX_DELAY). A pending token belongs to no session yet.
+    if (claims.token_use !== 'mfa_pending') {
+      if (typeof claims.sid !== 'string' || !(await this.sessions.isOpen(claims.sid, claims.sub, this.clock.now()))) {
+        throw new AuthError('invalid_token', 'The session of this token has ended; sign in again.');
+      }
+    }
     return claims;
   }
 }

@@ -1,0 +1,151 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '@keyhaven/config';
+import { AccountsService } from '../accounts/accounts.service';
+import { AuthError } from '../app/auth-errors';
+import { truncateIp } from '../common/client-ip';
+import { ClientInfo } from '../common/request-context';
+import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { SecurityNotifier } from '../notifications/security-notifier';
+import { SecurityEventsService } from '../security-events/security-events.service';
+import { deviceLabel } from './device-label';
+import { newOpaqueToken, parseOpaqueToken } from './opaque-token';
+import { NewSession, SessionStore } from './session.store';
+import type { Amr } from './token-claims';
+import { IssuedToken, TokenService, TokenSubject } from './token.service';
+
+/** What a sign-in established; a refresh hands on exactly this (never more). */
+export interface SessionGrant {
+  use: 'access' | 'enrolment';
+  aal: 1 | 2;
+  amr: readonly Amr[];
+  authTime: Date;
+  /** An end sooner than AUTH_SESSION_MAX (the MFA grace deadline). */
+  endsBy?: Date;
+  rememberedDeviceId?: string;
+}
+
+/** A session's tokens as the sign-in and refresh answers carry them. */
+export interface SessionTokens extends IssuedToken {
+  refreshToken: string;
+  /** Seconds until the refresh token stops working unused (idle limit, or the session's end if sooner). */
+  refreshExpiresIn: number;
+}
+
+/** A session prepared before the transaction that opens it (ids and secrets made, no I/O yet). */
+export interface SessionDraft {
+  row: NewSession;
+  refresh: { token: string; hash: Buffer };
+}
+
+export const invalidRefreshToken = () => new AuthError('invalid_token', 'The refresh token is not valid; sign in again.');
+
+/**
+ * The one place full sessions are issued: the row (with its first refresh token) and the
+ * tokens the client gets; and their rotation on refresh, with reuse detection.
+ */
+@Injectable()
+export class SessionIssuer {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly tokens: TokenService,
+    private readonly accounts: AccountsService,
+    private readonly events: SecurityEventsService,
+    private readonly notifier: SecurityNotifier,
+    private readonly clock: Clock,
+    @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+  ) {}
+
+  draft(accountId: string, grant: SessionGrant, client: ClientInfo): SessionDraft {
+    const now = this.clock.now();
+    const max = new Date(now.getTime() + this.config.session.maxMs);
+    return {
+      row: {
+        id: randomUUID(),
+        accountId,
+        tokenUse: grant.use,
+        aal: grant.aal,
+        amr: [...new Set(grant.amr)],
+        authTime: grant.authTime,
+        createdAt: now,
+        expiresAt: grant.endsBy && grant.endsBy < max ? grant.endsBy : max,
+        deviceLabel: deviceLabel(client.userAgent),
+        network: truncateIp(client.ip),
+        ...(grant.rememberedDeviceId ? { rememberedDeviceId: grant.rememberedDeviceId } : {}),
+      },
+      refresh: newOpaqueToken('refresh'),
+    };
+  }
+
+  /** Writes the draft's row and first refresh token — on `tx` when the sign-in step has one open. */
+  open(draft: SessionDraft, tx?: EntityManager): Promise<void> {
+    return this.store.open(draft.row, draft.refresh.hash, tx);
+  }
+
+  /** The access token (with `sid`) and refresh token of an opened draft. */
+  async tokensFor(subject: TokenSubject, draft: SessionDraft): Promise<SessionTokens> {
+    const { row } = draft;
+    const access = await this.tokens.issue(subject, { use: row.tokenUse, aal: row.aal, amr: row.amr as Amr[], authTime: row.authTime, sid: row.id });
+    return { ...access, refreshToken: draft.refresh.token, refreshExpiresIn: this.refreshLifetime(row.expiresAt, row.createdAt) };
+  }
+
+  /** Draft, open and hand out, for sign-ins without a transaction of their own. */
+  async start(subject: TokenSubject, grant: SessionGrant, client: ClientInfo): Promise<SessionTokens & { sessionId: string }> {
+    const draft = this.draft(subject.id, grant, client);
+    await this.open(draft);
+    return { ...(await this.tokensFor(subject, draft)), sessionId: draft.row.id };
+  }
+
+  /**
+   * `POST /v1/sessions/refresh`: the presented token is spent and a new one issued with a new
+   * access token of the same assurance (aal, amr and auth_time are the sign-in's: a refresh is
+   * not an authentication). Anything else is one answer, 401 invalid_token, whichever it was —
+   * malformed, unknown, expired, spent, or its session ended. A spent token presented again is
+   * theft or a replay (RFC 9700 section 4.14.2): the whole session is revoked, audited, and the
+   * owner mailed.
+   */
+  async refresh(presented: unknown, client: ClientInfo): Promise<SessionTokens & { session: { aal: 1 | 2; amr: string[]; tokenUse: 'access' | 'enrolment' } }> {
+    const hash = parseOpaqueToken('refresh', presented);
+    if (!hash) throw invalidRefreshToken();
+    const now = this.clock.now();
+    const next = newOpaqueToken('refresh');
+    const session = await this.store.rotate(hash, next.hash, now, new Date(now.getTime() - this.config.session.idleMs));
+    if (!session) {
+      const reusedIn = await this.store.spentTokenSession(hash);
+      if (reusedIn) await this.revokeAfterReuse(reusedIn, client);
+      throw invalidRefreshToken();
+    }
+    const access = await this.tokens.issue(
+      { id: session.accountId, email: session.email, roles: session.roles },
+      { use: session.tokenUse, aal: session.aal, amr: session.amr as Amr[], authTime: session.authTime, sid: session.id },
+    );
+    return {
+      ...access,
+      refreshToken: next.token,
+      refreshExpiresIn: this.refreshLifetime(session.expiresAt, now),
+      session: { aal: session.aal, amr: session.amr, tokenUse: session.tokenUse },
+    };
+  }
+
+  private async revokeAfterReuse(sessionId: string, client: ClientInfo): Promise<void> {
+    const accountId = await this.store.ownerOf(sessionId);
+    if (!accountId) return;
+    const now = this.clock.now();
+    const revoked = await this.events.audited(async (tx) => {
+      const ids = await this.store.revoke(accountId, 'refresh_token_reused', now, { ids: [sessionId] }, tx);
+      return {
+        result: ids.length > 0,
+        events: ids.length > 0 ? [{ type: 'refresh_token_reused' as const, accountId, ip: client.ip, details: { sessionId, device: deviceLabel(client.userAgent) } }] : [],
+      };
+    });
+    // Once per session: later replays of its tokens meet a revoked session and say nothing new.
+    if (!revoked) return;
+    const account = await this.accounts.findById(accountId);
+    if (account) void this.notifier.refreshTokenReused(account.email, { at: now, device: deviceLabel(client.userAgent), network: truncateIp(client.ip) });
+  }
+
+  private refreshLifetime(expiresAt: Date, from: Date): number {
+    return Math.max(0, Math.floor(Math.min(this.config.session.idleMs, expiresAt.getTime() - from.getTime()) / 1000));
+  }
+}
