@@ -133,6 +133,32 @@ describe('TOTP factors', () => {
       expect(events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['code_reused', 'mfa_succeeded', 'factor_confirmed', 'factor_enrolled']));
     });
 
+    it('refuses the step its own confirmation took with "wait for the next code", without an alarm', async () => {
+      const user = await harness.newUser();
+      const token = await user.accessToken();
+      const { id, secret } = (await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } })).json();
+      const confirming = await code(secret);
+      expect((await harness.request('POST', `/v1/me/factors/totp/${id}/confirm`, { token, body: { code: confirming } })).statusCode).toBe(200);
+      const mailsBefore = harness.smtp.mails.length;
+      const same = await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: confirming } });
+      expect(same.statusCode).toBe(401);
+      expect(same.json().error).toMatchObject({ code: 'code_already_used', details: { consumedBy: 'confirmation' } });
+      expect(same.json().error.message).toMatch(/wait for the next code/);
+      harness.clock.advance(30_000);
+      const next = await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: await code(secret) } });
+      expect(next.statusCode).toBe(200);
+      await harness.mailsSettled();
+      const alarms = harness.smtp.mails.slice(mailsBefore).filter((m) => m.to.includes(user.email) && /used twice/.test(m.subject));
+      expect(alarms).toEqual([]);
+      const events = (await harness.request('GET', '/v1/me/security-events', { token: next.json().accessToken })).json() as { type: string; details: Record<string, unknown> }[];
+      expect(events.map((e) => e.type)).not.toContain('code_reused');
+      expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'mfa_failed', details: expect.objectContaining({ consumedBy: 'confirmation' }) })]));
+      // Once the factor has signed in, the same step again is a reuse: refused and mailed.
+      const replay = await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: await code(secret) } });
+      expect(replay.json().error).toEqual({ code: 'code_already_used', message: expect.any(String) });
+      await harness.smtp.waitFor((m) => m.to.includes(user.email) && /used twice/.test(m.subject));
+    });
+
     it('takes one valid code exactly once out of 100 parallel submissions', async () => {
       const user = await harness.newUser();
       const { secret } = await user.enrolTotp();

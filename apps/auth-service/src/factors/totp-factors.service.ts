@@ -10,7 +10,7 @@ import { KeyRing } from '../crypto/key-ring';
 import { SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-factors/second-factor.strategy';
 import { SecurityEventInput, SecurityEventsService } from '../security-events/security-events.service';
 import { TotpFactor } from './entities/totp-factor.entity';
-import { matchTotpStep, newTotpSecret, totpUri } from './totp';
+import { matchTotpStep, newTotpSecret, TOTP_PERIOD_SECONDS, totpUri } from './totp';
 import { TotpFactorRepository } from './totp-factor.repository';
 
 export interface FactorView {
@@ -107,6 +107,18 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
       if (await spend((tx) => this.factors.consumeStep(factor.id, step, new Date(nowMs), tx))) return { ok: true, factorId: factor.id };
+      if (consumedByConfirmation(factor, step)) {
+        // The user's own step: confirming the factor took it a moment ago and nothing has signed
+        // in with this factor since. Refused like any used step, but it is no sign of an observer.
+        const nextStepInSeconds = Math.max(1, Math.ceil(((step + 1) * TOTP_PERIOD_SECONDS * 1000 - nowMs) / 1000));
+        return {
+          ok: false,
+          reason: 'code_already_used',
+          factorId: factor.id,
+          message: `This code confirmed your authenticator a moment ago and cannot also sign in; wait for the next code (about ${nextStepInSeconds} s).`,
+          details: { consumedBy: 'confirmation', nextCodeInSeconds: nextStepInSeconds },
+        };
+      }
       return { ok: false, reason: 'code_already_used', factorId: factor.id };
     }
     return { ok: false, reason: 'invalid_code' };
@@ -129,6 +141,15 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
   private open(factor: TotpFactor): string {
     return this.keyRing.decrypt(factor.secretSealed, `totp_factor:${factor.id}`).toString('utf8');
   }
+}
+
+/**
+ * Confirmation records its step in `last_step` without `last_used_at`; the first sign-in sets
+ * both. So while a factor has never signed in, a refused step at or before `last_step` was
+ * refused because of the user's own confirmation, not because someone else used that code.
+ */
+function consumedByConfirmation(factor: TotpFactor, step: number): boolean {
+  return factor.lastUsedAt == null && factor.lastStep != null && step <= Number(factor.lastStep);
 }
 
 function toView(factor: TotpFactor): FactorView {

@@ -120,6 +120,9 @@ export class SessionsService {
     const details = { method: strategy.method, factorId: outcome.factorId, attempt: attempt.count, reason: outcome.reason };
     if (outcome.reason === 'counter_regression') {
       await this.possibleClone(account, outcome, client);
+    } else if (outcome.reason === 'code_already_used' && outcome.details?.['consumedBy'] === 'confirmation') {
+      // The step the user's own confirmation took (the guide's "confirm, then sign in"): no alarm.
+      await this.events.record({ type: 'mfa_failed', accountId: account.id, ip: client.ip, details: { ...details, consumedBy: 'confirmation' } });
     } else if (outcome.reason === 'code_already_used') {
       // ASVS 2.8.5: a reused code means someone saw it — tell the user.
       await this.events.record({ type: 'code_reused', accountId: account.id, ip: client.ip, details });
@@ -133,7 +136,8 @@ export class SessionsService {
       await this.events.record({ type: 'mfa_locked', accountId: account.id, ip: client.ip, details: { until: lockedUntil.toISOString(), attempts: attempt.count } });
       void this.notifier.locked(account.email, lockedUntil);
     }
-    throw new AuthError(outcome.reason, outcome.message ?? FAILURE_MESSAGES[outcome.reason] ?? 'The second factor was refused.');
+    const publicDetails = outcome.details?.['consumedBy'] === 'confirmation' ? outcome.details : undefined;
+    throw new AuthError(outcome.reason, outcome.message ?? FAILURE_MESSAGES[outcome.reason] ?? 'The second factor was refused.', publicDetails);
   }
 
   /**
