@@ -260,6 +260,24 @@ describe('admin reset', () => {
     expect(secret).toBeTruthy();
   });
 
+  it('finds a user id by email for the reset (exact address, admins only)', async () => {
+    const admin = await harness.newUser({ roles: ['admin'] });
+    const user = await harness.newUser();
+    const { id: factorId } = await user.enrolTotp('Phone');
+    const token = await admin.accessToken();
+    const found = await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(`  ${user.email.toUpperCase()} `)}`, { token });
+    expect(found.statusCode).toBe(200);
+    expect(found.json()).toEqual({
+      users: [{ id: user.id, email: user.email, roles: [], createdAt: expect.any(String), factors: [{ id: factorId, type: 'totp', name: 'Phone', confirmed: true, lastUsedAt: null }] }],
+    });
+    expect((await harness.request('GET', `/v1/admin/users?email=nobody%40example.test`, { token })).json()).toEqual({ users: [] });
+    // Exact, not a search: a prefix finds nobody.
+    expect((await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(user.email.slice(0, 5))}`, { token })).json().error.code).toBe('validation_failed');
+    expect((await harness.request('GET', '/v1/admin/users', { token })).json().error.code).toBe('validation_failed');
+    const notAdmin = await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(admin.email)}`, { token: await (await harness.newUser()).accessToken() });
+    expect(notAdmin.statusCode).toBe(403);
+  });
+
   it('is for admins only', async () => {
     const user = await harness.newUser();
     const other = await harness.newUser();

@@ -62,6 +62,11 @@ export class AccountsService {
     return this.hasher.verify(account.passwordHash, password);
   }
 
+  /** Exact match on the normalised address (as stored): an admin looks one user up, never browses. */
+  findByEmail(rawEmail: string): Promise<Account | null> {
+    return this.em.fork().findOne(Account, { email: normaliseEmail(rawEmail) });
+  }
+
   findById(id: string): Promise<Account | null> {
     return this.em.fork().findOne(Account, { id });
   }

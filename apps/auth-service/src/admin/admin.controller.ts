@@ -1,6 +1,8 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsString, Matches, MaxLength } from 'class-validator';
+import { AccountsService } from '../accounts/accounts.service';
 import { HasText } from '@keyhaven/errors';
 import { Client, ClientInfo } from '../common/request-context';
 import { MeFactorsService } from '../factors/me-factors.service';
@@ -17,13 +19,33 @@ class ResetFactorsDto {
   reason!: string;
 }
 
+class FindUsersQuery {
+  @ApiProperty({ example: 'ada@example.test', description: 'the exact address (case and surrounding spaces do not matter)' })
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsEmail()
+  @MaxLength(254)
+  email!: string;
+}
+
 @ApiTags('admin')
 @Controller('v1/admin')
 export class AdminController {
   constructor(
     private readonly factors: MeFactorsService,
     private readonly keys: SigningKeysService,
+    private readonly accounts: AccountsService,
   ) {}
+
+  @Get('users')
+  @Authenticated()
+  @Roles('admin')
+  @ApiOkResponse({ description: '{users: [{id, email, roles, createdAt, factors}]} — the account with exactly this email (none or one), with its factors, so an admin can find the id a factor reset needs.' })
+  async findUsers(@Query() query: FindUsersQuery) {
+    const account = await this.accounts.findByEmail(query.email);
+    if (!account) return { users: [] };
+    const factors = (await this.factors.list(account.id)).map(({ id, type, name, confirmed, lastUsedAt }) => ({ id, type, name, confirmed, lastUsedAt }));
+    return { users: [{ id: account.id, email: account.email, roles: account.roles, createdAt: account.createdAt.toISOString(), factors }] };
+  }
 
   @Post('users/:id/factors/reset')
   @HttpCode(200)
