@@ -253,6 +253,42 @@ describe(CheckService.name, () => {
     });
   });
 
+  describe('scheduled releases', () => {
+    it('holds a release with a future releasedAt back until then, and a cached answer no longer', async () => {
+      const clock = new ManualClock('2026-11-27T12:00:00Z');
+      const own = await createTestDatabase(RELEASE_DATABASE);
+      const scheduled = await startReleaseApp(own.url, auth, {}, clock);
+      try {
+        await scheduled.app.get(DemoLoader).loadIfEmpty();
+        const get = async () => (await scheduled.app.inject({ method: 'GET', url: '/v1/check?version=14.2.1' })).json();
+        expect(await get()).toMatchObject({ status: 'up_to_date', target: null });
+        const releasedAt = '2026-11-28T09:00:00.000Z';
+        const token = await auth.mint(clock);
+        const added = await scheduled.app.inject({
+          method: 'POST',
+          url: '/v1/releases',
+          headers: { authorization: `Bearer ${token}` },
+          payload: { version: '14.2.2', channel: 'stable', releasedAt, security: true },
+        });
+        expect(added.statusCode).toBe(201);
+        // Published ahead: listed in the catalog, not offered to anyone yet.
+        expect((await scheduled.app.inject({ method: 'GET', url: '/v1/releases/14.2.2' })).json()).toMatchObject({ version: '14.2.2', releasedAt });
+        const before = await get();
+        expect(before).toMatchObject({ status: 'up_to_date', target: null, upgradePath: [] });
+        expect(before.latest.stable.version).toBe('14.2.1');
+        clock.set(Date.parse(releasedAt) - 1000);
+        expect((await get()).issuedAt).toBe(before.issuedAt); // still the cached answer
+        clock.set(Date.parse(releasedAt));
+        const revealed = await get();
+        expect(revealed).toMatchObject({ status: 'security_update', target: '14.2.2', upgradePath: ['14.2.2'], issuedAt: releasedAt });
+        expect(revealed.latest.stable).toMatchObject({ version: '14.2.2', security: true });
+      } finally {
+        await scheduled.app.close();
+        await own.drop();
+      }
+    });
+  });
+
   describe('memory', () => {
     it('keeps at most RELEASE_CHECK_CACHE_SIZE answers, dropping the least recently used', async () => {
       const small = await startReleaseApp(database.url, auth, { RELEASE_CHECK_CACHE_SIZE: '2' }, started.clock);

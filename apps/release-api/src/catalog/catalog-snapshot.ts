@@ -34,10 +34,11 @@ interface Line {
  */
 export class CatalogSnapshot {
   private readonly byVersion: Map<string, ReleaseView>;
-  private readonly lines = new Map<number, Line>();
-  private readonly maxMajor: number | undefined;
   private readonly affecting: IntervalIndex<AdvisoryView>;
-  private readonly audiences = new Map<string, Audience>();
+  /** Every distinct `releasedAt` (ms), ascending: the instants at which the released set grows. */
+  private readonly releaseTimes: number[];
+  /** What callers were last offered, and after how many release instants (time only moves on). */
+  private released?: { count: number; catalog: ReleasedCatalog };
 
   constructor(
     readonly sequence: number,
@@ -50,13 +51,7 @@ export class CatalogSnapshot {
     readonly windows: readonly WindowRecord[] = [],
   ) {
     this.byVersion = new Map(releases.map((r) => [r.version, r]));
-    for (const release of [...releases].reverse()) {
-      // Oldest to newest: the newest non-yanked release of a major decides the line's end of life.
-      const key = major(release.version);
-      if (!this.lines.has(key) || !release.yanked) this.lines.set(key, { supportedUntil: release.supportedUntil });
-    }
-    const majors = [...this.lines.keys()];
-    this.maxMajor = majors.reduce<number | undefined>((max, m) => (max === undefined || m > max ? m : max), undefined);
+    this.releaseTimes = [...new Set(releases.map((r) => Date.parse(r.releasedAt)))].sort((a, b) => a - b);
     this.affecting = new IntervalIndex(
       advisories
         .filter((a) => a.withdrawnAt === null)
@@ -70,11 +65,20 @@ export class CatalogSnapshot {
    */
   nextSupportChange(now: Date): number {
     let next = Number.POSITIVE_INFINITY;
-    for (const line of this.lines.values()) {
+    for (const line of this.releasedBy(now).supportLines.values()) {
       const at = line.supportedUntil ? new Date(line.supportedUntil).getTime() : Number.NaN;
       if (at > now.getTime() && at < next) next = at;
     }
     return next;
+  }
+
+  /**
+   * The next `releasedAt` after `now`: a scheduled release is held back until then (the embargo
+   * a security release needs: published ahead, revealed on time), so an answer issued before it
+   * must not be served past it (ms; Infinity if none).
+   */
+  nextRelease(now: Date): number {
+    return this.releaseTimes[this.releasedCount(now)] ?? Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -106,9 +110,10 @@ export class CatalogSnapshot {
 
   check(query: CheckQuery, now: Date, validityMs: number): CheckAnswer {
     const { version } = query;
-    const audience = this.audience(query.channel, query.edition);
+    const released = this.releasedBy(now);
+    const audience = released.audience(query.channel, query.edition);
     const known = this.byVersion.get(version);
-    const support = this.support(version, now);
+    const support = released.support(version, now);
     const advisories = this.advisoriesAffecting(version);
     const target = audience.releases[0] && compare(audience.releases[0].version, version) > 0 ? audience.releases[0] : undefined;
     const { path, complete } = target ? this.upgradePath(audience, version, target.version) : { path: [], complete: true };
@@ -121,7 +126,7 @@ export class CatalogSnapshot {
     else if (target) status = 'update_available';
 
     const latest: Record<string, LatestRelease> = {};
-    for (const channel of this.visibleChannels(query.channel)) {
+    for (const channel of visibleChannels(this.channels, query.channel)) {
       const release = audience.latestByChannel.get(channel);
       if (release) latest[channel] = { version: release.version, releasedAt: release.releasedAt, notesUrl: release.notesUrl, security: release.security };
     }
@@ -141,18 +146,31 @@ export class CatalogSnapshot {
     };
   }
 
-  /** Support is per major line; a major the catalog never shipped is judged by its neighbours. */
-  private support(version: string, now: Date): { supported: boolean; supportedUntil: string | null } {
-    const key = major(version);
-    const line = this.lines.get(key);
-    if (line) {
-      const supported = line.supportedUntil === null || new Date(line.supportedUntil).getTime() > now.getTime();
-      return { supported, supportedUntil: line.supportedUntil };
+  /** How many release instants have passed at `now` (the index of the next one). */
+  private releasedCount(now: Date): number {
+    const times = this.releaseTimes;
+    let low = 0;
+    let high = times.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((times[mid] as number) <= now.getTime()) low = mid + 1;
+      else high = mid;
     }
-    // Newer than every line (a development build or an empty catalog): nothing to say against it.
-    if (this.maxMajor === undefined || key > this.maxMajor) return { supported: true, supportedUntil: null };
-    // Older than every line, or a major that was never released: not a supported line.
-    return { supported: false, supportedUntil: null };
+    return low;
+  }
+
+  /**
+   * The catalog as callers see it at `now`: releases whose `releasedAt` has come. Built once per
+   * release instant passed (the set only grows with time), so a check stays a lookup; with no
+   * release scheduled that is once per snapshot.
+   */
+  private releasedBy(now: Date): ReleasedCatalog {
+    const count = this.releasedCount(now);
+    if (this.released?.count !== count) {
+      const cutoff = count === 0 ? Number.NEGATIVE_INFINITY : (this.releaseTimes[count - 1] as number);
+      this.released = { count, catalog: new ReleasedCatalog(this.releases.filter((r) => Date.parse(r.releasedAt) <= cutoff), this.channels) };
+    }
+    return this.released.catalog;
   }
 
   /**
@@ -171,17 +189,52 @@ export class CatalogSnapshot {
     }
     return { path, complete: compare(current, target) >= 0 };
   }
+}
 
-  private visibleChannels(channel: string): readonly string[] {
-    const index = this.channels.indexOf(channel);
-    return this.channels.slice(0, index + 1);
+/** The releases of one moment (scheduled ones left out) and what checks derive from them. */
+class ReleasedCatalog {
+  private readonly lines = new Map<number, Line>();
+  private readonly maxMajor: number | undefined;
+  private readonly audiences = new Map<string, Audience>();
+
+  constructor(
+    /** Newest first. */
+    private readonly releases: readonly ReleaseView[],
+    private readonly channels: readonly string[],
+  ) {
+    for (const release of [...releases].reverse()) {
+      // Oldest to newest: the newest non-yanked release of a major decides the line's end of life.
+      const key = major(release.version);
+      if (!this.lines.has(key) || !release.yanked) this.lines.set(key, { supportedUntil: release.supportedUntil });
+    }
+    const majors = [...this.lines.keys()];
+    this.maxMajor = majors.reduce<number | undefined>((max, m) => (max === undefined || m > max ? m : max), undefined);
   }
 
-  private audience(channel: string, edition: string): Audience {
+  /** The end of life per major line. */
+  get supportLines(): ReadonlyMap<number, Line> {
+    return this.lines;
+  }
+
+  /** Support is per major line; a major the catalog never shipped is judged by its neighbours. */
+  support(version: string, now: Date): { supported: boolean; supportedUntil: string | null } {
+    const key = major(version);
+    const line = this.lines.get(key);
+    if (line) {
+      const supported = line.supportedUntil === null || new Date(line.supportedUntil).getTime() > now.getTime();
+      return { supported, supportedUntil: line.supportedUntil };
+    }
+    // Newer than every line (a development build or an empty catalog): nothing to say against it.
+    if (this.maxMajor === undefined || key > this.maxMajor) return { supported: true, supportedUntil: null };
+    // Older than every line, or a major that was never released: not a supported line.
+    return { supported: false, supportedUntil: null };
+  }
+
+  audience(channel: string, edition: string): Audience {
     const key = `${channel}\u0000${edition}`;
     const cached = this.audiences.get(key);
     if (cached) return cached;
-    const visible = new Set(this.visibleChannels(channel));
+    const visible = new Set(visibleChannels(this.channels, channel));
     const releases = this.releases.filter(
       (r) => !r.yanked && visible.has(r.channel) && (r.editions.length === 0 || r.editions.includes(edition)),
     );
@@ -206,6 +259,11 @@ export class CatalogSnapshot {
     this.audiences.set(key, audience);
     return audience;
   }
+}
+
+/** Most conservative first: a follower of a channel also sees those listed before it. */
+function visibleChannels(channels: readonly string[], channel: string): readonly string[] {
+  return channels.slice(0, channels.indexOf(channel) + 1);
 }
 
 export function toCheckAdvisory(advisory: AdvisoryView): CheckAdvisory {

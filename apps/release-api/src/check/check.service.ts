@@ -18,7 +18,7 @@ export interface IssuedAnswer {
   signature: string;
   status: CheckStatus;
   issuedAtMs: number;
-  /** Served from the cache until then: RELEASE_CHECK_REISSUE, or the next end of life or window start/end if sooner. */
+  /** Served from the cache until then: RELEASE_CHECK_REISSUE, or the next end of life, scheduled release or window start/end if sooner. */
   freshUntilMs: number;
   sequence: number;
 }
@@ -134,7 +134,12 @@ export class CheckService {
         signature: await this.signer.sign(body),
         status: answer.status,
         issuedAtMs: now.getTime(),
-        freshUntilMs: Math.min(now.getTime() + this.config.check.reissueMs, snapshot.nextSupportChange(now), snapshot.nextMaintenanceChange(now)),
+        freshUntilMs: Math.min(
+          now.getTime() + this.config.check.reissueMs,
+          snapshot.nextSupportChange(now),
+          snapshot.nextMaintenanceChange(now),
+          snapshot.nextRelease(now),
+        ),
         sequence: snapshot.sequence,
       };
       if ((await this.state.current()).sequence === snapshot.sequence) {
