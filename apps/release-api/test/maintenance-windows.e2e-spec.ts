@@ -49,7 +49,7 @@ describe(WindowsService.name, () => {
     it('refuses a start inside the 72 h lead with notice_too_short and the earliest start', async () => {
       const response = await call('POST', '/v1/maintenance-windows', { title: 'Soon', startsAt: at(71 * HOUR), endsAt: at(72 * HOUR) });
       expect(response.statusCode).toBe(422);
-      expect(response.json().error).toMatchObject({ code: 'notice_too_short', details: { earliestStart: at(72 * HOUR), leadMs: 72 * HOUR } });
+      expect(response.json().error).toMatchObject({ code: 'notice_too_short', details: { earliestStart: at(72 * HOUR), leadMs: 72 * HOUR, lead: '72h' } });
     });
 
     it('accepts a start exactly at the lead and plans its announcement for now', async () => {
@@ -60,6 +60,21 @@ describe(WindowsService.name, () => {
     it('accepts a short-notice window with an emergency reason and marks it', async () => {
       const window = await newWindow({ startsAt: at(2 * HOUR), endsAt: at(3 * HOUR), emergencyReason: 'Exploited TLS bug' });
       expect(window).toMatchObject({ shortNotice: true, emergencyReason: 'Exploited TLS bug' });
+    });
+
+    it('refuses an emergency reason for a window that keeps the full lead, and keeps nothing', async () => {
+      const response = await call('POST', '/v1/maintenance-windows', { title: 'Routine', startsAt: at(80 * HOUR), endsAt: at(81 * HOUR), emergencyReason: 'Just in case' });
+      expect(response.statusCode).toBe(422);
+      expect(response.json().error).toMatchObject({ code: 'emergency_reason_unneeded', details: { field: 'emergencyReason', leadMs: 72 * HOUR } });
+      expect(response.json().error.message).toContain('at least 72h ahead');
+      const listed = (await call('GET', '/v1/maintenance-windows?includePast=true', undefined, null)).json().windows as { title: string }[];
+      expect(listed.map((w) => w.title)).not.toContain('Routine');
+      // A short-notice window may reword its reason; an ordinary one takes none on PATCH either.
+      const ordinary = await newWindow({ startsAt: at(80 * HOUR), endsAt: at(81 * HOUR) });
+      expect((await call('PATCH', `/v1/maintenance-windows/${ordinary.id}`, { emergencyReason: 'Now urgent?' })).json().error.code).toBe('emergency_reason_unneeded');
+      const urgent = await newWindow({ startsAt: at(2 * HOUR), endsAt: at(3 * HOUR), emergencyReason: 'Disk failing' });
+      const reworded = await call('PATCH', `/v1/maintenance-windows/${urgent.id}`, { emergencyReason: 'Disk failing (vendor ticket 81)' });
+      expect(reworded.json()).toMatchObject({ shortNotice: true, emergencyReason: 'Disk failing (vendor ticket 81)' });
     });
 
     it('rejects a time without an offset instead of guessing a zone', async () => {

@@ -14,6 +14,7 @@ export const RELEASE_ERROR_STATUS = {
   advisory_exists: HttpStatus.CONFLICT,
   invalid_window: HttpStatus.BAD_REQUEST,
   notice_too_short: HttpStatus.UNPROCESSABLE_ENTITY,
+  emergency_reason_unneeded: HttpStatus.UNPROCESSABLE_ENTITY,
   maintenance_window_not_found: HttpStatus.NOT_FOUND,
   subscription_not_found: HttpStatus.NOT_FOUND,
   webhook_target_forbidden: HttpStatus.UNPROCESSABLE_ENTITY,

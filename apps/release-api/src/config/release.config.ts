@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CommonConfig, commonEnvShape, env, parseEnv, toCommonConfig } from '@keyhaven/config';
+import { CommonConfig, commonEnvShape, durationAsWritten, env, parseEnv, toCommonConfig } from '@keyhaven/config';
 import { parseWebhookAllowlist, WebhookAllowlist } from '@keyhaven/release-maintenance';
 import { OsvPackage, parseOsvPackage } from '../advisories/osv';
 
@@ -121,6 +121,8 @@ export interface ReleaseConfig extends CommonConfig {
   auth: { jwksUrl: string; issuer: string; maxTokenLifetimeMs: number };
   maintenance: {
     noticeLeadMs: number;
+    /** The lead as configured (`72h`, `20s`), for messages. */
+    noticeLead: string;
     remindersMs: number[];
     deliveryRetries: number;
     deliveryRetryDelayMs: number;
@@ -162,6 +164,7 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
     auth: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.AUTH_ISSUER, maxTokenLifetimeMs: parsed.AUTH_MAX_TOKEN_LIFETIME },
     maintenance: {
       noticeLeadMs: parsed.MAINTENANCE_NOTICE_LEAD,
+      noticeLead: durationAsWritten(source['MAINTENANCE_NOTICE_LEAD']?.trim() || '72h'),
       remindersMs: parsed.MAINTENANCE_REMINDERS,
       deliveryRetries: parsed.MAINTENANCE_DELIVERY_RETRIES,
       deliveryRetryDelayMs: parsed.MAINTENANCE_DELIVERY_RETRY_DELAY,

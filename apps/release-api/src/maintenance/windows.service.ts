@@ -51,14 +51,14 @@ export class WindowsService {
     const times = { startsAt: new Date(dto.startsAt), endsAt: new Date(dto.endsAt) };
     this.assertAllowed(times, now, dto.emergencyReason);
     const shortNotice = times.startsAt.getTime() < now.getTime() + this.config.maintenance.noticeLeadMs;
+    if (!shortNotice && dto.emergencyReason !== undefined) throw this.reasonUnneeded();
     const { result } = await this.catalog.change(actor, async (em) => {
       const window = em.create(MaintenanceWindow, {
         title: dto.title,
         description: dto.description ?? '',
         ...times,
         environments: [...new Set(dto.environments ?? [])].sort(),
-        // An emergency reason only means something for a window inside the lead.
-        emergencyReason: shortNotice ? (dto.emergencyReason?.trim() ?? null) : null,
+        emergencyReason: dto.emergencyReason?.trim() ?? null,
         shortNotice,
         sequence: 0,
         createdAt: now,
@@ -88,13 +88,17 @@ export class WindowsService {
         // A moved start is a new announcement promise: the lead rule applies again. With the start
         // unchanged (e.g. a running window is extended) only the order of the times is checked.
         const problem = startMoved
-          ? checkWindow(times, now, this.config.maintenance.noticeLeadMs, dto.emergencyReason)
+          ? checkWindow(times, now, this.config.maintenance.noticeLeadMs, dto.emergencyReason, this.config.maintenance.noticeLead)
           : checkWindow(times, now, 0, 'start unchanged');
         if (problem) throw windowProblem(problem);
       }
       if (startMoved && times.startsAt.getTime() < now.getTime() + this.config.maintenance.noticeLeadMs) {
         window.shortNotice = true;
         window.emergencyReason = dto.emergencyReason?.trim() ?? window.emergencyReason ?? null;
+      } else if (dto.emergencyReason !== undefined) {
+        // A short-notice window may have its reason reworded; any other has no use for one.
+        if (!window.shortNotice) throw this.reasonUnneeded();
+        window.emergencyReason = dto.emergencyReason.trim();
       }
       if (dto.title !== undefined) window.title = dto.title;
       if (dto.description !== undefined) window.description = dto.description;
@@ -139,8 +143,22 @@ export class WindowsService {
     return { leadMs: this.config.maintenance.noticeLeadMs, remindersMs: this.config.maintenance.remindersMs };
   }
 
+  /**
+   * An emergency reason explains a short-notice announcement; given for a window that keeps the
+   * full lead it would be dropped or shown beside an ordinary notice — refused instead, so the
+   * operator learns the window is announced on the normal schedule.
+   */
+  private reasonUnneeded(): ReleaseError {
+    const lead = this.config.maintenance.noticeLead;
+    return new ReleaseError(
+      'emergency_reason_unneeded',
+      `This window starts at least ${lead} ahead (the notice lead), so it is announced on the normal schedule and takes no emergencyReason: leave it out.`,
+      { field: 'emergencyReason', leadMs: this.config.maintenance.noticeLeadMs, lead },
+    );
+  }
+
   private assertAllowed(times: { startsAt: Date; endsAt: Date }, now: Date, emergencyReason: string | undefined): void {
-    const problem = checkWindow(times, now, this.config.maintenance.noticeLeadMs, emergencyReason);
+    const problem = checkWindow(times, now, this.config.maintenance.noticeLeadMs, emergencyReason, this.config.maintenance.noticeLead);
     if (problem) throw windowProblem(problem);
   }
 

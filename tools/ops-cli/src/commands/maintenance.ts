@@ -268,10 +268,12 @@ async function explainNoticeRule<T>(call: Promise<T>, ctx: CommandContext): Prom
     return await call;
   } catch (error) {
     if (!(error instanceof CliError) || error.code !== 'notice_too_short' || ctx.out.json) throw error;
-    const details = (error.details ?? {}) as { earliestStart?: unknown; leadMs?: unknown };
+    const details = (error.details ?? {}) as { earliestStart?: unknown; leadMs?: unknown; lead?: unknown };
     const lines = [error.message];
     if (typeof details.earliestStart === 'string') {
-      const lead = typeof details.leadMs === 'number' ? ` (notice lead ${formatLead(details.leadMs)})` : '';
+      // `lead` is the lead as the service's operator configured it; older services send only ms.
+      const said = typeof details.lead === 'string' ? details.lead : typeof details.leadMs === 'number' ? formatLead(details.leadMs) : undefined;
+      const lead = said ? ` (notice lead ${said})` : '';
       lines.push(`  Earliest allowed start: ${formatUtc(details.earliestStart)}${lead}`);
     }
     lines.push('  Start then or later, or give --emergency-reason "<why>" to announce at once as short notice.');
@@ -279,10 +281,12 @@ async function explainNoticeRule<T>(call: Promise<T>, ctx: CommandContext): Prom
   }
 }
 
+/** The lead as MAINTENANCE_NOTICE_LEAD writes it (`72h`, `90m`, `20s`), as the service's message does. */
 function formatLead(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
-  return `${ms / 1000} s`;
+  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 export function describeWindow(window: MaintenanceWindow): string {

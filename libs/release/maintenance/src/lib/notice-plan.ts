@@ -53,13 +53,20 @@ export function planNotices(window: WindowTimes, now: Date, policy: NoticePolicy
 
 export type WindowProblem =
   | { code: 'invalid_window'; message: string }
-  | { code: 'notice_too_short'; message: string; details: { earliestStart: string; leadMs: number } };
+  | { code: 'notice_too_short'; message: string; details: { earliestStart: string; leadMs: number; lead: string } };
 
 /**
  * Checks a new (or rescheduled) window against the notice rule: it must start at least the
  * lead ahead, unless an emergency reason is given; it must end after it starts and not in the past.
  */
-export function checkWindow(window: WindowTimes, now: Date, leadMs: number, emergencyReason?: string | null): WindowProblem | undefined {
+export function checkWindow(
+  window: WindowTimes,
+  now: Date,
+  leadMs: number,
+  emergencyReason?: string | null,
+  /** The lead as configured (`72h`), for the message. */
+  leadText = formatDuration(leadMs),
+): WindowProblem | undefined {
   if (window.endsAt.getTime() <= window.startsAt.getTime()) {
     return { code: 'invalid_window', message: 'endsAt must be after startsAt.' };
   }
@@ -71,8 +78,8 @@ export function checkWindow(window: WindowTimes, now: Date, leadMs: number, emer
     return {
       code: 'notice_too_short',
       // The lead as the operator wrote it (MAINTENANCE_NOTICE_LEAD=20s → "20s", not "0 h").
-      message: `Maintenance must be announced at least ${formatDuration(leadMs)} ahead: start at ${new Date(earliest).toISOString()} or later, or give an emergencyReason.`,
-      details: { earliestStart: new Date(earliest).toISOString(), leadMs },
+      message: `Maintenance must be announced at least ${leadText} ahead: start at ${new Date(earliest).toISOString()} or later, or give an emergencyReason.`,
+      details: { earliestStart: new Date(earliest).toISOString(), leadMs, lead: leadText },
     };
   }
   return undefined;

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from './duration';
+import { durationAsWritten, formatDuration, parseDuration } from './duration';
 
 describe('parseDuration', () => {
   it.each([
@@ -24,5 +24,16 @@ describe('formatDuration', () => {
     expect(formatDuration(3_600_000)).toBe('1h');
     expect(formatDuration(90_000)).toBe('90s');
     expect(formatDuration(1_500)).toBe('1500ms');
+  });
+});
+
+describe('durationAsWritten', () => {
+  it.each([
+    ['72h', '72h'],
+    [' 20 s ', '20s'],
+    ['45', '45s'],
+    ['3d', '3d'],
+  ])('says %j as %j', (text, said) => {
+    expect(durationAsWritten(text)).toBe(said);
   });
 });

@@ -12,10 +12,22 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(match[1]) * UNIT_MS[unit]);
 }
 
-/** The inverse of {@link parseDuration}, for messages and logs: 259200000 → `72h`. */
+/**
+ * The inverse of {@link parseDuration} for a value that was never written down: the largest
+ * exact unit (259200000 → `3d`). A configured value is said as written: {@link durationAsWritten}.
+ */
 export function formatDuration(ms: number): string {
   for (const unit of ['d', 'h', 'm', 's'] as const) {
     if (ms >= UNIT_MS[unit] && ms % UNIT_MS[unit] === 0) return `${ms / UNIT_MS[unit]}${unit}`;
   }
   return `${ms}ms`;
+}
+
+/**
+ * A valid duration as the operator wrote it, for messages (`MAINTENANCE_NOTICE_LEAD=72h` says
+ * "72h", not "3d"): spaces dropped, a bare number given its unit (`20` → `20s`).
+ */
+export function durationAsWritten(text: string): string {
+  const compact = text.replace(/\s+/g, '');
+  return /^\d+(\.\d+)?$/.test(compact) ? `${compact}s` : compact;
 }
