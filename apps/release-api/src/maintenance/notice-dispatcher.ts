@@ -5,6 +5,7 @@ import { JobQueue } from '@keyhaven/jobs';
 import { Mailer } from '@keyhaven/mail';
 import { noticeEmail, signWebhook, webhookBody } from '@keyhaven/release-maintenance';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { describeDeliveryFailure } from './delivery-failure';
 import { SealingKey } from '../signing/sealing-key';
 import { transactionJobDb } from './job-db';
 import { DELIVERY_QUEUE, DeliveryJob } from './maintenance-queues';
@@ -72,7 +73,7 @@ export class NoticeDispatcher {
       due.map((target) =>
         this.attempt(target, now).then(
           () => ({ target, error: undefined }),
-          (error: unknown) => ({ target, error: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) => ({ target, error: describeDeliveryFailure(error, this.config.maintenance.webhookTimeoutMs) }),
         ),
       ),
     );
