@@ -10,6 +10,7 @@ import { MetricsRegistry } from './metrics';
 import { DEFAULT_JSON_LIMITS, JsonBodyLimits, parseJsonBody } from './json-body';
 import { answerClientError, answerFrameworkError, BASELINE_HEADERS, refuseNulInUrl } from './request-gate';
 import { protectDocs } from './docs-policy';
+import { BootLogBuffer } from './boot-log-buffer';
 
 export interface HttpAppOptions {
   /** The service's exhaustive error code → status table. */
@@ -45,17 +46,18 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
+  const bootLog = new BootLogBuffer();
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
-    bufferLogs: true,
+    logger: bootLog,
     // JSON bodies are parsed by parseJsonStrictly below; forms only where a route accepts them
     // (parseFormsWhereAccepted), others are refused (415).
     bodyParser: false,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
-  // The boot messages were buffered until pino was there; without this Nest keeps buffering
-  // until listen(), so an app that is only injected into (tests) would log nothing at all.
-  app.flushLogs();
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  // The boot messages were kept until pino was there, each with its own time.
+  bootLog.replayInto(logger);
   app.useGlobalFilters(new ApiExceptionFilter(options.errorStatus));
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();

@@ -8,6 +8,7 @@ import type { LogLevel } from '@keyhaven/config';
 import { redactDatabaseError, redactDatabaseText } from '@keyhaven/database';
 import { HealthController } from './health';
 import { MetricsController, MetricsRegistry } from './metrics';
+import { logTimestamp } from './boot-log-buffer';
 
 export interface PlatformOptions {
   service: string;
@@ -28,6 +29,7 @@ export class PlatformModule {
     const pinoOptions: PinoHttpOptions = {
       level: options.logLevel,
       base: { service: options.service },
+      timestamp: logTimestamp,
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
         censor: '[redacted]',
