@@ -18,8 +18,8 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setup() {
-    const auth = await startStandInAuth([OPS, VIEWER]);
+  async function setup(accounts: Parameters<typeof startStandInAuth>[0] = [OPS, VIEWER]) {
+    const auth = await startStandInAuth(accounts);
     const release = await startStandInReleaseApi(auth.accessTokens, { now: () => NOW });
     const home = await mkdtemp(join(tmpdir(), 'ops-cli-'));
     cleanups.push(auth.close, release.close, () => rm(home, { recursive: true, force: true }));
@@ -85,7 +85,15 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const result = await sut(['login', '--email', OPS.email, '--recovery-code', OPS.recoveryCode], { env: { KEYHAVEN_PASSWORD: OPS.password } });
       expect(result.code).toBe(0);
       expect(ctx.auth.requests[1].path).toBe('/v1/sessions/mfa/recovery-code');
-      expect(result.stderr).toContain('9 recovery codes left');
+      // Nine left is no reason for alarm: a note, not a warning.
+      expect(result.stderr).toBe('9 recovery codes left.\n');
+    });
+
+    it('warns when 3 or fewer recovery codes are left, once', async () => {
+      const { sut, ctx } = await setup([{ ...OPS, recoveryCodesLeft: 2 }]);
+      const result = await sut(['login', '--email', OPS.email, '--recovery-code', OPS.recoveryCode], { env: { KEYHAVEN_PASSWORD: OPS.password } });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(`warning: only 2 recovery codes left: make a new set on the account page (${ctx.auth.url}) or with POST /v1/me/recovery-codes.\n`);
     });
 
     it('exits 3 with the API message on a wrong password', async () => {
@@ -136,6 +144,17 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       expect((await sut(['logout'])).stdout).toBe('Logged out.\n');
       expect((await sut(['whoami'])).code).toBe(3);
     });
+
+    it('exits 3 with the reason for a KEYHAVEN_TOKEN that is no token, or an expired one', async () => {
+      const { sut } = await setup();
+      const garbage = await sut(['whoami'], { env: { KEYHAVEN_TOKEN: 'not-a-token' } });
+      expect(garbage).toMatchObject({ code: 3, stdout: '' });
+      expect(garbage.stderr).toBe('keyhaven-ops: KEYHAVEN_TOKEN is not an access token of auth-service (no readable JWT with sub and exp). Run: keyhaven-ops login\n');
+      const expired = fakeJwt({ sub: 'x', email: OPS.email, roles: ['ops'], aal: 2, iat: 1_700_000_000, exp: 1_700_000_900 });
+      const old = await sut(['whoami'], { env: { KEYHAVEN_TOKEN: expired } });
+      expect(old.code).toBe(3);
+      expect(old.stderr).toContain('KEYHAVEN_TOKEN expired at 2023-11-14T22:28:20.000Z');
+    });
   });
 
   describe('releases', () => {
@@ -184,7 +203,11 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       await ctx.login();
       await sut(['releases', 'add', '1.0.0', '--channel', 'stable']);
       const again = await sut(['releases', 'add', '1.0.0', '--channel', 'stable']);
-      expect(again).toMatchObject({ code: 1, stderr: 'keyhaven-ops: Release 1.0.0 already exists. (release_exists)\n' });
+      expect(again).toMatchObject({
+        code: 1,
+        stderr: 'keyhaven-ops: Release 1.0.0 is already in the catalog (release_exists). Change it with: keyhaven-ops releases edit 1.0.0 [--released-at …] [--supported-until …] [--notes-url …]; or yank it: keyhaven-ops releases yank 1.0.0\n',
+      });
+      expect(await sut(['releases', 'edit', '1.0.0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Nothing to change') });
     });
 
     it('writes a JSON error to stderr with --json', async () => {
@@ -388,8 +411,8 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
         [
-          'keyhaven-ops: Maintenance must be announced at least 72 h ahead: start at 2026-11-30T12:00:00.000Z or later, or give an emergencyReason. (notice_too_short)',
-          '  Earliest allowed start: 2026-11-30 12:00 UTC (notice lead 72 h)',
+          'keyhaven-ops: Maintenance must be announced at least 72h ahead: start at 2026-11-30T12:00:00.000Z or later, or give an emergencyReason. (notice_too_short)',
+          '  Earliest allowed start: 2026-11-30 12:00 UTC (notice lead 72h)',
           '  Start then or later, or give --emergency-reason "<why>" to announce at once as short notice.',
           '',
         ].join('\n'),
@@ -401,7 +424,7 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
           code: 'notice_too_short',
           message: expect.stringContaining('(notice_too_short)'),
           status: 422,
-          details: { earliestStart: '2026-11-30T12:00:00.000Z', leadMs: 259_200_000 },
+          details: { earliestStart: '2026-11-30T12:00:00.000Z', leadMs: 259_200_000, lead: '72h' },
         },
       });
       expect(ctx.release.windows.size).toBe(0);

@@ -164,7 +164,11 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       expect(added).toMatchObject({ code: 0, stdout: `Published ${version} (stable).\n` });
 
       const again = await sut(['releases', 'add', version, '--channel', 'stable'], ctx.ops);
-      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('(release_exists)') });
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining(`(release_exists). Change it with: keyhaven-ops releases edit ${version}`) });
+      const edited = await sut(['releases', 'edit', version, '--supported-until', '2027-11-20', '--not-security', '--json'], ctx.ops);
+      expect(edited.code).toBe(0);
+      expect(JSON.parse(edited.stdout)).toMatchObject({ version, supportedUntil: '2027-11-20T00:00:00.000Z', security: false });
+      expect((await sut(['releases', 'edit', version, '--security'], ctx.ops)).stdout).toBe(`Changed ${version}.\n`);
 
       expect((await sut(['releases', 'yank', version], ctx.ops)).stdout).toBe(`Yanked ${version}.\n`);
       const shown = JSON.parse((await sut(['releases', 'show', version, '--json'])).stdout);
@@ -341,11 +345,11 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
 
       const text = await sut(soon, ctx.ops);
       expect(text.code).toBe(1);
-      expect(text.stderr).toMatch(/\(notice_too_short\)\n {2}Earliest allowed start: \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC \(notice lead 72 h\)\n {2}Start then or later, or give --emergency-reason/);
+      expect(text.stderr).toMatch(/\(notice_too_short\)\n {2}Earliest allowed start: \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC \(notice lead 72h\)\n {2}Start then or later, or give --emergency-reason/);
 
       const json = await sut([...soon, '--json'], ctx.ops);
       const error = (JSON.parse(json.stderr) as { error: { code: string; status: number; details: { earliestStart: string; leadMs: number } } }).error;
-      expect(error).toMatchObject({ code: 'notice_too_short', status: 422, details: { leadMs: 72 * HOUR } });
+      expect(error).toMatchObject({ code: 'notice_too_short', status: 422, details: { leadMs: 72 * HOUR, lead: '72h' } });
       expect(Math.abs(Date.parse(error.details.earliestStart) - (Date.now() + 72 * HOUR))).toBeLessThan(5 * 60_000);
 
       const local = await sut(['maintenance', 'announce', '--title', 'x', '--starts-at', '2030-01-01T10:00:00', '--ends-at', '2030-01-01T11:00:00Z'], ctx.ops);

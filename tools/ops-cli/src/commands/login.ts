@@ -17,6 +17,9 @@ interface SessionAnswer {
   warnings?: string[];
 }
 
+/** auth-service warns (`recovery_codes_low`) at this many remaining codes or fewer. */
+const RECOVERY_CODES_LOW = 3;
+
 export const loginCommand: Command = {
   name: 'login',
   summary: 'Sign in to auth-service (password, then a TOTP code) and keep the token for later commands',
@@ -54,13 +57,19 @@ export const loginCommand: Command = {
       );
     }
     const session = toSession(email, answer, claims, ctx);
-    for (const warning of answer.warnings ?? []) ctx.out.warn(warning);
+    // recovery_codes_low is said in words below, with the count.
+    for (const warning of answer.warnings ?? []) if (warning !== 'recovery_codes_low') ctx.out.warn(warning);
     if (answer.enrollmentRequired) {
       ctx.out.warn(`set up a second factor before ${answer.enrollmentDeadline ?? 'the grace period ends'}, or this account will be locked out of ops commands.`);
     }
-    // Worth a warning after using one, or when few are left (a new set: POST /v1/me/recovery-codes).
+    // A warning only when few are left (auth-service's threshold, RECOVERY_CODES_LOW); after
+    // using one, the count is a plain note.
     const remaining = answer.recoveryCodesRemaining;
-    if (remaining !== undefined && (args.has('recovery-code') || remaining <= 3)) ctx.out.warn(`${remaining} recovery codes left.`);
+    if (remaining !== undefined && remaining <= RECOVERY_CODES_LOW) {
+      ctx.out.warn(`only ${remaining} recovery code${remaining === 1 ? '' : 's'} left: make a new set on the account page (${ctx.globals.authUrl}) or with POST /v1/me/recovery-codes.`);
+    } else if (remaining !== undefined && args.has('recovery-code')) {
+      ctx.out.note(`${remaining} recovery codes left.`);
+    }
     if (!(session.roles ?? []).includes('ops')) ctx.out.warn('this account has no ops role: release-api will refuse changes (403).');
     if ((session.aal ?? 1) < 2) {
       ctx.out.warn('this session has no second factor (aal1): release-api refuses ops changes without one (403 step_up_required). Enrol an authenticator app on the account page, then log in again.');
@@ -115,6 +124,15 @@ export const whoamiCommand: Command = {
   async run(_args, ctx) {
     const active = await ctx.credentials.token();
     const claims = readJwtClaims(active.token);
+    const from = active.source === 'env' ? 'KEYHAVEN_TOKEN' : `the token in ${ctx.credentials.path}`;
+    // Only what the token says about itself (its signature is auth-service's to check): a value
+    // that is no JWT, or one without a subject, belongs to nobody — say so and fail.
+    if (typeof claims['sub'] !== 'string' || typeof claims['exp'] !== 'number') {
+      throw new CliError(`${from} is not an access token of auth-service (no readable JWT with sub and exp). Run: keyhaven-ops login`, ExitCode.auth, 'invalid_token');
+    }
+    if (claims['exp'] * 1000 <= ctx.io.now().getTime()) {
+      throw new CliError(`${from} expired at ${new Date(claims['exp'] * 1000).toISOString()}. Run: keyhaven-ops login`, ExitCode.auth, 'session_expired');
+    }
     const exp = typeof claims['exp'] === 'number' ? new Date(claims['exp'] * 1000).toISOString() : active.session?.expiresAt;
     const info = {
       source: active.source === 'env' ? 'KEYHAVEN_TOKEN' : ctx.credentials.path,

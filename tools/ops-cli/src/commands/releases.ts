@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/cli-error';
+import { CliError, UsageError } from '../cli/cli-error';
 import { Args, CommandGroup } from '../cli/command';
 import { Column, day, yesNo } from '../cli/table';
 
@@ -30,7 +30,7 @@ const path = (version: string) => `/v1/releases/${encodeURIComponent(version)}`;
 
 export const releasesCommands: CommandGroup = {
   name: 'releases',
-  summary: 'The release catalog: publish, list and yank releases',
+  summary: 'The release catalog: publish, list, edit and yank releases',
   commands: [
     {
       name: 'list',
@@ -82,8 +82,54 @@ export const releasesCommands: CommandGroup = {
           security: args.flag('security') || undefined,
           upgradeFrom: args.string('upgrade-from'),
         };
-        const release = await ctx.release.post<Release>('/v1/releases', { body, token: ctx.token });
+        const release = await ctx.release.post<Release>('/v1/releases', { body, token: ctx.token }).catch((error: unknown) => {
+          // The API's message names its HTTP route; here the way to change a release is a command.
+          if (error instanceof CliError && error.code === 'release_exists') {
+            const version = args.positionals[0];
+            throw new CliError(
+              `Release ${version} is already in the catalog (release_exists). Change it with: keyhaven-ops releases edit ${version} [--released-at …] [--supported-until …] [--notes-url …]; or yank it: keyhaven-ops releases yank ${version}`,
+              error.exitCode,
+              error.code,
+              error.details,
+              error.status,
+            );
+          }
+          throw error;
+        });
         ctx.out.result(release, `Published ${release.version} (${release.channel}).`);
+      },
+    },
+    {
+      name: 'edit',
+      summary: 'Change a published release: dates, notes, channel, editions, upgrade range (ops)',
+      positionals: [{ name: 'version', description: 'the release version', required: true }],
+      options: {
+        channel: { type: 'string', valueName: 'name', description: 'move it to another channel' },
+        edition: { type: 'string', multiple: true, valueName: 'name', description: 'the editions it applies to (replaces the list)' },
+        'all-editions': { type: 'boolean', description: 'it applies to every edition' },
+        'released-at': { type: 'string', valueName: 'date', description: 'ISO 8601 release date; a future one holds the release back until then' },
+        'notes-url': { type: 'string', valueName: 'url', description: 'the release notes' },
+        'supported-until': { type: 'string', valueName: 'date', description: 'ISO 8601 end of support (EOL)' },
+        security: { type: 'boolean', description: 'mark it a security release' },
+        'not-security': { type: 'boolean', description: 'mark it an ordinary release' },
+        'upgrade-from': { type: 'string', valueName: 'range', description: 'semver range of versions that may upgrade straight to it' },
+      },
+      examples: ['keyhaven-ops releases edit 14.3.0 --supported-until 2027-11-20', 'keyhaven-ops releases edit 14.3.0 --released-at 2026-12-15T09:00:00Z'],
+      async run(args, ctx) {
+        if (args.flag('security') && args.flag('not-security')) throw new UsageError('Give --security or --not-security, not both', 'releases edit');
+        if (args.has('edition') && args.flag('all-editions')) throw new UsageError('Give --edition or --all-editions, not both', 'releases edit');
+        const body = {
+          channel: args.string('channel'),
+          editions: args.flag('all-editions') ? [] : args.has('edition') ? args.strings('edition') : undefined,
+          releasedAt: isoDate(args, 'released-at'),
+          notesUrl: args.string('notes-url'),
+          supportedUntil: isoDate(args, 'supported-until'),
+          security: args.flag('security') ? true : args.flag('not-security') ? false : undefined,
+          upgradeFrom: args.string('upgrade-from'),
+        };
+        if (Object.values(body).every((value) => value === undefined)) throw new UsageError('Nothing to change: give at least one option', 'releases edit');
+        const release = await ctx.release.patch<Release>(path(args.positionals[0]), { body, token: ctx.token });
+        ctx.out.result(release, `Changed ${release.version}.`);
       },
     },
     {

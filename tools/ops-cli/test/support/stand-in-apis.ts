@@ -62,6 +62,8 @@ export interface StandInAccount {
   /** The one TOTP code the stand-in accepts; none = no second factor. */
   totpCode?: string;
   recoveryCode?: string;
+  /** What a recovery-code sign-in says is left (default 9); auth-service warns at 3 or fewer. */
+  recoveryCodesLeft?: number;
 }
 
 export async function startStandInAuth(accounts: StandInAccount[]) {
@@ -95,7 +97,8 @@ export async function startStandInAuth(accounts: StandInAccount[]) {
       if (!account) return error(401, 'invalid_token', 'A pending sign-in token is required.');
       const expected = request.path.endsWith('totp') ? account.totpCode : account.recoveryCode;
       if (body['code'] !== expected) return error(401, 'invalid_code', 'The code is not valid.');
-      const extra = request.path.endsWith('recovery-code') ? { recoveryCodesRemaining: 9 } : {};
+      const left = account.recoveryCodesLeft ?? 9;
+      const extra = request.path.endsWith('recovery-code') ? { recoveryCodesRemaining: left, ...(left <= 3 ? { warnings: ['recovery_codes_low'] } : {}) } : {};
       return { status: 200, body: { accessToken: issue(account, 'access', 2), tokenType: 'Bearer', expiresIn: 900, aal: 2, mfaRequired: false, methods: [], enrollmentRequired: false, ...extra } };
     }
     return error(404, 'not_found', 'Route not found');
@@ -124,9 +127,10 @@ export async function startStandInReleaseApi(validTokens: Set<string>, options: 
     if (Date.parse(String(endsAt)) <= Date.parse(String(startsAt))) return error(400, 'invalid_window', 'endsAt must be after startsAt.');
     const earliest = new Date(now().getTime() + STAND_IN_LEAD_MS).toISOString();
     if (Date.parse(String(startsAt)) < Date.parse(earliest) && !emergencyReason) {
-      return error(422, 'notice_too_short', `Maintenance must be announced at least 72 h ahead: start at ${earliest} or later, or give an emergencyReason.`, {
+      return error(422, 'notice_too_short', `Maintenance must be announced at least 72h ahead: start at ${earliest} or later, or give an emergencyReason.`, {
         earliestStart: earliest,
         leadMs: STAND_IN_LEAD_MS,
+        lead: '72h',
       });
     }
     return undefined;
