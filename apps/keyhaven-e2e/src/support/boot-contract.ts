@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { ServiceName, startService } from '@keyhaven/testing';
 import { freshStore, FreshStore } from './fresh-database';
 
@@ -45,6 +46,21 @@ export function describeBoot(name: ServiceName): void {
       expect(service.output().trim()).toBe(
         `${name}: Invalid configuration: LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "chatty"`,
       );
+    });
+
+    it('says in one line that its port is taken (already running?) instead of a stack trace', async () => {
+      const taken = createServer();
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+      const port = (taken.address() as AddressInfo).port;
+      try {
+        const service = await startService(name, { ...store.env, PORT: String(port) });
+        expect(await service.exited).toBe(1);
+        expect(service.output().trim().split('\n').at(-1)).toBe(
+          `${name}: port ${port} on 127.0.0.1 is in use — is ${name} already running (npm start)? Stop it, or set PORT to a free port.`,
+        );
+      } finally {
+        await new Promise((resolve) => taken.close(resolve));
+      }
     });
 
     it('applies migrations alone with the migrate command', async () => {

@@ -85,6 +85,12 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
     host: config.host,
     name: definition.name,
     onClose: () => embedded?.stop() ?? Promise.resolve(),
+  }).catch(async (error: unknown) => {
+    // The usual cause: the service already runs (npm start) — one line, not Nest's stack trace.
+    if ((error as { code?: unknown } | undefined)?.code !== 'EADDRINUSE') throw error;
+    await app.close().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    return exitWith(definition.name, `port ${config.port} on ${config.host} is in use — is ${definition.name} already running (npm start)? Stop it, or set PORT to a free port.`);
   });
   logger.log(`${definition.name} ready at ${url} (docs: ${url}/docs)`);
   // Now that a boot's code is compiled, the code-cache loader of the build (main.js) may keep it.
