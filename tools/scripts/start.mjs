@@ -49,6 +49,14 @@ if (!process.env.DATABASE_URL && process.env.MAINTENANCE_WEBHOOK_ALLOWLIST === u
   bootstrapEnv.MAINTENANCE_WEBHOOK_ALLOWLIST = '127.0.0.1,::1,localhost';
 }
 
+// Other ports (AUTH_PORT, RELEASE_PORT — e.g. when 3000 is taken): the services must still find
+// each other, and the browser's WebAuthn origin is the account page's.
+const [auth, release] = SERVICES;
+const authUrl = `http://localhost:${auth.port}`;
+if (process.env.AUTH_JWKS_URL === undefined) bootstrapEnv.AUTH_JWKS_URL = `${authUrl}/.well-known/jwks.json`;
+if (process.env.AUTH_WEBAUTHN_ORIGINS === undefined) bootstrapEnv.AUTH_WEBAUTHN_ORIGINS = authUrl;
+if (process.env.RELEASE_PUBLIC_URL === undefined) bootstrapEnv.RELEASE_PUBLIC_URL = `http://localhost:${release.port}`;
+
 const children = [];
 let stopping = false;
 
