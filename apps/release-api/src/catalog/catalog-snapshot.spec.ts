@@ -145,4 +145,31 @@ describe(CatalogSnapshot.name, () => {
       expect(answer.upgradePathComplete).toBe(true);
     });
   });
+
+  describe('scheduled releases', () => {
+    const LATER = '2026-12-01T09:00:00.000Z';
+    const at = (iso: string) => new Date(iso);
+    const checkAt = (sut: CatalogSnapshot, version: string, now: Date) =>
+      sut.check({ version, channel: 'stable', edition: 'community', environment: 'production' }, now, 7 * 86_400_000);
+
+    it('offers a release only from its releasedAt on, and says when that is', () => {
+      const { sut } = setup([release('1.0.0'), release('1.1.0', { releasedAt: LATER, security: true })]);
+      expect(checkAt(sut, '1.0.0', NOW)).toMatchObject({ status: 'up_to_date', target: null, latest: { stable: { version: '1.0.0' } } });
+      expect(sut.nextRelease(NOW)).toBe(Date.parse(LATER));
+      expect(checkAt(sut, '1.0.0', at(LATER))).toMatchObject({ status: 'security_update', target: '1.1.0', upgradePath: ['1.1.0'] });
+      expect(sut.nextRelease(at(LATER))).toBe(Number.POSITIVE_INFINITY);
+      // The caller already running the scheduled build is told it is a known version.
+      expect(checkAt(sut, '1.1.0', NOW).current.known).toBe(true);
+    });
+
+    it('keeps the end of life of the released line until a scheduled release of it is out', () => {
+      const { sut } = setup([
+        release('2.0.0', { supportedUntil: '2026-12-15T00:00:00.000Z' }),
+        release('2.1.0', { releasedAt: LATER, supportedUntil: '2027-12-31T00:00:00.000Z' }),
+      ]);
+      expect(checkAt(sut, '2.0.0', NOW).current.supportedUntil).toBe('2026-12-15T00:00:00.000Z');
+      expect(sut.nextSupportChange(NOW)).toBe(Date.parse('2026-12-15T00:00:00.000Z'));
+      expect(checkAt(sut, '2.0.0', at(LATER)).current.supportedUntil).toBe('2027-12-31T00:00:00.000Z');
+    });
+  });
 });
