@@ -6,6 +6,7 @@ import { AUTH_DATABASE } from './app/auth-database';
 import { createAuthApp } from './app/create-app';
 import { KeyCustody } from './crypto/key-custody';
 import { runReencrypt } from './crypto/reencrypt';
+import { PrivacyJobs } from './privacy/privacy-jobs';
 
 const command = process.argv[2];
 
@@ -22,6 +23,8 @@ const run =
           await app.get(KeyCustody).verify();
           // AUTH_BOOTSTRAP_*: the first admin, created once, after migrations and before traffic.
           await app.get(AccountsService).bootstrap();
+          // pg-boss installs its schema (auth_jobs); the daily retention job and the deletion jobs start.
+          await app.get(PrivacyJobs).start();
         },
       });
 

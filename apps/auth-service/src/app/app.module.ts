@@ -9,6 +9,7 @@ import { AuthConfig } from '../config/auth.config';
 import { CoreModule } from '../core/core.module';
 import { FactorsModule } from '../factors/factors.module';
 import { SecondFactorsModule } from '../second-factors/second-factors.module';
+import { PrivacyModule } from '../privacy/privacy.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { AUTH_DATABASE } from './auth-database';
@@ -35,6 +36,7 @@ export class AppModule {
         SecondFactorsModule,
         SessionsModule,
         FactorsModule,
+        PrivacyModule.forRoot(databaseUrl),
       ],
     };
   }

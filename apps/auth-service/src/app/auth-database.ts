@@ -11,9 +11,10 @@ import { WebAuthnChallenge } from '../webauthn/entities/webauthn-challenge.entit
 import { WebAuthnCredential } from '../webauthn/entities/webauthn-credential.entity';
 import { SigningKey } from '../signing-keys/entities/signing-key.entity';
 import { KeyCheck } from '../crypto/entities/key-check.entity';
+import { AccountTombstone } from '../privacy/entities/account-tombstone.entity';
 import { AUTH_MIGRATIONS } from '../migrations';
 
-export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken, WebAuthnCredential, WebAuthnChallenge, KeyCheck, Session, RefreshToken, RememberedDevice];
+export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken, WebAuthnCredential, WebAuthnChallenge, KeyCheck, Session, RefreshToken, RememberedDevice, AccountTombstone];
 
 /** auth-service owns the PostgreSQL schema `auth`: its tables, its migrations table. */
 export const AUTH_DATABASE = {

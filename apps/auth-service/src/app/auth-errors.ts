@@ -20,6 +20,12 @@ export const AUTH_ERROR_STATUS = {
   factor_name_taken: HttpStatus.CONFLICT,
   no_confirmed_factor: HttpStatus.CONFLICT,
   account_not_found: HttpStatus.NOT_FOUND,
+  // GDPR: one export per hour; a deletion already asked for; the last admin stays; a link that does not verify.
+  too_many_exports: HttpStatus.TOO_MANY_REQUESTS,
+  deletion_already_scheduled: HttpStatus.CONFLICT,
+  deletion_scheduled: HttpStatus.FORBIDDEN,
+  last_admin: HttpStatus.CONFLICT,
+  link_not_found: HttpStatus.NOT_FOUND,
   session_not_found: HttpStatus.NOT_FOUND,
   remembered_device_not_found: HttpStatus.NOT_FOUND,
   // WebAuthn: a failed ceremony is the client's problem (401/400/409), never a 500.

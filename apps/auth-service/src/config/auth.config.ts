@@ -23,6 +23,9 @@ export const authEnvSchema = z.object({
   AUTH_SESSION_MAX: env.duration('30d'),
   AUTH_SESSION_RETENTION: env.duration('30d'),
   AUTH_REMEMBER_DEVICE_TTL: env.duration('30d'),
+  AUTH_EVENT_RETENTION: env.duration('365d'),
+  AUTH_TOMBSTONE_RETENTION: env.duration('3y'),
+  AUTH_DELETION_GRACE: env.duration('7d'),
   AUTH_TOTP_ISSUER: env.string('Keyhaven'),
   AUTH_MFA_ENFORCED: env.string('off'),
   AUTH_MFA_GRACE_PERIOD: env.duration('7d'),
@@ -63,6 +66,8 @@ export interface AuthConfig extends CommonConfig {
   pendingTokenTtlMs: number;
   /** Sessions (see docs/auth-service.md#sessions): end after `idleMs` without a refresh and `maxMs` after sign-in. */
   session: { idleMs: number; maxMs: number; retentionMs: number };
+  /** GDPR (docs/auth-service.md#your-data--gdpr): how long events and erasure tombstones are kept; the grace before a self-service deletion. */
+  privacy: { eventRetentionMs: number; tombstoneRetentionMs: number; deletionGraceMs: number };
   /** "Remember this device": how long a device token skips the second step; 0 = the feature is off. */
   rememberDeviceTtlMs: number;
   totpIssuer: string;
@@ -178,6 +183,9 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
   if (parsed.AUTH_SESSION_IDLE < parsed.AUTH_ACCESS_TOKEN_TTL) sessionProblems.push('AUTH_SESSION_IDLE: must be at least AUTH_ACCESS_TOKEN_TTL (a session must outlive one access token)');
   if (parsed.AUTH_SESSION_MAX < parsed.AUTH_SESSION_IDLE) sessionProblems.push('AUTH_SESSION_MAX: must be at least AUTH_SESSION_IDLE');
   if (parsed.AUTH_SESSION_RETENTION < 86_400_000) sessionProblems.push('AUTH_SESSION_RETENTION: must be at least 1d (ended sessions are pruned once a day)');
+  if (parsed.AUTH_EVENT_RETENTION < 86_400_000) sessionProblems.push('AUTH_EVENT_RETENTION: must be at least 1d (the retention job runs once a day)');
+  if (parsed.AUTH_TOMBSTONE_RETENTION < 86_400_000) sessionProblems.push('AUTH_TOMBSTONE_RETENTION: must be at least 1d (the retention job runs once a day)');
+  if (parsed.AUTH_DELETION_GRACE < 60_000) sessionProblems.push('AUTH_DELETION_GRACE: must be at least 1m (the user needs time to cancel)');
   if (sessionProblems.length) throw new ConfigError(sessionProblems);
   if (parsed.AUTH_MFA_LOCK_AFTER <= parsed.AUTH_MFA_FREE_ATTEMPTS) {
     throw new ConfigError(['AUTH_MFA_LOCK_AFTER: must be larger than AUTH_MFA_FREE_ATTEMPTS']);
@@ -195,6 +203,7 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
     accessTokenTtlMs: parsed.AUTH_ACCESS_TOKEN_TTL,
     pendingTokenTtlMs: parsed.AUTH_PENDING_TOKEN_TTL,
     session: { idleMs: parsed.AUTH_SESSION_IDLE, maxMs: parsed.AUTH_SESSION_MAX, retentionMs: parsed.AUTH_SESSION_RETENTION },
+    privacy: { eventRetentionMs: parsed.AUTH_EVENT_RETENTION, tombstoneRetentionMs: parsed.AUTH_TOMBSTONE_RETENTION, deletionGraceMs: parsed.AUTH_DELETION_GRACE },
     rememberDeviceTtlMs: parsed.AUTH_REMEMBER_DEVICE_TTL,
     totpIssuer: parsed.AUTH_TOTP_ISSUER,
     mfaEnforced: parseEnforcement(parsed.AUTH_MFA_ENFORCED),

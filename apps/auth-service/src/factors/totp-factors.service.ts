@@ -55,7 +55,7 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     try {
       await this.events.audited(async (tx) => {
         await this.factors.insert({ id, accountId: account.id, name, secretSealed: this.seal(id, secret), createdAt: this.clock.now() }, tx);
-        return { result: undefined, events: [{ type: 'factor_enrolled', accountId: account.id, ip: client.ip, details: { factorId: id, type: 'totp', name } }] };
+        return { result: undefined, events: [{ type: 'factor_enrolled', accountId: account.id, ip: client.ip, details: { factorId: id, type: 'totp' } }] };
       });
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) throw new AuthError('factor_name_taken', `You already have a factor named "${name}".`);

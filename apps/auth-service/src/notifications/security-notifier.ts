@@ -106,6 +106,29 @@ export class SecurityNotifier implements OnApplicationShutdown {
     ]);
   }
 
+  /** Self-service deletion: when it happens and the one-click way back. */
+  deletionScheduled(to: string, at: Date, cancelUrl: string): Promise<void> {
+    return this.send(to, 'Your account will be erased', [
+      `You asked to delete your Keyhaven account. It is now closed: nobody can sign in to it, and every session was signed out.`,
+      `On ${at.toISOString().slice(0, 16).replace('T', ' ')} UTC it will be erased for good: your email, password, second factors and sessions are deleted; security events are kept for their retention period without your name or email.`,
+      `Changed your mind, or was it not you? Cancel the deletion before then: ${cancelUrl}`,
+    ]);
+  }
+
+  deletionCancelled(to: string): Promise<void> {
+    return this.send(to, 'The deletion of your account was cancelled', [
+      'The deletion of your Keyhaven account was cancelled with the link from our mail. You can sign in again as before.',
+      'If that was not you, change your password.',
+    ]);
+  }
+
+  accountErased(to: string, requestedBy: 'self' | 'admin'): Promise<void> {
+    return this.send(to, 'Your account was erased', [
+      requestedBy === 'admin' ? 'An administrator erased your Keyhaven account.' : 'Your Keyhaven account was erased, as you asked.',
+      'Your email address, password, second factors and sessions are deleted. This is the last mail to this address; you may sign up again with it as a new account.',
+    ]);
+  }
+
   /** Resolves when every mail started so far has been handed to SMTP (tests, shutdown). */
   async settled(): Promise<void> {
     await Promise.all([...this.pending]);

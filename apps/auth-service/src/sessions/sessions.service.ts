@@ -69,6 +69,7 @@ export class SessionsService {
    * (or, past the grace period, an enrol-only session).
    */
   async afterPassword(account: Account, client: ClientInfo = { ip: undefined }): Promise<SessionAnswer> {
+    refuseIfClosing(account);
     const now = this.clock.now();
     const subject = { id: account.id, email: account.email, roles: account.roles };
     if (await this.registry.hasConfirmedFactor(account.id)) {
@@ -102,6 +103,7 @@ export class SessionsService {
   async secondFactor<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, client: ClientInfo): Promise<SessionAnswer> {
     const account = await this.accounts.findById(pending.sub);
     if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+    refuseIfClosing(account);
     const attempt = await this.attempts.claim(account.id);
     // The session is prepared first, so its row goes into the step's one transaction with the
     // spending of the pending token and the code: a step that commits has its session.
@@ -156,6 +158,7 @@ export class SessionsService {
       throw new AuthError(outcome.reason, outcome.message ?? 'The passkey was refused.');
     }
     if (!account) throw new AuthError('unknown_credential', 'The account of this passkey no longer exists.');
+    refuseIfClosing(account);
     await this.events.record({ type: 'passkey_signed_in', accountId: account.id, ip: client.ip, details: { method: 'passkey', factorId: outcome.factorId } });
     // Possession of the key and user verification on it (verifyPasskey requires UV): two factors.
     const draft = this.issuer.draft(account.id, { use: 'access', aal: 2, amr: ['hwk', 'user', 'mfa'], authTime: this.clock.now() }, client);
@@ -181,8 +184,10 @@ export class SessionsService {
 
   /** WebAuthn section 6.1.1: a counter that did not grow may mean a cloned key — audit it and tell the user. */
   private async possibleClone(account: Account, outcome: Extract<SecondFactorOutcome, { ok: false }>, client: ClientInfo): Promise<void> {
-    await this.events.record({ type: 'webauthn_counter_regression', accountId: account.id, ip: client.ip, details: { factorId: outcome.factorId, ...outcome.details } });
-    void this.notifier.possibleClonedKey(account.email, String(outcome.details?.['name'] ?? 'security key'));
+    // The key's name goes into the mail, not the event: events outlive an erasure and a name is the user's own text.
+    const { name, ...details } = outcome.details ?? {};
+    await this.events.record({ type: 'webauthn_counter_regression', accountId: account.id, ip: client.ip, details: { factorId: outcome.factorId, ...details } });
+    void this.notifier.possibleClonedKey(account.email, typeof name === 'string' ? name : 'security key');
   }
 
   /**
@@ -203,7 +208,7 @@ export class SessionsService {
     const spend: SpendWith = async (write, grant) => {
       try {
         return await this.em.fork().transactional(async (tx) => {
-          if (!(await this.consumedTokens.consume(jti, new Date(pending.exp * 1000), this.clock.now(), tx))) throw spentToken();
+          if (!(await this.consumedTokens.consume(jti, pending.sub, new Date(pending.exp * 1000), this.clock.now(), tx))) throw spentToken();
           if (!(await write(tx))) throw new NothingTaken();
           // What the factor proved beyond its type (a key that verified its user: `user`).
           if (grant?.amr?.length) session.row.amr = [...new Set([...session.row.amr.filter((m) => m !== 'mfa'), ...grant.amr, 'mfa'])];
@@ -227,6 +232,19 @@ export class SessionsService {
     if (policy.mode === 'off') return false;
     if (policy.mode === 'all') return true;
     return roles.some((role) => policy.roles.includes(role));
+  }
+}
+
+/**
+ * An account whose owner asked for its deletion (`DELETE /v1/me`) is closed until it is erased or
+ * the deletion is cancelled with the mailed link: the right credentials open nothing. Said only
+ * after the first factor, so it reveals nothing to someone who does not know the password.
+ */
+function refuseIfClosing(account: Account): void {
+  if (account.erasureScheduledAt) {
+    throw new AuthError('deletion_scheduled', `This account is scheduled for erasure on ${account.erasureScheduledAt.toISOString()}; the mail about it has a link to cancel.`, {
+      erasureScheduledAt: account.erasureScheduledAt.toISOString(),
+    });
   }
 }
 

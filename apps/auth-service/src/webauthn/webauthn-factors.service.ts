@@ -147,7 +147,8 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
       }
       throw error;
     }
-    const details = { factorId: credential.id, type: 'webauthn', name, passkey: credential.passkey, aaguid: credential.aaguid };
+    // No factor name: events outlive an erasure under the pseudonym, and a name is the user's own text.
+    const details = { factorId: credential.id, type: 'webauthn', passkey: credential.passkey, aaguid: credential.aaguid };
     return {
       factor: toView(credential),
       events: [

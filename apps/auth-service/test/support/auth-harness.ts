@@ -12,6 +12,7 @@ import { createAuthApp } from '../../src/app/create-app';
 import { loadAuthConfig } from '../../src/config/auth.config';
 import { totpCode } from '../../src/factors/totp';
 import { SecurityNotifier } from '../../src/notifications/security-notifier';
+import { PrivacyJobs } from '../../src/privacy/privacy-jobs';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -67,6 +68,8 @@ export async function startHarness(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   await migrateAndMarkReady(app, quiet);
+  // As at boot: pg-boss's schema, the deletion and retention queues and their workers.
+  await app.get(PrivacyJobs).start();
 
   const request: Harness['request'] = (method, url, options = {}) =>
     app.inject({

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
-import { JobQueue } from '@keyhaven/jobs';
+import { JobQueue, transactionJobDb } from '@keyhaven/jobs';
 import { ReleaseError } from '../app/release-errors';
 import { Actor, CatalogRepository } from '../catalog/catalog.repository';
 import type { ListDeliveriesQueryDto } from './dto/subscription.dto';
-import { transactionJobDb } from './job-db';
 import { DELIVERY_QUEUE, DeliveryJob } from './maintenance-queues';
 import { DeliveryRow, MaintenanceRepository } from './maintenance.repository';
 import { UUID } from './windows.service';

@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
-import { JobQueue } from '@keyhaven/jobs';
+import { JobQueue, transactionJobDb } from '@keyhaven/jobs';
 import { Mailer } from '@keyhaven/mail';
 import { noticeEmail, signWebhook, webhookBody } from '@keyhaven/release-maintenance';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { describeDeliveryFailure } from './delivery-failure';
 import { SealingKey } from '../signing/sealing-key';
-import { transactionJobDb } from './job-db';
 import { DELIVERY_QUEUE, DeliveryJob } from './maintenance-queues';
 import { DeliveryTarget, MaintenanceRepository } from './maintenance.repository';
 import { UnsubscribeLinks } from './unsubscribe-links';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
-import { JobQueue } from '@keyhaven/jobs';
+import { JobQueue, transactionJobDb } from '@keyhaven/jobs';
 import { affects, checkWindow, planNotices, windowJson, windowStatus, type PlannedNotice } from '@keyhaven/release-maintenance';
 import { ReleaseError } from '../app/release-errors';
 import { Actor, CatalogRepository } from '../catalog/catalog.repository';
@@ -9,7 +9,6 @@ import { CatalogState } from '../catalog/catalog-state';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import type { CancelWindowDto, CreateWindowDto, ListWindowsQueryDto, UpdateWindowDto } from './dto/window.dto';
 import { MaintenanceWindow } from './entities/maintenance-window.entity';
-import { transactionJobDb } from './job-db';
 import { NOTICE_QUEUE, NoticeJob } from './maintenance-queues';
 import { MaintenanceRepository } from './maintenance.repository';
 import { toWindowView, windowApiJson, WindowJson } from './window-views';

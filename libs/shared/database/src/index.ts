@@ -5,3 +5,6 @@ export * from './lib/migrations';
 export * from './lib/database-readiness';
 export * from './lib/database.module';
 export * from './lib/redact';
+export * from './lib/privacy/data-inventory';
+export * from './lib/privacy/retention-runner';
+export * from './lib/privacy/records-page';

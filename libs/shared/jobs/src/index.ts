@@ -1,1 +1,2 @@
 export * from './lib/job-queue';
+export * from './lib/job-db';

@@ -68,4 +68,12 @@ export class Account {
   /** Hard lock after too many failures (NIST SP 800-63B 5.2.2); admin reset or time lifts it. */
   @Property({ type: 'timestamptz', nullable: true })
   mfaLockedUntil?: Date & Opt;
+
+  /**
+   * Self-service deletion (`DELETE /v1/me`): when the grace period ends and the erasure job
+   * erases the account. While set, the account cannot sign in and its sessions are revoked;
+   * cancelling (the signed link in the mail) clears it.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  erasureScheduledAt?: Date & Opt;
 }

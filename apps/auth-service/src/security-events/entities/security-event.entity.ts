@@ -24,6 +24,12 @@ export const SECURITY_EVENT_TYPES = [
   'devices_forgotten',
   'device_token_ignored',
   'new_device_sign_in',
+  // GDPR: a copy of the data handed out, a deletion asked for or called off, an erasure done
+  // (this one stays under the erased account's id, its pseudonym).
+  'data_exported',
+  'account_deletion_requested',
+  'account_deletion_cancelled',
+  'account_erased',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

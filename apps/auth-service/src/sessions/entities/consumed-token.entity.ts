@@ -13,4 +13,8 @@ export class ConsumedToken {
 
   @Property({ type: 'timestamptz' })
   expiresAt!: Date;
+
+  /** The token's subject, so an erasure takes its rows too (a foreign key that cascades). */
+  @Property({ type: 'uuid', nullable: true })
+  accountId?: string;
 }

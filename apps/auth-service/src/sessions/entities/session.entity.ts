@@ -9,6 +9,7 @@ export const REVOKE_REASONS = [
   'password_changed',
   'factors_reset',
   'account_locked',
+  'account_deletion',
 ] as const;
 export type RevokeReason = (typeof REVOKE_REASONS)[number];
 

@@ -9,6 +9,7 @@ describe('parseDuration', () => {
     ['2d', 172_800_000],
     ['45', 45_000],
     ['0.5h', 1_800_000],
+    ['3y', 94_608_000_000],
   ])('reads %s as %d ms', (text, ms) => {
     expect(parseDuration(text)).toBe(ms);
   });

@@ -14,7 +14,15 @@ export interface JobQueueOptions {
    * fails jobs whose worker died (`expireInSeconds` passed), so they are retried.
    */
   maintenanceIntervalSeconds?: number;
+  /**
+   * How long finished jobs stay in pg-boss's archive before its maintenance deletes them
+   * (default 7 days): job data names accounts and deliveries, so it is not kept for ever.
+   */
+  deleteArchivedAfterSeconds?: number;
 }
+
+/** pg-boss deletes archived (finished) jobs this long after they were archived: 7 days. */
+export const JOB_ARCHIVE_SECONDS = 7 * 86_400;
 
 export interface QueueDefinition {
   name: string;
@@ -64,6 +72,7 @@ export class JobQueue {
       schema: options.schema,
       max: options.poolMax ?? 5,
       application_name: `keyhaven-${options.schema}`,
+      deleteAfterSeconds: options.deleteArchivedAfterSeconds ?? JOB_ARCHIVE_SECONDS,
       ...(options.maintenanceIntervalSeconds === undefined ? {} : { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }),
     });
     this.boss.on('error', (error) => this.logger.error(`pg-boss: ${error.message}`));

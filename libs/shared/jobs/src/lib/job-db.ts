@@ -1,5 +1,5 @@
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
-import type { JobDb } from '@keyhaven/jobs';
+import type { JobDb } from './job-queue';
 
 /**
  * Runs pg-boss's statements on the MikroORM transaction of `em`, so jobs commit or roll back

@@ -1,0 +1,205 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
+import type { ErasureRequester } from './entities/account-tombstone.entity';
+
+type Param = string | number | boolean | Date | null;
+type Row = Record<string, unknown>;
+
+/** Keys of event details that hold text a user chose (a factor's name) or a device description: gone on erasure. */
+export const USER_TEXT_DETAIL_KEYS = ['name', 'device'] as const;
+
+export interface Tombstone {
+  accountId: string;
+  erasedAt: Date;
+  requestedBy: ErasureRequester;
+  requesterId: string | null;
+  reason: string;
+}
+
+const iso = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
+
+/**
+ * A data subject's rows across every table of schema `auth`: the read behind an export (Art. 15/20)
+ * and the writes of an erasure (Art. 17). They are here, in one place, so that a table added to the
+ * schema is added to both (the inventory test names every table; this file is where its rows are
+ * read and erased). Each erasure statement runs on the caller's transaction.
+ */
+@Injectable()
+export class PersonalDataRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  /** Locks the account row for the rest of `tx`: exports and erasures of one account queue here. */
+  async lockAccount(accountId: string, tx: EntityManager): Promise<{ id: string; email: string; roles: string[]; erasureScheduledAt: Date | null } | undefined> {
+    const rows = await this.run('select id, email, roles, erasure_scheduled_at from auth.account where id = ? for update', [accountId], tx);
+    const row = rows[0];
+    if (!row) return undefined;
+    return { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], erasureScheduledAt: row['erasure_scheduled_at'] ? new Date(row['erasure_scheduled_at'] as string) : null };
+  }
+
+  async lastEventAt(accountId: string, type: string, tx: EntityManager): Promise<Date | undefined> {
+    const rows = await this.run('select max(occurred_at) as at from auth.security_event where account_id = ? and type = ?', [accountId, type], tx);
+    return rows[0]?.['at'] ? new Date(rows[0]['at'] as string) : undefined;
+  }
+
+  /** Admins other than `accountId` that are not on their way out (no deletion scheduled). */
+  async otherAdmins(accountId: string, tx: EntityManager): Promise<number> {
+    // Serialises every erasure of an admin: two admins erasing each other at once cannot both win.
+    await this.run(`select pg_advisory_xact_lock(hashtext('keyhaven:auth:admin-erasure'))`, [], tx);
+    const rows = await this.run(`select count(*)::int as n from auth.account where 'admin' = any(roles) and id <> ? and erasure_scheduled_at is null`, [accountId], tx);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  async scheduleErasure(accountId: string, at: Date, tx: EntityManager): Promise<boolean> {
+    const rows = await this.run('update auth.account set erasure_scheduled_at = ? where id = ? and erasure_scheduled_at is null returning id', [at, accountId], tx);
+    return rows.length === 1;
+  }
+
+  /** Calls off the deletion scheduled for exactly `at` (a link names the date it was made for). */
+  async cancelErasure(accountId: string, at: Date, tx: EntityManager): Promise<boolean> {
+    const rows = await this.run('update auth.account set erasure_scheduled_at = null where id = ? and erasure_scheduled_at = ? returning id', [accountId, at], tx);
+    return rows.length === 1;
+  }
+
+  async isScheduledFor(accountId: string, at: Date): Promise<boolean> {
+    return (await this.run('select 1 from auth.account where id = ? and erasure_scheduled_at = ?', [accountId, at])).length === 1;
+  }
+
+  /** Accounts whose deletion grace has passed (the daily safety net behind the deletion jobs). */
+  async dueErasures(now: Date, limit = 1000): Promise<string[]> {
+    const rows = await this.run('select id from auth.account where erasure_scheduled_at <= ? order by erasure_scheduled_at limit ?', [now, limit]);
+    return rows.map((row) => String(row['id']));
+  }
+
+  /**
+   * Art. 17 on the caller's transaction: the account and everything hanging off it go (factors,
+   * recovery codes, sessions and their tokens, remembered devices, consumed tokens — by cascade;
+   * challenges here), its security events stay under the account id but lose user-chosen text,
+   * and a tombstone says it happened. Answers the number of events kept.
+   */
+  async erase(tombstone: Tombstone, tx: EntityManager): Promise<number> {
+    const id = tombstone.accountId;
+    // The append-only trigger lets this transaction change this account's events' details, nothing else.
+    await this.run(`select set_config('keyhaven.erasing_account', ?, true)`, [id], tx);
+    const keys = `array[${USER_TEXT_DETAIL_KEYS.map((k) => `'${k}'`).join(', ')}]`;
+    await this.run(
+      `update auth.security_event set details = details ${USER_TEXT_DETAIL_KEYS.map((k) => `- '${k}'`).join(' ')}
+       where account_id = ? and details is not null and jsonb_exists_any(details, ${keys})`,
+      [id],
+      tx,
+    );
+    await this.run('delete from auth.webauthn_challenge where account_id = ?', [id], tx);
+    await this.run('delete from auth.account where id = ?', [id], tx);
+    await this.run(
+      `insert into auth.account_tombstone (account_id, erased_at, requested_by, requester_id, reason) values (?, ?, ?, ?, ?)
+       on conflict (account_id) do nothing`,
+      [id, tombstone.erasedAt, tombstone.requestedBy, tombstone.requesterId, tombstone.reason],
+      tx,
+    );
+    const kept = await this.run('select count(*)::int as n from auth.security_event where account_id = ?', [id], tx);
+    return Number(kept[0]?.['n'] ?? 0);
+  }
+
+  async tombstonesAfter(after: { erasedAt: Date; accountId: string } | undefined, limit: number): Promise<Tombstone[]> {
+    const rows = after
+      ? await this.run(
+          'select * from auth.account_tombstone where (erased_at, account_id) > (?, ?::uuid) order by erased_at, account_id limit ?',
+          [after.erasedAt, after.accountId, limit],
+        )
+      : await this.run('select * from auth.account_tombstone order by erased_at, account_id limit ?', [limit]);
+    return rows.map(tombstoneRow);
+  }
+
+  async tombstoneOf(accountId: string): Promise<Tombstone | undefined> {
+    const rows = await this.run('select * from auth.account_tombstone where account_id = ?', [accountId]);
+    return rows[0] ? tombstoneRow(rows[0]) : undefined;
+  }
+
+  /** Everything stored about one account, for its export — never a secret, hash or public key. */
+  async exportOf(accountId: string, tx: EntityManager): Promise<Record<string, unknown> | undefined> {
+    const [account] = await this.run(
+      `select id, email, roles, created_at, updated_at, mfa_grace_started_at, mfa_failed_count, mfa_next_attempt_at, mfa_locked_until, erasure_scheduled_at
+       from auth.account where id = ?`,
+      [accountId],
+      tx,
+    );
+    if (!account) return undefined;
+    const totp = await this.run('select id, name, created_at, confirmed_at, last_used_at from auth.totp_factor where account_id = ? order by created_at, id', [accountId], tx);
+    const webauthn = await this.run(
+      `select id, name, aaguid, transports, device_type, backed_up, passkey, created_at, last_used_at
+       from auth.webauthn_credential where account_id = ? order by created_at, id`,
+      [accountId],
+      tx,
+    );
+    const [codes] = await this.run('select count(*) filter (where used_at is null)::int as remaining, min(created_at) as created_at from auth.recovery_code where account_id = ?', [accountId], tx);
+    const sessions = await this.run(
+      `select id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, revoked_at, revoke_reason
+       from auth.session where account_id = ? order by created_at, id`,
+      [accountId],
+      tx,
+    );
+    const devices = await this.run('select id, device_label, network, created_at, last_used_at, expires_at from auth.remembered_device where account_id = ? order by created_at, id', [accountId], tx);
+    const events = await this.run('select id, type, actor_id, ip_prefix, details, occurred_at from auth.security_event where account_id = ? order by occurred_at, id', [accountId], tx);
+    return {
+      account: {
+        id: account['id'],
+        email: account['email'],
+        createdAt: iso(account['created_at']),
+        updatedAt: iso(account['updated_at']),
+        roles: account['roles'],
+        mfaGracePeriodStartedAt: iso(account['mfa_grace_started_at']),
+        lockState: {
+          failedSecondFactorAttempts: Number(account['mfa_failed_count']),
+          nextAttemptAt: iso(account['mfa_next_attempt_at']),
+          lockedUntil: iso(account['mfa_locked_until']),
+        },
+        erasureScheduledAt: iso(account['erasure_scheduled_at']),
+      },
+      factors: [
+        ...totp.map((f) => ({ id: f['id'], type: 'totp', name: f['name'], createdAt: iso(f['created_at']), confirmedAt: iso(f['confirmed_at']), lastUsedAt: iso(f['last_used_at']) })),
+        ...webauthn.map((f) => ({
+          id: f['id'],
+          type: 'webauthn',
+          name: f['name'],
+          createdAt: iso(f['created_at']),
+          lastUsedAt: iso(f['last_used_at']),
+          aaguid: f['aaguid'],
+          passkey: f['passkey'],
+          backedUp: f['backed_up'],
+          deviceType: f['device_type'],
+          transports: f['transports'],
+        })),
+      ],
+      recoveryCodes: { remaining: Number(codes?.['remaining'] ?? 0), createdAt: iso(codes?.['created_at']) },
+      sessions: sessions.map((s) => ({
+        id: s['id'],
+        kind: s['token_use'],
+        aal: Number(s['aal']),
+        amr: s['amr'],
+        authTime: iso(s['auth_time']),
+        createdAt: iso(s['created_at']),
+        lastUsedAt: iso(s['last_used_at']),
+        expiresAt: iso(s['expires_at']),
+        device: s['device_label'],
+        network: s['network'],
+        revokedAt: iso(s['revoked_at']),
+        revokeReason: s['revoke_reason'],
+      })),
+      rememberedDevices: devices.map((d) => ({ id: d['id'], device: d['device_label'], network: d['network'], createdAt: iso(d['created_at']), lastUsedAt: iso(d['last_used_at']), expiresAt: iso(d['expires_at']) })),
+      securityEvents: events.map((e) => ({ id: e['id'], type: e['type'], actorId: e['actor_id'], ipPrefix: e['ip_prefix'], details: e['details'], occurredAt: iso(e['occurred_at']) })),
+    };
+  }
+
+  private run(sql: string, params: Param[], tx?: EntityManager): Promise<Row[]> {
+    return this.em.getConnection().execute(sql, params, 'all', tx?.getTransactionContext());
+  }
+}
+
+function tombstoneRow(row: Row): Tombstone {
+  return {
+    accountId: String(row['account_id']),
+    erasedAt: new Date(row['erased_at'] as string),
+    requestedBy: row['requested_by'] as ErasureRequester,
+    requesterId: (row['requester_id'] as string | null) ?? null,
+    reason: String(row['reason']),
+  };
+}
