@@ -6,6 +6,7 @@ import { createReleaseApp } from './app/create-app';
 import { DemoLoader } from './demo/demo-loader';
 import { KeyCustody } from './signing/key-custody';
 import { MaintenanceJobs } from './maintenance/maintenance-jobs';
+import { ErasedOperators } from './privacy/erased-operators';
 
 bootService({
   name: RELEASE_SERVICE,
@@ -18,6 +19,8 @@ bootService({
     // An explicit boot step after our migrations: pg-boss installs/migrates its schema
     // (release_jobs), creates the queues, and the notice workers start.
     await app.get(MaintenanceJobs).start();
+    // GDPR: audit rows of ops accounts erased in auth-service get a pseudonym (its erasure feed).
+    app.get(ErasedOperators).start();
     if (config.demoData) await app.get(DemoLoader).loadIfEmpty();
   },
 }).catch((error: unknown) => {

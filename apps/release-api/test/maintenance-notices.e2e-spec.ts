@@ -187,6 +187,21 @@ describe(NoticeDispatcher.name, () => {
     const isSubscribed = async () =>
       ((await call('GET', '/v1/subscriptions')).json().subscriptions as { address: string | null }[]).some((s) => s.address === 'leaving@example.test');
 
+    // Next to it, what is stored about this subscription (GDPR Art. 15), by its own signed link.
+    const dataLink = /What we store about this subscription: (\S+)/.exec(mail.text)?.[1] as string;
+    const dataPath = new URL(dataLink).pathname + new URL(dataLink).search;
+    const stored = await app.inject({ method: 'GET', url: dataPath });
+    expect(stored.statusCode).toBe(200);
+    expect(stored.headers['cache-control']).toBe('no-store');
+    expect(stored.json()).toMatchObject({
+      schema: 'keyhaven.subscription-data/v1',
+      subscription: { kind: 'email', address: 'leaving@example.test', environments: ['mail'], removedAt: null },
+      deliveries: [expect.objectContaining({ type: 'maintenance.announced', window: { id: window.id, title: 'Mail links' } })],
+    });
+    // The unsubscribe token does not open the data, nor the other way round.
+    expect((await app.inject({ method: 'GET', url: dataPath.replace(/token=[^&]+/, `token=${new URL(link).searchParams.get('token')}`) })).statusCode).toBe(404);
+    const subscriptionId = stored.json().subscription.id as string;
+
     // Opening the link only asks: link scanners must not unsubscribe anyone.
     const page = await app.inject({ method: 'GET', url: path });
     expect(page.statusCode).toBe(200);
@@ -209,6 +224,11 @@ describe(NoticeDispatcher.name, () => {
     }
     expect(await isSubscribed()).toBe(false);
     const [audit] = (await call('GET', '/v1/audit?limit=1')).json().entries;
-    expect(audit).toMatchObject({ action: 'subscription.unsubscribe', actor: { sub: 'recipient (unsubscribe link)' }, before: { kind: 'email', target: '@example.test' } });
+    expect(audit).toMatchObject({ action: 'subscription.unsubscribe', actor: { sub: 'recipient (unsubscribe link)' }, before: { kind: 'email', target: '@example.test' }, after: { erased: true } });
+    // Erased at once, delivery history included — not 90 days later.
+    expect((await app.inject({ method: 'GET', url: dataPath })).statusCode).toBe(404);
+    const { deliveries } = (await call('GET', `/v1/deliveries?windowId=${window.id}`)).json();
+    expect((deliveries as { subscriptionId: string }[]).filter((d) => d.subscriptionId === subscriptionId)).toEqual([]);
+    expect(JSON.stringify((await call('GET', '/v1/audit?limit=50')).json())).not.toContain('leaving@example.test');
   });
 });

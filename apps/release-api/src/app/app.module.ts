@@ -22,6 +22,9 @@ import { MaintenanceJobs } from '../maintenance/maintenance-jobs';
 import { MaintenanceRepository } from '../maintenance/maintenance.repository';
 import { NoticeDispatcher } from '../maintenance/notice-dispatcher';
 import { MaintenanceRetention } from '../maintenance/maintenance-retention';
+import { ErasedOperators } from '../privacy/erased-operators';
+import { PrivacyController } from '../privacy/privacy.controller';
+import { ReleaseRetention } from '../privacy/release-retention';
 import { UnsubscribeLinks } from '../maintenance/unsubscribe-links';
 import { SubscriptionsService } from '../maintenance/subscriptions.service';
 import { WindowsService } from '../maintenance/windows.service';
@@ -68,6 +71,7 @@ export class AppModule {
         MaintenanceWindowsController,
         MaintenanceFeedsController,
         SubscriptionsController,
+        PrivacyController,
       ],
       providers: [
         { provide: RELEASE_CONFIG, useValue: config },
@@ -104,7 +108,9 @@ export class AppModule {
         { provide: WEBHOOK_RESOLVER, useValue: options.webhookResolver ?? SYSTEM_WEBHOOK_RESOLVER },
         WebhookSender,
         NoticeDispatcher,
+        ReleaseRetention,
         MaintenanceRetention,
+        ErasedOperators,
         MaintenanceJobs,
       ],
     };

@@ -10,12 +10,13 @@ import { MaintenanceWindow } from '../maintenance/entities/maintenance-window.en
 import { MaintenanceSubscription } from '../maintenance/entities/maintenance-subscription.entity';
 import { MaintenanceNotice } from '../maintenance/entities/maintenance-notice.entity';
 import { NoticeDelivery } from '../maintenance/entities/notice-delivery.entity';
+import { ErasureSync } from '../privacy/entities/erasure-sync.entity';
 import { RELEASE_MIGRATIONS } from '../migrations';
 
 /** release-api owns the PostgreSQL schema `release`: its tables, its migrations table. */
 export const RELEASE_DATABASE = {
   schema: 'release',
-  entities: [Release, Advisory, AuditEvent, CatalogSequence, CheckCount, SigningKey, MaintenanceWindow, MaintenanceSubscription, MaintenanceNotice, NoticeDelivery, KeyCheck],
+  entities: [Release, Advisory, AuditEvent, CatalogSequence, CheckCount, SigningKey, MaintenanceWindow, MaintenanceSubscription, MaintenanceNotice, NoticeDelivery, KeyCheck, ErasureSync],
   migrations: RELEASE_MIGRATIONS,
   migrationsPath: 'apps/release-api/src/migrations',
 } satisfies Omit<DatabaseOptions, 'url'>;

@@ -42,6 +42,10 @@ export const releaseEnvSchema = z.object({
   RELEASE_SEQUENCE_POLL: env.duration('2s'),
   RELEASE_STATS_RETENTION: env.duration('400d'),
   RELEASE_STATS_FLUSH: env.duration('10s'),
+  RELEASE_AUDIT_RETENTION: env.duration('2y'),
+  /** auth-service's erasure feed; unset: beside AUTH_JWKS_URL (`/v1/privacy/erasures` on its origin). */
+  RELEASE_ERASURES_URL: env.optionalUrl(['http:', 'https:']),
+  RELEASE_ERASURES_SYNC: env.duration('10m'),
 }).superRefine((value, ctx) => {
   for (const [name, list] of [['RELEASE_CHANNELS', value.RELEASE_CHANNELS], ['RELEASE_EDITIONS', value.RELEASE_EDITIONS]] as const) {
     if (list.length === 0 || list.some((item) => !CHANNEL.test(item))) {
@@ -86,6 +90,12 @@ export const releaseEnvSchema = z.object({
   }
   if (value.JOBS_MAINTENANCE_INTERVAL < 1000) {
     ctx.addIssue({ code: 'custom', path: ['JOBS_MAINTENANCE_INTERVAL'], message: 'must be at least 1s' });
+  }
+  if (value.RELEASE_AUDIT_RETENTION < 86_400_000) {
+    ctx.addIssue({ code: 'custom', path: ['RELEASE_AUDIT_RETENTION'], message: 'must be at least 1d (the retention job runs once a day)' });
+  }
+  if (value.RELEASE_ERASURES_SYNC < 1_000) {
+    ctx.addIssue({ code: 'custom', path: ['RELEASE_ERASURES_SYNC'], message: 'must be at least 1s' });
   }
   if (value.MAINTENANCE_RETENTION < 86_400_000) {
     ctx.addIssue({ code: 'custom', path: ['MAINTENANCE_RETENTION'], message: 'must be at least 1d (ops read yesterday\'s deliveries)' });
@@ -154,6 +164,8 @@ export interface ReleaseConfig extends CommonConfig {
   signing: { keys: ConfiguredSigningKey[]; encryptionKey: Buffer | undefined };
   check: { maxAgeMs: number; reissueMs: number; validityMs: number; cacheSize: number; sequencePollMs: number };
   stats: { retentionMs: number; flushMs: number };
+  /** GDPR: audit rows kept this long; where erased auth-service accounts are learnt and how often. */
+  privacy: { auditRetentionMs: number; erasuresUrl: string; erasuresSyncMs: number };
 }
 
 /** The one place release-api reads its environment. */
@@ -201,6 +213,11 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
       sequencePollMs: parsed.RELEASE_SEQUENCE_POLL,
     },
     stats: { retentionMs: parsed.RELEASE_STATS_RETENTION, flushMs: parsed.RELEASE_STATS_FLUSH },
+    privacy: {
+      auditRetentionMs: parsed.RELEASE_AUDIT_RETENTION,
+      erasuresUrl: parsed.RELEASE_ERASURES_URL ?? new URL('/v1/privacy/erasures', parsed.AUTH_JWKS_URL).toString(),
+      erasuresSyncMs: parsed.RELEASE_ERASURES_SYNC,
+    },
   };
 }
 

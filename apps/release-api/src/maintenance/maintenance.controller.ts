@@ -5,7 +5,7 @@ import { AuthenticatedUser, CurrentUser } from '@keyhaven/auth-guard';
 import { AcceptsForm } from '@keyhaven/http';
 import { actorOf, OpsOnly } from '../app/ops-only.decorator';
 import { DeliveriesService } from './deliveries.service';
-import { CreateSubscriptionDto, ListDeliveriesQueryDto } from './dto/subscription.dto';
+import { CreateSubscriptionDto, ListDeliveriesQueryDto, RemoveSubscriptionQuery } from './dto/subscription.dto';
 import { CancelWindowDto, CreateWindowDto, ListWindowsQueryDto, UpdateWindowDto } from './dto/window.dto';
 import { FeedsService } from './feeds.service';
 import { SubscriptionsService } from './subscriptions.service';
@@ -109,9 +109,16 @@ export class SubscriptionsController {
   @Delete('subscriptions/:id')
   @HttpCode(204)
   @OpsOnly()
-  @ApiNoContentResponse({ description: 'Removed (soft: deliveries keep their history); 404 `subscription_not_found`.' })
-  remove(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
-    return this.subscriptions.remove(id, actorOf(user));
+  @ApiNoContentResponse({ description: 'Removed (soft: deliveries keep their history for MAINTENANCE_RETENTION); with `?erase=true` the subscriber and its delivery history are erased at once (GDPR). 404 `subscription_not_found`.' })
+  remove(@Param('id') id: string, @Query() query: RemoveSubscriptionQuery, @CurrentUser() user: AuthenticatedUser) {
+    return this.subscriptions.remove(id, actorOf(user), query.erase === 'true');
+  }
+
+  @Get('subscriptions/:id/data')
+  @ApiOkResponse({ description: 'Public, from the link in notice emails: what is stored about this subscription (address, time zone, environments, delivery history) as JSON; 404 `subscription_not_found` for a link that does not verify.' })
+  async data(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
+    const document = await this.subscriptions.dataOf(id, typeof token === 'string' ? token : undefined);
+    void reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(JSON.stringify(document, null, 2));
   }
 
   @Get('subscriptions/:id/unsubscribe')

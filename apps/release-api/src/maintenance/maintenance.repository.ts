@@ -290,37 +290,6 @@ export class MaintenanceRepository {
     }));
   }
 
-  // ---- retention ----
-
-  /**
-   * Deletes deliveries settled (delivered or dead) before `before` — pending ones are still
-   * being retried — then subscriptions removed before `before` that no delivery refers to any
-   * more: their address or URL is gone for good.
-   */
-  async prune(before: Date): Promise<{ deliveries: number; subscriptions: number }> {
-    return this.em.fork().transactional(async (em) => {
-      const connection = em.getConnection();
-      const ctx = em.getTransactionContext();
-      const [deliveries] = await connection.execute<{ count: number }[]>(
-        `with gone as (delete from release.notice_delivery where state <> 'pending' and created_at < ? returning 1) select count(*)::int as count from gone`,
-        [before],
-        'all',
-        ctx,
-      );
-      const [subscriptions] = await connection.execute<{ count: number }[]>(
-        `with gone as (
-           delete from release.maintenance_subscription s
-            where s.removed_at < ? and not exists (select 1 from release.notice_delivery d where d.subscription_id = s.id)
-           returning 1)
-         select count(*)::int as count from gone`,
-        [before],
-        'all',
-        ctx,
-      );
-      return { deliveries: deliveries?.count ?? 0, subscriptions: subscriptions?.count ?? 0 };
-    });
-  }
-
   // ---- subscriptions ----
 
   activeSubscriptions(): Promise<MaintenanceSubscription[]> {
@@ -330,6 +299,52 @@ export class MaintenanceRepository {
   /** On the caller's transaction; flushed with it. */
   insertSubscription(em: EntityManager, subscription: Omit<MaintenanceSubscription, 'createdAt' | 'removedAt'> & { createdAt: Date }): MaintenanceSubscription {
     return em.create(MaintenanceSubscription, subscription);
+  }
+
+  /**
+   * GDPR erasure of a subscriber, on the caller's transaction: its deliveries (pending ones too —
+   * their jobs then find nothing to send) and the row itself. Answers the row as it was, or
+   * undefined when there was none.
+   */
+  async eraseSubscription(em: EntityManager, id: string): Promise<{ subscription: MaintenanceSubscription; deliveries: number } | undefined> {
+    // The row lock queues a notice fan-out that is inserting deliveries for this subscriber (its
+    // foreign-key check locks the row too): it then fails on the missing row and pg-boss retries
+    // it without this subscriber, instead of this erasure failing on its fresh delivery.
+    const subscription = await em.findOne(MaintenanceSubscription, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!subscription) return undefined;
+    const connection = em.getConnection();
+    const ctx = em.getTransactionContext();
+    const [gone] = await connection.execute<{ count: number }[]>(
+      'with gone as (delete from release.notice_delivery where subscription_id = ? returning 1) select count(*)::int as count from gone',
+      [id],
+      'all',
+      ctx,
+    );
+    await connection.execute('delete from release.maintenance_subscription where id = ?', [id], 'run', ctx);
+    return { subscription, deliveries: gone?.count ?? 0 };
+  }
+
+  /** A subscriber's delivery history (for its own data link), oldest first. */
+  async deliveryHistory(subscriptionId: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.em.fork().getConnection().execute<Record<string, unknown>[]>(
+      `select d.id, n.type, n.window_id, w.title, d.state, d.attempts, d.last_attempt_at, d.delivered_at, d.created_at
+         from release.notice_delivery d
+         join release.maintenance_notice n on n.id = d.notice_id
+         join release.maintenance_window w on w.id = n.window_id
+        where d.subscription_id = ?
+        order by d.created_at, d.id`,
+      [subscriptionId],
+    );
+    return rows.map((row) => ({
+      id: row['id'],
+      type: row['type'],
+      window: { id: row['window_id'], title: row['title'] },
+      state: row['state'],
+      attempts: Number(row['attempts']),
+      lastAttemptAt: iso(row['last_attempt_at'] as Date | null),
+      deliveredAt: iso(row['delivered_at'] as Date | null),
+      createdAt: iso(row['created_at'] as Date | null),
+    }));
   }
 
   /** Soft delete, once; on the caller's transaction. */

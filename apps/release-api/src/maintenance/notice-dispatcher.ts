@@ -120,6 +120,7 @@ export class NoticeDispatcher {
       eventUrl: `${this.config.publicUrl}/v1/maintenance-windows/${view.id}/event.ics`,
       feedUrl: `${this.config.publicUrl}/v1/maintenance.ics`,
       unsubscribeUrl: await this.unsubscribeLinks.url(target.subscriptionId),
+      dataUrl: await this.unsubscribeLinks.dataUrl(target.subscriptionId),
     });
     await this.mailer.send({ to: target.address, ...message });
   }

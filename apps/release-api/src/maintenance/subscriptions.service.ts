@@ -7,9 +7,9 @@ import { ReleaseError } from '../app/release-errors';
 import { Actor, CatalogRepository } from '../catalog/catalog.repository';
 import { SealingKey } from '../signing/sealing-key';
 import type { CreateSubscriptionDto } from './dto/subscription.dto';
-import type { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
+import { MaintenanceSubscription as MaintenanceSubscriptionEntity, type MaintenanceSubscription } from './entities/maintenance-subscription.entity';
 import { MaintenanceRepository } from './maintenance.repository';
-import { UnsubscribeLinks } from './unsubscribe-links';
+import { LinkPurpose, UnsubscribeLinks } from './unsubscribe-links';
 import { WebhookSender } from './webhook-sender';
 import { UUID } from './windows.service';
 
@@ -80,26 +80,57 @@ export class SubscriptionsService {
   }
 
   /**
-   * The recipient's own way out, by the signed link of a notice email. Idempotent: a second
-   * click (or a mail client's one-click POST after the browser's) finds it already gone and
-   * still succeeds; a link that does not verify is a 404, as if there were no such subscription.
+   * The recipient's own way out, by the signed link of a notice email: the subscription is erased
+   * at once with its delivery history (GDPR Art. 17 — a person who leaves is not kept for 90 days
+   * of delivery logs). Idempotent: a second click (or a mail client's one-click POST after the
+   * browser's) finds it already gone and still succeeds; a link that does not verify is a 404,
+   * as if there were no such subscription.
    */
   async unsubscribe(id: string, token: string | undefined): Promise<void> {
     await this.checkUnsubscribeLink(id, token);
-    if (await this.removeAudited(id, RECIPIENT, 'subscription.unsubscribe')) this.logger.log(`Subscription ${id} removed by its recipient (unsubscribe link)`);
+    if (await this.eraseAudited(id, RECIPIENT, 'subscription.unsubscribe')) this.logger.log(`Subscription ${id} erased by its recipient (unsubscribe link)`);
   }
 
   /** Whether a signed link is valid, for the confirmation page (which changes nothing). */
-  async checkUnsubscribeLink(id: string, token: string | undefined): Promise<void> {
-    if (!UUID.test(id) || !token || !(await this.unsubscribeLinks.verify(id, token))) {
-      throw new ReleaseError('subscription_not_found', 'This unsubscribe link is not valid.', { id: id.slice(0, 64) });
+  async checkUnsubscribeLink(id: string, token: string | undefined, purpose: LinkPurpose = 'unsubscribe'): Promise<void> {
+    if (!UUID.test(id) || !token || !(await this.unsubscribeLinks.verify(id, token, purpose))) {
+      throw new ReleaseError('subscription_not_found', 'This link is not valid.', { id: id.slice(0, 64) });
     }
   }
 
-  async remove(id: string, actor: Actor): Promise<void> {
-    if (!UUID.test(id) || !(await this.removeAudited(id, actor, 'subscription.remove'))) {
-      throw new ReleaseError('subscription_not_found', `No subscription ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
-    }
+  /**
+   * GDPR Art. 15 for a subscriber without an account: by the signed link of a notice email,
+   * everything stored about the subscription — address, time zone, environments, delivery
+   * history. A 404 for a link that does not verify or a subscription already erased.
+   */
+  async dataOf(id: string, token: string | undefined): Promise<Record<string, unknown>> {
+    await this.checkUnsubscribeLink(id, token, 'data');
+    const subscription = await this.em.fork().findOne(MaintenanceSubscriptionEntity, { id });
+    if (!subscription) throw new ReleaseError('subscription_not_found', 'This link is not valid.', { id: id.slice(0, 64) });
+    return {
+      schema: 'keyhaven.subscription-data/v1',
+      exportedAt: this.clock.now().toISOString(),
+      subscription: { ...subscriptionJson(subscription), removedAt: subscription.removedAt?.toISOString() ?? null },
+      deliveries: await this.repository.deliveryHistory(id),
+      unsubscribe: await this.unsubscribeLinks.url(id),
+    };
+  }
+
+  /** `DELETE /v1/subscriptions/:id`: a soft removal (deliveries keep their history), or with `erase` the subscriber and its history go at once. */
+  async remove(id: string, actor: Actor, erase = false): Promise<void> {
+    const done = UUID.test(id) && (erase ? await this.eraseAudited(id, actor, 'subscription.erase') : await this.removeAudited(id, actor, 'subscription.remove'));
+    if (!done) throw new ReleaseError('subscription_not_found', `No subscription ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
+  }
+
+  /** The erasure and its audit row (domain or origin only), in one transaction; false when there was nothing to erase. */
+  private eraseAudited(id: string, actor: Actor, action: string): Promise<boolean> {
+    return this.em.fork().transactional(async (em) => {
+      const erased = await this.repository.eraseSubscription(em, id);
+      if (!erased) return false;
+      this.catalog.appendAudit(em, actor, [{ action, subject: id, before: auditView(erased.subscription), after: { erased: true, deliveries: erased.deliveries } }]);
+      await em.flush();
+      return true;
+    });
   }
 
   /** The soft delete and its audit row, in one transaction; false when it was already gone. */

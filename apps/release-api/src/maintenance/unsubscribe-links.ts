@@ -3,6 +3,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { SealingKey } from '../signing/sealing-key';
 
+export type LinkPurpose = 'unsubscribe' | 'data';
+
+/** HKDF info per purpose; the unsubscribe one is unchanged, so links already mailed keep working. */
+const LINK_INFO: Record<LinkPurpose, string> = {
+  unsubscribe: 'keyhaven release-api unsubscribe links v1',
+  data: 'keyhaven release-api subscription data links v1',
+};
+
 /**
  * The unsubscribe link in every notice email (and its `List-Unsubscribe` header): the
  * subscription id with an HMAC of it under a key derived from the service's sealing key. No
@@ -12,7 +20,7 @@ import { SealingKey } from '../signing/sealing-key';
  */
 @Injectable()
 export class UnsubscribeLinks {
-  private key: Promise<Buffer> | undefined;
+  private readonly keys = new Map<LinkPurpose, Promise<Buffer>>();
 
   constructor(
     private readonly sealingKey: SealingKey,
@@ -20,17 +28,26 @@ export class UnsubscribeLinks {
   ) {}
 
   async url(subscriptionId: string): Promise<string> {
-    return `${this.config.publicUrl}/v1/subscriptions/${subscriptionId}/unsubscribe?token=${await this.token(subscriptionId)}`;
+    return `${this.config.publicUrl}/v1/subscriptions/${subscriptionId}/unsubscribe?token=${await this.token(subscriptionId, 'unsubscribe')}`;
   }
 
-  async verify(subscriptionId: string, token: string): Promise<boolean> {
-    const expected = Buffer.from(await this.token(subscriptionId));
+  /** What is stored about the subscription (GDPR Art. 15), next to the unsubscribe link: a key of its own, so one link never opens the other. */
+  async dataUrl(subscriptionId: string): Promise<string> {
+    return `${this.config.publicUrl}/v1/subscriptions/${subscriptionId}/data?token=${await this.token(subscriptionId, 'data')}`;
+  }
+
+  async verify(subscriptionId: string, token: string, purpose: LinkPurpose = 'unsubscribe'): Promise<boolean> {
+    const expected = Buffer.from(await this.token(subscriptionId, purpose));
     const given = Buffer.from(token);
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  private async token(subscriptionId: string): Promise<string> {
-    this.key ??= this.sealingKey.get().then((root) => Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), 'keyhaven release-api unsubscribe links v1', 32)));
-    return createHmac('sha256', await this.key).update(subscriptionId).digest('base64url');
+  private async token(subscriptionId: string, purpose: LinkPurpose): Promise<string> {
+    let key = this.keys.get(purpose);
+    if (!key) {
+      key = this.sealingKey.get().then((root) => Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), LINK_INFO[purpose], 32)));
+      this.keys.set(purpose, key);
+    }
+    return createHmac('sha256', await key).update(subscriptionId).digest('base64url');
   }
 }

@@ -4,6 +4,7 @@ import { Migration20261127124142 } from './Migration20261127124142';
 import { Migration20261127132400 } from './Migration20261127132400';
 import { Migration20261127152243 } from './Migration20261127152243';
 import { Migration20261130060422 } from './Migration20261130060422';
+import { Migration20261130093000 } from './Migration20261130093000';
 
 /** Every migration, oldest first. Written by tools/scripts/migrations.mjs; do not edit by hand. */
 export const RELEASE_MIGRATIONS: readonly NamedMigration[] = [
@@ -12,4 +13,5 @@ export const RELEASE_MIGRATIONS: readonly NamedMigration[] = [
   { name: 'Migration20261127132400', class: Migration20261127132400 },
   { name: 'Migration20261127152243', class: Migration20261127152243 },
   { name: 'Migration20261130060422', class: Migration20261130060422 },
+  { name: 'Migration20261130093000', class: Migration20261130093000 },
 ];

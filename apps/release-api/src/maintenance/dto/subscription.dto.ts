@@ -59,3 +59,10 @@ export class ListDeliveriesQueryDto {
   @Matches(/^(?:[1-9]\d?|[1-4]\d\d|500)$/, { message: 'limit must be 1–500' })
   limit?: string;
 }
+
+export class RemoveSubscriptionQuery {
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: erase the subscriber and its delivery history at once (GDPR) instead of a soft removal.' })
+  @Omittable()
+  @IsIn(['true', 'false'])
+  erase?: 'true' | 'false';
+}

@@ -43,6 +43,7 @@ describe(noticeEmail.name, () => {
     eventUrl: 'https://r.example/v1/maintenance-windows/w1/event.ics',
     feedUrl: 'https://r.example/v1/maintenance.ics',
     unsubscribeUrl: 'https://r.example/v1/subscriptions/s1/unsubscribe?token=t',
+    dataUrl: 'https://r.example/v1/subscriptions/s1/data?token=d',
   };
 
   it('gives times in UTC and in the subscriber\'s zone, the environments, the reason and the calendar links', () => {
@@ -58,6 +59,7 @@ describe(noticeEmail.name, () => {
   it('offers a way out: a visible link and one-click unsubscribe headers (RFC 8058)', () => {
     const { text, headers } = noticeEmail('maintenance.reminder', window, links);
     expect(text).toContain('Unsubscribe: https://r.example/v1/subscriptions/s1/unsubscribe?token=t');
+    expect(text).toContain('What we store about this subscription: https://r.example/v1/subscriptions/s1/data?token=d');
     expect(headers).toEqual({
       'List-Unsubscribe': '<https://r.example/v1/subscriptions/s1/unsubscribe?token=t>',
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',

@@ -48,6 +48,8 @@ export interface EmailOptions {
   feedUrl: string;
   /** Leaves the subscription: shown in the text and offered as RFC 8058 one-click unsubscribe. */
   unsubscribeUrl: string;
+  /** What is stored about this subscription (GDPR Art. 15), as JSON: shown next to the unsubscribe link. */
+  dataUrl: string;
 }
 
 export interface NoticeEmail {
@@ -82,6 +84,7 @@ export function noticeEmail(type: NoticeType, window: WindowView, options: Email
     '',
     '— Keyhaven release service',
     `You receive this because this address is subscribed to maintenance notices. Unsubscribe: ${options.unsubscribeUrl}`,
+    `What we store about this subscription: ${options.dataUrl}`,
   );
   return {
     subject: `[${HEADLINE[type]}] ${window.title} — ${window.startsAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
