@@ -12,6 +12,7 @@ import { describeEvent, factorKind, formatWhen, groupSecret, orderMethods } from
 import { ErrorContext, messageFor } from './app/messages';
 import { StepUpCancelled, withStepUp } from './app/step-up';
 import { DisplayClaims, readClaims } from './app/token';
+import { YourDataView } from './app/your-data';
 
 /*
  * Where the tokens live: in this module's variables, nowhere else. Not localStorage or
@@ -34,6 +35,16 @@ let signInAgainAfterCodes = false;
 
 const api = new AuthApi();
 const webauthnSupported = browserSupportsWebAuthn();
+/** "Your data": export, deletion and retention (its own module; the rest of the page lends it these). */
+const yourData = new YourDataView({
+  api,
+  token: () => token(),
+  requestStepUp: (reason) => requestStepUp(reason),
+  clearMessages: () => clearMessages(),
+  announce: (message) => announce(message),
+  handleFailure: (error) => handleFailure(error, 'general'),
+  signOut: (message) => signOut(message),
+});
 
 type View = 'sign-in' | 'second-step' | 'account';
 const VIEWS: Record<View, { section: string; heading: string; title: string }> = {
@@ -340,6 +351,8 @@ async function refreshAccount(): Promise<void> {
   const enrolOnly = session?.claims.token_use === 'enrolment';
   byId('recovery-block').hidden = enrolOnly;
   byId('events-block').hidden = enrolOnly;
+  byId('your-data-block').hidden = enrolOnly;
+  if (!enrolOnly) void yourData.render();
   try {
     const [factors, remaining, events] = await Promise.all([
       api.factors(token()),
@@ -652,6 +665,7 @@ function start(): void {
   on('copy-codes', 'click', onCopyCodes);
   on('download-codes', 'click', onDownloadCodes);
   on('codes-saved', 'click', onCodesSaved);
+  yourData.wire();
   for (const id of ['email', 'password', 'totp-code', 'recovery-code', 'totp-name', 'totp-confirm-code', 'webauthn-name']) {
     on(id, 'input', () => markInvalid(byId<HTMLInputElement>(id), false));
   }

@@ -569,6 +569,56 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await context.close();
   });
 
+  it('"Your data": downloads a copy, shows what is kept for how long, and deletes the account after a clear confirmation', async () => {
+    const { email, secret } = await newAccountWithTotp(h);
+    const { context, page, problems } = await openPage(h);
+    await signInWithPassword(page, email);
+    await page.locator('#view-second-step').waitFor();
+    await page.fill('#totp-code', await totpAt(secret));
+    await page.click('#method-totp button[type=submit]');
+    await page.locator('#view-account').waitFor();
+
+    // What is kept, from the service's own records of processing (its running configuration).
+    await page.locator('#your-data-block').scrollIntoViewIfNeeded();
+    await waitForText(page, '#kept-list', /Security events, device and network: 365d after the event.*\(365 days, AUTH_EVENT_RETENTION\)/);
+    await expect(page.locator('#records-link').getAttribute('href')).resolves.toBe('/v1/privacy/records');
+    await screenshot(page, SUITE, 'your-data-01-section');
+
+    // Download: the attachment the API answers, saved by the browser.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-data')]);
+    expect(download.suggestedFilename()).toMatch(/^keyhaven-export-\d{4}-\d{2}-\d{2}\.json$/);
+    const exported = JSON.parse(await readFile((await download.path())!, 'utf8'));
+    expect(exported).toMatchObject({ schema: 'keyhaven.export/v1', account: { email }, factors: [{ type: 'totp', name: 'Phone' }], recoveryCodes: { remaining: 10 } });
+    await waitForText(page, '#status', /^Your data was downloaded as keyhaven-export-/);
+    // Once an hour: a second click says so instead of downloading.
+    await page.click('#export-data');
+    expect(await alertText(page)).toMatch(/^You can download your data once an hour/);
+
+    // The readable records page the link opens (no script, so the page's CSP question does not arise).
+    const records = await context.newPage();
+    await records.goto(`${h.origin}/v1/privacy/records`);
+    await expect(records.locator('h1').textContent()).resolves.toBe('Records of processing — auth-service');
+    await records.close();
+
+    // Delete: an inline confirmation first; "Keep" changes nothing.
+    await page.click('#delete-account');
+    await page.locator('#your-data-block .confirm').waitFor();
+    await screenshot(page, SUITE, 'your-data-02-confirm-delete');
+    await page.click('#your-data-block .confirm button.secondary');
+    await expect(page.locator('#view-account').isVisible()).resolves.toBe(true);
+    await page.click('#delete-account');
+    await page.click('#your-data-block .confirm button.danger-solid');
+    await page.locator('#view-sign-in').waitFor();
+    await waitForText(page, '#status', /^Your account is closed and will be erased on .+\. We sent you a mail with a link to cancel before then\.$/);
+    await screenshot(page, SUITE, 'your-data-03-deleted');
+
+    // The password opens nothing any more, and the page says why.
+    await signInWithPassword(page, email);
+    expect(await alertText(page)).toMatch(/^This account is closed and will be erased/);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   describe('with second factors enforced and the grace period over', () => {
     let enforced: Stack | undefined;
     const e = {} as Harness;

@@ -50,6 +50,17 @@ export interface SecurityEvent {
   details?: Record<string, unknown> | null;
 }
 
+/** auth-service's records of processing (`GET /v1/privacy/records`), as far as the page reads them. */
+export interface PrivacyRecords {
+  url: string;
+  storage: {
+    table: string;
+    personalData: boolean;
+    holds: { category: string; fields: string[] }[];
+    retention: { kind: string; rule: string; setting: string | null; value: string | null };
+  }[];
+}
+
 /** An answer in the uniform error shape `{error:{code,message,details?}}` (or a network failure). */
 export class ApiError extends Error {
   constructor(
@@ -157,7 +168,28 @@ export class AuthApi {
     return this.call('GET', '/v1/me/security-events', token);
   }
 
+  privacyRecords(): Promise<PrivacyRecords> {
+    return this.call('GET', '/v1/privacy/records');
+  }
+
+  /** The export as the text of the attachment and the file name the server suggests. */
+  async exportData(token: string): Promise<{ text: string; fileName: string }> {
+    const response = await this.send('GET', '/v1/me/export', token);
+    const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? 'keyhaven-export.json';
+    return { text: await response.text(), fileName };
+  }
+
+  deleteAccount(token: string): Promise<{ erasureScheduledAt: string }> {
+    return this.call('DELETE', '/v1/me', token);
+  }
+
   private async call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, token, body);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  private async send(method: string, path: string, token?: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers['authorization'] = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -175,7 +207,6 @@ export class AuthApi {
       throw new ApiError(0, 'network_error', 'The server could not be reached.');
     }
     if (!response.ok) throw await apiErrorFrom(response);
-    if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
+    return response;
   }
 }

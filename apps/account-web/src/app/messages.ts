@@ -60,6 +60,14 @@ export function messageForApiError(error: ApiError, context: ErrorContext = 'gen
       return 'For your safety, confirm it’s you before changing how you sign in.';
     case 'enrollment_required':
       return 'Your account must add a second factor before you can do anything else.';
+    case 'deletion_scheduled':
+      return 'This account is closed and will be erased. To keep it, use the link in the mail we sent when you deleted it.';
+    case 'deletion_already_scheduled':
+      return 'Your account is already scheduled for deletion.';
+    case 'last_admin':
+      return 'You are the last administrator, so your account cannot be deleted. Make another account an administrator first.';
+    case 'too_many_exports':
+      return error.message || 'You can download your data once an hour.';
     case 'wrong_token_use':
     case 'invalid_token':
     case 'unauthorized':

@@ -72,7 +72,8 @@ export interface DataInventory {
 /** A period as operators write it (`365d`, `3y`). */
 export function formatPeriod(ms: number): string {
   const day = 86_400_000;
-  if (ms % (365 * day) === 0) return `${ms / (365 * day)}y`;
+  // Years from two on: a one-year period reads as the `365d` operators configure by default.
+  if (ms > 365 * day && ms % (365 * day) === 0) return `${ms / (365 * day)}y`;
   if (ms % day === 0) return `${ms / day}d`;
   if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms % 60_000 === 0) return `${ms / 60_000}m`;
