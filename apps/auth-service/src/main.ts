@@ -7,26 +7,33 @@ import { createAuthApp } from './app/create-app';
 import { KeyCustody } from './crypto/key-custody';
 import { runReencrypt } from './crypto/reencrypt';
 import { PrivacyJobs } from './privacy/privacy-jobs';
+import { runRetentionCommand } from './privacy/retention-command';
 
 const command = process.argv[2];
 
-const run =
-  command === 'reencrypt'
-    ? runReencrypt(loadAuthConfig, process.env)
-    : bootService({
-        name: AUTH_SERVICE,
-        loadConfig: loadAuthConfig,
-        database: AUTH_DATABASE,
-        createApp: createAuthApp,
-        async afterMigrations(app) {
-          // The key ring must open what the database holds, or the boot stops here (one line).
-          await app.get(KeyCustody).verify();
-          // AUTH_BOOTSTRAP_*: the first admin, created once, after migrations and before traffic.
-          await app.get(AccountsService).bootstrap();
-          // pg-boss installs its schema (auth_jobs); the daily retention job and the deletion jobs start.
-          await app.get(PrivacyJobs).start();
-        },
-      });
+/** Commands beside serving: `reencrypt` (after a key rotation), `retention` (the daily job, now). */
+const COMMANDS: Record<string, (load: typeof loadAuthConfig, env: NodeJS.ProcessEnv) => Promise<void>> = {
+  reencrypt: runReencrypt,
+  retention: runRetentionCommand,
+};
+
+const oneOff = command === undefined ? undefined : COMMANDS[command];
+const run = oneOff
+  ? oneOff(loadAuthConfig, process.env)
+  : bootService({
+      name: AUTH_SERVICE,
+      loadConfig: loadAuthConfig,
+      database: AUTH_DATABASE,
+      createApp: createAuthApp,
+      async afterMigrations(app) {
+        // The key ring must open what the database holds, or the boot stops here (one line).
+        await app.get(KeyCustody).verify();
+        // AUTH_BOOTSTRAP_*: the first admin, created once, after migrations and before traffic.
+        await app.get(AccountsService).bootstrap();
+        // pg-boss installs its schema (auth_jobs); the daily retention job and the deletion jobs start.
+        await app.get(PrivacyJobs).start();
+      },
+    });
 
 run.catch((error: unknown) => {
   process.stderr.write(`${AUTH_SERVICE}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
+import type { RetentionReport } from '@keyhaven/database';
 import { JobQueue } from '@keyhaven/jobs';
 import { ErasureService } from './erasure.service';
 import { PersonalDataRepository } from './personal-data.repository';
@@ -53,13 +54,12 @@ export class PrivacyJobs implements OnModuleDestroy {
    * The daily run: deletions whose grace passed (a safety net behind their own jobs — e.g. a job
    * that ran early against a clock that was wrong), then the retention rules.
    */
-  async daily(): Promise<{ erased: number }> {
+  async daily(): Promise<{ erased: number; report: RetentionReport }> {
     let erased = 0;
     for (const accountId of await this.data.dueErasures(this.clock.now())) {
       if (await this.erasure.eraseIfDue(accountId)) erased += 1;
     }
-    await this.retention.run();
-    return { erased };
+    return { erased, report: await this.retention.run() };
   }
 
   async onModuleDestroy(): Promise<void> {
