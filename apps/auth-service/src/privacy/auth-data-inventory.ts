@@ -1,4 +1,4 @@
-import { DataInventory, formatPeriod, StoredTable } from '@keyhaven/database';
+import { DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/database';
 import { JOB_ARCHIVE_SECONDS } from '@keyhaven/jobs';
 import type { AuthConfig } from '../config/auth.config';
 
@@ -195,7 +195,7 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       retention: { kind: 'while-in-use', rule: 'one check value per encryption key id; no personal data' },
     },
   ];
-  const smtpHost = smtpHostOf(config.smtpUrl);
+  const smtpHost = hostOfUrl(config.smtpUrl);
   return {
     service: 'auth-service',
     url: `${config.issuer.replace(/\/$/, '')}/v1/privacy/records`,
@@ -251,12 +251,3 @@ export function authDataInventory(config: AuthConfig): DataInventory {
   };
 }
 
-/** The relay's host (and port) — never the credentials of an smtp://user:pass@host URL. */
-function smtpHostOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).host;
-  } catch {
-    return null;
-  }
-}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
-import { RetentionReport, runRetention } from '@keyhaven/database';
+import { describeRetention, RetentionReport, runRetention } from '@keyhaven/database';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { authDataInventory } from './auth-data-inventory';
 
@@ -23,8 +23,7 @@ export class RetentionService {
 
   async run(batchSize?: number): Promise<RetentionReport> {
     const report = await runRetention(this.em, authDataInventory(this.config), this.clock.now(), batchSize);
-    const counts = Object.entries(report.deleted).map(([table, n]) => `${table} ${n}`).join(', ');
-    this.logger.log(`Retention: deleted ${counts} in ${report.ms} ms`);
+    this.logger.log(describeRetention(report));
     return report;
   }
 }

@@ -1,4 +1,4 @@
-import { DataInventory, formatPeriod, StoredTable } from '@keyhaven/database';
+import { DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/database';
 import { JOB_ARCHIVE_SECONDS } from '@keyhaven/jobs';
 import type { ReleaseConfig } from '../config/release.config';
 
@@ -95,7 +95,7 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
       (table): StoredTable => ({ table, activity: 'catalog', personalData: false, holds: [], retention: { kind: 'while-in-use', rule: 'keys and bookkeeping of the service; no personal data' } }),
     ),
   ];
-  const smtpHost = hostOf(config.mail.smtpUrl);
+  const smtpHost = hostOfUrl(config.mail.smtpUrl);
   return {
     service: 'release-api',
     url: `${config.publicUrl}/v1/privacy/records`,
@@ -134,7 +134,7 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
         ? { name: 'SMTP relay', host: smtpHost, purpose: 'delivers maintenance notices to subscribed addresses' }
         : { name: 'SMTP relay', host: null, purpose: 'none configured: mail is written to the service log' },
       { name: 'Webhook receivers', host: null, purpose: 'the origins ops subscribe (a category); they receive the window, never personal data' },
-      { name: 'auth-service', host: hostOf(config.privacy.erasuresUrl), purpose: 'release-api reads its erasure feed (no personal data is sent)' },
+      { name: 'auth-service', host: hostOfUrl(config.privacy.erasuresUrl), purpose: 'release-api reads its erasure feed (no personal data is sent)' },
     ],
     transfers: [],
     backups: {
@@ -144,11 +144,3 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
   };
 }
 
-function hostOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).host;
-  } catch {
-    return null;
-  }
-}

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
-import { RetentionReport, runRetention } from '@keyhaven/database';
+import { describeRetention, RetentionReport, runRetention } from '@keyhaven/database';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { releaseDataInventory } from './release-data-inventory';
 
@@ -23,7 +23,7 @@ export class ReleaseRetention {
 
   async run(): Promise<RetentionReport> {
     const report = await runRetention(this.em, releaseDataInventory(this.config), this.clock.now());
-    this.logger.log(`Retention: deleted ${Object.entries(report.deleted).map(([table, n]) => `${table} ${n}`).join(', ')} in ${report.ms} ms`);
+    this.logger.log(describeRetention(report));
     return report;
   }
 }

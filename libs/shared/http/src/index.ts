@@ -4,3 +4,4 @@ export * from './lib/health';
 export * from './lib/platform.module';
 export * from './lib/boot';
 export * from './lib/json-body';
+export * from './lib/records-reply';

@@ -158,3 +158,13 @@ export function inventoryProblems(inventory: DataInventory): string[] {
   }
   return problems;
 }
+
+/** A recipient named by host (and port) only — never the credentials of a `smtp://user:pass@host` URL. */
+export function hostOfUrl(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).host;
+  } catch {
+    return null;
+  }
+}

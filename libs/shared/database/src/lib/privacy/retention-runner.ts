@@ -46,3 +46,8 @@ export async function pruneTable(em: EntityManager, table: string, rule: PruneRu
     if (count < batchSize) return total;
   }
 }
+
+/** One log line for a retention run: what went from where, and how long it took. */
+export function describeRetention(report: RetentionReport): string {
+  return `Retention: deleted ${Object.entries(report.deleted).map(([table, n]) => `${table} ${n}`).join(', ')} in ${report.ms} ms`;
+}
