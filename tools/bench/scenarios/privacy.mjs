@@ -103,7 +103,7 @@ async function seedVictim(db, events) {
   await db.query(`insert into auth.totp_factor (id, account_id, name, secret_sealed, created_at, confirmed_at) select gen_random_uuid(), $1, 'App ' || g, 'v1.x.y.z', now(), now() from generate_series(1, 5) g`, [id]);
   await db.query(
     `insert into auth.webauthn_credential (id, account_id, name, credential_id, public_key, counter, aaguid, device_type, backed_up, passkey, created_at)
-     select gen_random_uuid(), $1, 'Key ' || g, 'cred-' || g || '-' || $1, 'pk', 0, '00000000-0000-0000-0000-000000000000', 'singleDevice', false, false, now() from generate_series(1, 5) g`,
+     select gen_random_uuid(), $1::uuid, 'Key ' || g, 'cred-' || g || '-' || $1::text, 'pk', 0, '00000000-0000-0000-0000-000000000000', 'singleDevice', false, false, now() from generate_series(1, 5) g`,
     [id],
   );
   await db.query(`insert into auth.recovery_code (id, account_id, code_hash, created_at) select gen_random_uuid(), $1, md5(g::text), now() from generate_series(1, 10) g`, [id]);
