@@ -58,7 +58,12 @@ export class AppModule {
         PlatformModule.forRoot({ service: config.service, logLevel: config.logLevel, logDestination: options.logDestination }),
         DatabaseModule.forRoot({ url: databaseUrl, ...RELEASE_DATABASE }),
         AuthGuardModule.forRoot(
-          { jwksUrl: config.auth.jwksUrl, issuer: config.auth.issuer, maxTokenLifetimeSeconds: Math.floor(config.auth.maxTokenLifetimeMs / 1000) },
+          {
+            jwksUrl: config.auth.jwksUrl,
+            issuer: config.auth.issuer,
+            maxTokenLifetimeSeconds: Math.floor(config.auth.maxTokenLifetimeMs / 1000),
+            revocation: { maxDelayMs: config.auth.revocation.maxDelayMs, ...(config.auth.revocation.url ? { url: config.auth.revocation.url } : {}) },
+          },
           clock,
         ),
       ],

@@ -12,6 +12,8 @@ export const releaseEnvSchema = z.object({
   AUTH_JWKS_URL: env.url(['http:', 'https:'], 'http://localhost:3000/.well-known/jwks.json'),
   AUTH_ISSUER: env.url(['http:', 'https:'], 'http://localhost:3000'),
   AUTH_MAX_TOKEN_LIFETIME: env.duration('15m'),
+  AUTH_REVOCATION_MAX_DELAY: env.duration('30s'),
+  AUTH_REVOCATION_LIST_URL: env.optionalUrl(['http:', 'https:']),
   MAINTENANCE_NOTICE_LEAD: env.duration('72h'),
   MAINTENANCE_REMINDERS: env.durationList('24h,1h'),
   MAINTENANCE_DELIVERY_RETRIES: env.int(8, { min: 0, max: 100 }),
@@ -59,6 +61,10 @@ export const releaseEnvSchema = z.object({
   }
   if (value.RELEASE_KEY_ENCRYPTION_KEY !== undefined && Buffer.from(value.RELEASE_KEY_ENCRYPTION_KEY, 'base64url').length !== 32) {
     ctx.addIssue({ code: 'custom', path: ['RELEASE_KEY_ENCRYPTION_KEY'], message: 'expected 32 bytes, base64url' });
+  }
+  // The list is polled every third of the bound, and auth-service lets caches keep it 5 s.
+  if (value.AUTH_REVOCATION_MAX_DELAY < 12_000 || value.AUTH_REVOCATION_MAX_DELAY > 3_600_000) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_REVOCATION_MAX_DELAY'], message: 'expected a duration from 12s to 1h' });
   }
   // A shared database outlives any one process or disk: a key generated beside DATA_DIR would
   // be a different one on the next container, and every sealed webhook secret would be lost.
@@ -128,7 +134,13 @@ export function parseSigningKeyEntry(entry: string): ConfiguredSigningKey | unde
 
 export interface ReleaseConfig extends CommonConfig {
   /** maxTokenLifetimeMs: the longest `exp − iat` an ops token may claim (AUTH_MAX_TOKEN_LIFETIME). */
-  auth: { jwksUrl: string; issuer: string; maxTokenLifetimeMs: number };
+  auth: {
+    jwksUrl: string;
+    issuer: string;
+    maxTokenLifetimeMs: number;
+    /** Revoked sessions are refused within maxDelayMs (AUTH_REVOCATION_MAX_DELAY); the list's URL defaults to beside the JWKS. */
+    revocation: { maxDelayMs: number; url: string | undefined };
+  };
   maintenance: {
     noticeLeadMs: number;
     /** The lead as configured (`72h`, `20s`), for messages. */
@@ -173,7 +185,12 @@ export function loadReleaseConfig(source: Record<string, string | undefined>): R
   const parsed = parseEnv(releaseEnvSchema, source);
   return {
     ...toCommonConfig(RELEASE_SERVICE, parsed),
-    auth: { jwksUrl: parsed.AUTH_JWKS_URL, issuer: parsed.AUTH_ISSUER, maxTokenLifetimeMs: parsed.AUTH_MAX_TOKEN_LIFETIME },
+    auth: {
+      jwksUrl: parsed.AUTH_JWKS_URL,
+      issuer: parsed.AUTH_ISSUER,
+      maxTokenLifetimeMs: parsed.AUTH_MAX_TOKEN_LIFETIME,
+      revocation: { maxDelayMs: parsed.AUTH_REVOCATION_MAX_DELAY, url: parsed.AUTH_REVOCATION_LIST_URL },
+    },
     maintenance: {
       noticeLeadMs: parsed.MAINTENANCE_NOTICE_LEAD,
       noticeLead: durationAsWritten(source['MAINTENANCE_NOTICE_LEAD']?.trim() || '72h'),

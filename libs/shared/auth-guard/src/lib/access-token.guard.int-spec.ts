@@ -31,7 +31,31 @@ async function newKey(): Promise<SigningKey> {
 async function startJwksServer(initial: SigningKey[]) {
   const published = [...initial];
   let fetches = 0;
-  const server: Server = createServer((_request, response) => {
+  // auth-service's signed revocation list, beside the JWKS (as auth-service serves it).
+  const revocations = { sids: [] as string[], fetches: 0, down: false, signer: initial[0]! };
+  const server: Server = createServer((request, response) => {
+    if (request.url === '/v1/sessions/revoked') {
+      revocations.fetches += 1;
+      if (revocations.down) {
+        response.statusCode = 503;
+        response.end();
+        return;
+      }
+      const now = Math.floor(Date.now() / 1000);
+      void new SignJWT({ token_use: 'revocation_list', sids: revocations.sids })
+        .setProtectedHeader({ alg: 'ES256', kid: revocations.signer.kid })
+        .setIssuer(ISSUER)
+        .setAudience('keyhaven')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .sign(revocations.signer.privateKey)
+        .then((list) => {
+          response.setHeader('content-type', 'application/jwt');
+          response.setHeader('cache-control', 'public, max-age=5');
+          response.end(list);
+        });
+      return;
+    }
     fetches += 1;
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify({ keys: published.map((key) => key.jwk) }));
@@ -41,6 +65,7 @@ async function startJwksServer(initial: SigningKey[]) {
   return {
     url: `http://127.0.0.1:${port}/.well-known/jwks.json`,
     publish: (key: SigningKey) => published.push(key),
+    revocations,
     fetches: () => fetches,
     close: () =>
       new Promise<void>((resolve) => {
@@ -78,8 +103,13 @@ async function setup() {
   const clock = new ManualClock('2026-11-27T12:00:00Z');
   const key = await newKey();
   const jwks = await startJwksServer([key]);
+  // The revocation list's freshness runs on monotonic time, moved by hand here.
+  const monotonic = { ms: 1_000_000 };
 
-  @Module({ imports: [AuthGuardModule.forRoot({ jwksUrl: jwks.url, issuer: ISSUER, cooldownMs: 0 }, clock)], controllers: [ProbeController] })
+  @Module({
+    imports: [AuthGuardModule.forRoot({ jwksUrl: jwks.url, issuer: ISSUER, cooldownMs: 0, revocation: { maxDelayMs: 30_000, monotonicNow: () => monotonic.ms } }, clock)],
+    controllers: [ProbeController],
+  })
   class ProbeModule {}
 
   const app = await NestFactory.create<NestFastifyApplication>(ProbeModule, new FastifyAdapter(), { logger: false });
@@ -103,6 +133,7 @@ async function setup() {
     app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
   const ctx = {
     clock,
+    monotonic,
     jwks,
     sign,
     newKey,
@@ -122,6 +153,8 @@ describe(AccessTokenGuard.name, () => {
         const response = await sut.get('/ops', await ctx.sign());
         expect(response.statusCode).toBe(200);
         expect(response.json()).toEqual({ sub: 'acc-1', email: 'ops@example.test', roles: ['ops'], aal: 2, amr: ['pwd', 'otp'] });
+        // A token without a session never needs the revocation list.
+        expect(ctx.jwks.revocations.fetches).toBe(0);
       } finally {
         await ctx.close();
       }
@@ -261,6 +294,67 @@ describe(AccessTokenGuard.name, () => {
         ctx.jwks.publish(rotated);
         expect((await sut.get('/ops', await ctx.sign({}, { key: rotated }))).statusCode).toBe(200);
         expect(ctx.jwks.fetches()).toBe(2);
+      } finally {
+        await ctx.close();
+      }
+    });
+  });
+
+  describe('revoked sessions (AUTH_REVOCATION_MAX_DELAY)', () => {
+    const SID = '6f1c1d9e-8d53-4c1e-9c55-0e6f4b2a7d11';
+
+    it('refuses a token whose session auth-service revoked, once the list it fetches names it, and no later than the bound', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const token = await ctx.sign({ sid: SID });
+        const admitted = await sut.get('/ops', token);
+        expect(admitted.statusCode).toBe(200);
+        expect(admitted.json()).toMatchObject({ sid: SID });
+        expect(ctx.jwks.revocations.fetches).toBe(1);
+        // A fresh list serves every request from memory.
+        expect((await sut.get('/ops', token)).statusCode).toBe(200);
+        expect(ctx.jwks.revocations.fetches).toBe(1);
+
+        ctx.jwks.revocations.sids = [SID];
+        // 30 s bound − 5 s that caches may keep the list: past 25 s the guard must look again.
+        ctx.monotonic.ms += 25_001;
+        const refused = await sut.get('/ops', token);
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json().error).toMatchObject({ code: 'invalid_token', message: expect.stringMatching(/signed out/) });
+        expect(ctx.jwks.revocations.fetches).toBe(2);
+        // Other sessions go on.
+        expect((await sut.get('/ops', await ctx.sign({ sid: '0d4f2b8a-1c3e-4a5b-8c7d-9e0f1a2b3c4d' }))).statusCode).toBe(200);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('answers 503 rather than admit a session on a list older than the bound allows (auth-service unreachable)', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        const token = await ctx.sign({ sid: SID });
+        expect((await sut.get('/ops', token)).statusCode).toBe(200);
+        ctx.jwks.revocations.down = true;
+        ctx.monotonic.ms += 20_000; // still within the bound: the list held is good enough
+        expect((await sut.get('/ops', token)).statusCode).toBe(200);
+        ctx.monotonic.ms += 10_000;
+        const refused = await sut.get('/ops', token);
+        expect(refused.statusCode).toBe(503);
+        expect(refused.json().error.code).toBe('service_unavailable');
+        expect(refused.headers['retry-after']).toBe('5');
+        ctx.jwks.revocations.down = false;
+        expect((await sut.get('/ops', token)).statusCode).toBe(200);
+      } finally {
+        await ctx.close();
+      }
+    });
+
+    it('does not take a list signed by a key outside the JWKS', async () => {
+      const { sut, ctx } = await setup();
+      try {
+        ctx.jwks.revocations.signer = await ctx.newKey();
+        const refused = await sut.get('/ops', await ctx.sign({ sid: SID }));
+        expect(refused.statusCode).toBe(503);
       } finally {
         await ctx.close();
       }

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Clock, SystemClock } from '@keyhaven/config';
 import { AccessTokenGuard } from './access-token.guard';
 import { AUTH_GUARD_OPTIONS, AuthGuardOptions, TokenVerifier } from './token-verifier';
@@ -9,7 +9,13 @@ import { AUTH_GUARD_OPTIONS, AuthGuardOptions, TokenVerifier } from './token-ver
  */
 @Global()
 @Module({})
-export class AuthGuardModule {
+export class AuthGuardModule implements OnApplicationShutdown {
+  constructor(@Inject(TokenVerifier) private readonly verifier: TokenVerifier) {}
+
+  onApplicationShutdown(): void {
+    this.verifier.close();
+  }
+
   static forRoot(options: AuthGuardOptions, clock: Clock = new SystemClock()): DynamicModule {
     return {
       module: AuthGuardModule,

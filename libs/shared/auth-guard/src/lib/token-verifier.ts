@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import { DomainError } from '@keyhaven/errors';
 import type { Clock } from '@keyhaven/config';
+import { RevocationList, type RevocationOptions } from './revocation-list';
 
 /** What a resource server needs to trust auth-service tokens. */
 export interface AuthGuardOptions {
@@ -22,6 +23,12 @@ export interface AuthGuardOptions {
    * AUTH_ACCESS_TOKEN_TTL).
    */
   maxTokenLifetimeSeconds?: number;
+  /**
+   * Revoked sessions (see {@link RevocationList}): a token naming a session (`sid`) that
+   * auth-service revoked is refused within `maxDelayMs`. On by default; polling starts with the
+   * first token that names a session.
+   */
+  revocation?: RevocationOptions;
 }
 
 /** The caller as the token describes it. */
@@ -31,6 +38,8 @@ export interface AuthenticatedUser {
   roles: string[];
   aal: number | undefined;
   amr: string[];
+  /** The auth-service session the token belongs to. */
+  sid: string | undefined;
 }
 
 export const KEYHAVEN_AUDIENCE = 'keyhaven';
@@ -55,6 +64,7 @@ export function invalidToken(message: string): DomainError<'invalid_token'> {
 export class TokenVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
   private readonly audience: string;
+  readonly revocations: RevocationList;
 
   constructor(
     private readonly options: AuthGuardOptions,
@@ -66,6 +76,12 @@ export class TokenVerifier {
       cooldownDuration: options.cooldownMs ?? 30_000,
       timeoutDuration: 5_000,
     });
+    this.revocations = new RevocationList({ ...options.revocation, jwksUrl: options.jwksUrl }, this.keys, { issuer: options.issuer, audience: this.audience });
+  }
+
+  /** Stops polling the revocation list (application shutdown). */
+  close(): void {
+    this.revocations.stop();
   }
 
   async verify(token: string): Promise<AuthenticatedUser> {
@@ -89,9 +105,15 @@ export class TokenVerifier {
     if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number' || payload.exp - payload.iat > maxLifetime) {
       throw invalidToken('The token lives longer than tokens are allowed to here.');
     }
+    const sid = typeof payload['sid'] === 'string' ? payload['sid'] : undefined;
+    if (sid !== undefined) {
+      this.revocations.start();
+      if (await this.revocations.isRevoked(sid)) throw invalidToken('The session of this token has been signed out; sign in again.');
+    }
     const roles = payload['roles'];
     const amr = payload['amr'];
     return {
+      sid,
       sub: String(payload.sub),
       email: typeof payload['email'] === 'string' ? payload['email'] : undefined,
       roles: Array.isArray(roles) ? roles.filter((role): role is string => typeof role === 'string') : [],
