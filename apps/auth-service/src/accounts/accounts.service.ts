@@ -29,10 +29,25 @@ export class AccountsService {
     return { id: account.id, email: account.email };
   }
 
-  async create(rawEmail: string, password: string, roles: string[]): Promise<Account> {
-    const email = normaliseEmail(rawEmail);
+  /** The sign-up strength rules; 400 weak_password with the reason. */
+  assertStrongPassword(password: string, email: string): void {
     const problem = passwordProblem(password, email);
     if (problem) throw new AuthError('weak_password', PROBLEM_TEXT[problem], { reason: problem });
+  }
+
+  /** Argon2id of a new password: computed before the transaction that stores it (no slow work while it holds locks). */
+  hashPassword(password: string): Promise<string> {
+    return this.hasher.hash(password);
+  }
+
+  /** Stores a new password hash inside the caller's transaction (a password change also ends sessions). */
+  async setPasswordHash(accountId: string, passwordHash: string, tx: EntityManager): Promise<void> {
+    await tx.nativeUpdate(Account, { id: accountId }, { passwordHash, updatedAt: new Date() });
+  }
+
+  async create(rawEmail: string, password: string, roles: string[]): Promise<Account> {
+    const email = normaliseEmail(rawEmail);
+    this.assertStrongPassword(password, email);
     const passwordHash = await this.hasher.hash(password);
     const em = this.em.fork();
     const account = em.create(Account, { email, passwordHash, roles });

@@ -9,6 +9,7 @@ import { MeFactorsService } from '../factors/me-factors.service';
 import { Authenticated, CurrentUser, Roles, StepUp } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
+import { AdminSessionsService } from './admin-sessions.service';
 
 class ResetFactorsDto {
   @ApiProperty({ example: 'Lost phone; identity checked by video call (ticket 4711)' })
@@ -34,6 +35,7 @@ export class AdminController {
     private readonly factors: MeFactorsService,
     private readonly keys: SigningKeysService,
     private readonly accounts: AccountsService,
+    private readonly sessions: AdminSessionsService,
   ) {}
 
   @Get('users')
@@ -45,6 +47,19 @@ export class AdminController {
     if (!account) return { users: [] };
     const factors = (await this.factors.list(account.id)).map(({ id, type, name, confirmed, lastUsedAt }) => ({ id, type, name, confirmed, lastUsedAt }));
     return { users: [{ id: account.id, email: account.email, roles: account.roles, createdAt: account.createdAt.toISOString(), factors }] };
+  }
+
+  @Post('users/:id/sessions/revoke')
+  @HttpCode(200)
+  @Authenticated()
+  @Roles('admin')
+  @StepUp()
+  @ApiOkResponse({
+    description:
+      '{revokedSessions, forgottenDevices}: signs the user out everywhere (tokens refused at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere) and forgets their remembered devices; audited with the admin as actor. 404 account_not_found.',
+  })
+  revokeSessions(@CurrentUser() admin: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Client() client: ClientInfo) {
+    return this.sessions.revokeAll(admin.sub, id, client);
   }
 
   @Post('users/:id/factors/reset')

@@ -11,6 +11,7 @@ import { FactorsModule } from '../factors/factors.module';
 import { SecondFactorsModule } from '../second-factors/second-factors.module';
 import { PrivacyModule } from '../privacy/privacy.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { MeSessionsModule } from '../me-sessions/me-sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { AUTH_DATABASE } from './auth-database';
 
@@ -35,6 +36,7 @@ export class AppModule {
         AccountsModule,
         SecondFactorsModule,
         SessionsModule,
+        MeSessionsModule,
         FactorsModule,
         PrivacyModule.forRoot(databaseUrl),
       ],

@@ -9,6 +9,7 @@ import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
+import { SessionRevocation } from '../sessions/session-revocation';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { FactorView, TotpEnrolment, TotpFactorsService } from './totp-factors.service';
 
@@ -24,6 +25,7 @@ export class MeFactorsService {
     private readonly attempts: SecondFactorAttempts,
     private readonly events: SecurityEventsService,
     private readonly notifier: SecurityNotifier,
+    private readonly revocation: SessionRevocation,
   ) {}
 
   async list(accountId: string): Promise<FactorView[]> {
@@ -44,6 +46,7 @@ export class MeFactorsService {
     const answer = await this.events.audited(async (tx) => {
       const { factor, events } = await this.webauthn.store(credential, client, tx);
       const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId, tx);
+      await this.revocation.forgetDevices(accountId, 'factor_added', { ip: client.ip }, tx);
       return { result: recoveryCodes ? { factor, recoveryCodes } : { factor }, events };
     });
     await this.mailOwner(accountId, (to) => this.notifier.factorAdded(to, kindOf(answer.factor), answer.factor.name));
@@ -60,6 +63,8 @@ export class MeFactorsService {
     const answer = await this.events.audited(async (tx) => {
       const { factor, event } = await this.totp.confirm(accountId, id, code, client, tx);
       const recoveryCodes = await this.recoveryCodes.issueInitialSet(accountId, tx);
+      // A remembered device vouched for the factors the account had: a new one forgets them all.
+      await this.revocation.forgetDevices(accountId, 'factor_added', { ip: client.ip }, tx);
       return { result: recoveryCodes ? { factor, recoveryCodes } : { factor }, events: [event] };
     });
     await this.mailOwner(accountId, (to) => this.notifier.factorAdded(to, kindOf(answer.factor), answer.factor.name));
@@ -73,6 +78,7 @@ export class MeFactorsService {
       if (!event) throw new AuthError('factor_not_found', 'No such factor on your account.');
       // Recovery codes stand in for a factor; with none left they would be a password-only back door.
       if (!(await this.registry.hasConfirmedFactor(accountId, tx))) await this.recoveryCodes.deleteAllFor(accountId, tx);
+      await this.revocation.forgetDevices(accountId, 'factor_removed', { ip: client.ip }, tx);
       return { result: undefined, events: [event] };
     });
     // Mail only for a removal that committed; an unconfirmed app (abandoned set-up) never signed in.
@@ -123,7 +129,9 @@ export class MeFactorsService {
       const removedFactors = (await this.totp.removeAllFor(accountId, tx)) + (await this.webauthn.removeAllFor(accountId, tx));
       const removedRecoveryCodes = await this.recoveryCodes.deleteAllFor(accountId, tx);
       await this.attempts.reset(accountId, tx);
-      const details = { reason, removedFactors, removedRecoveryCodes };
+      // Whoever holds the old factors may be signed in: every session ends, every remembered device is forgotten.
+      const { revokedSessions } = await this.revocation.revokeAccount(accountId, 'factors_reset', { actorId: adminId, ip: client.ip }, tx);
+      const details = { reason, removedFactors, removedRecoveryCodes, revokedSessions: revokedSessions.length };
       return { result: { removedFactors, removedRecoveryCodes }, events: [{ type: 'admin_factors_reset', accountId, actorId: adminId, ip: client.ip, details }] };
     });
     // Mail only for a reset that happened.

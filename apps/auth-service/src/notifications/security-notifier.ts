@@ -129,6 +129,33 @@ export class SecurityNotifier implements OnApplicationShutdown {
     ]);
   }
 
+  /** The password was changed (by the owner, with the old one): every other session ended. */
+  passwordChanged(to: string, context: MailContext): Promise<void> {
+    return this.send(to, 'The password of your account was changed', [
+      'The password of your Keyhaven account was just changed. Every other sign-in session was signed out and every remembered device forgotten.',
+      describeContext(context),
+      'If that was not you, someone knows your old password and had a session: reset your password through your administrator at once, and check the second factors on your account page.',
+    ]);
+  }
+
+  /** A device was remembered: its next sign-ins with the password skip the second factor. */
+  deviceRemembered(to: string, context: MailContext, days: number): Promise<void> {
+    return this.send(to, 'A device will skip your second factor', [
+      `A device was remembered on your Keyhaven account: for ${days} days, signing in there with your password alone will be enough (changes to your factors still ask for the second factor).`,
+      describeContext(context),
+      `If that was not you, forget the device on your account page ("Where you're signed in"), change your password, and sign out everywhere else. ${SIGN_OUT_EVERYWHERE}`,
+    ]);
+  }
+
+  /** A sign-in from a device label and network this account has not signed in from before. */
+  newDeviceSignIn(to: string, context: MailContext): Promise<void> {
+    return this.send(to, 'New sign-in to your account', [
+      'Your Keyhaven account was signed in to from a device and network it has not used before.',
+      describeContext(context),
+      `If that was you, there is nothing to do. If not, someone knows your password: change it now. ${SIGN_OUT_EVERYWHERE}`,
+    ]);
+  }
+
   /** Resolves when every mail started so far has been handed to SMTP (tests, shutdown). */
   async settled(): Promise<void> {
     await Promise.all([...this.pending]);

@@ -39,6 +39,14 @@ export class SecurityEventsService {
   }
 
   /**
+   * An audit row inside a transaction the caller holds open (a change that is one step of a
+   * larger audited change, e.g. revoking sessions while an account is locked).
+   */
+  async recordIn(tx: EntityManager, event: SecurityEventInput): Promise<void> {
+    await this.insert(tx, event);
+  }
+
+  /**
    * An audited change: `work` runs in one transaction and the events it answers are inserted
    * in the same one, so the change never commits without its audit row — a failing audit
    * insert means no change (and a failing change, no row). Repositories take `tx` for this.

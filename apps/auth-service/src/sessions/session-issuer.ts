@@ -86,6 +86,7 @@ export class SessionIssuer {
   /** The access token (with `sid`) and refresh token of an opened draft. */
   async tokensFor(subject: TokenSubject, draft: SessionDraft): Promise<SessionTokens> {
     const { row } = draft;
+    await this.noticeNewDevice(subject, row);
     const access = await this.tokens.issue(subject, { use: row.tokenUse, aal: row.aal, amr: row.amr as Amr[], authTime: row.authTime, sid: row.id });
     return { ...access, refreshToken: draft.refresh.token, refreshExpiresIn: this.refreshLifetime(row.expiresAt, row.createdAt) };
   }
@@ -143,6 +144,18 @@ export class SessionIssuer {
     if (!revoked) return;
     const account = await this.accounts.findById(accountId);
     if (account) void this.notifier.refreshTokenReused(account.email, { at: now, device: deviceLabel(client.userAgent), network: truncateIp(client.ip) });
+  }
+
+  /**
+   * A sign-in from a device label and network this account has not signed in from before (while
+   * its earlier sessions are kept) is recorded and mailed — but not the account's first sign-in
+   * ever, which has nothing to compare with.
+   */
+  private async noticeNewDevice(subject: TokenSubject, row: SessionDraft['row']): Promise<void> {
+    const seen = await this.store.seenBefore(subject.id, row.deviceLabel, row.network, row.id);
+    if (!seen.any || seen.same) return;
+    await this.events.record({ type: 'new_device_sign_in', accountId: subject.id, details: { sessionId: row.id, device: row.deviceLabel, network: row.network ?? null } });
+    void this.notifier.newDeviceSignIn(subject.email, { at: row.createdAt, device: row.deviceLabel, network: row.network });
   }
 
   private refreshLifetime(expiresAt: Date, from: Date): number {

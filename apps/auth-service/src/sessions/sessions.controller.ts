@@ -1,4 +1,6 @@
-import { Body, Controller, createParamDecorator, ExecutionContext, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, createParamDecorator, ExecutionContext, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parse as parseCookies } from 'cookie';
 import { ApiBody, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Account } from '../accounts/entities/account.entity';
@@ -8,7 +10,8 @@ import { TotpFactorsService } from '../factors/totp-factors.service';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { WebAuthnAssertionDto } from '../webauthn/dto/webauthn.dto';
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
-import { CodeDto, RefreshDto, SessionAnswerDto, SignInDto } from './dto/sessions.dto';
+import { CodeDto, RefreshDto, SessionAnswerDto, SignInDto, WebAuthnStepDto } from './dto/sessions.dto';
+import { DEVICE_COOKIE, RememberedDevices } from './remembered-devices';
 import { CurrentUser, PasswordGuard, PendingOnly } from './guards/auth.guards';
 import { SessionAnswer, SessionsService } from './sessions.service';
 import type { TokenClaims } from './token-claims';
@@ -27,6 +30,7 @@ export class SessionsController {
     private readonly totp: TotpFactorsService,
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly webauthn: WebAuthnFactorsService,
+    private readonly devices: RememberedDevices,
   ) {}
 
   @Post()
@@ -34,8 +38,27 @@ export class SessionsController {
   @NoStore()
   @UseGuards(PasswordGuard)
   @ApiBody({ type: SignInDto })
-  @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_credentials' })
-  signIn(@PasswordAccount() account: Account, @Client() client: ClientInfo): Promise<SessionAnswer> {
+  @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_credentials; 401 invalid_token for a deviceToken that is not valid' })
+  async signIn(
+    @PasswordAccount() account: Account,
+    @Client() client: ClientInfo,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionAnswer> {
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    if (fields['skipRememberedDevice'] === true) return this.sessions.afterPassword(account, client);
+    // An API client names its device token; the account page's lives in an HttpOnly cookie.
+    const explicit = fields['deviceToken'] !== undefined;
+    const cookie = explicit ? undefined : parseCookies(request.headers.cookie ?? '')[DEVICE_COOKIE];
+    if (!explicit && cookie === undefined) return this.sessions.afterPassword(account, client);
+    const device = await this.devices.recognise(account.id, explicit ? fields['deviceToken'] : cookie, client, explicit);
+    if (device.kind === 'remembered') {
+      const answer = await this.sessions.rememberedDeviceSignIn(account, device.id, client);
+      if (answer) return answer;
+    }
+    // A cookie that no longer works is dropped, so the page stops sending it.
+    if (!explicit && device.kind !== 'remembered') void reply.header('set-cookie', this.devices.clearCookie());
     return this.sessions.afterPassword(account, client);
   }
 
@@ -55,8 +78,8 @@ export class SessionsController {
   @NoStore()
   @PendingOnly()
   @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_code / code_already_used; 429 too_many_attempts' })
-  totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
-    return this.sessions.secondFactor(pending, this.totp, { code: body.code }, client);
+  async totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
+    return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.totp, { code: body.code }, client));
   }
 
   @Post('mfa/webauthn/options')
@@ -76,8 +99,8 @@ export class SessionsController {
     type: SessionAnswerDto,
     description: 'amr hwk (+ user with user verification); 401 webauthn_failed / challenge_expired / challenge_not_found / unknown_credential / counter_regression; 429 too_many_attempts',
   })
-  webauthnStep(@CurrentUser() pending: TokenClaims, @Body() body: WebAuthnAssertionDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
-    return this.sessions.secondFactor(pending, this.webauthn, { response: body.response }, client);
+  async webauthnStep(@CurrentUser() pending: TokenClaims, @Body() body: WebAuthnStepDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
+    return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.webauthn, { response: body.response }, client));
   }
 
   @Post('passkey/options')
@@ -101,7 +124,15 @@ export class SessionsController {
   @NoStore()
   @PendingOnly()
   @ApiOkResponse({ type: SessionAnswerDto, description: 'with recoveryCodesRemaining; 401 invalid_code; 429 too_many_attempts' })
-  recoveryCodeStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
-    return this.sessions.secondFactor(pending, this.recoveryCodes, { code: body.code }, client);
+  async recoveryCodeStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
+    return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.recoveryCodes, { code: body.code }, client));
+  }
+
+  /** After a second step that succeeded: with `rememberDevice`, a device token in the answer and in the page's cookie. */
+  private async remembering(rememberDevice: boolean | undefined, pending: TokenClaims, client: ClientInfo, reply: FastifyReply, answer: SessionAnswer): Promise<SessionAnswer> {
+    if (!rememberDevice || !this.devices.enabled) return answer;
+    const device = await this.devices.remember(pending.sub, client);
+    void reply.header('set-cookie', this.devices.cookie(device.deviceToken, device.deviceTokenExpiresIn));
+    return { ...answer, ...device };
   }
 }

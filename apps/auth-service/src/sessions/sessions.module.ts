@@ -10,12 +10,16 @@ import { LocalStrategy } from './strategies/local.strategy';
 import { TokenService } from './token.service';
 import { SessionIssuer } from './session-issuer';
 import { SessionStore } from './session.store';
+import { RememberedDeviceStore } from './remembered-device.store';
+import { SessionRevocation } from './session-revocation';
+import { RevocationListController, RevocationListService } from './revocation-list';
+import { RememberedDevices } from './remembered-devices';
 
 /** Sign-in (password, second factor) and the passport strategies every guarded route relies on. */
 @Module({
   imports: [PassportModule.register({ session: false }), AccountsModule, SigningKeysModule],
-  controllers: [SessionsController],
-  providers: [ConsumedTokenRepository, SessionStore, SessionIssuer, TokenService, LocalStrategy, JwtStrategy, SessionsService],
-  exports: [SessionStore],
+  controllers: [SessionsController, RevocationListController],
+  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, SessionIssuer, TokenService, LocalStrategy, JwtStrategy, SessionsService],
+  exports: [SessionStore, RememberedDeviceStore, SessionRevocation],
 })
 export class SessionsModule {}

@@ -14,7 +14,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { ConsumedTokenRepository } from './consumed-token.repository';
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { TokenClaims } from './token-claims';
+import { REMEMBERED_DEVICE_AMR, TokenClaims } from './token-claims';
 import { IssuedToken, TokenService, TokenSubject } from './token.service';
 import { SessionDraft, SessionIssuer, SessionTokens } from './session-issuer';
 import { EntityManager } from '@mikro-orm/postgresql';
@@ -87,6 +87,19 @@ export class SessionsService {
       return { ...answerTokens(session), aal: 1, mfaRequired: false, methods: [], enrollmentRequired: true, enrollmentDeadline: deadline.toISOString() };
     }
     const session = await this.issuer.start(subject, { use: 'access', aal: 1, amr: ['pwd'], authTime: now }, client);
+    return { ...answerTokens(session), aal: 1, mfaRequired: false, methods: [], enrollmentRequired: false };
+  }
+
+  /**
+   * A password sign-in that presented a remembered device of the account: the second step is
+   * skipped, and the session says so — amr `remembered_device` (not otp/hwk) and aal 1, so step-up
+   * and aal-2 routes still ask for a real factor. Undefined when the account no longer has a factor
+   * (then the ordinary path applies).
+   */
+  async rememberedDeviceSignIn(account: Account, rememberedDeviceId: string, client: ClientInfo): Promise<SessionAnswer | undefined> {
+    if (!(await this.registry.hasConfirmedFactor(account.id))) return undefined;
+    const subject = { id: account.id, email: account.email, roles: account.roles };
+    const session = await this.issuer.start(subject, { use: 'access', aal: 1, amr: ['pwd', REMEMBERED_DEVICE_AMR], authTime: this.clock.now(), rememberedDeviceId }, client);
     return { ...answerTokens(session), aal: 1, mfaRequired: false, methods: [], enrollmentRequired: false };
   }
 

@@ -1,17 +1,40 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsString, MaxLength } from 'class-validator';
+import { Omittable } from '@keyhaven/errors';
+import { WebAuthnAssertionDto } from '../../webauthn/dto/webauthn.dto';
 
 /** Documented only: the body is read by the passport `local` strategy before any pipe. */
 export class SignInDto {
   @ApiProperty({ example: 'ada@example.test' }) email!: string;
   @ApiProperty({ example: 'correct horse battery staple' }) password!: string;
+  @ApiPropertyOptional({
+    example: 'khd_…',
+    description: 'A remembered device’s token (from a second step with rememberDevice): skips the second step (amr remembered_device, aal 1). 401 invalid_token when it is not valid; a token of another account is ignored. The account page sends it as the kh_device cookie instead.',
+  })
+  deviceToken?: string;
+  @ApiPropertyOptional({ description: 'true: ask for the second factor even on a remembered device (step-up from the account page)' })
+  skipRememberedDevice?: boolean;
 }
+
+const REMEMBER_DEVICE = 'true: remember this device for AUTH_REMEMBER_DEVICE_TTL (default 30 days): the answer carries deviceToken, and the kh_device cookie is set';
 
 export class CodeDto {
   @ApiProperty({ example: '123456', description: 'A 6-digit authenticator code, or a recovery code (case, spaces and dashes ignored)' })
   @IsString()
   @MaxLength(64)
   code!: string;
+
+  @ApiPropertyOptional({ description: REMEMBER_DEVICE })
+  @Omittable()
+  @IsBoolean()
+  rememberDevice?: boolean;
+}
+
+export class WebAuthnStepDto extends WebAuthnAssertionDto {
+  @ApiPropertyOptional({ description: REMEMBER_DEVICE })
+  @Omittable()
+  @IsBoolean()
+  rememberDevice?: boolean;
 }
 
 export class RefreshDto {
@@ -36,4 +59,6 @@ export class SessionAnswerDto {
   @ApiPropertyOptional() enrollmentDeadline?: string;
   @ApiPropertyOptional() recoveryCodesRemaining?: number;
   @ApiPropertyOptional({ type: [String], example: ['recovery_codes_low'] }) warnings?: string[];
+  @ApiPropertyOptional({ description: 'with rememberDevice: the device token (send it as deviceToken at the next password sign-in); shown once' }) deviceToken?: string;
+  @ApiPropertyOptional({ description: 'seconds the device token works' }) deviceTokenExpiresIn?: number;
 }
