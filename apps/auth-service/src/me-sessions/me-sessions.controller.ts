@@ -1,4 +1,5 @@
-import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Client, ClientInfo } from '../common/request-context';
 import { NoStore } from '../common/no-store';
@@ -35,6 +36,9 @@ class SessionListDto {
 
 @ApiTags('sessions')
 @Controller('v1/me')
+// The per-IP limit of the sign-in routes here too: ids of other people's sessions or devices
+// cannot be probed (404) at speed.
+@UseGuards(ThrottlerGuard)
 export class MeSessionsController {
   constructor(private readonly sessions: MeSessionsService) {}
 
