@@ -5,7 +5,7 @@ import {
   startAuthentication,
   startRegistration,
 } from '@simplewebauthn/browser';
-import { ApiError, AuthApi, ConfirmedFactor, Factor, SecondFactorMethod, SecurityEvent, SessionAnswer } from './app/api';
+import { ApiError, AuthApi, ConfirmedFactor, Factor, RememberedDeviceView, SecondFactorMethod, SecurityEvent, SessionAnswer, SessionList, SessionView } from './app/api';
 import { cleanTotpCode, recoveryCodeProblem, recoveryCodesFileName, recoveryCodesText, totpCodeProblem } from './app/codes';
 import { byId, confirmInline, element, focusOn, markInvalid, whileBusy } from './app/dom';
 import { describeEvent, factorKind, formatWhen, groupSecret, orderMethods } from './app/format';
@@ -13,17 +13,21 @@ import { ErrorContext, messageFor } from './app/messages';
 import { StepUpCancelled, withStepUp } from './app/step-up';
 import { DisplayClaims, readClaims } from './app/token';
 import { YourDataView } from './app/your-data';
+import { refreshDelayMs } from './app/refresh';
 
 /*
  * Where the tokens live: in this module's variables, nowhere else. Not localStorage or
- * sessionStorage, not a cookie, not the URL.
+ * sessionStorage, not a cookie, not the URL. (The one cookie is a remembered device's token:
+ * HttpOnly, so this script never sees it, and sent by the browser only to the sign-in routes.)
  * - Script injected through an XSS bug cannot lift a token out of storage later, and nothing
  *   survives the tab: no token to steal from disk, from browser history, from server logs or
  *   from a Referer header.
  * - Closing or reloading the tab signs out. That is the intended trade-off for a page used
  *   now and then to manage second factors; access tokens are short-lived (AUTH_ACCESS_TOKEN_TTL).
  */
-let session: { token: string; claims: DisplayClaims } | undefined;
+let session: { token: string; claims: DisplayClaims; refreshToken: string | undefined } | undefined;
+/** The access token is traded for a new one before it expires (POST /v1/sessions/refresh). */
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 /** The mfa_pending token between password and second factor (AUTH_PENDING_TOKEN_TTL). */
 let pending: { token: string; methods: SecondFactorMethod[]; email: string } | undefined;
 /** Set while the user confirms it's them before a factor change is retried. */
@@ -143,7 +147,7 @@ async function onPasswordSubmit(event: SubmitEvent): Promise<void> {
   if (!email.value.trim()) return showError('Enter your email address.', email);
   if (!password.value) return showError('Enter your password.', password);
   try {
-    const answer = await whileBusy(byId<HTMLButtonElement>('password-submit'), () => api.signIn(email.value.trim(), password.value));
+    const answer = await whileBusy(byId<HTMLButtonElement>('password-submit'), () => api.signIn(email.value.trim(), password.value, { skipRememberedDevice: stepUp !== undefined }));
     password.value = '';
     await afterSessionAnswer(answer, email.value.trim());
   } catch (error) {
@@ -167,6 +171,9 @@ function showSecondStep(): void {
   byId('method-recovery').hidden = !methods.includes('recovery_code');
   byId<HTMLInputElement>('totp-code').value = '';
   byId<HTMLInputElement>('recovery-code').value = '';
+  // A step-up only confirms it's you: nothing new to remember there.
+  byId('remember-device-box').hidden = stepUp !== undefined;
+  byId<HTMLInputElement>('remember-device').checked = false;
   // Straight into the first offered method: the code field, or the key button.
   const first = methods.find((m) => m !== 'webauthn' || webauthnSupported);
   const target = first === 'totp' ? byId('totp-code') : first === 'webauthn' ? byId('webauthn-step') : first === 'recovery_code' ? byId('recovery-code') : 'heading';
@@ -182,16 +189,27 @@ async function completeSignIn(answer: SessionAnswer): Promise<void> {
     showError('That is a different account. Confirm with the account you are signed in as, or cancel.');
     return;
   }
-  session = { token: answer.accessToken, claims };
+  const previous = session;
+  session = { token: answer.accessToken, claims, refreshToken: answer.refreshToken };
+  scheduleRefresh(answer.expiresIn);
   pending = undefined;
   if (stepUp) {
     const done = stepUp;
     stepUp = undefined;
+    // The step-up opened a new session; the one it replaces ends here rather than linger in the list.
+    if (previous && previous.token !== answer.accessToken) void api.signOut(previous.token).catch(() => undefined);
     showView('account', 'none');
     done.resolve(true);
     return;
   }
-  announce(claims.aal === 2 ? 'Signed in with two factors.' : 'Signed in.');
+  const remembered = claims.amr?.includes('remembered_device') === true;
+  announce(
+    claims.aal === 2
+      ? `Signed in with two factors.${answer.deviceTokenExpiresIn ? ' This device is remembered: for 30 days your password is enough here.' : ''}`
+      : remembered
+        ? 'Signed in on a remembered device.'
+        : 'Signed in.',
+  );
   showView('account');
   renderNotices(answer);
   await refreshAccount();
@@ -207,7 +225,7 @@ async function onTotpStep(event: SubmitEvent): Promise<void> {
   const current = pending;
   if (!current) return showSignIn();
   try {
-    const answer = await whileBusy(event.submitter as HTMLButtonElement, () => api.totpStep(current.token, cleanTotpCode(input.value)));
+    const answer = await whileBusy(event.submitter as HTMLButtonElement, () => api.totpStep(current.token, cleanTotpCode(input.value), rememberThisDevice()));
     await completeSignIn(answer);
   } catch (error) {
     handleFailure(error, 'totp', input);
@@ -225,7 +243,7 @@ async function onRecoveryStep(event: SubmitEvent): Promise<void> {
   if (!current) return showSignIn();
   try {
     // Sent as typed: auth-service ignores case, spaces and dashes.
-    const answer = await whileBusy(event.submitter as HTMLButtonElement, () => api.recoveryCodeStep(current.token, input.value.trim()));
+    const answer = await whileBusy(event.submitter as HTMLButtonElement, () => api.recoveryCodeStep(current.token, input.value.trim(), rememberThisDevice()));
     input.value = '';
     await completeSignIn(answer);
   } catch (error) {
@@ -242,7 +260,7 @@ async function onWebauthnStep(): Promise<void> {
       // The server keeps the challenge and lists every credential of the account.
       const optionsJSON = (await api.webauthnStepOptions(current.token)) as PublicKeyCredentialRequestOptionsJSON;
       const response = await startAuthentication({ optionsJSON });
-      return api.webauthnStep(current.token, response);
+      return api.webauthnStep(current.token, response, rememberThisDevice());
     });
     await completeSignIn(answer);
   } catch (error) {
@@ -272,8 +290,20 @@ function cancelSecondStep(): void {
   showSignIn();
 }
 
-/** Forgets everything the page knew about the account; the server-side token simply expires. */
-function signOut(message = 'You have signed out.', asError = false): void {
+/** "Remember this device for 30 days" on the second step (not during a step-up). */
+function rememberThisDevice(): boolean {
+  return stepUp === undefined && byId<HTMLInputElement>('remember-device').checked;
+}
+
+/**
+ * Forgets everything the page knew about the account. `endSession`: the user chose to sign out,
+ * so the server ends the session too (its tokens stop working everywhere); otherwise the session
+ * has ended already (refused token, failed refresh).
+ */
+function signOut(message = 'You have signed out.', asError = false, endSession = false): void {
+  if (endSession && session) void api.signOut(session.token).catch(() => undefined);
+  clearTimeout(refreshTimer);
+  refreshTimer = undefined;
   session = undefined;
   signInAgainAfterCodes = false;
   pending = undefined;
@@ -286,6 +316,8 @@ function signOut(message = 'You have signed out.', asError = false): void {
   hideRecoveryCodes();
   byId('factor-list').replaceChildren();
   byId('event-list').replaceChildren();
+  byId('session-list').replaceChildren();
+  byId('device-list').replaceChildren();
   byId('notices').replaceChildren();
   byId('recovery-remaining').textContent = '';
   byId<HTMLInputElement>('email').value = '';
@@ -312,6 +344,37 @@ function cancelStepUp(): void {
   showView('account');
   announce('Nothing was changed.');
   s?.resolve(false);
+}
+
+// --- refresh --------------------------------------------------------------------------------
+
+function scheduleRefresh(expiresInSeconds: number): void {
+  clearTimeout(refreshTimer);
+  refreshTimer = session?.refreshToken ? setTimeout(() => void refreshNow(), refreshDelayMs(expiresInSeconds)) : undefined;
+}
+
+/**
+ * Trades the refresh token for a new access token (same session, same assurance). When that fails
+ * — the session was signed out elsewhere, expired, or its token reused — the page signs out
+ * cleanly instead of failing on the next click.
+ */
+async function refreshNow(): Promise<void> {
+  const current = session;
+  if (!current?.refreshToken) return;
+  try {
+    const answer = await api.refresh(current.refreshToken);
+    if (session !== current) return; // signed out or replaced meanwhile
+    session = { token: answer.accessToken, claims: readClaims(answer.accessToken), refreshToken: answer.refreshToken };
+    scheduleRefresh(answer.expiresIn);
+  } catch (error) {
+    if (session !== current) return;
+    if (error instanceof ApiError && error.code === 'network_error') {
+      // Offline for a moment: try again shortly, while the access token may still be good.
+      refreshTimer = setTimeout(() => void refreshNow(), 15_000);
+      return;
+    }
+    signOut('Your session has ended (signed out elsewhere, or too long unused). Sign in again.', true);
+  }
 }
 
 function token(): string {
@@ -353,13 +416,16 @@ async function refreshAccount(): Promise<void> {
   byId('events-block').hidden = enrolOnly;
   byId('your-data-block').hidden = enrolOnly;
   if (!enrolOnly) void yourData.render();
+  byId('sessions-block').hidden = enrolOnly;
   try {
-    const [factors, remaining, events] = await Promise.all([
+    const [factors, remaining, events, sessions] = await Promise.all([
       api.factors(token()),
       enrolOnly ? Promise.resolve(undefined) : api.recoveryCodesRemaining(token()),
       enrolOnly ? Promise.resolve(undefined) : api.securityEvents(token()),
+      enrolOnly ? Promise.resolve(undefined) : api.sessions(token()),
     ]);
     renderFactors(factors);
+    if (sessions) renderSessions(sessions);
     if (remaining) renderRemaining(remaining.remaining, factors.some((f) => f.confirmed !== false));
     if (events) renderEvents(events);
   } catch (error) {
@@ -448,6 +514,102 @@ function renderEvents(events: SecurityEvent[]): void {
     ),
   );
   byId('no-events').hidden = events.length > 0;
+}
+
+// --- where you're signed in -------------------------------------------------------------------
+
+function renderSessions(list: SessionList): void {
+  byId('session-list').replaceChildren(...list.sessions.map(sessionCard));
+  byId('sign-out-others').hidden = !list.sessions.some((s) => !s.current);
+  byId('device-list').replaceChildren(...list.rememberedDevices.map(deviceCard));
+  byId('devices-sub-block').hidden = list.rememberedDevices.length === 0;
+}
+
+function facts(entries: Array<[string, string | null, boolean?]>): HTMLDListElement {
+  return element(
+    'dl',
+    { className: 'facts' },
+    entries.flatMap(([term, value, isTime]) => [
+      element('dt', { text: term }),
+      element('dd', {}, isTime && value ? [element('time', { text: formatWhen(value), attrs: { datetime: value } })] : [value ?? 'Unknown']),
+    ]),
+  );
+}
+
+function sessionCard(view: SessionView): HTMLLIElement {
+  const how = view.amr.includes('remembered_device') ? 'Password on a remembered device' : view.aal === 2 ? 'Two factors' : 'Password';
+  const children: Node[] = [
+    element('p', { className: 'card-title' }, [
+      element('strong', { text: view.device }),
+      ...(view.current ? [element('span', { className: 'tag', text: 'This device' })] : []),
+    ]),
+    facts([
+      ['Signed in', view.signedInAt, true],
+      ['Last used', view.lastUsedAt, true],
+      ['Network', view.network],
+      ['With', how],
+    ]),
+  ];
+  if (!view.current) {
+    const button = element('button', { className: 'danger', text: 'Sign out', attrs: { type: 'button', 'aria-label': `Sign out ${view.device}, last used ${formatWhen(view.lastUsedAt)}` } });
+    button.addEventListener('click', () => void onRevokeSession(view, button));
+    children.push(button);
+  }
+  return element('li', { className: 'card', attrs: { 'data-session-id': view.id, ...(view.current ? { 'data-current': 'true' } : {}) } }, children);
+}
+
+function deviceCard(device: RememberedDeviceView): HTMLLIElement {
+  const forget = element('button', { className: 'danger', text: 'Forget', attrs: { type: 'button', 'aria-label': `Forget ${device.device}` } });
+  forget.addEventListener('click', () => void onForgetDevice(device, forget));
+  return element('li', { className: 'card', attrs: { 'data-device-id': device.id } }, [
+    element('p', { className: 'card-title' }, [element('strong', { text: device.device })]),
+    facts([
+      ['Remembered', device.rememberedAt, true],
+      ['Last used', device.lastUsedAt ?? 'Never', device.lastUsedAt !== null],
+      ['Until', device.expiresAt, true],
+      ['Network', device.network],
+    ]),
+    forget,
+  ]);
+}
+
+async function onRevokeSession(view: SessionView, button: HTMLButtonElement): Promise<void> {
+  clearMessages();
+  try {
+    await whileBusy(button, () => api.revokeSession(token(), view.id));
+    announce(`Signed out ${view.device}.`);
+  } catch (error) {
+    // Already ended elsewhere: the refreshed list shows it gone.
+    if (!(error instanceof ApiError && error.code === 'session_not_found')) return handleFailure(error, 'general');
+  }
+  await refreshAccount();
+  if (session) focusOn(byId('sessions-title'));
+}
+
+async function onRevokeOthers(): Promise<void> {
+  clearMessages();
+  const button = byId<HTMLButtonElement>('sign-out-others');
+  if (!(await confirmInline(button, 'Sign out every other device? They will need your password (and second factor) again.', 'Yes, sign out'))) return;
+  try {
+    const { revoked } = await whileBusy(button, () => api.revokeOtherSessions(token()));
+    announce(revoked === 1 ? 'Signed out 1 other device.' : `Signed out ${revoked} other devices.`);
+  } catch (error) {
+    return handleFailure(error, 'general');
+  }
+  await refreshAccount();
+  if (session) focusOn(byId('sessions-title'));
+}
+
+async function onForgetDevice(device: RememberedDeviceView, button: HTMLButtonElement): Promise<void> {
+  clearMessages();
+  try {
+    await whileBusy(button, () => api.forgetDevice(token(), device.id));
+    announce(`${device.device} is forgotten: it asks for your second factor again.`);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'remembered_device_not_found')) return handleFailure(error, 'general');
+  }
+  await refreshAccount();
+  if (session) focusOn(byId('sessions-title'));
 }
 
 // --- authenticator app ------------------------------------------------------------------------
@@ -655,7 +817,8 @@ function start(): void {
   on<SubmitEvent>('method-recovery', 'submit', onRecoveryStep);
   on('webauthn-step', 'click', onWebauthnStep);
   on('second-step-cancel', 'click', cancelSecondStep);
-  on('sign-out', 'click', () => signOut());
+  on('sign-out', 'click', () => signOut(undefined, false, true));
+  on('sign-out-others', 'click', onRevokeOthers);
   on<SubmitEvent>('totp-enrol-form', 'submit', onTotpEnrol);
   on<SubmitEvent>('totp-confirm-form', 'submit', onTotpConfirm);
   on('totp-setup-cancel', 'click', onTotpSetupCancel);

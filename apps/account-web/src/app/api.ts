@@ -10,6 +10,11 @@ export interface SessionAnswer {
   accessToken: string;
   tokenType: string;
   expiresIn: number;
+  /** With every answer that opens a session; traded at /v1/sessions/refresh before expiresIn runs out. */
+  refreshToken?: string;
+  refreshExpiresIn?: number;
+  /** With rememberDevice: the device token (the page relies on the HttpOnly cookie instead). */
+  deviceTokenExpiresIn?: number;
   aal: 1 | 2;
   mfaRequired: boolean;
   methods: SecondFactorMethod[];
@@ -61,6 +66,33 @@ export interface PrivacyRecords {
   }[];
 }
 
+export interface SessionView {
+  id: string;
+  current: boolean;
+  device: string;
+  network: string | null;
+  aal: 1 | 2;
+  amr: string[];
+  signedInAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  rememberedDeviceId: string | null;
+}
+
+export interface RememberedDeviceView {
+  id: string;
+  device: string;
+  network: string | null;
+  rememberedAt: string;
+  lastUsedAt: string | null;
+  expiresAt: string;
+}
+
+export interface SessionList {
+  sessions: SessionView[];
+  rememberedDevices: RememberedDeviceView[];
+}
+
 /** An answer in the uniform error shape `{error:{code,message,details?}}` (or a network failure). */
 export class ApiError extends Error {
   constructor(
@@ -103,24 +135,53 @@ export function parseRetryAfter(value: string | null, nowMs = Date.now()): numbe
 export class AuthApi {
   constructor(private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init)) {}
 
-  signIn(email: string, password: string): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions', undefined, { email, password });
+  /**
+   * The sign-in routes are the only calls that carry a cookie: the remembered device's (HttpOnly,
+   * SameSite=Strict, Path=/v1/sessions), which the browser sends and the page never sees. A
+   * step-up asks for the real second factor (`skipRememberedDevice`).
+   */
+  signIn(email: string, password: string, options: { skipRememberedDevice?: boolean } = {}): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions', undefined, { email, password, ...(options.skipRememberedDevice ? { skipRememberedDevice: true } : {}) }, 'same-origin');
   }
 
-  totpStep(pendingToken: string, code: string): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/mfa/totp', pendingToken, { code });
+  totpStep(pendingToken: string, code: string, rememberDevice = false): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/mfa/totp', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) }, 'same-origin');
   }
 
-  recoveryCodeStep(pendingToken: string, code: string): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/mfa/recovery-code', pendingToken, { code });
+  recoveryCodeStep(pendingToken: string, code: string, rememberDevice = false): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/mfa/recovery-code', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) }, 'same-origin');
+  }
+
+  refresh(refreshToken: string): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/refresh', undefined, { refreshToken });
+  }
+
+  signOut(token: string): Promise<void> {
+    return this.call('POST', '/v1/sessions/sign-out', token);
+  }
+
+  sessions(token: string): Promise<SessionList> {
+    return this.call('GET', '/v1/me/sessions', token);
+  }
+
+  revokeSession(token: string, id: string): Promise<void> {
+    return this.call('DELETE', `/v1/me/sessions/${encodeURIComponent(id)}`, token);
+  }
+
+  revokeOtherSessions(token: string): Promise<{ revoked: number }> {
+    return this.call('DELETE', '/v1/me/sessions', token);
+  }
+
+  forgetDevice(token: string, id: string): Promise<void> {
+    return this.call('DELETE', `/v1/me/remembered-devices/${encodeURIComponent(id)}`, token);
   }
 
   webauthnStepOptions(pendingToken: string): Promise<unknown> {
     return this.call('POST', '/v1/sessions/mfa/webauthn/options', pendingToken);
   }
 
-  webauthnStep(pendingToken: string, response: unknown): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/mfa/webauthn', pendingToken, { response });
+  webauthnStep(pendingToken: string, response: unknown, rememberDevice = false): Promise<SessionAnswer> {
+    return this.call('POST', '/v1/sessions/mfa/webauthn', pendingToken, { response, ...(rememberDevice ? { rememberDevice } : {}) }, 'same-origin');
   }
 
   passkeyOptions(): Promise<unknown> {
@@ -183,13 +244,13 @@ export class AuthApi {
     return this.call('DELETE', '/v1/me', token);
   }
 
-  private async call<T>(method: string, path: string, token?: string, body?: unknown): Promise<T> {
-    const response = await this.send(method, path, token, body);
+  private async call<T>(method: string, path: string, token?: string, body?: unknown, credentials: RequestCredentials = 'omit'): Promise<T> {
+    const response = await this.send(method, path, token, body, credentials);
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
 
-  private async send(method: string, path: string, token?: string, body?: unknown): Promise<Response> {
+  private async send(method: string, path: string, token?: string, body?: unknown, credentials: RequestCredentials = 'omit'): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers['authorization'] = `Bearer ${token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -199,8 +260,9 @@ export class AuthApi {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        // Tokens travel only in the Authorization header; no cookie is needed or sent.
-        credentials: 'omit',
+        // Tokens travel only in the Authorization header; the one cookie (a remembered device)
+        // goes only to the sign-in routes.
+        credentials,
         cache: 'no-store',
       });
     } catch {

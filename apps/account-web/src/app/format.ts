@@ -50,6 +50,14 @@ const EVENT_LABELS: Readonly<Record<string, string>> = {
   mfa_locked: 'Second-factor sign-in locked after too many failures',
   admin_factors_reset: 'An administrator reset your factors',
   webauthn_counter_regression: 'A security key may have been cloned',
+  session_revoked: 'Signed out',
+  refresh_token_reused: 'A session was signed out: its token was used twice',
+  password_changed: 'Password changed',
+  password_check_failed: 'Wrong current password entered',
+  device_remembered: 'Device remembered',
+  devices_forgotten: 'Remembered devices forgotten',
+  device_token_ignored: "Another account's remembered device was refused",
+  new_device_sign_in: 'Sign-in from a new device',
 };
 
 /** A readable line for an audit event; unknown types still show, as words. */
