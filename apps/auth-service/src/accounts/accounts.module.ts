@@ -2,10 +2,13 @@ import { Module } from '@nestjs/common';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { PasswordHasher } from './password-hasher';
+import { DirectoryClientModule } from '../directory/directory-client.module';
+import { FirstFactorService } from './first-factor.service';
 
 @Module({
+  imports: [DirectoryClientModule],
   controllers: [AccountsController],
-  providers: [PasswordHasher, AccountsService],
-  exports: [AccountsService, PasswordHasher],
+  providers: [PasswordHasher, AccountsService, FirstFactorService],
+  exports: [AccountsService, PasswordHasher, FirstFactorService],
 })
 export class AccountsModule {}

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { AuthError } from '../app/auth-errors';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { DirectoryClient, DirectoryUnavailable } from '../directory/directory.client';
 import { Account } from './entities/account.entity';
 import { PasswordHasher } from './password-hasher';
 import { normaliseEmail, passwordProblem } from './password-policy';
@@ -21,6 +22,7 @@ export class AccountsService {
     private readonly em: EntityManager,
     private readonly hasher: PasswordHasher,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    @Inject(DirectoryClient) private readonly directory: DirectoryClient | null,
   ) {}
 
   async signUp(email: string, password: string): Promise<{ id: string; email: string }> {
@@ -60,21 +62,30 @@ export class AccountsService {
     return account;
   }
 
-  /**
-   * The first factor. An unknown email is verified against a decoy hash, so it costs the same
-   * Argon2id work as a wrong password and timing does not reveal which emails have accounts.
-   */
-  async authenticate(rawEmail: unknown, password: unknown): Promise<Account | undefined> {
-    if (typeof rawEmail !== 'string' || typeof password !== 'string' || password.length > 1024) return undefined;
-    const account = await this.em.fork().findOne(Account, { email: normaliseEmail(rawEmail) });
-    const ok = await this.hasher.verify(account?.passwordHash, password);
-    return ok ? account ?? undefined : undefined;
+  /** The account a sign-in identifier names by its email (local or linked); a bare login names no local account. */
+  findForSignIn(identifier: string): Promise<Account | null> {
+    if (!identifier.includes('@')) return Promise.resolve(null);
+    return this.em.fork().findOne(Account, { email: normaliseEmail(identifier) });
   }
 
-  /** The password of a known account, checked as at sign-in (Argon2id, the same length bound). */
-  async checkPassword(account: Account, password: string): Promise<boolean> {
-    if (password.length > 1024) return false;
-    return this.hasher.verify(account.passwordHash, password);
+  /**
+   * A password, checked as at sign-in: Argon2id for a local account — and for no account at all,
+   * against a decoy hash, so an unknown email costs the same work as a wrong password and timing
+   * does not reveal which emails have accounts — or a bind to the directory for a linked one
+   * (503 directory_unavailable when it cannot be asked).
+   */
+  async checkPassword(account: Account | null | undefined, password: string): Promise<boolean> {
+    if (password.length === 0 || password.length > 1024) return false;
+    if (account?.directoryId) {
+      if (!this.directory || !account.directoryDn) return false;
+      try {
+        return await this.directory.checkPassword(account.directoryDn, password);
+      } catch (error) {
+        if (error instanceof DirectoryUnavailable) throw new AuthError('directory_unavailable', 'The directory cannot be reached to check your password; try again later.');
+        throw error;
+      }
+    }
+    return this.hasher.verify(account?.passwordHash, password);
   }
 
   /** Exact match on the normalised address (as stored): an admin looks one user up, never browses. */

@@ -20,9 +20,9 @@ export class PasswordHasher {
     return hash(password, ARGON2_OPTIONS);
   }
 
-  async verify(passwordHash: string | undefined, password: string): Promise<boolean> {
+  async verify(passwordHash: string | null | undefined, password: string): Promise<boolean> {
     const target = passwordHash ?? (await this.decoy);
     const ok = await verify(target, password).catch(() => false);
-    return ok && passwordHash !== undefined;
+    return ok && typeof passwordHash === 'string';
   }
 }

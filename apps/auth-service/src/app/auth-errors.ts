@@ -36,6 +36,13 @@ export const AUTH_ERROR_STATUS = {
   counter_regression: HttpStatus.UNAUTHORIZED,
   credential_already_registered: HttpStatus.CONFLICT,
   authenticator_not_allowed: HttpStatus.BAD_REQUEST,
+  // The directory (LDAP/AD).
+  account_locked: HttpStatus.FORBIDDEN,
+  directory_unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+  directory_link_conflict: HttpStatus.CONFLICT,
+  directory_not_configured: HttpStatus.NOT_FOUND,
+  directory_sync_running: HttpStatus.CONFLICT,
+  directory_run_not_found: HttpStatus.NOT_FOUND,
 } as const satisfies Record<string, HttpStatus>;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { CommonConfig, commonEnvShape, ConfigError, env, parseEnv, toCommonConfig } from '@keyhaven/config';
 import { KeyRingEntry, parseKeyRing } from '../crypto/key-ring';
+import { DirectoryConfig, directoryEnvShape, parseDirectoryConfig } from '../directory/directory.config';
 
 export const AUTH_SERVICE = 'auth-service';
 
@@ -49,6 +50,7 @@ export const authEnvSchema = z.object({
   MAIL_FROM: env.string('Keyhaven <no-reply@keyhaven.local>'),
   /** The built account page; by default the `account-web` folder beside this bundle (dist/apps/account-web). */
   AUTH_ACCOUNT_WEB_DIR: env.string(join(__dirname, '..', 'account-web')),
+  ...directoryEnvShape,
 });
 
 /** Who must have a second factor: nobody, everybody, or accounts holding one of these roles. */
@@ -79,6 +81,8 @@ export interface AuthConfig extends CommonConfig {
   webauthn: WebAuthnPolicy;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** LDAP / Active Directory sign-in and sync; undefined without LDAP_URL. */
+  directory: DirectoryConfig | undefined;
 }
 
 /** The relying party and its policy for security keys and passkeys (W3C WebAuthn Level 3). */
@@ -219,6 +223,7 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
     webauthn: parseWebAuthn(parsed),
     smtpUrl: parsed.SMTP_URL,
     mailFrom: parsed.MAIL_FROM,
+    directory: parseDirectoryConfig(parsed),
   };
 }
 

@@ -6,7 +6,6 @@ import { ConsumedTokenRepository } from './consumed-token.repository';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 import { JwtStrategy } from './strategies/jwt.strategy';
-import { LocalStrategy } from './strategies/local.strategy';
 import { TokenService } from './token.service';
 import { SessionIssuer } from './session-issuer';
 import { SessionStore } from './session.store';
@@ -19,7 +18,7 @@ import { RememberedDevices } from './remembered-devices';
 @Module({
   imports: [PassportModule.register({ session: false }), AccountsModule, SigningKeysModule],
   controllers: [SessionsController, RevocationListController],
-  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, SessionIssuer, TokenService, LocalStrategy, JwtStrategy, SessionsService],
+  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, SessionIssuer, TokenService, JwtStrategy, SessionsService],
   exports: [SessionStore, RememberedDeviceStore, SessionRevocation],
 })
 export class SessionsModule {}

@@ -117,6 +117,8 @@ export class SessionsService {
     const account = await this.accounts.findById(pending.sub);
     if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
     refuseIfClosing(account);
+    // Locked (by the directory sync or an admin) since the password step: no session.
+    if (account.lockedAt) throw new AuthError('account_locked', 'This account is locked; ask an administrator.', { reason: account.lockReason });
     const attempt = await this.attempts.claim(account.id);
     // The session is prepared first, so its row goes into the step's one transaction with the
     // spending of the pending token and the code: a step that commits has its session.
@@ -172,6 +174,7 @@ export class SessionsService {
     }
     if (!account) throw new AuthError('unknown_credential', 'The account of this passkey no longer exists.');
     refuseIfClosing(account);
+    if (account.lockedAt) throw new AuthError('account_locked', 'This account is locked; ask an administrator.', { reason: account.lockReason });
     await this.events.record({ type: 'passkey_signed_in', accountId: account.id, ip: client.ip, details: { method: 'passkey', factorId: outcome.factorId } });
     // Possession of the key and user verification on it (verifyPasskey requires UV): two factors.
     const draft = this.issuer.draft(account.id, { use: 'access', aal: 2, amr: ['hwk', 'user', 'mfa'], authTime: this.clock.now() }, client);

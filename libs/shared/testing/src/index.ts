@@ -4,3 +4,4 @@ export * from './lib/webhook-receiver';
 export * from './lib/built-service';
 export * from './lib/openapi-fuzz';
 export * from './lib/inventory-coverage';
+export * from './lib/slapd';

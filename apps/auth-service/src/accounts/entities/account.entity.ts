@@ -1,4 +1,4 @@
-import { Entity, EntityRepositoryType, Opt, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { Entity, EntityRepositoryType, Index, Opt, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 
@@ -28,7 +28,7 @@ export class AccountRepository extends EntityRepository<Account> {
 @Entity({ tableName: 'account', repository: () => AccountRepository })
 export class Account {
   [EntityRepositoryType]?: AccountRepository;
-  [OptionalProps]?: 'id' | 'roles' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'roles' | 'createdAt' | 'updatedAt' | 'passwordHash' | 'directoryRoles';
 
   @PrimaryKey({ type: 'uuid' })
   id: string = randomUUID();
@@ -37,9 +37,9 @@ export class Account {
   @Unique()
   email!: string;
 
-  /** Argon2id PHC string; never serialised. */
-  @Property({ type: 'text', hidden: true })
-  passwordHash!: string;
+  /** Argon2id PHC string; never serialised. Null for a directory account (its password lives in the directory). */
+  @Property({ type: 'text', hidden: true, nullable: true })
+  passwordHash?: string | null;
 
   @Property({ type: 'text[]', default: '{}' })
   roles: string[] & Opt = [];
@@ -76,4 +76,33 @@ export class Account {
    */
   @Property({ type: 'timestamptz', nullable: true })
   erasureScheduledAt?: Date & Opt;
+
+  /**
+   * A locked account gets no tokens and its sessions are revoked. Set and lifted only by
+   * conditional SQL (the directory sync); `lockReason` says who locked it (`ldap_disabled`,
+   * `ldap_missing`: the directory, which may also lift it; anything else stays until an admin).
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  lockedAt?: Date & Opt;
+
+  @Property({ type: 'text', nullable: true })
+  lockReason?: string & Opt;
+
+  /** The directory entry's stable id (LDAP_ID_ATTR) for a linked account; null for a local one. */
+  @Property({ type: 'text', nullable: true })
+  @Unique()
+  directoryId?: string & Opt;
+
+  /** The entry's DN at the last sign-in or sync (the password is checked by binding as it). */
+  @Property({ type: 'text', nullable: true })
+  directoryDn?: string & Opt;
+
+  /** The entry's LDAP_LOGIN_ATTR value, lower case: sign-in finds the account by it. */
+  @Property({ type: 'text', nullable: true })
+  @Index()
+  directoryLogin?: string & Opt;
+
+  /** The roles the directory's groups granted (a subset of `roles`): the only ones a sync removes. */
+  @Property({ type: 'text[]', default: '{}' })
+  directoryRoles: string[] & Opt = [];
 }

@@ -30,6 +30,12 @@ export const SECURITY_EVENT_TYPES = [
   'account_deletion_requested',
   'account_deletion_cancelled',
   'account_erased',
+  // The directory (LDAP/AD): an account linked at first sign-in; locks, unlocks, role and profile changes of a sync.
+  'directory_linked',
+  'account_locked',
+  'account_unlocked',
+  'directory_roles_changed',
+  'directory_profile_updated',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

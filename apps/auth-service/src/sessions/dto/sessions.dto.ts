@@ -3,9 +3,12 @@ import { IsBoolean, IsString, MaxLength } from 'class-validator';
 import { Omittable } from '@keyhaven/errors';
 import { WebAuthnAssertionDto } from '../../webauthn/dto/webauthn.dto';
 
-/** Documented only: the body is read by the passport `local` strategy before any pipe. */
+/** Documented only: the body is read by PasswordGuard (FirstFactorService) before any pipe. */
 export class SignInDto {
-  @ApiProperty({ example: 'ada@example.test' }) email!: string;
+  @ApiPropertyOptional({ example: 'ada@example.test', description: 'the email of the account (local or directory); or give login' })
+  email?: string;
+  @ApiPropertyOptional({ example: 'ada', description: 'with LDAP_URL set: the directory login (LDAP_LOGIN_ATTR value) or mail' })
+  login?: string;
   @ApiProperty({ example: 'correct horse battery staple' }) password!: string;
   @ApiPropertyOptional({
     example: 'khd_…',

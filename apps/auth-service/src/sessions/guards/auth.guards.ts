@@ -3,6 +3,9 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiBearerAuth } from '@nestjs/swagger';
 import { Clock } from '@keyhaven/config';
+import type { FastifyRequest } from 'fastify';
+import { FirstFactorService } from '../../accounts/first-factor.service';
+import { clientOf } from '../../common/request-context';
 import { AuthError } from '../../app/auth-errors';
 import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
 import { SecondFactorRegistry } from '../../second-factors/second-factor-registry';
@@ -16,13 +19,18 @@ interface WithUser {
   user?: unknown;
 }
 
-/** Email + password through the passport `local` strategy; any failure is one 401. */
+/**
+ * The first factor of a sign-in: `{email, password}` or `{login, password}`, local or directory
+ * (FirstFactorService); the account lands on `request.user`. Any wrong credential is one 401.
+ */
 @Injectable()
-export class PasswordGuard extends AuthGuard('local') {
-  override handleRequest<T>(error: unknown, user: T): T {
-    if (error) throw error;
-    if (!user) throw new AuthError('invalid_credentials', 'Email or password is wrong.');
-    return user;
+export class PasswordGuard implements CanActivate {
+  constructor(private readonly firstFactor: FirstFactorService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & WithUser>();
+    request.user = await this.firstFactor.authenticate(request.body, clientOf(request));
+    return true;
   }
 }
 
