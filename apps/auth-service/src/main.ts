@@ -5,6 +5,7 @@ import { AUTH_SERVICE, loadAuthConfig } from './config/auth.config';
 import { AUTH_DATABASE } from './app/auth-database';
 import { createAuthApp } from './app/create-app';
 import { KeyCustody } from './crypto/key-custody';
+import { DirectoryJobs } from './directory/directory-jobs';
 import { runReencrypt } from './crypto/reencrypt';
 import { PrivacyJobs } from './privacy/privacy-jobs';
 import { runRetentionCommand } from './privacy/retention-command';
@@ -32,6 +33,8 @@ const run = oneOff
         await app.get(AccountsService).bootstrap();
         // pg-boss installs its schema (auth_jobs); the daily retention job and the deletion jobs start.
         await app.get(PrivacyJobs).start();
+        // With LDAP_URL: the directory sync's queue (same schema), its schedule and worker.
+        await app.get(DirectoryJobs).start();
       },
     });
 

@@ -7,6 +7,7 @@ import { PlatformModule } from '@keyhaven/http';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AuthConfig } from '../config/auth.config';
 import { CoreModule } from '../core/core.module';
+import { DirectoryModule } from '../directory/directory.module';
 import { FactorsModule } from '../factors/factors.module';
 import { SecondFactorsModule } from '../second-factors/second-factors.module';
 import { PrivacyModule } from '../privacy/privacy.module';
@@ -39,6 +40,7 @@ export class AppModule {
         MeSessionsModule,
         FactorsModule,
         PrivacyModule.forRoot(databaseUrl),
+        DirectoryModule.forRoot(databaseUrl),
       ],
     };
   }

@@ -9,6 +9,7 @@ import { createTestDatabase, SmtpCapture, startSmtpCapture, TestDatabase } from 
 import { AccountsService } from '../../src/accounts/accounts.service';
 import { AUTH_DATABASE } from '../../src/app/auth-database';
 import { createAuthApp } from '../../src/app/create-app';
+import { DirectoryJobs } from '../../src/directory/directory-jobs';
 import { loadAuthConfig } from '../../src/config/auth.config';
 import { totpCode } from '../../src/factors/totp';
 import { SecurityNotifier } from '../../src/notifications/security-notifier';
@@ -70,6 +71,8 @@ export async function startHarness(
   await migrateAndMarkReady(app, quiet);
   // As at boot: pg-boss's schema, the deletion and retention queues and their workers.
   await app.get(PrivacyJobs).start();
+  // With LDAP_URL: the directory sync's queue, schedule and worker.
+  await app.get(DirectoryJobs).start();
 
   const request: Harness['request'] = (method, url, options = {}) =>
     app.inject({

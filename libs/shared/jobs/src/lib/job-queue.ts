@@ -178,6 +178,11 @@ export class JobQueue {
     return this.boss.schedule(name, cron, {}, { tz: 'UTC' });
   }
 
+  /** Removes the cron of `name` (no-op when it has none). */
+  unschedule(name: string): Promise<void> {
+    return this.boss.unschedule(name);
+  }
+
   getJob<T>(name: string, id: string) {
     return this.boss.getJobById<T>(name, id, { includeArchive: true });
   }
