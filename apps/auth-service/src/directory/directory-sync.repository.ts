@@ -127,35 +127,46 @@ export class DirectorySyncRepository {
     return Number(rows[0]?.['n'] ?? 0);
   }
 
-  /** Writes one change on `tx`; answers whether it took (a conditional write may find the row changed meanwhile). */
-  async apply(change: SyncChange, now: Date, tx: EntityManager): Promise<boolean> {
-    let rows: Row[];
-    switch (change.kind) {
-      case 'lock':
-        rows = await this.run(`update auth.account set locked_at = ?, lock_reason = ? where id = ? and locked_at is null returning id`, [now, change.reason, change.accountId], tx);
-        break;
-      case 'unlock':
-        rows = await this.run(
-          `update auth.account set locked_at = null, lock_reason = null where id = ? and lock_reason in ('ldap_disabled', 'ldap_missing') returning id`,
-          [change.accountId],
-          tx,
-        );
-        break;
-      case 'mail':
-        rows = await this.run(`update auth.account set email = ? where id = ? and email = ? returning id`, [change.to, change.accountId, change.from], tx);
-        break;
-      case 'roles':
-        rows = await this.run(
-          `update auth.account set roles = array(select jsonb_array_elements_text(?::jsonb)), directory_roles = array(select jsonb_array_elements_text(?::jsonb)) where id = ? returning id`,
-          [JSON.stringify(change.roles), JSON.stringify(change.directoryRoles), change.accountId],
-          tx,
-        );
-        break;
-      case 'relink':
-        rows = await this.run(`update auth.account set directory_dn = ?, directory_login = ? where id = ? returning id`, [change.dn, change.login, change.accountId], tx);
-        break;
-    }
-    return rows.length === 1;
+  /**
+   * Writes a run's changes on `tx`, one statement per kind of change (a sync of thousands of
+   * accounts stays a handful of round trips). Answers the changes that took: the writes are
+   * conditional, and a row changed meanwhile (an admin's lock, a sign-in) is left as it is.
+   */
+  async apply(changes: readonly SyncChange[], now: Date, tx: EntityManager): Promise<SyncChange[]> {
+    const of = <K extends SyncChange['kind']>(kind: K) => changes.filter((change): change is Extract<SyncChange, { kind: K }> => change.kind === kind);
+    const took = new Set<string>();
+    const write = async (kind: SyncChange['kind'], sql: string, rows: unknown[], extra: Param[] = []) => {
+      if (rows.length === 0) return;
+      for (const row of await this.run(sql, [...extra, JSON.stringify(rows)], tx)) took.add(`${kind}:${String(row['id'])}`);
+    };
+    await write(
+      'lock',
+      `update auth.account a set locked_at = ?, lock_reason = x.reason from jsonb_to_recordset(?::jsonb) as x(id uuid, reason text) where a.id = x.id and a.locked_at is null returning a.id`,
+      of('lock').map((c) => ({ id: c.accountId, reason: c.reason })),
+      [now],
+    );
+    await write(
+      'unlock',
+      `update auth.account a set locked_at = null, lock_reason = null from jsonb_to_recordset(?::jsonb) as x(id uuid) where a.id = x.id and a.lock_reason in ('ldap_disabled', 'ldap_missing') returning a.id`,
+      of('unlock').map((c) => ({ id: c.accountId })),
+    );
+    await write(
+      'mail',
+      `update auth.account a set email = x.email from jsonb_to_recordset(?::jsonb) as x(id uuid, email text, previous text) where a.id = x.id and a.email = x.previous returning a.id`,
+      of('mail').map((c) => ({ id: c.accountId, email: c.to, previous: c.from })),
+    );
+    await write(
+      'roles',
+      `update auth.account a set roles = array(select jsonb_array_elements_text(x.roles)), directory_roles = array(select jsonb_array_elements_text(x.directory_roles))
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, roles jsonb, directory_roles jsonb) where a.id = x.id returning a.id`,
+      of('roles').map((c) => ({ id: c.accountId, roles: c.roles, directory_roles: c.directoryRoles })),
+    );
+    await write(
+      'relink',
+      `update auth.account a set directory_dn = x.dn, directory_login = x.login from jsonb_to_recordset(?::jsonb) as x(id uuid, dn text, login text) where a.id = x.id returning a.id`,
+      of('relink').map((c) => ({ id: c.accountId, dn: c.dn, login: c.login })),
+    );
+    return changes.filter((change) => took.has(`${change.kind}:${change.accountId}`));
   }
 
   private run(sql: string, params: Param[], tx?: EntityManager): Promise<Row[]> {

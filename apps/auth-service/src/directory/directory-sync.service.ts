@@ -122,8 +122,8 @@ export class DirectorySyncService {
     }
     await this.events.audited(async (tx) => {
       const events: SecurityEventInput[] = [];
-      for (const change of plan.changes) {
-        if (!(await this.runs.apply(change, finishedAt, tx))) continue;
+      for (const change of await this.runs.apply(plan.changes, finishedAt, tx)) {
+        // A lock ends the account's sessions with it (#14's revocation, reason account_locked).
         if (change.kind === 'lock') await this.sessions.revoke(change.accountId, 'account_locked', finishedAt, {}, tx);
         const event = eventOf(change, runId, run.requestedBy ?? undefined);
         if (event) events.push(event);
