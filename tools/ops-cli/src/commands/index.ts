@@ -1,5 +1,6 @@
 import { CliModule } from '../cli/command';
 import { advisoriesCommands } from './advisories';
+import { ldapCommands } from './ldap';
 import { loginCommand, logoutCommand, whoamiCommand } from './login';
 import { maintenanceCommands } from './maintenance';
 import { releasesCommands } from './releases';
@@ -14,4 +15,5 @@ export const COMMANDS: readonly CliModule[] = [
   advisoriesCommands,
   maintenanceCommands,
   subscriptionsCommands,
+  ldapCommands,
 ];
