@@ -1,4 +1,5 @@
 import { Slapd, startSlapd } from '@keyhaven/testing';
+import { DirectorySyncService } from '../src/directory/directory-sync.service';
 import { decodeClaims, Harness, startHarness } from './support/auth-harness';
 
 interface RunReport {
@@ -214,7 +215,6 @@ describe('directory sync safety and schedule', () => {
       const id = String(decodeClaims(linked.json().accessToken)['sub']);
       // The only person leaves the user base: an empty answer.
       await slapd.modify(`dn: ${slapd.userDn('ada')}\nchangetype: modrdn\nnewrdn: uid=ada\ndeleteoldrdn: 1\nnewsuperior: ou=former,${slapd.baseDn}\n`);
-      const { DirectorySyncService } = await import('../src/directory/directory-sync.service');
       const service = harness.app.get(DirectorySyncService);
       await service.handle({});
       const [run] = await harness.sql<{ status: string; abort_reason: string; trigger: string }>('select status, abort_reason, trigger from auth.directory_sync_run');

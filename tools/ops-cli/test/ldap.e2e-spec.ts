@@ -37,8 +37,8 @@ describe('keyhaven-ops ldap (built) against the built auth-service and slapd', (
     for (const uid of ['ada', 'bob']) await post('/v1/sessions', { login: uid, password: `${uid}-directory-pw` });
     // The admin signs in through the CLI with password and TOTP: the routes need aal 2.
     const first = await post('/v1/sessions', ADMIN);
-    const factor = await post('/v1/me/factors/totp', { name: 'e2e', currentPassword: ADMIN.password }, first['accessToken']);
-    await post(`/v1/me/factors/totp/${factor['id']}/confirm`, { code: await oathtoolCode(String(factor['secret']), new Date()) }, first['accessToken']);
+    const factor = await post('/v1/me/factors/totp', { name: 'e2e', currentPassword: ADMIN.password }, String(first['accessToken']));
+    await post(`/v1/me/factors/totp/${factor['id']}/confirm`, { code: await oathtoolCode(String(factor['secret']), new Date()) }, String(first['accessToken']));
     const login = await runBuiltCli(['login', '--email', ADMIN.email, '--auth-url', auth.url, '--print-token', '--code', await oathtoolCode(String(factor['secret']), new Date(Date.now() + 30_000))], {
       HOME: dir,
       KEYHAVEN_PASSWORD: ADMIN.password,
@@ -56,7 +56,7 @@ describe('keyhaven-ops ldap (built) against the built auth-service and slapd', (
   async function post(path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
     const response = await fetch(`${auth.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${String(token)}` } : {}) },
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
     if (!response.ok) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
