@@ -226,3 +226,73 @@ describe('directory sync safety and schedule', () => {
     }
   });
 });
+
+/**
+ * The Active Directory and 389-DS flavours on the same slapd, through the test schema's
+ * `userAccountControl`, `accountExpires`, `lockoutTime` and `nsAccountLock`: the same code decides
+ * "disabled" from fetched attributes on every server.
+ */
+describe.each([
+  {
+    flavor: 'ad',
+    env: { LDAP_FLAVOR: 'ad', LDAP_LOGIN_ATTR: 'uid', LDAP_ID_ATTR: 'entryUUID', LDAP_USER_FILTER: '(objectClass=inetOrgPerson)' },
+    enabled: ['userAccountControl: 512', 'accountExpires: 0'],
+    disabled: ['userAccountControl: 514'],
+    expired: ['userAccountControl: 512', 'accountExpires: 130000000000000000'],
+    lockedOut: ['userAccountControl: 512', 'lockoutTime: 134088192000000000'],
+  },
+  {
+    flavor: '389ds',
+    env: { LDAP_FLAVOR: '389ds', LDAP_ID_ATTR: 'entryUUID' },
+    enabled: ['nsAccountLock: FALSE'],
+    disabled: ['nsAccountLock: TRUE'],
+    expired: ['nsAccountLock: true'],
+    lockedOut: [],
+  },
+])('the $flavor flavour on slapd', ({ env, enabled, disabled, expired, lockedOut }) => {
+  let slapd: Slapd;
+  let harness: Harness;
+
+  beforeAll(async () => {
+    slapd = await startSlapd({
+      users: [
+        { uid: 'ok', password: 'ok-directory-pw', mail: 'ok@example.test', extra: enabled },
+        { uid: 'off', password: 'off-directory-pw', mail: 'off@example.test', extra: enabled },
+        { uid: 'old', password: 'old-directory-pw', mail: 'old@example.test', extra: enabled },
+        { uid: 'out', password: 'out-directory-pw', mail: 'out@example.test', extra: enabled },
+      ],
+    });
+    harness = await startHarness({ ...slapd.env, ...env, LDAP_SYNC_INTERVAL: '0', LDAP_SYNC_MAX_LOCK_PERCENT: '100' });
+  }, 60_000);
+
+  afterAll(async () => {
+    await harness?.close();
+    await slapd?.close();
+  });
+
+  it('refuses sign-in to a disabled person at once and locks them at the next sync; a lockout is only reported', async () => {
+    for (const uid of ['ok', 'off', 'old', 'out']) {
+      expect((await harness.request('POST', '/v1/sessions', { body: { login: uid, password: `${uid}-directory-pw` } })).statusCode).toBe(200);
+    }
+    const replace = async (uid: string, lines: string[]) => {
+      if (lines.length === 0) return;
+      await slapd.modify([`dn: ${slapd.userDn(uid)}`, 'changetype: modify', ...lines.flatMap((line, i) => [...(i ? ['-'] : []), `replace: ${line.split(':')[0]}`, line]), ''].join('\n'));
+    };
+    await replace('off', disabled);
+    await replace('old', expired);
+    await replace('out', lockedOut);
+    expect((await harness.request('POST', '/v1/sessions', { body: { login: 'off', password: 'off-directory-pw' } })).statusCode).toBe(401);
+
+    await harness.app.get(DirectorySyncService).handle({});
+    const [run] = await harness.sql<{ status: string; actions: { login: string; action: string; reason: string }[] }>('select status, actions from auth.directory_sync_run');
+    expect(run?.status).toBe('completed');
+    const locks = await harness.sql<{ email: string; lock_reason: string | null }>('select email, lock_reason from auth.account order by email');
+    expect(locks).toEqual([
+      { email: 'off@example.test', lock_reason: 'ldap_disabled' },
+      { email: 'ok@example.test', lock_reason: null },
+      { email: 'old@example.test', lock_reason: 'ldap_disabled' },
+      { email: 'out@example.test', lock_reason: null },
+    ]);
+    if (lockedOut.length) expect(run?.actions).toEqual(expect.arrayContaining([expect.objectContaining({ login: 'out', action: 'report', reason: 'locked_out_in_directory' })]));
+  });
+});
