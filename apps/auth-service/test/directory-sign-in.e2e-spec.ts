@@ -74,6 +74,12 @@ describe('directory sign-in (LDAP)', () => {
     expect(answer.json().error.code).toBe('invalid_credentials');
   });
 
+  it('refuses a login with NUL at the input gate (400 validation_failed), before any search', async () => {
+    const answer = await signIn({ login: 'ada\u0000', password: 'ada-directory-pw' });
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json().error.code).toBe('validation_failed');
+  });
+
   it('refuses a person disabled in the directory at once, before any sync (pwdAccountLockedTime 000001010000Z)', async () => {
     expect((await signIn({ login: 'cy', password: 'cy-directory-pw' })).statusCode).toBe(200);
     await slapd.modify(`dn: ${slapd.userDn('cy')}\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
