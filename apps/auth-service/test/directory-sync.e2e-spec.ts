@@ -208,7 +208,7 @@ describe('directory sync safety and schedule', () => {
   it('aborts a run whose search finds nobody (a wrong base DN must not lock everyone), and schedules LDAP_SYNC_INTERVAL once', async () => {
     const harness = await startHarness({ ...slapd.env, LDAP_SYNC_INTERVAL: '30m' });
     try {
-      const schedules = await harness.sql<{ name: string; cron: string }>('select name, cron from auth_jobs.schedule');
+      const schedules = await harness.sql<{ name: string; cron: string }>("select name, cron from auth_jobs.schedule where name = 'directory-sync'");
       expect(schedules).toEqual([{ name: 'directory-sync', cron: '*/30 * * * *' }]);
       const linked = await harness.request('POST', '/v1/sessions', { body: { login: 'ada', password: 'ada-directory-pw' } });
       expect(linked.statusCode).toBe(200);

@@ -91,12 +91,6 @@ export class DirectorySyncRepository {
     return rows[0] ? view(rows[0]) : undefined;
   }
 
-  /** Retention (LDAP_SYNC_RUN_RETENTION): reports hold logins. */
-  async prune(before: Date): Promise<number> {
-    const rows = await this.run(`delete from auth.directory_sync_run where status <> 'running' and started_at < ? returning id`, [before]);
-    return rows.length;
-  }
-
   async linkedAccounts(): Promise<LinkedAccount[]> {
     const rows = await this.run(
       `select id, email, roles, directory_roles, directory_id, directory_dn, directory_login, lock_reason from auth.account where directory_id is not null order by id`,

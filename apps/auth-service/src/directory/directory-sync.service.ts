@@ -67,8 +67,7 @@ export class DirectorySyncService {
   /** The job handler: a named run, or a scheduled tick (once across replicas: pg-boss sends each tick once). */
   async handle(job: DirectorySyncJob): Promise<void> {
     if (job.runId) return this.execute(job.runId);
-    const pruned = await this.runs.prune(new Date(this.clock.nowMs() - this.config.runRetentionMs));
-    if (pruned) this.logger.log(`Pruned ${pruned} directory sync run reports older than LDAP_SYNC_RUN_RETENTION`);
+    // Old run reports go with the daily retention job (privacy/auth-data-inventory.ts, LDAP_SYNC_RUN_RETENTION).
     let runId: string;
     try {
       runId = await this.open({ trigger: 'schedule' });

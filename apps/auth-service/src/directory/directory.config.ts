@@ -4,6 +4,9 @@ import { ConfigError, env } from '@keyhaven/config';
 import { FilterParser } from 'ldapts';
 import { normaliseDn, parseDn } from './dn';
 
+/** LDAP_SYNC_RUN_RETENTION's default: how long run reports (they hold logins) are kept. */
+export const DEFAULT_SYNC_RUN_RETENTION_MS = 90 * 86_400_000;
+
 export const DIRECTORY_FLAVORS = ['openldap', 'ad', '389ds', 'generic'] as const;
 export type DirectoryFlavor = (typeof DIRECTORY_FLAVORS)[number];
 

@@ -1,6 +1,7 @@
 import { DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/database';
 import { JOB_ARCHIVE_SECONDS } from '@keyhaven/jobs';
 import type { AuthConfig } from '../config/auth.config';
+import { DEFAULT_SYNC_RUN_RETENTION_MS } from '../directory/directory.config';
 
 export const ACTIVITIES = {
   accounts: 'accounts',
@@ -20,6 +21,7 @@ export const AUTH_JOBS_SCHEMA = 'auth_jobs';
  */
 export function authDataInventory(config: AuthConfig): DataInventory {
   const p = config.privacy;
+  const runRetentionMs = config.directory?.runRetentionMs ?? DEFAULT_SYNC_RUN_RETENTION_MS;
   const tables: StoredTable[] = [
     {
       table: 'auth.account',
@@ -30,6 +32,7 @@ export function authDataInventory(config: AuthConfig): DataInventory {
         { category: 'credentials', fields: ['password_hash (Argon2id)'] },
         { category: 'account metadata', fields: ['roles', 'created_at', 'updated_at', 'mfa_grace_started_at', 'erasure_scheduled_at'] },
         { category: 'sign-in protection state', fields: ['mfa_failed_count', 'mfa_next_attempt_at', 'mfa_locked_until'] },
+        { category: 'directory link (LDAP)', fields: ['directory_id', 'directory_dn', 'directory_login', 'directory_roles', 'locked_at', 'lock_reason'] },
       ],
       retention: {
         kind: 'until-erasure',
@@ -89,6 +92,19 @@ export function authDataInventory(config: AuthConfig): DataInventory {
         setting: 'AUTH_PENDING_TOKEN_TTL',
         ms: config.pendingTokenTtlMs,
         prune: { key: 'jti', where: 'expires_at < ?', params: (now) => [now] },
+      },
+    },
+    {
+      table: 'auth.directory_sync_run',
+      activity: ACTIVITIES.security,
+      personalData: true,
+      holds: [{ category: 'directory sync reports', fields: ['actions (account id, directory login, what was done and why)', 'requested_by', 'counts', 'abort_reason', 'started_at', 'finished_at'] }],
+      retention: {
+        kind: 'period',
+        rule: `${formatPeriod(runRetentionMs)} after the run started (a running run is kept); not removed by an erasure before then`,
+        setting: 'LDAP_SYNC_RUN_RETENTION',
+        ms: runRetentionMs,
+        prune: { key: 'id', where: `status <> 'running' and started_at < ?`, params: (now) => [new Date(now.getTime() - runRetentionMs)] },
       },
     },
     {
