@@ -232,7 +232,16 @@ describe('directory sync safety and schedule', () => {
  * `userAccountControl`, `accountExpires`, `lockoutTime` and `nsAccountLock`: the same code decides
  * "disabled" from fetched attributes on every server.
  */
-describe.each([
+interface FlavourCase {
+  flavor: string;
+  env: Record<string, string>;
+  enabled: string[];
+  disabled: string[];
+  expired: string[];
+  lockedOut: string[];
+}
+
+describe.each<FlavourCase>([
   {
     flavor: 'ad',
     env: { LDAP_FLAVOR: 'ad', LDAP_LOGIN_ATTR: 'uid', LDAP_ID_ATTR: 'entryUUID', LDAP_USER_FILTER: '(objectClass=inetOrgPerson)' },
