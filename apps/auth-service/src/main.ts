@@ -36,6 +36,11 @@ const run = oneOff
         // With LDAP_URL: the directory sync's queue (same schema), its schedule and worker.
         await app.get(DirectoryJobs).start();
       },
+      async checkKeys(app) {
+        // `main.js check` (the restore drill): the boot's key check, then a sample of stored secrets opened.
+        await app.get(KeyCustody).verify();
+        return app.get(KeyCustody).openSample();
+      },
     });
 
 run.catch((error: unknown) => {

@@ -23,6 +23,11 @@ bootService({
     app.get(ErasedOperators).start();
     if (config.demoData) await app.get(DemoLoader).loadIfEmpty();
   },
+  async checkKeys(app) {
+    // `main.js check` (the restore drill): the boot's key check, then a sample of stored secrets opened.
+    await app.get(KeyCustody).verify();
+    return app.get(KeyCustody).openSample();
+  },
 }).catch((error: unknown) => {
   process.stderr.write(`${RELEASE_SERVICE}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);

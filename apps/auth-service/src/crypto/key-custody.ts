@@ -85,6 +85,31 @@ export class KeyCustody {
     await connection.execute('delete from auth.key_check where not (kid in (?))', [[...new Set([...this.ring.kids, ...inUse.keys()])]]);
   }
 
+  /**
+   * After verify(): opens up to `limit` stored secrets of each kind (a random sample), so a
+   * restored database is proven readable, not only its key-check values. Says what it opened.
+   */
+  async openSample(limit = 20): Promise<string> {
+    const connection = this.em.fork().getConnection();
+    const checks = await connection.execute<{ kid: string; check_sealed: string }[]>('select kid, check_sealed from auth.key_check');
+    const opened = [`${checks.length} key-check value${checks.length === 1 ? '' : 's'}`];
+    for (const check of checks) {
+      if (!this.opens(check.check_sealed, checkContext(check.kid))) throw new ConfigError([`${this.variable()}: key ${check.kid} does not open its key-check value`]);
+    }
+    for (const sealed of SEALED) {
+      const rows = await connection.execute<{ id: string; sealed: string }[]>(
+        `select ${sealed.id} as id, ${sealed.column} as sealed from ${sealed.table} order by random() limit ?`,
+        [limit],
+      );
+      const closed = rows.filter((row) => !this.opens(row.sealed, sealed.context(row)));
+      if (closed.length > 0) {
+        throw new ConfigError([`${this.variable()}: ${closed.length} of ${rows.length} sampled ${sealed.what}s do not open (key ids ${[...new Set(closed.map((row) => row.sealed.split('.')[1]))].join(', ')})`]);
+      }
+      opened.push(`${rows.length} ${sealed.what}${rows.length === 1 ? '' : 's'}`);
+    }
+    return opened.join(', ');
+  }
+
   /** Key ids that seal stored values → what they seal, e.g. `3 TOTP secrets, 1 signing key`. */
   private async kidsInUse(): Promise<Map<string, string>> {
     const connection = this.em.fork().getConnection();

@@ -19,6 +19,11 @@ const SEALED = [
   { what: 'a webhook secret', sql: 'select id::text as context, secret_sealed as sealed from release.maintenance_subscription where secret_sealed is not null limit 1' },
 ] as const;
 
+const SAMPLES = [
+  { what: 'generated signing key', sql: 'select kid as context, private_encrypted as sealed from release.signing_key order by random() limit ?' },
+  { what: 'webhook secret', sql: 'select id::text as context, secret_sealed as sealed from release.maintenance_subscription where secret_sealed is not null order by random() limit ?' },
+] as const;
+
 /**
  * The boot step that proves the sealing key (RELEASE_KEY_ENCRYPTION_KEY, or the key generated
  * beside DATA_DIR in embedded mode) opens what the database holds, before any traffic: its
@@ -63,6 +68,23 @@ export class KeyCustody {
     if (!check || !opens(check.check_sealed, key, CHECK_NAME)) {
       throw this.refusal(`is not the key this database's secrets are sealed with (they need key ${check?.fingerprint ?? '?'}, this process has ${fingerprint})`);
     }
+  }
+
+  /**
+   * After verify(): opens up to `limit` stored secrets of each kind (a random sample), so a
+   * restored database is proven readable, not only its key-check value. Says what it opened.
+   */
+  async openSample(limit = 20): Promise<string> {
+    const key = await this.sealingKey.get();
+    const connection = this.em.fork().getConnection();
+    const opened = ['1 key-check value'];
+    for (const sample of SAMPLES) {
+      const rows = await connection.execute<{ context: string; sealed: string }[]>(sample.sql, [limit]);
+      const closed = rows.filter((row) => !opens(row.sealed, key, row.context)).length;
+      if (closed > 0) throw this.refusal(`does not open ${closed} of ${rows.length} sampled ${sample.what}s (this process has key ${keyFingerprint(key)})`);
+      opened.push(`${rows.length} ${sample.what}${rows.length === 1 ? '' : 's'}`);
+    }
+    return opened.join(', ');
   }
 
   private refusal(problem: string): ConfigError {

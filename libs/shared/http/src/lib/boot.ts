@@ -25,12 +25,19 @@ export interface ServiceDefinition<C extends CommonConfig> {
    * seeding demo data or a bootstrap account. A ConfigError stops the boot with its one line.
    */
   afterMigrations?(app: NestFastifyApplication, config: C): Promise<void>;
+  /**
+   * `main.js check`: proves the keys open what the database holds (a ConfigError when they do
+   * not) and says what it opened, e.g. `1 key-check value, 3 TOTP secrets`. Writes nothing but
+   * what a boot would (a first key-check value).
+   */
+  checkKeys?(app: NestFastifyApplication, config: C): Promise<string>;
 }
 
 /**
  * The boot sequence both services share. `node main.js` serves; `node main.js migrate` only
  * applies migrations and exits (the `nx run <service>:migrate` target); `migrate --to <name>`
- * stops after the named one.
+ * stops after the named one; `node main.js check` checks the database (migrations, keys) without
+ * serving and without migrating (the restore drill runs it against a restored copy).
  */
 export async function bootService<C extends CommonConfig>(definition: ServiceDefinition<C>, argv = process.argv.slice(2)) {
   // JSON lines from the first message on; once the app exists its pino logger takes over.
@@ -67,6 +74,11 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
     return;
   }
 
+  if (argv[0] === 'check') {
+    process.exitCode = await checkDatabase(definition, config, databaseUrl).finally(() => embedded?.stop());
+    return;
+  }
+
   const app = await definition.createApp(config, databaseUrl);
   await migrateAndMarkReady(app, logger);
   try {
@@ -96,6 +108,41 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
   // Now that a boot's code is compiled, the code-cache loader of the build (main.js) may keep it.
   const saveCodeCache = (globalThis as Record<symbol, (() => void) | undefined>)[Symbol.for('keyhaven.saveCodeCache')];
   if (saveCodeCache) setImmediate(saveCodeCache);
+}
+
+/**
+ * `main.js check`: one line on stdout and exit 0 when this build can serve the database — no
+ * migration it does not know, the keys open the stored secrets — else one line on stderr and 1.
+ * Pending migrations are reported, not applied (the next boot applies them).
+ */
+async function checkDatabase<C extends CommonConfig>(definition: ServiceDefinition<C>, config: C, databaseUrl: string): Promise<number> {
+  Logger.overrideLogger(new ConsoleLogger({ json: true, colors: false, logLevels: ['error', 'fatal'] }));
+  const app = await definition.createApp({ ...config, logLevel: 'error' }, databaseUrl);
+  try {
+    await app.init();
+    const orm = app.get(MikroORM);
+    const schema = orm.config.get('schema');
+    const known = (orm.config.get('migrations').migrationsList ?? []).map((migration) => migration.name);
+    const executed = (await orm.em.getConnection().execute<{ n: string | null }[]>(`select to_regclass(?) as n`, [`"${schema}".mikro_orm_migrations`]))[0]?.n
+      ? (await orm.getMigrator().getExecutedMigrations()).map((migration) => migration.name)
+      : [];
+    if (executed.length === 0) throw new ConfigError([`DATABASE_URL: no ${definition.name} schema ("${schema}") in this database`]);
+    const unknown = executed.filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw new ConfigError([`DATABASE_URL: the database has migration(s) this build does not know (${unknown.join(', ')}): it was written by a newer version`]);
+    }
+    const pending = known.filter((name) => !executed.includes(name));
+    const keys = (await definition.checkKeys?.(app, config)) ?? 'no keys to check';
+    const migrations = pending.length === 0 ? `migrations up to date (${executed.length})` : `${pending.length} migration(s) pending (the next boot applies them)`;
+    process.stdout.write(`${definition.name} check: ok — ${migrations}; keys open ${keys}\n`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${definition.name} check: ${error.message}\n`);
+    return 1;
+  } finally {
+    await app.close().catch(() => undefined);
+  }
 }
 
 /**
