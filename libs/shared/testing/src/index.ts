@@ -5,3 +5,5 @@ export * from './lib/built-service';
 export * from './lib/openapi-fuzz';
 export * from './lib/inventory-coverage';
 export * from './lib/slapd';
+export * from './lib/pg-cluster';
+export * from './lib/s3-server';
