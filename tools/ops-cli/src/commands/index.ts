@@ -1,5 +1,6 @@
 import { CliModule } from '../cli/command';
 import { advisoriesCommands } from './advisories';
+import { backupCommands } from './backup';
 import { ldapCommands } from './ldap';
 import { loginCommand, logoutCommand, whoamiCommand } from './login';
 import { maintenanceCommands } from './maintenance';
@@ -16,4 +17,5 @@ export const COMMANDS: readonly CliModule[] = [
   maintenanceCommands,
   subscriptionsCommands,
   ldapCommands,
+  backupCommands,
 ];
