@@ -231,8 +231,10 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     await after.auth.stop();
     await after.release.stop();
 
-    // No new full backup yet: the drill restores the one from before the restore and must follow the
-    // restore's new timeline — the third set of writes, undone by the restore, stays undone.
+    // The runbook's last step: a new full backup on the restore's new timeline. (Before it, and until
+    // archive_timeout has sent the new timeline's first WAL, a restore of the older backup would
+    // replay the old timeline past the moment: the undone writes would come back.)
+    expect(await backup(['run', '--full'])).toMatchObject({ code: 0 });
     const drill = await backup(['drill'], { DATABASE_URL: databaseUrl, ...keys });
     expect(drill).toMatchObject({ code: 0, stdout: expect.stringContaining('Drill passed.') });
     expect(drill.stdout).toMatch(/ok {3}auth-service: ok — migrations up to date \(\d+\); keys open 1 key-check value, 3 TOTP secrets, 1 signing key/);
