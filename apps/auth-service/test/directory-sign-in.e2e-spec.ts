@@ -21,6 +21,7 @@ describe('directory sign-in (LDAP)', () => {
         { uid: 'dee', password: 'dee-directory-pw', mail: 'dee@example.test' },
         { uid: 'eve', password: 'eve-directory-pw', mail: 'eve@example.test' },
         { uid: 'nomail', password: 'nomail-directory-pw' },
+        { uid: 'fay', password: 'fay-directory-pw', mail: 'fay@example.test' },
       ],
     });
     harness = await startHarness({ ...slapd.env, LDAP_SYNC_INTERVAL: '0' });
@@ -113,6 +114,18 @@ describe('directory sign-in (LDAP)', () => {
     const full = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending.json().accessToken, body: { code: await totpCode(secret, harness.clock.nowMs()) } });
     expect(full.statusCode).toBe(200);
     expect(full.json().aal).toBe(2);
+  });
+
+  it('refuses a password change for a directory account (409 password_managed_by_directory) and stores no local hash', async () => {
+    const signedIn = await signIn({ login: 'fay', password: 'fay-directory-pw' });
+    const token = signedIn.json().accessToken;
+    const change = await harness.request('POST', '/v1/me/password', { token, body: { currentPassword: 'fay-directory-pw', newPassword: 'a local passphrase that must not exist' } });
+    expect(change.statusCode).toBe(409);
+    expect(change.json().error.code).toBe('password_managed_by_directory');
+    const [row] = await harness.sql<{ password_hash: string | null }>('select password_hash from auth.account where id = $1', [decodeClaims(token)['sub']]);
+    expect(row?.password_hash).toBeNull();
+    expect((await signIn({ email: 'fay@example.test', password: 'a local passphrase that must not exist' })).statusCode).toBe(401);
+    expect((await signIn({ login: 'fay', password: 'fay-directory-pw' })).statusCode).toBe(200);
   });
 
   it('keeps local accounts (the break-glass admin) working while the directory is down; directory users get 503', async () => {

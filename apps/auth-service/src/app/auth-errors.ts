@@ -43,6 +43,7 @@ export const AUTH_ERROR_STATUS = {
   directory_not_configured: HttpStatus.NOT_FOUND,
   directory_sync_running: HttpStatus.CONFLICT,
   directory_run_not_found: HttpStatus.NOT_FOUND,
+  password_managed_by_directory: HttpStatus.CONFLICT,
 } as const satisfies Record<string, HttpStatus>;
 
 export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;

@@ -29,6 +29,11 @@ export class PasswordChangeService {
   async change(user: TokenClaims, currentPassword: string, newPassword: string, client: ClientInfo): Promise<{ revokedSessions: number; forgottenDevices: number }> {
     const account = await this.accounts.findById(user.sub);
     if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+    // A directory account's password lives in the directory (checked by a bind at every sign-in);
+    // a local hash would be a second, stale password that outlives a change or a lock there.
+    if (account.directoryId) {
+      throw new AuthError('password_managed_by_directory', "This account signs in with your organisation's directory: change the password there.");
+    }
     if (!(await this.accounts.checkPassword(account, currentPassword))) {
       await this.events.record({ type: 'password_check_failed', accountId: account.id, ip: client.ip, details: { purpose: 'password_change' } });
       throw new AuthError('invalid_credentials', 'The current password is wrong.');

@@ -32,7 +32,7 @@ export class PasswordController {
   @UseGuards(ThrottlerGuard)
   @ApiOkResponse({
     description:
-      '{revokedSessions, forgottenDevices}: the password is changed, every other session signed out, every remembered device forgotten; the owner is mailed. 401 invalid_credentials (current password wrong, audited); 400 weak_password; 403 step_up_required; 429 too_many_requests.',
+      '{revokedSessions, forgottenDevices}: the password is changed, every other session signed out, every remembered device forgotten; the owner is mailed. 401 invalid_credentials (current password wrong, audited); 400 weak_password; 409 password_managed_by_directory (a directory account: change it in the directory); 403 step_up_required; 429 too_many_requests.',
   })
   change(@CurrentUser() user: TokenClaims, @Body() body: ChangePasswordDto, @Client() client: ClientInfo) {
     return this.passwords.change(user, body.currentPassword, body.newPassword, client);
