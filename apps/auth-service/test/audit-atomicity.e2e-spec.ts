@@ -92,6 +92,41 @@ describe('audited changes commit with their security event', () => {
     expect((await harness.request('GET', '/v1/me/recovery-codes', { token })).json()).toEqual({ remaining: 10 });
   });
 
+  it('leaves the TOTP step and the pending token unspent when the sign-in cannot be audited', async () => {
+    const user = await harness.newUser();
+    const { secret } = await user.enrolTotp();
+    const pending = (await user.signIn()).accessToken;
+    const code = await totpCode(secret, harness.clock.nowMs());
+    await refuse('mfa_succeeded');
+    const failed = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code } });
+    expect(failed.statusCode).toBe(500);
+    expect(await eventCount(user.id, 'mfa_succeeded')).toBe(0);
+    expect(Number((await db.query('select count(*) as n from auth.session where account_id = $1 and aal = 2', [user.id])).rows[0].n)).toBe(0);
+
+    await db.query('delete from public.refused_event_type');
+    // Neither the code's time step nor the token was consumed: the same pair still signs in.
+    const done = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code } });
+    expect(done.statusCode).toBe(200);
+    expect(await eventCount(user.id, 'mfa_succeeded')).toBe(1);
+  });
+
+  it('leaves the recovery code unused when its use cannot be audited', async () => {
+    const user = await harness.newUser();
+    const { recoveryCodes } = await user.enrolTotp();
+    const pending = (await user.signIn()).accessToken;
+    await refuse('recovery_code_used');
+    const failed = await harness.request('POST', '/v1/sessions/mfa/recovery-code', { token: pending, body: { code: recoveryCodes?.[0] } });
+    expect(failed.statusCode).toBe(500);
+    expect(await eventCount(user.id, 'recovery_code_used')).toBe(0);
+    expect(Number((await db.query('select count(*) as n from auth.recovery_code where account_id = $1 and used_at is null', [user.id])).rows[0].n)).toBe(10);
+
+    await db.query('delete from public.refused_event_type');
+    const done = await harness.request('POST', '/v1/sessions/mfa/recovery-code', { token: pending, body: { code: recoveryCodes?.[0] } });
+    expect(done.statusCode).toBe(200);
+    expect(done.json().recoveryCodesRemaining).toBe(9);
+    expect(await eventCount(user.id, 'recovery_code_used')).toBe(1);
+  });
+
   it('keeps the old recovery codes when their regeneration cannot be audited', async () => {
     const user = await harness.newUser();
     const { recoveryCodes } = await user.enrolTotp();

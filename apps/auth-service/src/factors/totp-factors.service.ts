@@ -106,7 +106,7 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     for (const factor of await this.factors.listConfirmed(accountId)) {
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
-      if (await spend((tx) => this.factors.consumeStep(factor.id, step, new Date(nowMs), tx))) return { ok: true, factorId: factor.id };
+      if (await spend((tx) => this.factors.consumeStep(factor.id, step, new Date(nowMs), tx), { factorId: factor.id })) return { ok: true, factorId: factor.id };
       if (consumedByConfirmation(factor, step)) {
         // The user's own step: confirming the factor took it a moment ago and nothing has signed
         // in with this factor since. Refused like any used step, but it is no sign of an observer.

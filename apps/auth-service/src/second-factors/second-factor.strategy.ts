@@ -47,6 +47,6 @@ export interface SecondFactorStrategy<Input> {
  * session opens). Nothing else may run inside: the write gets the transaction. `grant.amr`: what
  * this use of the factor proved beyond its type (`user` for a key that verified its user).
  */
-export type SpendWith = (write: (tx: EntityManager) => Promise<boolean>, grant?: { amr?: readonly Amr[] }) => Promise<boolean>;
+export type SpendWith = (write: (tx: EntityManager) => Promise<boolean>, grant?: { amr?: readonly Amr[]; factorId?: string }) => Promise<boolean>;
 
 export const SECOND_FACTOR_STRATEGIES = Symbol('SECOND_FACTOR_STRATEGIES');

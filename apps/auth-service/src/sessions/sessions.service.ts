@@ -123,12 +123,10 @@ export class SessionsService {
     // The session is prepared first, so its row goes into the step's one transaction with the
     // spending of the pending token and the code: a step that commits has its session.
     const draft = this.issuer.draft(account.id, { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() }, client);
-    const outcome = await this.verifySpendingToken(pending, strategy, input, draft);
+    const outcome = await this.verifySpendingToken(pending, strategy, input, draft, client);
     if (outcome.ok) {
       await this.attempts.reset(account.id);
-      await this.events.record({ type: 'mfa_succeeded', accountId: account.id, ip: client.ip, details: { method: strategy.method, factorId: outcome.factorId } });
       if (strategy.method === 'recovery_code') {
-        await this.events.record({ type: 'recovery_code_used', accountId: account.id, ip: client.ip });
         void this.notifier.recoveryCodeUsed(account.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
       }
       return this.fullSession(account, draft);
@@ -213,11 +211,12 @@ export class SessionsService {
    * transaction that spends the token's jti first and then takes the code, so a spent token stops
    * before the code is taken (it cannot burn a recovery code) and racing requests with one token
    * queue on its row. When the write takes nothing the transaction rolls back and the token stays
-   * unspent; a mistyped code never reaches `spend`. Only the transaction's own connection is used
+   * unspent; a mistyped code never reaches `spend`. The success's security events commit in the
+   * same transaction. Only the transaction's own connection is used
    * inside it (the embedded database runs one transaction at a time). Tokens without a jti
    * predate this rule.
    */
-  private async verifySpendingToken<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, session: SessionDraft): Promise<SecondFactorOutcome> {
+  private async verifySpendingToken<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, session: SessionDraft, client: ClientInfo): Promise<SecondFactorOutcome> {
     const jti = pending.jti;
     if (jti === undefined) throw spentToken();
     let spent = false;
@@ -229,6 +228,10 @@ export class SessionsService {
           // What the factor proved beyond its type (a key that verified its user: `user`).
           if (grant?.amr?.length) session.row.amr = [...new Set([...session.row.amr.filter((m) => m !== 'mfa'), ...grant.amr, 'mfa'])];
           await this.issuer.open(session, tx);
+          // The success is audited in the same transaction: a step whose event cannot be written
+          // takes no code, spends no token and opens no session.
+          await this.events.recordIn(tx, { type: 'mfa_succeeded', accountId: pending.sub, ip: client.ip, details: { method: strategy.method, factorId: grant?.factorId } });
+          if (strategy.method === 'recovery_code') await this.events.recordIn(tx, { type: 'recovery_code_used', accountId: pending.sub, ip: client.ip });
           spent = true;
           return true;
         });

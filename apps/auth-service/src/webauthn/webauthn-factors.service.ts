@@ -272,7 +272,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     } catch (error) {
       return { ok: false, reason: 'webauthn_failed', factorId: credential.id, message: `The security key's answer was refused: ${reasonOf(error)}.` };
     }
-    if (!(await spend((tx) => this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp, this.clock.now(), tx), { amr: info.userVerified ? ['user'] : [] }))) {
+    if (!(await spend((tx) => this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp, this.clock.now(), tx), { amr: info.userVerified ? ['user'] : [], factorId: credential.id }))) {
       return {
         ok: false,
         reason: 'counter_regression',
