@@ -1,6 +1,7 @@
+import { Client } from 'pg';
 import { Slapd, startSlapd } from '@keyhaven/testing';
 import { DirectorySyncService } from '../src/directory/directory-sync.service';
-import { decodeClaims, Harness, startHarness } from './support/auth-harness';
+import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 interface RunReport {
   id: string;
@@ -8,6 +9,7 @@ interface RunReport {
   dryRun: boolean;
   counts: Record<string, number> | null;
   abortReason: string | null;
+  usersRead: number;
   actions: { accountId: string; login: string; action: string; reason: string; details?: Record<string, unknown> }[];
 }
 
@@ -63,10 +65,17 @@ describe('directory sync (LDAP)', () => {
   const lockOf = async (uid: string) => (await harness.sql<{ lock_reason: string | null }>('select lock_reason from auth.account where id = $1', [ids.get(uid)]))[0]?.lock_reason;
   const eventsOf = async (uid: string) => (await harness.sql<{ type: string; details: Record<string, unknown> }>('select type, details from auth.security_event where account_id = $1 order by occurred_at, id', [ids.get(uid)]));
 
-  async function sync(body: Record<string, unknown> = {}): Promise<RunReport> {
+  async function startSync(body: Record<string, unknown> = {}): Promise<string> {
     const started = await harness.request('POST', '/v1/admin/ldap/sync', { token: adminToken, body });
     if (started.statusCode !== 202) throw new Error(`sync: ${started.statusCode} ${started.body}`);
-    const { runId } = started.json();
+    return started.json().runId;
+  }
+
+  async function sync(body: Record<string, unknown> = {}): Promise<RunReport> {
+    return finished(await startSync(body));
+  }
+
+  async function finished(runId: string): Promise<RunReport> {
     for (let i = 0; i < 300; i++) {
       const run = (await harness.request('GET', `/v1/admin/ldap/runs/${runId}`, { token: adminToken })).json() as RunReport;
       if (run.status !== 'running') return run;
@@ -166,6 +175,66 @@ describe('directory sync (LDAP)', () => {
     } finally {
       await slapd.start();
     }
+  });
+
+  it('aborts a run when the directory dies in the middle of it: nothing changes, directory users get 503, a local admin signs in, the next run succeeds', async () => {
+    const breakGlass = await harness.newUser({ email: 'break-glass@example.test', roles: ['admin'] });
+    const accounts = () => harness.sql('select * from auth.account order by id');
+    const before = await accounts();
+    const linked = before.filter((row) => row['directory_id'] !== null).length;
+    // The run must be caught between two pages of its user search (page size 2; 9 people left),
+    // and without a mock: the run writes its progress to its row after every page, so a
+    // transaction of ours holding that row stops the run right after its first page. slapd is
+    // frozen while the run starts, so the row is ours before the run can read anything.
+    const holder = new Client({ connectionString: harness.database.url });
+    await holder.connect();
+    let runId: string;
+    try {
+      slapd.pause();
+      try {
+        runId = await startSync();
+        await holder.query('begin');
+        await holder.query('select 1 from auth.directory_sync_run where id = $1 for update', [runId]);
+      } finally {
+        slapd.resume();
+      }
+      const holderPid = (await holder.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid;
+      let waiting = 0;
+      for (let i = 0; i < 300 && waiting === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        waiting = (await harness.sql('select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid))', [holderPid])).length;
+      }
+      expect(waiting).toBe(1);
+      // Mid-run: the first page is read, the rest is not. slapd crashes.
+      await slapd.stop('SIGKILL');
+      await holder.query('commit');
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      await holder.end();
+    }
+    try {
+      const run = await finished(runId);
+      expect(run).toMatchObject({ status: 'aborted', counts: null, actions: [], usersRead: 2 });
+      expect(run.abortReason).toBe('search: the connection to the directory was lost');
+      // No account locked or changed, no event written by the run.
+      expect(await accounts()).toEqual(before);
+      expect(await harness.sql("select 1 from auth.security_event where details->>'runId' = $1", [runId])).toEqual([]);
+
+      const directoryUser = await harness.request('POST', '/v1/sessions', { body: { login: 'fay', password: 'fay-directory-pw' } });
+      expect(directoryUser.statusCode).toBe(503);
+      expect(directoryUser.json().error.code).toBe('directory_unavailable');
+      const local = await harness.request('POST', '/v1/sessions', { body: { email: breakGlass.email, password: PASSWORD } });
+      expect(local.statusCode).toBe(200);
+      expect(decodeClaims(local.json().accessToken)).toMatchObject({ sub: breakGlass.id, roles: ['admin'] });
+      const status = (await harness.request('GET', '/v1/admin/ldap/status', { token: adminToken })).json();
+      expect(status.connection.ok).toBe(false);
+      expect(status.lastSuccessfulRun.id).not.toBe(runId);
+    } finally {
+      await slapd.start();
+    }
+    const next = await sync();
+    expect(next).toMatchObject({ status: 'completed', abortReason: null, usersRead: PEOPLE.length - 1, counts: { directoryUsers: PEOPLE.length - 1, linkedAccounts: linked, locked: 0, unlocked: 0 } });
+    expect((await harness.request('POST', '/v1/sessions', { body: { login: 'fay', password: 'fay-directory-pw' } })).statusCode).toBe(200);
   });
 
   it('refuses a run that would lock more than LDAP_SYNC_MAX_LOCK_PERCENT, unless forced', async () => {

@@ -15,6 +15,8 @@ export interface SyncRunView {
   requestedBy: string | null;
   startedAt: string;
   finishedAt: string | null;
+  /** Directory users read so far (after every page while running). */
+  usersRead: number;
   counts: SyncCounts | null;
   abortReason: string | null;
   actions?: SyncAction[];
@@ -29,7 +31,7 @@ export interface NewRun {
   startedAt: Date;
 }
 
-const RUN_COLUMNS = 'id, status, trigger, dry_run, forced, requested_by, started_at, finished_at, counts, abort_reason';
+const RUN_COLUMNS = 'id, status, trigger, dry_run, forced, requested_by, started_at, finished_at, users_read, counts, abort_reason';
 
 /**
  * The one owner of `auth.directory_sync_run` and of the account columns the sync writes. Writes
@@ -66,6 +68,11 @@ export class DirectorySyncRepository {
       [now, startedBefore],
     );
     return rows.length;
+  }
+
+  /** How far a running run has read (after each page of the user search). */
+  async progress(id: string, usersRead: number): Promise<void> {
+    await this.run(`update auth.directory_sync_run set users_read = ? where id = ? and status = 'running'`, [usersRead, id]);
   }
 
   async finish(id: string, outcome: { status: Exclude<SyncRunStatus, 'running'>; finishedAt: Date; counts?: SyncCounts; actions?: SyncAction[]; abortReason?: string }, tx?: EntityManager): Promise<void> {
@@ -179,6 +186,7 @@ function view(row: Row): SyncRunView {
     requestedBy: (row['requested_by'] as string | null) ?? null,
     startedAt: date(row['started_at']) as string,
     finishedAt: date(row['finished_at']),
+    usersRead: Number(row['users_read'] ?? 0),
     counts: (row['counts'] as SyncCounts | null) ?? null,
     abortReason: (row['abort_reason'] as string | null) ?? null,
   };

@@ -87,7 +87,7 @@ export class DirectorySyncService {
     let people;
     let roles;
     try {
-      people = await directory.listPeople();
+      people = await directory.listPeople((read) => this.runs.progress(runId, read));
       roles = config.groupRoles.size > 0 ? rolesByPerson(await directory.listGroups(), config.groupRoles) : undefined;
     } catch (error) {
       const reason = error instanceof DirectoryUnavailable ? error.reason : `unexpected error: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`;

@@ -1,4 +1,5 @@
-import type { ConnectionOptions } from 'node:tls';
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { AndFilter, Client, EqualityFilter, FilterParser, InvalidCredentialsError, OrFilter, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
 import { Clock } from '@keyhaven/config';
 import { accountState, DirectoryAccountState, DirectoryAttributes, STATE_ATTRIBUTES, text, values } from './account-state';
@@ -89,21 +90,27 @@ export class DirectoryClient {
    */
   async checkPassword(dn: string, password: string): Promise<boolean> {
     if (password.length === 0 || password.length > 1024) return false;
-    const client = await this.connect();
+    const { client, lost, close } = await this.connect();
     try {
-      await client.bind(dn, password);
+      await Promise.race([client.bind(dn, password), lost]);
       return true;
     } catch (error) {
       if (error instanceof InvalidCredentialsError) return false;
       throw unavailable('bind', error);
     } finally {
-      await client.unbind().catch(() => undefined);
+      await close();
     }
   }
 
-  /** Every person under the user base and filter, page by page (RFC 2696). */
-  async listPeople(): Promise<DirectoryPerson[]> {
-    return this.asService(async (client) => {
+  /**
+   * Every person under the user base and filter, page by page (RFC 2696); `onPage` hears how many
+   * were read after each page, before the next one is asked for. A connection lost between pages
+   * is an error (ldapts does not resume a paged search on a new connection).
+   */
+  async listPeople(onPage?: (read: number) => Promise<void>): Promise<DirectoryPerson[]> {
+    // The caller's own failure (say, its database) is not the directory's: it leaves as it came.
+    let callerFailure: { error: unknown } | undefined;
+    const people = await this.asService(async (client) => {
       const people: DirectoryPerson[] = [];
       for await (const page of client.searchPaginated(this.config.userBaseDn, {
         scope: 'sub',
@@ -113,9 +120,17 @@ export class DirectoryClient {
         explicitBufferAttributes: this.bufferAttributes(),
       })) {
         for (const entry of page.searchEntries) people.push(this.person(entry));
+        try {
+          await onPage?.(people.length);
+        } catch (error) {
+          callerFailure = { error };
+          break;
+        }
       }
       return people;
     });
+    if (callerFailure) throw callerFailure.error;
+    return people;
   }
 
   /** Every group under LDAP_GROUP_BASE_DN and LDAP_GROUP_FILTER with its members, paged. */
@@ -185,48 +200,98 @@ export class DirectoryClient {
   }
 
   private async asService<T>(work: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.connect();
+    const { client, lost, close } = await this.connect();
     try {
       try {
-        await client.bind(this.config.bindDn, this.config.bindPassword);
+        await Promise.race([client.bind(this.config.bindDn, this.config.bindPassword), lost]);
       } catch (error) {
         throw error instanceof InvalidCredentialsError ? new DirectoryUnavailable('the service account (LDAP_BIND_DN) was refused: invalid credentials') : unavailable('service bind', error);
       }
       try {
-        return await work(client);
+        return await Promise.race([work(client), lost]);
       } catch (error) {
         throw error instanceof DirectoryUnavailable ? error : unavailable('search', error);
       }
     } finally {
-      await client.unbind().catch(() => undefined);
+      await close();
     }
   }
 
-  private async connect(): Promise<Client> {
+  /**
+   * A connection (StartTLS done when configured) and `lost`, which rejects the moment its socket
+   * closes under us. ldapts notices a closed socket only on the one it opened itself: after
+   * StartTLS the TLS socket that replaced it can die (a crashed or restarted server) and the next
+   * request would wait for LDAP_TIMEOUT and be reported as a timeout. Racing every operation with
+   * `lost` reports a lost connection at once and as what it is.
+   */
+  private async connect(): Promise<{ client: Client; lost: Promise<never>; close: () => Promise<void> }> {
     const tlsOptions: ConnectionOptions = { ...(this.config.ca ? { ca: this.config.ca } : {}), minVersion: 'TLSv1.2' };
     // tlsOptions only for ldaps:// — given to a plain ldap:// client, ldapts breaks the StartTLS handshake.
     const secure = this.config.url.startsWith('ldaps:');
-    const client = new Client({ url: this.config.url, timeout: this.config.timeoutMs, connectTimeout: this.config.timeoutMs, ...(secure ? { tlsOptions } : {}), strictDN: false });
+    let closing = false;
+    let dropped = false;
+    let live: Socket | undefined;
+    let reject: (error: Error) => void = () => undefined;
+    const lost = new Promise<never>((_, no) => (reject = no));
+    lost.catch(() => undefined);
+    // Armed once the socket is up (a refused connect or a failed handshake is ldapts's error to report).
+    const watch = <S extends Socket>(socket: S, up: 'connect' | 'secureConnect'): S => {
+      socket.once(up, () => {
+        live = socket;
+        socket.once('close', () => {
+          if (closing || live !== socket) return;
+          dropped = true;
+          reject(new ConnectionLost());
+        });
+      });
+      return socket;
+    };
+    const client = new Client({
+      url: this.config.url,
+      timeout: this.config.timeoutMs,
+      connectTimeout: this.config.timeoutMs,
+      ...(secure ? { tlsOptions } : {}),
+      strictDN: false,
+      createConnection: ((...args: unknown[]) => watch((netConnect as (...a: unknown[]) => Socket)(...args), 'connect')) as typeof netConnect,
+      createSecureConnection: ((...args: unknown[]) => watch((tlsConnect as (...a: unknown[]) => Socket)(...args), 'secureConnect')) as typeof tlsConnect,
+    });
+    const close = async () => {
+      closing = true;
+      // A lost connection has nobody to say goodbye to (an unbind would wait for LDAP_TIMEOUT).
+      if (!dropped) await client.unbind().catch(() => undefined);
+    };
     if (this.config.startTls) {
       try {
-        await client.startTLS(tlsOptions);
+        await Promise.race([client.startTLS(tlsOptions), lost]);
       } catch (error) {
-        await client.unbind().catch(() => undefined);
+        await close();
         throw unavailable('StartTLS', error);
       }
     }
-    return client;
+    return { client, lost, close };
+  }
+}
+
+/** The socket under a connection closed while it was in use. */
+class ConnectionLost extends Error {
+  constructor() {
+    super('connection lost');
   }
 }
 
 /** A short, secret-free reason for an operator. */
 function unavailable(step: string, error: unknown): DirectoryUnavailable {
   if (error instanceof DirectoryUnavailable) return error;
+  if (error instanceof ConnectionLost) return new DirectoryUnavailable(`${step}: the connection to the directory was lost`);
   if (error instanceof SizeLimitExceededError) return new DirectoryUnavailable(`${step}: the server's size limit was exceeded (is paging refused?)`);
   if (error instanceof ResultCodeError) return new DirectoryUnavailable(`${step}: ${error.message} (LDAP result ${error.code})`);
   const node = error as NodeJS.ErrnoException;
   if (node?.code) return new DirectoryUnavailable(`${step}: ${node.code}`);
   const message = error instanceof Error ? error.message : String(error);
+  // ldapts's words for a connection the server closed (or that died) while we were using it.
+  if (/Socket connection not established|Connection closed before message response|Socket error/.test(message)) {
+    return new DirectoryUnavailable(`${step}: the connection to the directory was lost`);
+  }
   return new DirectoryUnavailable(`${step}: ${/timeout|timed out/i.test(message) ? 'timed out' : message.slice(0, 200)}`);
 }
 

@@ -7,6 +7,7 @@ import { Migration20261130060419 } from './Migration20261130060419';
 import { Migration20261130081607 } from './Migration20261130081607';
 import { Migration20261130092000 } from './Migration20261130092000';
 import { Migration20261130103000 } from './Migration20261130103000';
+import { Migration20261130120209 } from './Migration20261130120209';
 
 /** Every migration, oldest first. Written by tools/scripts/migrations.mjs; do not edit by hand. */
 export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
@@ -18,4 +19,5 @@ export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
   { name: 'Migration20261130081607', class: Migration20261130081607 },
   { name: 'Migration20261130092000', class: Migration20261130092000 },
   { name: 'Migration20261130103000', class: Migration20261130103000 },
+  { name: 'Migration20261130120209', class: Migration20261130120209 },
 ];

@@ -56,6 +56,10 @@ export class DirectorySyncRun {
   @Property({ type: 'timestamptz', nullable: true })
   finishedAt?: Date & Opt;
 
+  /** Directory users read so far, written after every page: a long run shows it is alive. */
+  @Property({ type: 'integer', default: 0 })
+  usersRead!: number & Opt;
+
   @Property({ type: 'json', nullable: true })
   counts?: SyncCounts & Opt;
 

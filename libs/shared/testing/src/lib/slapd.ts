@@ -45,8 +45,12 @@ export interface Slapd {
   modify(ldif: string): Promise<void>;
   delete(dn: string): Promise<void>;
   addUser(user: DirectoryUser): Promise<string>;
-  /** Stops the server (the data stays): an outage. */
-  stop(): Promise<void>;
+  /** Freezes the server (SIGSTOP): the kernel still accepts connections, nothing answers them. */
+  pause(): void;
+  /** Lets a paused server go on (SIGCONT). */
+  resume(): void;
+  /** Stops the server (the data stays): an outage. SIGTERM by default; SIGKILL is a crash. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** Starts it again on the same ports and data. */
   start(): Promise<void>;
   /** Stops it and removes its folder. */
@@ -107,6 +111,7 @@ export async function startSlapd(options: { users?: DirectoryUser[]; sizeLimit?:
   const url = `ldap://127.0.0.1:${port}`;
   const ldapsUrl = `ldaps://127.0.0.1:${tlsPort}`;
   let child: ChildProcess | undefined;
+  let paused = false;
 
   const ldapEnv = { ...process.env, LDAPTLS_REQCERT: 'never' };
   const asRoot = ['-x', '-H', url, '-D', SLAPD_ROOT_DN, '-w', rootPassword];
@@ -135,14 +140,22 @@ export async function startSlapd(options: { users?: DirectoryUser[]; sizeLimit?:
     }
     throw new Error('slapd did not answer within 5 s');
   };
-  const stop = async () => {
+  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
     const proc = child;
     child = undefined;
-    if (!proc || proc.exitCode !== null) return;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
+      // A frozen process handles SIGTERM only once it runs again.
+      if (paused) proc.kill('SIGCONT');
+      paused = false;
+      proc.kill(signal);
     });
+  };
+  const signalRunning = (signal: 'SIGSTOP' | 'SIGCONT') => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error('slapd is not running');
+    child.kill(signal);
+    paused = signal === 'SIGSTOP';
   };
 
   await start();
@@ -175,6 +188,8 @@ export async function startSlapd(options: { users?: DirectoryUser[]; sizeLimit?:
       await slapd.add(userLdif(dn, user));
       return dn;
     },
+    pause: () => signalRunning('SIGSTOP'),
+    resume: () => signalRunning('SIGCONT'),
     stop,
     start,
     async close() {
