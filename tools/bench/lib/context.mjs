@@ -143,7 +143,7 @@ export function createContext({ quick, database, results }) {
       const store = env.DATABASE_URL || env.DATA_DIR ? { env: {} } : await ctx.freshStore();
       const port = await freePort();
       const started = performance.now();
-      const [command, args] = serverCommand(process.execPath, [join(ROOT, 'dist/apps', name, 'main.js')]);
+      const [command, args] = serverCommand(process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist/apps', name, 'main.js')]);
       const child = spawn(command, args, {
         cwd: ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...store.env, ...env, PORT: String(port) },

@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp } from '@keyhaven/http';
+import { createHttpApp, serveLeanRoutes } from '@keyhaven/http';
 import type { AuthConfig } from '../config/auth.config';
 import { AppModule, AuthAppOverrides } from './app.module';
 import { registerAccountWeb } from '../account-web/account-web.static';
 import { AUTH_ERROR_STATUS } from './auth-errors';
+import { authLeanRoutes } from '../sessions/lean-routes';
 
 /** Builds auth-service without listening: main.ts serves it, tests inject into it. */
 export async function createAuthApp(config: AuthConfig, databaseUrl: string, overrides: AuthAppOverrides = {}): Promise<NestFastifyApplication> {
@@ -17,6 +18,8 @@ export async function createAuthApp(config: AuthConfig, databaseUrl: string, ove
       version: '1',
     },
   });
+  // Before Nest's middleware is registered (at init), so hot routes are answered ahead of it.
+  serveLeanRoutes(app, await authLeanRoutes(app), { errorStatus: AUTH_ERROR_STATUS });
   // The account page shares the API's origin, so it needs no CORS and its token never leaves it.
   if (!(await registerAccountWeb(app.getHttpAdapter().getInstance(), config.accountWebDir))) {
     new Logger('AccountWeb').warn(`The account page is not built (no index.html in ${config.accountWebDir}): serving the API only. Run npm run build.`);

@@ -5,3 +5,4 @@ export * from './lib/platform.module';
 export * from './lib/boot';
 export * from './lib/json-body';
 export * from './lib/records-reply';
+export * from './lib/lean-route';

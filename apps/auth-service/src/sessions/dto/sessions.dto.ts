@@ -40,10 +40,12 @@ export class WebAuthnStepDto extends WebAuthnAssertionDto {
   rememberDevice?: boolean;
 }
 
+export const REFRESH_TOKEN_MAX_LENGTH = 512;
+
 export class RefreshDto {
   @ApiProperty({ example: 'khr_3q2x…', description: 'The refresh token of the last sign-in or refresh answer (each works once)' })
   @IsString()
-  @MaxLength(512)
+  @MaxLength(REFRESH_TOKEN_MAX_LENGTH)
   refreshToken!: string;
 }
 

@@ -56,70 +56,78 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const reply = http.getResponse<FastifyReply>();
     const request = http.getRequest<FastifyRequest>();
-    const answer = this.answer(exception);
+    const answer = errorAnswer(exception, this.statusByCode);
     if (answer.status >= 500) {
       this.logger.error(
         { err: exception, method: request?.method, url: request?.url },
         `Unhandled error: ${exception instanceof Error ? exception.message : String(exception)}`,
       );
     }
-    const body: ErrorBody = { error: { code: answer.code, message: answer.message } };
-    if (answer.details !== undefined) body.error.details = answer.details;
     if (reply.sent) return;
     reply.status(answer.status);
-    for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
-    reply.header('content-type', 'application/json; charset=utf-8');
-    reply.send(JSON.stringify(body));
-  }
-
-  private answer(exception: unknown): Answer {
-    if (exception instanceof DomainError) {
-      const status = this.statusByCode[exception.code];
-      if (status === undefined) {
-        return this.internal();
-      }
-      return {
-        status,
-        code: exception.code,
-        message: exception.message,
-        details: exception.details,
-        headers: exception.headers,
-      };
-    }
-    if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      const code = CODE_FOR_STATUS[status];
-      const response = exception.getResponse();
-      if (status === HttpStatus.SERVICE_UNAVAILABLE) {
-        // Readiness probes: the failing checks are the point of the answer.
-        return { status, code: 'service_unavailable', message: 'The service is not ready.', details: response };
-      }
-      if (!code || status >= 500) return this.internal();
-      const message =
-        typeof response === 'object' && response !== null && typeof (response as { message?: unknown }).message === 'string'
-          ? (response as { message: string }).message
-          : exception.message;
-      return { status, code, message: MESSAGE_FOR_STATUS[status] ?? message.slice(0, 500) };
-    }
-    const fastify = fastifyError(exception);
-    if (fastify) {
-      const known = FASTIFY_ERRORS[fastify.code];
-      if (known) return { status: this.statusByCode[known.code] ?? 400, ...known };
-      if (fastify.statusCode >= 400 && fastify.statusCode < 500) {
-        return {
-          status: fastify.statusCode,
-          code: CODE_FOR_STATUS[fastify.statusCode] ?? 'bad_request',
-          message: MESSAGE_FOR_STATUS[fastify.statusCode] ?? fastify.message.slice(0, 500),
-        };
-      }
-    }
-    return this.internal();
-  }
-
-  private internal(): Answer {
-    return { status: 500, code: 'internal_error', message: 'An unexpected error occurred.' };
+    for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+    reply.send(answer.body);
   }
 }
+
+/**
+ * What an error becomes on the wire — the status from the service's code table, the uniform
+ * `{ error: { code, message, details? } }` body (serialised) and the headers it asks for. The one
+ * mapping, shared by the filter and by routes served outside Nest's pipeline (lean routes).
+ */
+export function errorAnswer(
+  exception: unknown,
+  statusByCode: Readonly<Record<string, HttpStatus>>,
+): { status: number; headers: Readonly<Record<string, string>>; body: string } {
+  const answer = answerFor(exception, statusByCode);
+  const body: ErrorBody = { error: { code: answer.code, message: answer.message } };
+  if (answer.details !== undefined) body.error.details = answer.details;
+  return { status: answer.status, headers: { ...answer.headers, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) };
+}
+
+function answerFor(exception: unknown, statusByCode: Readonly<Record<string, HttpStatus>>): Answer {
+  if (exception instanceof DomainError) {
+    const status = statusByCode[exception.code];
+    if (status === undefined) return INTERNAL;
+    return {
+      status,
+      code: exception.code,
+      message: exception.message,
+      details: exception.details,
+      headers: exception.headers,
+    };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const code = CODE_FOR_STATUS[status];
+    const response = exception.getResponse();
+    if (status === HttpStatus.SERVICE_UNAVAILABLE) {
+      // Readiness probes: the failing checks are the point of the answer.
+      return { status, code: 'service_unavailable', message: 'The service is not ready.', details: response };
+    }
+    if (!code || status >= 500) return INTERNAL;
+    const message =
+      typeof response === 'object' && response !== null && typeof (response as { message?: unknown }).message === 'string'
+        ? (response as { message: string }).message
+        : exception.message;
+    return { status, code, message: MESSAGE_FOR_STATUS[status] ?? message.slice(0, 500) };
+  }
+  const fastify = fastifyError(exception);
+  if (fastify) {
+    const known = FASTIFY_ERRORS[fastify.code];
+    if (known) return { status: statusByCode[known.code] ?? 400, ...known };
+    if (fastify.statusCode >= 400 && fastify.statusCode < 500) {
+      return {
+        status: fastify.statusCode,
+        code: CODE_FOR_STATUS[fastify.statusCode] ?? 'bad_request',
+        message: MESSAGE_FOR_STATUS[fastify.statusCode] ?? fastify.message.slice(0, 500),
+      };
+    }
+  }
+  return INTERNAL;
+}
+
+const INTERNAL: Answer = { status: 500, code: 'internal_error', message: 'An unexpected error occurred.' };
 
 function fastifyError(exception: unknown): { code: string; statusCode: number; message: string } | undefined {
   if (typeof exception !== 'object' || exception === null) return undefined;
