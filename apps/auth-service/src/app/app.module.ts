@@ -15,6 +15,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { MeSessionsModule } from '../me-sessions/me-sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { AUTH_DATABASE } from './auth-database';
+import { AuthJobsModule } from './auth-jobs.module';
 
 export interface AuthAppOverrides {
   /** Tests move time by hand. */
@@ -39,8 +40,9 @@ export class AppModule {
         SessionsModule,
         MeSessionsModule,
         FactorsModule,
-        PrivacyModule.forRoot(databaseUrl),
-        DirectoryModule.forRoot(databaseUrl),
+        AuthJobsModule.forRoot(databaseUrl),
+        PrivacyModule,
+        DirectoryModule,
       ],
     };
   }

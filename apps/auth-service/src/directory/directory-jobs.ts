@@ -5,14 +5,16 @@ import { syncCron } from './directory.config';
 import { DIRECTORY_SYNC_QUEUE, DirectorySyncJob, DirectorySyncService } from './directory-sync.service';
 
 /**
- * The sync's job queue (pg-boss in schema `auth_jobs`), started as an explicit boot step after
- * the migrations when LDAP_URL is set: the schedule (LDAP_SYNC_INTERVAL as a UTC cron, one job
- * per tick across all replicas) and the worker for scheduled and requested runs. A run whose
+ * The sync's jobs on auth-service's durable queue (pg-boss in schema `auth_jobs`, the one the
+ * privacy jobs use: AuthJobsModule), started as an explicit boot step after the migrations when
+ * LDAP_URL is set: the schedule (LDAP_SYNC_INTERVAL as a UTC cron, one job per tick across all
+ * replicas) and the worker for scheduled and requested runs. A run whose
  * worker dies expires and is retried; the run row makes the retry pick up the same run.
  */
 @Injectable()
 export class DirectoryJobs implements OnModuleDestroy {
   private readonly logger = new Logger(DirectoryJobs.name);
+  private started = false;
 
   constructor(
     private readonly queue: JobQueue,
@@ -22,7 +24,9 @@ export class DirectoryJobs implements OnModuleDestroy {
 
   async start(): Promise<void> {
     const directory = this.config.directory;
-    if (!directory || this.queue.isStarted) return;
+    // The queue is shared with the privacy jobs (AuthJobsModule): this adds the sync's queue to it.
+    if (!directory || this.started) return;
+    this.started = true;
     // A run reads the whole directory: allow it many timeouts' worth before pg-boss calls it dead.
     const expireInSeconds = Math.max(600, Math.ceil((directory.timeoutMs * 20) / 1000));
     await this.queue.start([{ name: DIRECTORY_SYNC_QUEUE, retryLimit: 2, retryDelay: 30, retryBackoff: true, expireInSeconds }]);

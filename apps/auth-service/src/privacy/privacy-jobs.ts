@@ -11,14 +11,16 @@ import { RetentionService } from './retention.service';
 const SKEW_TOLERANCE_MS = 3_600_000;
 
 /**
- * auth-service's durable jobs (pg-boss, schema `auth_jobs`): started as an explicit boot step
- * after the migrations, stopped before the database pool closes. A cron tick is sent once across
+ * auth-service's privacy jobs on its durable queue (pg-boss, schema `auth_jobs`, shared with the
+ * directory sync through AuthJobsModule): started as an explicit boot step after the
+ * migrations, stopped before the database pool closes. A cron tick is sent once across
  * replicas and each job is fetched by one worker (`SKIP LOCKED`); a job whose worker died is
  * retried. Handlers are idempotent (an erasure re-checks the account under a row lock).
  */
 @Injectable()
 export class PrivacyJobs implements OnModuleDestroy {
   private readonly logger = new Logger(PrivacyJobs.name);
+  private started = false;
 
   constructor(
     private readonly queue: JobQueue,
@@ -29,7 +31,9 @@ export class PrivacyJobs implements OnModuleDestroy {
   ) {}
 
   async start(): Promise<void> {
-    if (this.queue.isStarted) return;
+    // The queue is shared (AuthJobsModule): started or not, it is this feature's to add its queues.
+    if (this.started) return;
+    this.started = true;
     await this.queue.start(PRIVACY_QUEUES);
     await this.queue.schedule(RETENTION_QUEUE, RETENTION_CRON);
     this.queue.work(RETENTION_QUEUE, {}, () => this.daily().then(() => undefined));

@@ -46,6 +46,17 @@ describe(JobQueue.name, () => {
     await eventually(async () => (await sut.getJob('work', id!))?.state === 'completed');
   });
 
+  it('adds the queues of a later start to the running queue (features of a service share one)', async () => {
+    await sut.start([{ name: 'later', retryLimit: 1 }]);
+    const seen: number[] = [];
+    sut.work<{ n: number }>('later', {}, async (job) => {
+      seen.push(job.data.n);
+    });
+    await sut.send('later', { n: 7 });
+    await eventually(() => seen.length === 1);
+    expect(seen).toEqual([7]);
+  });
+
   it('creates one job for a repeated id', async () => {
     const id = '00000000-0000-4000-8000-00000000abcd';
     const first = await sut.send('dead', { n: 2 }, { id, startAfter: new Date(Date.now() + 3_600_000) });

@@ -78,10 +78,16 @@ export class JobQueue {
     this.boss.on('error', (error) => this.logger.error(`pg-boss: ${error.message}`));
   }
 
+  /**
+   * Starts pg-boss (once) and creates or updates `queues`. Several features of a service may
+   * share one queue (one pool, one maintenance and cron supervisor): each calls `start` with its
+   * own queues, and a later call only adds (or updates) those.
+   */
   async start(queues: readonly QueueDefinition[]): Promise<void> {
-    if (this.started) return;
-    await this.boss.start();
-    this.started = true;
+    if (!this.started) {
+      await this.boss.start();
+      this.started = true;
+    }
     // Dead-letter queues first: a queue may only name one that exists.
     const ordered = [...queues].sort((a, b) => Number(Boolean(a.deadLetter)) - Number(Boolean(b.deadLetter)));
     for (const queue of ordered) {
