@@ -18,8 +18,7 @@ export async function createAuthApp(config: AuthConfig, databaseUrl: string, ove
       version: '1',
     },
   });
-  // Before Nest's middleware is registered (at init), so hot routes are answered ahead of it.
-  serveLeanRoutes(app, await authLeanRoutes(app), { errorStatus: AUTH_ERROR_STATUS });
+  serveLeanRoutes(app, await authLeanRoutes(app));
   // The account page shares the API's origin, so it needs no CORS and its token never leaves it.
   if (!(await registerAccountWeb(app.getHttpAdapter().getInstance(), config.accountWebDir))) {
     new Logger('AccountWeb').warn(`The account page is not built (no index.html in ${config.accountWebDir}): serving the API only. Run npm run build.`);

@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Reflector } from '@nestjs/core';
 import { getOptionsToken, getStorageToken, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
-import { runGuardAs, type LeanJsonRoute } from '@keyhaven/http';
+import { runGuardAs, type LeanRoute } from '@keyhaven/http';
 import { clientOf } from '../common/request-context';
 import { REFRESH_TOKEN_MAX_LENGTH, RefreshDto } from './dto/sessions.dto';
 import { SessionsController } from './sessions.controller';
@@ -14,11 +14,11 @@ import { SessionsService } from './sessions.service';
  * `SessionsService.refresh`, `Cache-Control: no-store` — without the framework's per-request
  * layers.
  */
-export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanJsonRoute<object>[]> {
+export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanRoute[]> {
   const throttler = new ThrottlerGuard(app.get<ThrottlerModuleOptions>(getOptionsToken()), app.get<ThrottlerStorage>(getStorageToken()), app.get(Reflector));
   await throttler.onModuleInit();
   const sessions = app.get(SessionsService);
-  const refresh: LeanJsonRoute<RefreshDto> = {
+  const refresh: LeanRoute<RefreshDto> = {
     method: 'POST',
     path: '/v1/sessions/refresh',
     dto: RefreshDto,
@@ -27,7 +27,7 @@ export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanJ
     handle: (input, request) => sessions.refresh(input.refreshToken, clientOf(request)),
     headers: { 'cache-control': 'no-store' },
   };
-  return [refresh as LeanJsonRoute<object>];
+  return [refresh as LeanRoute];
 }
 
 /** `{"refreshToken": "<string of at most 512>"}` and nothing else: what RefreshDto accepts as is. */

@@ -1,12 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp } from '@keyhaven/http';
+import { createHttpApp, serveLeanRoutes } from '@keyhaven/http';
 import type { ReleaseConfig } from '../config/release.config';
 import { AppModule, ReleaseAppOptions } from './app.module';
 import { RELEASE_ERROR_STATUS } from './release-errors';
+import { checkLeanRoute } from '../check/check.lean-route';
 
 /** Builds release-api without listening: main.ts serves it, tests inject into it. */
-export function createReleaseApp(config: ReleaseConfig, databaseUrl: string, options: ReleaseAppOptions = {}): Promise<NestFastifyApplication> {
-  return createHttpApp(AppModule.forRoot(config, databaseUrl, options), {
+export async function createReleaseApp(config: ReleaseConfig, databaseUrl: string, options: ReleaseAppOptions = {}): Promise<NestFastifyApplication> {
+  const app = await createHttpApp(AppModule.forRoot(config, databaseUrl, options), {
     errorStatus: RELEASE_ERROR_STATUS,
     trustProxy: config.trustProxy,
     docs: {
@@ -15,4 +16,6 @@ export function createReleaseApp(config: ReleaseConfig, databaseUrl: string, opt
       version: '1',
     },
   });
+  serveLeanRoutes(app, [checkLeanRoute(app)]);
+  return app;
 }

@@ -11,6 +11,8 @@ import { DEFAULT_JSON_LIMITS, JsonBodyLimits, parseJsonBody } from './json-body'
 import { answerClientError, answerFrameworkError, BASELINE_HEADERS, refuseNulInUrl } from './request-gate';
 import { protectDocs } from './docs-policy';
 import { BootLogBuffer } from './boot-log-buffer';
+import { LeanLane } from './lean-route';
+import { LIVE_ROUTE } from './health';
 
 export interface HttpAppOptions {
   /** The service's exhaustive error code → status table. */
@@ -61,6 +63,9 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   app.useGlobalFilters(new ApiExceptionFilter(options.errorStatus));
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
+  // First of all hooks: hot routes (serveLeanRoutes) are answered before anything below runs.
+  const lane = new LeanLane(fastify, options.errorStatus, app.get(MetricsRegistry));
+  lane.add([LIVE_ROUTE]);
   parseJsonStrictly(fastify);
   parseFormsWhereAccepted(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {
@@ -70,7 +75,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     done();
   });
   fastify.addHook('onRequest', refuseNulInUrl);
-  app.get(MetricsRegistry).instrument(fastify);
+  app.get(MetricsRegistry).instrument(fastify, (request) => lane.answered.has(request));
 
   // Built on the first /docs request, not at boot: scanning every route's metadata is boot time
   // that no probe or client needs.

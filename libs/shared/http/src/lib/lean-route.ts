@@ -1,45 +1,132 @@
 import { CanActivate, ForbiddenException, HttpStatus, Logger, Type } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
 import { createValidationPipe, DomainError, errorAnswer } from '@keyhaven/errors';
 import { DEFAULT_JSON_LIMITS, parseJsonBody } from './json-body';
+import type { MetricsRegistry } from './metrics';
+import { BASELINE_HEADERS } from './request-gate';
 
 /**
- * A hot JSON route answered in Fastify's `onRequest` phase, before Nest's middleware (per-request
- * logger child, ORM request context), guards, pipes and interceptors: what is left per request is
- * reading the body, a structural check, the handler and one write. The Nest controller method of
- * the same path stays — it documents the route in OpenAPI and defines it — and the lean route must
- * do exactly what it does; the route's tests go over HTTP and so cover the lean path.
+ * A hot route answered in Fastify's first `onRequest` hook, ahead of everything Nest adds per
+ * request (middleware with its per-request logger child and ORM request context, guards, pipes,
+ * interceptors, the latency histogram): what is left is a map lookup, the input check, the handler
+ * and one write. Used where a route's callers are many and its work is small — the update check
+ * every installation polls, the liveness probe, the token refresh of every signed-in client.
  *
- * The same gate as every other route: the media types Fastify parses (else 415), the body limit (413), the JSON shape
- * limits and NUL refusal of `parseJsonBody`, and validation against the route's DTO — `accept`
- * is only a fast structural check of the common, valid case; any body it refuses goes through
- * the service's validation pipe with the DTO, so a bad body gets the very same
- * `validation_failed` answer as on any other route. Errors leave through `errorAnswer`, the
- * exception filter's own mapping.
+ * The Nest controller method of the same path stays: it defines and documents the route (OpenAPI),
+ * and the lean route must do exactly what it does. Both go through the same gate:
+ * - the request id and baseline headers, NUL refused anywhere in the URL;
+ * - bodies: the media types Fastify parses (JSON through `parseJsonBody` with its shape limits and
+ *   NUL refusal, `text/plain` as a string; else 415), the body limit (413);
+ * - the route's DTO: `accept` is only a fast check of the common valid case; whatever it refuses
+ *   goes through the service's validation pipe with the DTO, so a bad input gets the very same
+ *   `validation_failed` answer as anywhere else;
+ * - the controller's guards where it has some (`runGuardAs`);
+ * - errors through `errorAnswer`, the exception filter's own mapping.
  */
-export interface LeanJsonRoute<Input extends object> {
-  method: 'POST';
-  /** The exact path (a query string is ignored, as Nest's router does). */
+export interface LeanRoute<Input extends object = object> {
+  method: 'GET' | 'POST';
+  /** The exact path (a query string is not part of it, as for Nest's router). */
   path: string;
-  /** The DTO the controller method takes: the authority on what is valid. */
-  dto: Type<Input>;
-  /** True only for bodies the DTO certainly accepts unchanged (no unknown keys, right types). */
-  accept(body: unknown): body is Input;
-  /** Runs before the body is read (e.g. a per-IP limit); throws a domain or HTTP error to refuse. */
+  /** GET: the query DTO; POST: the body DTO. Omitted: the route takes no input (a query is ignored). */
+  dto?: Type<Input>;
+  /** True only for input the DTO certainly accepts unchanged (no unknown keys, right types and sizes). */
+  accept?(input: unknown): input is Input;
+  /** Runs before the body is read (e.g. the controller's per-IP limit); throws to refuse. */
   before?(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-  /** The controller method's work; its result is sent as JSON with `status`. */
-  handle(input: Input, request: FastifyRequest, reply: FastifyReply): Promise<unknown>;
+  /** The controller method's work: a value sent as JSON, or a `RawAnswer` sent byte for byte. */
+  handle(input: Input, request: FastifyRequest, reply: FastifyReply): unknown;
+  /** Status of a JSON answer (default 200). */
   status?: number;
-  /** Headers of every answer, errors included (e.g. `cache-control: no-store`). */
+  /** Headers of every answer of the route, errors included (e.g. `cache-control: no-store`). */
   headers?: Readonly<Record<string, string>>;
 }
 
-export interface LeanRoutesOptions {
-  /** The service's error code → status table (as for the exception filter). */
-  errorStatus: Readonly<Record<string, HttpStatus>>;
+/** An answer sent exactly as given (signed bytes that a serializer must not touch). */
+export class RawAnswer {
+  constructor(
+    readonly statusCode: number,
+    readonly headers: Readonly<Record<string, string>>,
+    readonly body: string | Buffer | undefined,
+  ) {}
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const NUL_IN_URL = /%00/i;
+const lanes = new WeakMap<FastifyInstance, LeanLane>();
+
+/** The lane of one app: created by `createHttpApp` as its first hook; routes are added later. */
+export class LeanLane {
+  private readonly routes = new Map<string, LeanRoute>();
+  private readonly pipe = createValidationPipe();
+  private readonly logger = new Logger('LeanRoute');
+  /** Requests answered here, so the per-request metrics hook does not count them twice. */
+  readonly answered = new WeakSet<FastifyRequest>();
+  private readonly bodyLimit: number;
+
+  constructor(
+    fastify: FastifyInstance,
+    private readonly errorStatus: Readonly<Record<string, HttpStatus>>,
+    private readonly metrics: MetricsRegistry,
+  ) {
+    this.bodyLimit = fastify.initialConfig.bodyLimit ?? 1024 * 1024;
+    lanes.set(fastify, this);
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const query = request.url.indexOf('?');
+      const route = this.routes.get(`${request.method} ${query === -1 ? request.url : request.url.slice(0, query)}`);
+      if (!route) {
+        done();
+        return;
+      }
+      this.answered.add(request);
+      void this.serve(route, request, reply);
+    });
+  }
+
+  add(routes: readonly LeanRoute[]): void {
+    for (const route of routes) this.routes.set(`${route.method} ${route.path}`, route);
+  }
+
+  private async serve(route: LeanRoute, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const started = performance.now();
+    if (!REQUEST_ID.test(request.id)) request.id = randomUUID();
+    void reply.header('x-request-id', request.id).headers(BASELINE_HEADERS);
+    if (route.headers) void reply.headers(route.headers);
+    try {
+      if (NUL_IN_URL.test(request.url)) throw new DomainError('validation_failed', 'The URL must not contain NUL characters (%00).');
+      if (route.before) await route.before(request, reply);
+      const input = route.method === 'GET' ? request.query : await readBody(request, this.bodyLimit);
+      const valid = !route.dto || route.accept?.(input) ? input : await this.pipe.transform(input, { type: route.method === 'GET' ? 'query' : 'body', metatype: route.dto });
+      const result = await route.handle(valid as object, request, reply);
+      if (result instanceof RawAnswer) void reply.code(result.statusCode).headers(result.headers).send(result.body);
+      else void reply.code(route.status ?? 200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(result));
+    } catch (error) {
+      const answer = errorAnswer(error, this.errorStatus);
+      if (answer.status >= 500) {
+        this.logger.error({ err: error, method: request.method, url: request.url }, `Unhandled error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      void reply.code(answer.status).headers(answer.headers).send(answer.body);
+    }
+    this.metrics.countLean(request.method, route.path, reply.statusCode);
+    // The access log line pino-http writes for the other routes, without a per-request child logger.
+    const log = PinoLogger.root;
+    if (log?.isLevelEnabled('info')) {
+      log.info({ req: { id: request.id, method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: Math.round(performance.now() - started) }, 'request completed');
+    }
+  }
+}
+
+/**
+ * Serves `routes` on the app's lean lane (see `LeanRoute`). The app must come from
+ * `createHttpApp`, which puts the lane's hook first.
+ */
+export function serveLeanRoutes(app: NestFastifyApplication, routes: readonly LeanRoute[]): void {
+  const lane = lanes.get(app.getHttpAdapter().getInstance());
+  if (!lane) throw new Error('serveLeanRoutes needs an app made by createHttpApp');
+  lane.add(routes);
 }
 
 /**
@@ -53,45 +140,6 @@ export function runGuardAs(guard: CanActivate, controller: Type<unknown>, method
     const context = new ExecutionContextHost([request, reply], controller, handler as () => unknown);
     if (!(await guard.canActivate(context))) throw new ForbiddenException();
   };
-}
-
-/**
- * Serves `routes` in an `onRequest` hook. Call it before the application is initialised (before
- * `listen` or `init`), so the hook runs ahead of the middleware Nest registers then.
- */
-export function serveLeanRoutes(app: NestFastifyApplication, routes: readonly LeanJsonRoute<object>[], options: LeanRoutesOptions): void {
-  const fastify = app.getHttpAdapter().getInstance();
-  const byKey = new Map(routes.map((route) => [`${route.method} ${route.path}`, route]));
-  const pipe = createValidationPipe();
-  const logger = new Logger('LeanRoute');
-  const bodyLimit = fastify.initialConfig.bodyLimit ?? 1024 * 1024;
-  fastify.addHook('onRequest', async (request, reply) => {
-    const query = request.url.indexOf('?');
-    const route = byKey.get(`${request.method} ${query === -1 ? request.url : request.url.slice(0, query)}`);
-    if (!route) return;
-    const started = performance.now();
-    if (route.headers) void reply.headers(route.headers);
-    try {
-      if (route.before) await route.before(request, reply);
-      const body = await readBody(request, bodyLimit);
-      const input = route.accept(body) ? body : ((await pipe.transform(body, { type: 'body', metatype: route.dto })) as object);
-      const result = await route.handle(input, request, reply);
-      void reply.code(route.status ?? 200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(result));
-    } catch (error) {
-      const answer = errorAnswer(error, options.errorStatus);
-      if (answer.status >= 500) {
-        logger.error({ err: error, method: request.method, url: request.url }, `Unhandled error: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      void reply.code(answer.status).headers(answer.headers).send(answer.body);
-    }
-    // The access log line pino-http writes for the other routes (it is skipped here with the rest
-    // of the middleware), without a per-request child logger.
-    const log = PinoLogger.root;
-    if (log?.isLevelEnabled('info')) {
-      log.info({ req: { id: request.id, method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: Math.round(performance.now() - started) }, 'request completed');
-    }
-    return reply;
-  });
 }
 
 /**

@@ -12,6 +12,8 @@ export class MetricsRegistry {
   readonly registry = new Registry();
   readonly requests: Counter<'method' | 'route' | 'status'>;
   readonly latency: Histogram<'method' | 'route' | 'status'>;
+  /** The counter children of lean routes, by method, path and status: no label object per request. */
+  private readonly leanCounters = new Map<string, { inc(): void }>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -30,14 +32,21 @@ export class MetricsRegistry {
     });
   }
 
-  /** Observes every request through Fastify hooks; the route label is the pattern, never the raw URL. */
-  instrument(fastify: FastifyInstance): void {
+  /**
+   * Observes every request through Fastify hooks; the route label is the pattern, never the raw
+   * URL. Requests `counted` elsewhere (lean routes, `countLean`) are left alone.
+   */
+  instrument(fastify: FastifyInstance, counted: (request: FastifyRequest) => boolean = () => false): void {
     const started = new WeakMap<FastifyRequest, bigint>();
     fastify.addHook('onRequest', (request, _reply, done) => {
       started.set(request, process.hrtime.bigint());
       done();
     });
     fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+      if (counted(request)) {
+        done();
+        return;
+      }
       const start = started.get(request);
       const labels = {
         method: request.method,
@@ -49,6 +58,14 @@ export class MetricsRegistry {
       if (start !== undefined) this.latency.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
       done();
     });
+  }
+
+  /** One request of a lean route: the request counter only (its latency is not observed). */
+  countLean(method: string, route: string, status: number): void {
+    const key = `${method} ${route} ${status}`;
+    let child = this.leanCounters.get(key);
+    if (!child) this.leanCounters.set(key, (child = this.requests.labels(method, route, String(status))));
+    child.inc();
   }
 }
 

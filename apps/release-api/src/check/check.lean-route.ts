@@ -1,0 +1,38 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { RawAnswer, type LeanRoute } from '@keyhaven/http';
+import { CheckService } from './check.service';
+import { CheckQueryDto } from './dto/check-query.dto';
+
+/** The largest value of each CheckQueryDto field (its @MaxLength). */
+const QUERY_LIMITS: Readonly<Record<string, number>> = { version: 256, channel: 64, edition: 64, environment: 64 };
+
+/**
+ * `GET /v1/check` on the lean lane (see `LeanRoute`): every installation polls it, and its warm
+ * answer is a cached signed buffer, so per request there is the query check, a map lookup and
+ * the write. Does what `CheckController.check` does.
+ */
+export function checkLeanRoute(app: NestFastifyApplication): LeanRoute {
+  const checks = app.get(CheckService);
+  const route: LeanRoute<CheckQueryDto> = {
+    method: 'GET',
+    path: '/v1/check',
+    dto: CheckQueryDto,
+    accept: (query): query is CheckQueryDto => isPlainCheckQuery(query),
+    handle: async (query, request) => {
+      const ifNoneMatch = request.headers['if-none-match'];
+      const answer = await checks.respond(query, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined);
+      return new RawAnswer(answer.statusCode, answer.headers, answer.body);
+    },
+  };
+  return route as LeanRoute;
+}
+
+/** Only known fields, each given once as a string within its limit: what CheckQueryDto accepts as is. */
+function isPlainCheckQuery(query: unknown): query is CheckQueryDto {
+  if (typeof query !== 'object' || query === null) return false;
+  for (const [key, value] of Object.entries(query)) {
+    const limit = QUERY_LIMITS[key];
+    if (limit === undefined || typeof value !== 'string' || value.length > limit) return false;
+  }
+  return true;
+}
