@@ -69,10 +69,12 @@ export class DirectoryClient {
         }),
       ],
     });
-    return this.asService(async (client) => {
+    return this.asService(async (client, guard) => {
       let entries: Entry[];
       try {
-        ({ searchEntries: entries } = await client.search(this.config.userBaseDn, { scope: 'sub', filter, attributes: this.personAttributes(), sizeLimit: 2, explicitBufferAttributes: this.bufferAttributes() }));
+        ({ searchEntries: entries } = await guard(() =>
+          client.search(this.config.userBaseDn, { scope: 'sub', filter, attributes: this.personAttributes(), sizeLimit: 2, explicitBufferAttributes: this.bufferAttributes() }),
+        ));
       } catch (error) {
         // Two or more people answer to this login: it names nobody for sure.
         if (error instanceof SizeLimitExceededError) return undefined;
@@ -90,9 +92,9 @@ export class DirectoryClient {
    */
   async checkPassword(dn: string, password: string): Promise<boolean> {
     if (password.length === 0 || password.length > 1024) return false;
-    const { client, lost, close } = await this.connect();
+    const { client, guard, close } = await this.connect();
     try {
-      await Promise.race([client.bind(dn, password), lost]);
+      await guard(() => client.bind(dn, password));
       return true;
     } catch (error) {
       if (error instanceof InvalidCredentialsError) return false;
@@ -110,16 +112,19 @@ export class DirectoryClient {
   async listPeople(onPage?: (read: number) => Promise<void>): Promise<DirectoryPerson[]> {
     // The caller's own failure (say, its database) is not the directory's: it leaves as it came.
     let callerFailure: { error: unknown } | undefined;
-    const people = await this.asService(async (client) => {
+    const people = await this.asService(async (client, guard) => {
       const people: DirectoryPerson[] = [];
-      for await (const page of client.searchPaginated(this.config.userBaseDn, {
+      const pages = client.searchPaginated(this.config.userBaseDn, {
         scope: 'sub',
         filter: this.config.userFilter,
         attributes: this.personAttributes(),
         paged: { pageSize: this.config.pageSize },
         explicitBufferAttributes: this.bufferAttributes(),
-      })) {
-        for (const entry of page.searchEntries) people.push(this.person(entry));
+      });
+      for (;;) {
+        const next = await guard(() => pages.next());
+        if (next.done) break;
+        for (const entry of next.value.searchEntries) people.push(this.person(entry));
         try {
           await onPage?.(people.length);
         } catch (error) {
@@ -137,15 +142,18 @@ export class DirectoryClient {
   async listGroups(): Promise<DirectoryGroup[]> {
     const base = this.config.groupBaseDn;
     if (!base) return [];
-    return this.asService(async (client) => {
+    return this.asService(async (client, guard) => {
       const groups: DirectoryGroup[] = [];
-      for await (const page of client.searchPaginated(base, {
+      const pages = client.searchPaginated(base, {
         scope: 'sub',
         filter: this.config.groupFilter,
         attributes: ['member', 'uniqueMember'],
         paged: { pageSize: this.config.pageSize },
-      })) {
-        for (const entry of page.searchEntries) {
+      });
+      for (;;) {
+        const next = await guard(() => pages.next());
+        if (next.done) break;
+        for (const entry of next.value.searchEntries) {
           const key = normaliseDn(entry.dn);
           if (!key) throw new DirectoryUnavailable(`the directory answered a group with an unreadable DN`);
           const members = [...values(entry as DirectoryAttributes, 'member'), ...values(entry as DirectoryAttributes, 'uniqueMember')]
@@ -199,16 +207,17 @@ export class DirectoryClient {
     };
   }
 
-  private async asService<T>(work: (client: Client) => Promise<T>): Promise<T> {
-    const { client, lost, close } = await this.connect();
+  /** `work` runs every directory operation through `guard` (see connect()). */
+  private async asService<T>(work: (client: Client, guard: Guard) => Promise<T>): Promise<T> {
+    const { client, guard, close } = await this.connect();
     try {
       try {
-        await Promise.race([client.bind(this.config.bindDn, this.config.bindPassword), lost]);
+        await guard(() => client.bind(this.config.bindDn, this.config.bindPassword));
       } catch (error) {
         throw error instanceof InvalidCredentialsError ? new DirectoryUnavailable('the service account (LDAP_BIND_DN) was refused: invalid credentials') : unavailable('service bind', error);
       }
       try {
-        return await Promise.race([work(client), lost]);
+        return await work(client, guard);
       } catch (error) {
         throw error instanceof DirectoryUnavailable ? error : unavailable('search', error);
       }
@@ -218,13 +227,14 @@ export class DirectoryClient {
   }
 
   /**
-   * A connection (StartTLS done when configured) and `lost`, which rejects the moment its socket
-   * closes under us. ldapts notices a closed socket only on the one it opened itself: after
-   * StartTLS the TLS socket that replaced it can die (a crashed or restarted server) and the next
-   * request would wait for LDAP_TIMEOUT and be reported as a timeout. Racing every operation with
-   * `lost` reports a lost connection at once and as what it is.
+   * A connection (StartTLS done when configured) and `guard`, which runs one directory operation
+   * and fails it the moment the connection's socket closes under us — or refuses to start it when
+   * the socket is gone already. ldapts notices a closed socket only on the one it opened itself:
+   * after StartTLS the TLS socket that replaced it can die (a crashed or restarted server) and the
+   * next request would wait for LDAP_TIMEOUT and be reported as a timeout. Only directory
+   * operations are guarded: the caller's own work between them (a page's progress) runs to its end.
    */
-  private async connect(): Promise<{ client: Client; lost: Promise<never>; close: () => Promise<void> }> {
+  private async connect(): Promise<{ client: Client; guard: Guard; close: () => Promise<void> }> {
     const tlsOptions: ConnectionOptions = { ...(this.config.ca ? { ca: this.config.ca } : {}), minVersion: 'TLSv1.2' };
     // tlsOptions only for ldaps:// — given to a plain ldap:// client, ldapts breaks the StartTLS handshake.
     const secure = this.config.url.startsWith('ldaps:');
@@ -255,6 +265,7 @@ export class DirectoryClient {
       createConnection: ((...args: unknown[]) => watch((netConnect as (...a: unknown[]) => Socket)(...args), 'connect')) as typeof netConnect,
       createSecureConnection: ((...args: unknown[]) => watch((tlsConnect as (...a: unknown[]) => Socket)(...args), 'secureConnect')) as typeof tlsConnect,
     });
+    const guard: Guard = (operation) => (dropped ? Promise.reject(new ConnectionLost()) : Promise.race([operation(), lost]));
     const close = async () => {
       closing = true;
       // A lost connection has nobody to say goodbye to (an unbind would wait for LDAP_TIMEOUT).
@@ -262,15 +273,18 @@ export class DirectoryClient {
     };
     if (this.config.startTls) {
       try {
-        await Promise.race([client.startTLS(tlsOptions), lost]);
+        await guard(() => client.startTLS(tlsOptions));
       } catch (error) {
         await close();
         throw unavailable('StartTLS', error);
       }
     }
-    return { client, lost, close };
+    return { client, guard, close };
   }
 }
+
+/** Runs one directory operation on a connection, failing it with ConnectionLost when the connection goes. */
+type Guard = <T>(operation: () => Promise<T>) => Promise<T>;
 
 /** The socket under a connection closed while it was in use. */
 class ConnectionLost extends Error {
