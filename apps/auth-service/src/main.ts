@@ -7,6 +7,7 @@ import { createAuthApp } from './app/create-app';
 import { KeyCustody } from './crypto/key-custody';
 import { DirectoryJobs } from './directory/directory-jobs';
 import { runReencrypt } from './crypto/reencrypt';
+import { ErasureService } from './privacy/erasure.service';
 import { PrivacyJobs } from './privacy/privacy-jobs';
 import { runRetentionCommand } from './privacy/retention-command';
 
@@ -40,6 +41,19 @@ const run = oneOff
         // `main.js check` (the restore drill): the boot's key check, then a sample of stored secrets opened.
         await app.get(KeyCustody).verify();
         return app.get(KeyCustody).openSample();
+      },
+      erasures: {
+        kinds: ['account'],
+        // `main.js erasures`: the tombstones, ids and times only (keyhaven-ops keeps them in the backup erasure ledger).
+        async list(app) {
+          return (await app.get(ErasureService).ledger()).map((t) => ({ kind: 'account' as const, id: t.accountId, erasedAt: t.erasedAt.toISOString(), requestedBy: t.requestedBy }));
+        },
+        // `main.js reapply-erasures` (after a restore): the ledger's erasures again, with a tombstone that says so.
+        reapply(app, records) {
+          return app.get(ErasureService).reapply(
+            records.map((r) => ({ accountId: r.id, erasedAt: new Date(r.erasedAt), requestedBy: r.requestedBy ?? 'admin', requesterId: null, reason: 'erasure re-applied after a restore from backup (erasure ledger)' })),
+          );
+        },
       },
     });
 

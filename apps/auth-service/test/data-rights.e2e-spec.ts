@@ -230,10 +230,10 @@ describe('data-subject rights (auth-service)', () => {
 
       const tombstones = [{ accountId: user.id, erasedAt: new Date(tombstone?.erased_at ?? 0), requestedBy: 'admin' as const, requesterId: tombstone?.requester_id ?? null, reason: tombstone?.reason ?? '' }];
       const erasure = harness.app.get(ErasureService);
-      expect(await erasure.reapply(tombstones)).toEqual({ erased: 1, tombstonesRestored: 0 });
+      expect(await erasure.reapply(tombstones)).toEqual({ erased: [user.id], tombstonesRestored: 0 });
       expect(await harness.sql('select 1 from auth.account where id = $1', [user.id])).toEqual([]);
       expect(await harness.sql('select reason from auth.account_tombstone where account_id = $1', [user.id])).toEqual([{ reason: 'Art. 17 request' }]);
-      expect(await erasure.reapply(tombstones)).toEqual({ erased: 0, tombstonesRestored: 0 });
+      expect(await erasure.reapply(tombstones)).toEqual({ erased: [], tombstonesRestored: 0 });
     });
   });
 });

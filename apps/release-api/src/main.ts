@@ -7,6 +7,7 @@ import { DemoLoader } from './demo/demo-loader';
 import { KeyCustody } from './signing/key-custody';
 import { MaintenanceJobs } from './maintenance/maintenance-jobs';
 import { ErasedOperators } from './privacy/erased-operators';
+import { SubscriptionsService } from './maintenance/subscriptions.service';
 
 bootService({
   name: RELEASE_SERVICE,
@@ -27,6 +28,17 @@ bootService({
     // `main.js check` (the restore drill): the boot's key check, then a sample of stored secrets opened.
     await app.get(KeyCustody).verify();
     return app.get(KeyCustody).openSample();
+  },
+  erasures: {
+    kinds: ['subscription'],
+    // `main.js erasures`: erased subscribers, ids and times only (keyhaven-ops keeps them in the backup erasure ledger).
+    async list(app) {
+      return (await app.get(SubscriptionsService).erasures()).map((e) => ({ kind: 'subscription' as const, id: e.id, erasedAt: e.erasedAt.toISOString() }));
+    },
+    // `main.js reapply-erasures` (after a restore): subscribers the restore brought back are erased again.
+    reapply(app, records) {
+      return app.get(SubscriptionsService).reapplyErasures(records.map((r) => r.id));
+    },
   },
 }).catch((error: unknown) => {
   process.stderr.write(`${RELEASE_SERVICE}: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -6,6 +6,7 @@ import { inventoryProblems } from '@keyhaven/database';
 import { createTestDatabase, inventoryCoverage, TestDatabase } from '@keyhaven/testing';
 import { RELEASE_DATABASE } from '../src/app/release-database';
 import { RELEASE_CONFIG, ReleaseConfig } from '../src/config/release.config';
+import { SubscriptionsService } from '../src/maintenance/subscriptions.service';
 import { ReleaseRetention } from '../src/privacy/release-retention';
 import { releaseDataInventory } from '../src/privacy/release-data-inventory';
 import { FakeAuthService, startFakeAuthService, startReleaseApp } from './support/release-app';
@@ -96,5 +97,34 @@ describe('records of processing and retention (release-api)', () => {
     const { rows: audit } = await db.query(`select action, before, after from release.audit_event where subject = $1 order by id desc limit 1`, [id]);
     expect(audit[0]).toMatchObject({ action: 'subscription.erase', before: { target: '@example.test' }, after: { erased: true, deliveries: 1 } });
     expect((await call('DELETE', `/v1/subscriptions/${id}?erase=true`)).statusCode).toBe(404);
+  });
+
+  describe('erasures and a restore from backup (main.js erasures / reapply-erasures)', () => {
+    it('lists erased subscribers (ids and times), and erases again the ones a restore brought back, idempotently', async () => {
+      const subscriptions = app.get(SubscriptionsService);
+      const created = await call('POST', '/v1/subscriptions', { kind: 'email', address: 'back@example.test' });
+      const id = created.json().id as string;
+      expect((await call('DELETE', `/v1/subscriptions/${id}?erase=true`)).statusCode).toBe(204);
+      const listed = await subscriptions.erasures();
+      expect(listed).toContainEqual({ id, erasedAt: expect.any(Date) });
+      expect(JSON.stringify(listed)).not.toContain('back@example.test');
+
+      // "The restore": the subscriber is back (same id), its erasure audit row is not.
+      await db.query(`delete from release.audit_event where subject = $1`, [id]);
+      await db.query(`insert into release.maintenance_subscription (id, kind, address) values ($1, 'email', 'back@example.test')`, [id]);
+      // And one erased before, whose record the restore lost while the row stayed gone.
+      const lost = '5d6f0a12-3b4c-4d5e-8f90-a1b2c3d4e5f6';
+
+      expect(await subscriptions.reapplyErasures([id, lost])).toEqual({ erased: [id], tombstonesRestored: 1 });
+      expect((await db.query('select 1 from release.maintenance_subscription where id = $1', [id])).rows).toEqual([]);
+      const { rows: audit } = await db.query(`select subject, actor_sub, after from release.audit_event where subject = any($1::text[]) order by subject`, [[id, lost].sort()]);
+      expect(audit).toEqual(
+        [
+          { subject: id, actor_sub: 'backup restore (erasure ledger)', after: { erased: true, deliveries: 0, reapplied: true } },
+          { subject: lost, actor_sub: 'backup restore (erasure ledger)', after: { erased: true, reapplied: true } },
+        ].sort((a, b) => a.subject.localeCompare(b.subject)),
+      );
+      expect(await subscriptions.reapplyErasures([id, lost])).toEqual({ erased: [], tombstonesRestored: 0 });
+    });
   });
 });

@@ -20,13 +20,17 @@ async function files(dir: string): Promise<string[]> {
   return found;
 }
 
-/** pgBackRest with a cipher: every repository file is OpenSSL-encrypted ("Salted__") and no plaintext leaks. */
+/**
+ * pgBackRest with a cipher: every repository file is OpenSSL-encrypted ("Salted__") and no
+ * plaintext leaks — but for the erasure ledger, which Keyhaven seals itself (AES-256-GCM, "KHLEDG01").
+ */
 async function expectEncrypted(paths: string[], plaintext: string): Promise<void> {
   expect(paths.length).toBeGreaterThan(5);
   for (const path of paths) {
     const bytes = await readFile(path);
     if (bytes.length === 0) continue;
-    expect({ path, head: bytes.subarray(0, 8).toString('latin1') }).toEqual({ path, head: 'Salted__' });
+    const head = path.includes('keyhaven-erasures') ? 'KHLEDG01' : 'Salted__';
+    expect({ path, head: bytes.subarray(0, 8).toString('latin1') }).toEqual({ path, head });
     expect(bytes.includes(Buffer.from(plaintext))).toBe(false);
   }
 }
@@ -47,6 +51,8 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
   let backupEnv: Record<string, string>;
   let auth: ServiceProcess | undefined;
   let release: ServiceProcess | undefined;
+  /** The bootstrap admin's TOTP secret (its factor is in every backup). */
+  let opsSecret = '';
 
   beforeAll(async () => {
     requireBuilt('dist/tools/ops-cli/main.js', 'dist/apps/auth-service/main.js', 'dist/apps/release-api/main.js');
@@ -65,6 +71,9 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
       BACKUP_PG_PORT: String(cluster.port),
       BACKUP_CONFIG: join(dir, 'pgbackrest.conf'),
       BACKUP_STANZA: `kh${randomBytes(3).toString('hex')}`,
+      // `backup run` and `restore` read and re-apply the erasure ledger through the services' own commands.
+      DATABASE_URL: databaseUrl,
+      ...keys,
     };
   }, 60_000);
 
@@ -157,7 +166,7 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
   it('restores to a moment: exactly the writes before it come back, both services boot on it, TOTP secrets decrypt; the drill passes and refuses a wrong key ring', async () => {
     // setup on a fresh cluster: archive_mode needs a restart, then setup again finds nothing to restart.
     const first = await backup(['setup', '--json']);
-    expect(first).toMatchObject({ code: 0 });
+    expect(first).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(first.stdout)).toMatchObject({ restartRequired: true, restartFor: ['archive_mode'] });
     await cluster.stop();
     await cluster.start();
@@ -167,7 +176,7 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
 
     const { auth: a, release: r } = await startServices();
     const base = { auth: a.url, release: r.url };
-    const opsSecret = await accountWithTotp(base.auth, OPS.email, OPS.password, false);
+    opsSecret = await accountWithTotp(base.auth, OPS.email, OPS.password, false);
     const login = await runBuiltCli(['login', '--email', OPS.email, '--auth-url', base.auth, '--print-token', '--code', await oathtoolCode(opsSecret, new Date(Date.now() + 30_000))], {
       HOME: dir,
       KEYHAVEN_PASSWORD: OPS.password,
@@ -180,7 +189,7 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     expect(((await ok(base.release, 'GET', '/v1/keys')) as { keys: unknown[] }).keys).toHaveLength(1);
 
     const full = await backup(['run', '--full', '--json']);
-    expect(full).toMatchObject({ code: 0 });
+    expect(full).toMatchObject({ code: 0, stderr: '' });
     expect(JSON.parse(full.stdout)).toMatchObject({ type: 'full', size: expect.any(Number) });
 
     const set2 = await writeSet(base, opsToken, 2);
@@ -246,6 +255,82 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     // Three service boots, a backup, a restore and a drill: minutes on a 2-core machine other jobs share.
   }, 300_000);
 
+  it('erasures survive a restore: a person and a subscriber erased after the moment are erased again by the restore, from the ledger in the repository', async () => {
+    const { auth: a, release: r } = await startServices();
+    const base = { auth: a.url, release: r.url };
+    const first = await call(base.auth, 'POST', '/v1/sessions', OPS);
+    // The next time step: the last one the admin spent was in the first test, well over 30 s ago.
+    const second = await call(base.auth, 'POST', '/v1/sessions/mfa/totp', { code: await oathtoolCode(opsSecret, new Date(Date.now() + 30_000)) }, first.body['accessToken'] as string);
+    expect(second.status).toBe(200);
+    const opsToken = second.body['accessToken'] as string;
+
+    const person = { email: 'erase-me@example.test', password: `pass-${randomBytes(9).toString('hex')}` };
+    await accountWithTotp(base.auth, person.email, person.password);
+    const personId = (await cluster.psql(`select id from auth.account where email = '${person.email}'`, 'keyhaven')).trim();
+    const subscriber = (await ok(base.release, 'POST', '/v1/subscriptions', { kind: 'email', address: 'subscriber@example.test' }, opsToken)) as { id: string };
+    const backedUp = await backup(['run', '--json']);
+    expect(backedUp).toMatchObject({ code: 0 });
+    expect(JSON.parse(backedUp.stdout)).toMatchObject({ erasureLedger: { entries: 0 } });
+
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const moment = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await ok(base.auth, 'POST', `/v1/admin/accounts/${personId}/erase`, { reason: 'Art. 17 request by letter' }, opsToken);
+    expect((await call(base.release, 'DELETE', `/v1/subscriptions/${subscriber.id}?erase=true`, undefined, opsToken)).status).toBe(204);
+    // Between backups the ledger is refreshed on its own (cron; and before a restore, while the database runs).
+    const refreshed = await backup(['erasure-ledger', '--refresh', '--json']);
+    expect(refreshed).toMatchObject({ code: 0 });
+    const ledger = JSON.parse(refreshed.stdout) as { entries: Record<string, unknown>[]; added: number };
+    expect(ledger.added).toBe(2);
+    expect(ledger.entries).toEqual(
+      expect.arrayContaining([
+        { kind: 'account', id: personId, erasedAt: expect.any(String), requestedBy: 'admin' },
+        { kind: 'subscription', id: subscriber.id, erasedAt: expect.any(String) },
+      ]),
+    );
+    // Ids and times only: the ledger file holds neither the address nor the admin's reason, even sealed-open.
+    expect(JSON.stringify(ledger)).not.toMatch(/example\.test|Art\. 17/);
+    await archiveNow();
+
+    await a.stop();
+    await r.stop();
+    await cluster.stop();
+    const restored = await backup(['restore', '--to', moment.toISOString(), '--force', '--json']);
+    expect(restored).toMatchObject({ code: 0 });
+    // The restored state had both back (same ids); the restore erased them again before PostgreSQL was opened to anyone.
+    expect(JSON.parse(restored.stdout)).toMatchObject({ erasures: { erased: { accounts: [personId], subscriptions: [subscriber.id] } } });
+    await cluster.start();
+    const deadline = Date.now() + 60_000;
+    while ((await cluster.psql('select pg_is_in_recovery()').catch(() => 't')).trim() !== 'f') {
+      if (Date.now() > deadline) throw new Error('the restored cluster did not come up');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+
+    const sql = (text: string) => cluster.psql(text, 'keyhaven').then((out) => out.trim());
+    expect(await sql(`select count(*) from auth.account where id = '${personId}' or email = '${person.email}'`)).toBe('0');
+    expect(await sql(`select count(*) from auth.totp_factor where account_id = '${personId}'`)).toBe('0');
+    expect(await sql(`select count(*) from auth.recovery_code where account_id = '${personId}'`)).toBe('0');
+    expect(await sql(`select count(*) from auth.security_event where account_id = '${personId}' and details ?| array['name', 'device']`)).toBe('0');
+    expect(Number(await sql(`select count(*) from auth.security_event where account_id = '${personId}' and type = 'account_erased' and details->>'reapplied' = 'true'`))).toBe(1);
+    expect(await sql(`select requested_by || ' ' || reason from auth.account_tombstone where account_id = '${personId}'`)).toBe('admin erasure re-applied after a restore from backup (erasure ledger)');
+    expect(await sql(`select count(*) from release.maintenance_subscription where id = '${subscriber.id}'`)).toBe('0');
+    expect(await sql(`select count(*) from release.audit_event where subject = '${subscriber.id}' and action = 'subscription.erase'`)).toBe('1');
+
+    // The separate command, on the running database: idempotent, nothing left to erase.
+    const again = await backup(['reapply-erasures', '--json']);
+    expect(again).toMatchObject({ code: 0 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ ledgerEntries: 2, erased: { accounts: [], subscriptions: [] }, tombstonesRestored: 0 });
+    const human = await backup(['reapply-erasures']);
+    expect(human.stdout).toMatch(/Erasures re-applied from the ledger \(2 entries, as of \S+\): 0 erased again\./);
+
+    // The person cannot sign in; their address may sign up again as a new account.
+    const after = await startServices();
+    expect((await call(after.auth.url, 'POST', '/v1/sessions', person)).status).toBe(401);
+    await after.auth.stop();
+    await after.release.stop();
+    expect(await backup(['run', '--full'])).toMatchObject({ code: 0 });
+  }, 300_000);
+
   describe('on an S3-compatible store over TLS (s3rver)', () => {
     let s3: LocalS3;
 
@@ -271,6 +356,9 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
       };
       expect(await backup(['setup'], s3Env)).toMatchObject({ code: 0, stdout: expect.stringContaining('No restart needed') });
       expect(await backup(['run', '--full'], s3Env)).toMatchObject({ code: 0, stderr: '' });
+      // The erasure ledger lives in the bucket too: whatever can restore from it can read the ledger.
+      expect((await files(s3.directory)).filter((path) => path.includes('keyhaven-erasures') && path.endsWith('._S3rver_object'))).toHaveLength(1);
+      expect(await backup(['erasure-ledger'], s3Env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Erasure ledger as of \S+: \d+ erasure\(s\)/) });
       await cluster.psql("insert into release.release (version, channel, editions, released_at) values ('20.9.0', 'stable', '{}', now())", 'keyhaven');
       await archiveNow();
       await expectEncrypted((await files(s3.directory)).filter((path) => path.endsWith('._S3rver_object')), 'user1@example.test');

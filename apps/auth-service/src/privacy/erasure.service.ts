@@ -65,19 +65,19 @@ export class ErasureService {
   }
 
   /**
-   * After a restore from backup: applies again every erasure of `tombstones` (taken from the
-   * database before the restore, or from `GET /v1/privacy/erasures` of any replica that still
-   * has them). Accounts that came back are erased again with their original tombstone; missing
-   * tombstones are written back. Idempotent.
+   * After a restore from backup: applies again every erasure of `tombstones` (from the backup
+   * erasure ledger that `keyhaven-ops backup` keeps outside the database: `main.js
+   * reapply-erasures`). Accounts that came back are erased again under their original erasure
+   * time; missing tombstones are written back. Idempotent. Answers the ids erased again.
    */
-  async reapply(tombstones: readonly Tombstone[]): Promise<{ erased: number; tombstonesRestored: number }> {
-    let erased = 0;
+  async reapply(tombstones: readonly Tombstone[]): Promise<{ erased: string[]; tombstonesRestored: number }> {
+    const erased: string[] = [];
     let tombstonesRestored = 0;
     for (const tombstone of tombstones) {
       const outcome = await this.events.audited(async (tx) => {
         const account = await this.data.lockAccount(tombstone.accountId, tx);
         if (!account) {
-          const had = await this.data.tombstoneOf(tombstone.accountId);
+          const had = await this.data.tombstoneOf(tombstone.accountId, tx);
           if (!had) await this.data.erase(tombstone, tx); // no account: only the tombstone is written
           return { result: had ? 'none' : 'tombstone', events: [] };
         }
@@ -87,10 +87,24 @@ export class ErasureService {
           events: [{ type: 'account_erased' as const, accountId: tombstone.accountId, actorId: tombstone.requesterId ?? tombstone.accountId, details: { requestedBy: tombstone.requestedBy, reapplied: true } }],
         };
       });
-      if (outcome === 'erased') erased += 1;
+      if (outcome === 'erased') erased.push(tombstone.accountId);
       if (outcome === 'tombstone') tombstonesRestored += 1;
     }
+    if (erased.length > 0) this.logger.log(`Re-applied ${erased.length} erasure(s) a restore had undone`);
     return { erased, tombstonesRestored };
+  }
+
+  /** Every erasure still on record (its tombstone), ids and times only: the backup erasure ledger's source. */
+  async ledger(): Promise<{ accountId: string; erasedAt: Date; requestedBy: ErasureRequester }[]> {
+    const all: { accountId: string; erasedAt: Date; requestedBy: ErasureRequester }[] = [];
+    let after: { erasedAt: Date; accountId: string } | undefined;
+    for (;;) {
+      const page = await this.data.tombstonesAfter(after, 1000);
+      all.push(...page.map((t) => ({ accountId: t.accountId, erasedAt: t.erasedAt, requestedBy: t.requestedBy })));
+      const last = page[page.length - 1];
+      if (!last || page.length < 1000) return all;
+      after = last;
+    }
   }
 
   private async erase(accountId: string, request: ErasureRequest, client: ClientInfo, options: { mustBeDue: boolean }): Promise<ErasureAnswer | undefined> {

@@ -109,8 +109,8 @@ export class PersonalDataRepository {
     return rows.map(tombstoneRow);
   }
 
-  async tombstoneOf(accountId: string): Promise<Tombstone | undefined> {
-    const rows = await this.run('select * from auth.account_tombstone where account_id = ?', [accountId]);
+  async tombstoneOf(accountId: string, tx?: EntityManager): Promise<Tombstone | undefined> {
+    const rows = await this.run('select * from auth.account_tombstone where account_id = ?', [accountId], tx);
     return rows[0] ? tombstoneRow(rows[0]) : undefined;
   }
 

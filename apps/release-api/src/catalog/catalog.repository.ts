@@ -87,6 +87,19 @@ export class CatalogRepository {
     }
   }
 
+  /** Subjects of audit rows with one of `actions`, each with its first such row's time (on `em`'s transaction when given). */
+  async auditedSubjects(actions: readonly string[], em?: EntityManager, subject?: string): Promise<{ subject: string; at: Date }[]> {
+    const connection = (em ?? this.em.fork()).getConnection();
+    const rows = await connection.execute<{ subject: string; at: Date }[]>(
+      `select subject, min(at) as at from release.audit_event where action in (${actions.map(() => '?').join(', ')}) ${subject === undefined ? '' : 'and subject = ?'}
+        group by subject order by min(at), subject`,
+      subject === undefined ? [...actions] : [...actions, subject],
+      'all',
+      em?.getTransactionContext(),
+    );
+    return rows.map((row) => ({ subject: row.subject, at: new Date(row.at) }));
+  }
+
   async audit(limit: number): Promise<AuditEvent[]> {
     return this.em.fork().find(AuditEvent, {}, { orderBy: { id: 'desc' }, limit });
   }

@@ -122,12 +122,45 @@ export class SubscriptionsService {
     if (!done) throw new ReleaseError('subscription_not_found', `No subscription ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
   }
 
+  /**
+   * Every subscriber erasure on record (its audit row: by ops, or by the recipient's link), ids
+   * and times only — what `keyhaven-ops backup` keeps in its erasure ledger outside the database.
+   */
+  async erasures(): Promise<{ id: string; erasedAt: Date }[]> {
+    return (await this.catalog.auditedSubjects(ERASURE_ACTIONS)).map((row) => ({ id: row.subject, erasedAt: row.at }));
+  }
+
+  /**
+   * After a restore from backup (`main.js reapply-erasures`): each subscription of `ids` that came
+   * back is erased again with its deliveries; one whose erasure record (audit row) the restore
+   * lost gets it back. Idempotent. Answers the ids erased again.
+   */
+  async reapplyErasures(ids: readonly string[]): Promise<{ erased: string[]; tombstonesRestored: number }> {
+    const erased: string[] = [];
+    let tombstonesRestored = 0;
+    for (const id of ids) {
+      if (await this.eraseAudited(id, RESTORE, 'subscription.erase', { reapplied: true })) {
+        erased.push(id);
+        continue;
+      }
+      const written = await this.em.fork().transactional(async (em) => {
+        if ((await this.catalog.auditedSubjects(ERASURE_ACTIONS, em, id)).length > 0) return false;
+        this.catalog.appendAudit(em, RESTORE, [{ action: 'subscription.erase', subject: id, after: { erased: true, reapplied: true } }]);
+        await em.flush();
+        return true;
+      });
+      if (written) tombstonesRestored += 1;
+    }
+    if (erased.length > 0) this.logger.log(`Re-applied ${erased.length} subscriber erasure(s) a restore had undone`);
+    return { erased, tombstonesRestored };
+  }
+
   /** The erasure and its audit row (domain or origin only), in one transaction; false when there was nothing to erase. */
-  private eraseAudited(id: string, actor: Actor, action: string): Promise<boolean> {
+  private eraseAudited(id: string, actor: Actor, action: string, more: Record<string, unknown> = {}): Promise<boolean> {
     return this.em.fork().transactional(async (em) => {
       const erased = await this.repository.eraseSubscription(em, id);
       if (!erased) return false;
-      this.catalog.appendAudit(em, actor, [{ action, subject: id, before: auditView(erased.subscription), after: { erased: true, deliveries: erased.deliveries } }]);
+      this.catalog.appendAudit(em, actor, [{ action, subject: id, before: auditView(erased.subscription), after: { erased: true, deliveries: erased.deliveries, ...more } }]);
       await em.flush();
       return true;
     });
@@ -147,6 +180,12 @@ export class SubscriptionsService {
 
 /** Who removed a subscription through its signed unsubscribe link: its recipient, not an ops account. */
 const RECIPIENT: Actor = { sub: 'recipient (unsubscribe link)', email: undefined };
+
+/** Who erased a subscription again after a restore: the backup erasure ledger, not a person. */
+const RESTORE: Actor = { sub: 'backup restore (erasure ledger)', email: undefined };
+
+/** The audit actions that record a subscriber's erasure (its tombstone). */
+const ERASURE_ACTIONS = ['subscription.erase', 'subscription.unsubscribe'] as const;
 
 /**
  * What the audit trail keeps of a subscription: enough to see where notices went, nothing

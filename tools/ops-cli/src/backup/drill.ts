@@ -43,7 +43,7 @@ export function servicesDir(env: Record<string, string | undefined>): string {
  * every table counted; everything it started is stopped and removed, also when a step fails.
  */
 export async function runDrill(config: BackupConfig, owner: ClusterOwner, info: StanzaInfo, env: Record<string, string | undefined>, now: () => Date): Promise<DrillReport> {
-  const target = drillTarget(env['DATABASE_URL']);
+  const target = databaseTarget(env['DATABASE_URL'], 'the drill needs to know which database of the cluster holds Keyhaven (and as which role the services connect)');
   const newest = info.backups.at(-1);
   if (!newest) throw new ToolError('the repository has no backup yet: run "keyhaven-ops backup run --full" first');
   const workDir = await mkdtemp(join(env['BACKUP_DRILL_DIR'] ?? tmpdir(), 'keyhaven-drill-'));
@@ -95,8 +95,9 @@ export async function runDrill(config: BackupConfig, owner: ClusterOwner, info: 
   }
 }
 
-function drillTarget(databaseUrl: string | undefined): { user: string; database: string } {
-  if (!databaseUrl) throw new BackupConfigError('DATABASE_URL is not set: the drill needs to know which database of the cluster holds Keyhaven (and as which role the services connect)');
+/** DATABASE_URL's role and database; `why` says, when it is missing, what needs it. */
+export function databaseTarget(databaseUrl: string | undefined, why: string): { user: string; database: string } {
+  if (!databaseUrl) throw new BackupConfigError(`DATABASE_URL is not set: ${why}`);
   let url: URL;
   try {
     url = new URL(databaseUrl);
@@ -114,20 +115,34 @@ function ident(name: string): string {
 }
 
 /** Runs `node dist/apps/<service>/main.js check` against a database (or, without DATABASE_URL, DATA_DIR's embedded one), with the key rings of this environment. */
-export function checkService(service: (typeof SERVICES)[number], databaseUrl: string | undefined, dataDir: string, env: Record<string, string | undefined>): Promise<ServiceCheck> {
+export async function checkService(service: Service, databaseUrl: string | undefined, dataDir: string, env: Record<string, string | undefined>): Promise<ServiceCheck> {
+  const ran = await runService(service, ['check'], databaseUrl, dataDir, env);
+  const lines = `${ran.stdout}\n${ran.stderr}`.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+  const line = lines.at(-1) ?? (ran.error ? ran.error.message : 'no answer');
+  return { service, ok: !ran.error, line: line.replace(new RegExp(`^${service}( check)?: `), '') };
+}
+
+export type Service = (typeof SERVICES)[number];
+
+/** `node dist/apps/<service>/main.js <argv>` with this environment's variables (the keys the services read), DATABASE_URL and DATA_DIR set; `input` on stdin. */
+export function runService(
+  service: Service,
+  argv: readonly string[],
+  databaseUrl: string | undefined,
+  dataDir: string,
+  env: Record<string, string | undefined>,
+  input = '',
+): Promise<{ stdout: string; stderr: string; error: Error | null }> {
   const main = join(servicesDir(env), service, 'main.js');
   return new Promise((resolvePromise) => {
-    execFile(
+    const child = execFile(
       process.execPath,
-      [main, 'check'],
-      // The keys come from the variables the services read (AUTH_ENCRYPTION_KEYS, RELEASE_KEY_ENCRYPTION_KEY).
-      { env: serviceEnv(env, databaseUrl, dataDir), timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const lines = `${stdout}\n${stderr}`.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
-        const line = lines.at(-1) ?? (error ? error.message : 'no answer');
-        resolvePromise({ service, ok: !error, line: line.replace(new RegExp(`^${service}( check)?: `), '') });
-      },
+      [main, ...argv],
+      { env: serviceEnv(env, databaseUrl, dataDir), timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => resolvePromise({ stdout, stderr, error }),
     );
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
   });
 }
 

@@ -61,15 +61,19 @@ export interface Ran {
 }
 
 /** Runs a program and collects its output; a non-zero exit becomes a ToolError carrying its own words. */
-export function run(file: string, args: readonly string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number; label?: string } = {}): Promise<Ran> {
+export function run(file: string, args: readonly string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number; label?: string; input?: string } = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    execFile(file, [...args], { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 0 }, (error, stdout, stderr) => {
+    const child = execFile(file, [...args], { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 0 }, (error, stdout, stderr) => {
       if (!error) return resolve({ stdout, stderr });
       const spawnError = error as NodeJS.ErrnoException;
       if (spawnError.code === 'ENOENT') return reject(new ToolError(`${file} is not installed (Debian: apt-get install -y ${file === 'pgbackrest' ? 'pgbackrest' : 'postgresql-client'})`));
       const words = `${stderr}\n${stdout}`.trim().split('\n').filter((line) => line.trim() !== '');
       reject(new ToolError(`${options.label ?? file} failed: ${words.slice(-6).join(' | ') || error.message}`));
     });
+    // What the program reads on stdin (repo-put); otherwise stdin is closed at once.
+    // (A program that exits without reading it closes the pipe: that EPIPE is not our failure.)
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(options.input ?? '');
   });
 }
 
@@ -78,7 +82,7 @@ export function runAsOwner(
   owner: ClusterOwner,
   file: string,
   args: readonly string[],
-  options: { timeoutMs?: number; label?: string; env?: Record<string, string | undefined> } = {},
+  options: { timeoutMs?: number; label?: string; env?: Record<string, string | undefined>; input?: string } = {},
 ): Promise<Ran> {
   const uid = process.getuid?.() ?? -1;
   const label = options.label ?? file.split('/').at(-1) ?? file;
@@ -95,6 +99,7 @@ export function pgbackrest(
   operands: readonly string[] = [],
   /** A restore names the file in the restore_command it writes (PostgreSQL runs that without our environment). */
   configFile = '/dev/null',
+  input?: string,
 ): Promise<Ran> {
   // Options through the environment (PGBACKREST_REPO1_CIPHER_PASS…): never on a command line that `ps` shows.
   const env = Object.fromEntries(pgbackrestOptions(config).map(([name, value]) => [`PGBACKREST_${name.toUpperCase().replace(/-/g, '_')}`, value]));
@@ -102,7 +107,7 @@ export function pgbackrest(
     owner,
     'pgbackrest',
     [`--config=${configFile}`, `--stanza=${config.stanza}`, '--log-level-console=warn', '--log-level-stderr=error', ...args, command, ...operands],
-    { label: `pgbackrest ${command}`, env },
+    { label: `pgbackrest ${command}`, env, input },
   );
 }
 

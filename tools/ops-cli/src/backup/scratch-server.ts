@@ -8,9 +8,12 @@ import { ClusterOwner, runAsOwner, ToolError } from './pgbackrest';
 /** A temporary PostgreSQL on a restored data folder: loopback only, its own port, archiving off. */
 export interface ScratchServer {
   port: number;
+  /** The private socket folder (only the owner and root can enter it). */
+  socketDir: string;
   /** A superuser connection over the private socket. */
   query<Row>(sql: string, params?: unknown[], database?: string): Promise<Row[]>;
-  stop(): Promise<void>;
+  /** `immediate` for a throwaway copy; `fast` (a clean shutdown) for a data folder that lives on. */
+  stop(mode?: 'immediate' | 'fast'): Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -32,7 +35,19 @@ export async function freePort(): Promise<number> {
  * archive, and it listens on 127.0.0.1 and a socket in a folder only the owner can enter.
  * Resolves once recovery has ended (the server was promoted).
  */
-export async function startScratchServer(options: { dataDir: string; workDir: string; binDir: string; owner: ClusterOwner; timeoutMs: number }): Promise<ScratchServer> {
+export async function startScratchServer(options: {
+  dataDir: string;
+  workDir: string;
+  binDir: string;
+  owner: ClusterOwner;
+  timeoutMs: number;
+  /**
+   * The real data folder after `backup restore` (erasures are applied again before anyone can
+   * connect): no TCP at all, and archiving as the folder's own settings say — its promotion's new
+   * timeline must reach the archive like any other.
+   */
+  restoredInPlace?: boolean;
+}): Promise<ScratchServer> {
   const { dataDir, workDir, binDir, owner } = options;
   const socketDir = join(workDir, 'socket');
   await ownedFolder(socketDir, owner);
@@ -48,9 +63,9 @@ export async function startScratchServer(options: { dataDir: string; workDir: st
     `hba_file=${files.hba}`,
     `ident_file=${files.ident}`,
     `port=${port}`,
-    'listen_addresses=127.0.0.1',
+    `listen_addresses=${options.restoredInPlace ? "''" : '127.0.0.1'}`,
     `unix_socket_directories=${socketDir}`,
-    'archive_mode=off',
+    ...(options.restoredInPlace ? [] : ['archive_mode=off']),
   ];
   const log = join(workDir, 'server.log');
   try {
@@ -60,8 +75,8 @@ export async function startScratchServer(options: { dataDir: string; workDir: st
     throw new ToolError(`the restored copy did not start: ${tail || (error as Error).message}`);
   }
 
-  const stop = async () => {
-    await runAsOwner(owner, join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+  const stop = async (mode: 'immediate' | 'fast' = 'immediate') => {
+    await runAsOwner(owner, join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', String(Math.ceil(options.timeoutMs / 1000)), 'stop']).catch(() => undefined);
   };
   const query = async <Row>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<Row[]> => {
     const client = new Client({ host: socketDir, port, user: owner.name, database });
@@ -82,5 +97,5 @@ export async function startScratchServer(options: { dataDir: string; workDir: st
     await stop();
     throw error;
   }
-  return { port, query, stop };
+  return { port, socketDir, query, stop };
 }

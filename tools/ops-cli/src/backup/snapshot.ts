@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createCipheriv, createDecipheriv, randomBytes, scrypt as scryptCallback } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { appendFile, chmod, chown, copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGzip, gunzipSync } from 'node:zlib';
 import { Client } from 'pg';
 import { EMBEDDED_FILES, isClusterServer, readPostmasterState, serverUser, startEmbeddedPostgres } from '@keyhaven/database/embedded';
+import { deriveKey } from './pass-key';
 import { ToolError } from './pgbackrest';
 
 /**
@@ -26,12 +27,6 @@ export const SNAPSHOT_SUFFIX = '.khsnap';
 /** What PostgreSQL itself leaves out of a base backup (runtime state, rebuilt at start). */
 const SKIP_CONTENTS = new Set(['pg_wal', 'pg_replslot', 'pg_dynshmem', 'pg_notify', 'pg_serial', 'pg_snapshots', 'pg_stat_tmp', 'pg_subtrans']);
 const SKIP_FILES = new Set(['postmaster.pid', 'postmaster.opts', 'backup_label', 'tablespace_map']);
-
-function deriveKey(pass: string, salt: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(pass, salt, 32, { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key))),
-  );
-}
 
 /** Copies a folder; files that vanish meanwhile (a dropped table) are skipped, as pg_basebackup does. */
 async function copyTree(from: string, to: string, skip: (relative: string, isDir: boolean) => 'copy' | 'empty' | 'skip', prefix = ''): Promise<void> {

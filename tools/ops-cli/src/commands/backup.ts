@@ -17,6 +17,9 @@ import {
   ToolError,
   writeOwnerFile,
 } from '../backup/pgbackrest';
+import { readLedger } from '../backup/erasure-ledger';
+import { keyhavenDatabase, reapplyAfterRestore, ReapplyReport, refreshLedger } from '../backup/erasures';
+import { describeReapply, erasureCommands } from './backup-erasures';
 import { snapshotCommands } from './backup-snapshot';
 import { megabytes } from './backup-units';
 
@@ -88,17 +91,26 @@ export const backupCommands: CommandGroup = {
     },
     {
       name: 'run',
-      summary: 'Take a backup: differential by default (full when there is none yet), --full for a full one',
+      summary: 'Take a backup: differential by default (full when there is none yet), --full for a full one; then refresh the erasure ledger',
+      description:
+        'After the backup, both services\' erasure records are added to the erasure ledger in the repository (needs DATABASE_URL and the services\' environment, as the drill does). Exit 1 when the backup worked but the ledger could not be refreshed.',
       options: { full: { type: 'boolean', description: 'a full backup (weekly, and after every restore)' } },
       examples: ['keyhaven-ops backup run --full', 'keyhaven-ops backup run      # differential, e.g. daily from cron'],
       async run(args, ctx) {
+        const database = keyhavenDatabase(ctx.io.env, 'run');
         const { config, owner } = await open(ctx);
         const started = Date.now();
         await pgbackrest(config, owner, 'backup', [`--type=${args.flag('full') ? 'full' : 'diff'}`]);
         const seconds = (Date.now() - started) / 1000;
-        const backup = (await stanzaInfo(config, owner)).backups.at(-1);
+        const info = await stanzaInfo(config, owner);
+        const backup = info.backups.at(-1);
         if (!backup) throw new ToolError('pgbackrest reported success but the repository lists no backup');
-        ctx.out.result({ ...backup, seconds }, `Backup ${backup.label} (${backup.type}) done in ${seconds.toFixed(1)} s: ${megabytes(backup.size)} of data, ${megabytes(backup.repositorySize)} in the repository.`);
+        const done = `Backup ${backup.label} (${backup.type}) done in ${seconds.toFixed(1)} s: ${megabytes(backup.size)} of data, ${megabytes(backup.repositorySize)} in the repository.`;
+        // After the backup: its expiry decides which ledger entries no restorable state needs any more.
+        const refreshed = await refreshLedger(config, owner, info, database.url, ctx.io.env, ctx.io.now()).catch((error: unknown) => {
+          throw new ToolError(`${done} But the erasure ledger was not refreshed: ${error instanceof Error ? error.message : String(error)}`);
+        });
+        ctx.out.result({ ...backup, seconds, erasureLedger: { entries: refreshed.ledger.entries.length, refreshedAt: refreshed.ledger.refreshedAt } }, `${done}\nErasure ledger refreshed: ${refreshed.ledger.entries.length} erasure(s).`);
       },
     },
     {
@@ -148,6 +160,9 @@ export const backupCommands: CommandGroup = {
         if (running !== undefined) throw new ToolError(`PostgreSQL (pid ${running}) is running on ${dest}: stop it first (and the services), then restore`);
         const existing = await entries(dest);
         if (existing.length > 0 && !args.flag('force')) throw new ToolError(`${dest} is not empty: add --force to overwrite it (its files are replaced by the backup's)`);
+        // Read before anything is touched: a ledger that does not open stops the restore here.
+        const database = keyhavenDatabase(ctx.io.env, 'restore');
+        const ledger = await readLedger(config, owner);
 
         await ownedFolder(dest, owner);
         // PostgreSQL runs the restore_command (archive-get) without our environment: it reads this file.
@@ -159,12 +174,22 @@ export const backupCommands: CommandGroup = {
         if (targetDir !== undefined) options.push(`--pg1-path=${targetDir}`, '--archive-mode=off');
         const started = Date.now();
         await pgbackrest(config, owner, 'restore', options, [], config.configFile);
+        // Before anyone can connect: recovery to the moment, then every erasure of the ledger again.
+        let erasures: ReapplyReport;
+        try {
+          erasures = await reapplyAfterRestore(owner, dest, database.database, ledger, ctx.io.env);
+        } catch (error) {
+          throw new ToolError(
+            `${dest} was restored, but the erasure ledger was not re-applied (${error instanceof Error ? error.message : String(error)}): start PostgreSQL and run "keyhaven-ops backup reapply-erasures" BEFORE starting the services`,
+          );
+        }
         const seconds = (Date.now() - started) / 1000;
-        const result = { restoredTo: at?.toISOString() ?? 'latest', dataDir: dest, seconds, range: { from: range.from.toISOString(), to: range.to.toISOString() } };
+        const result = { restoredTo: at?.toISOString() ?? 'latest', dataDir: dest, seconds, range: { from: range.from.toISOString(), to: range.to.toISOString() }, erasures };
         ctx.out.result(result, () =>
           [
-            `Restored ${dest} in ${seconds.toFixed(1)} s, to ${at ? at.toISOString() : 'the newest archived state'}.`,
-            'Next: start PostgreSQL (it replays the archive to that moment, then promotes), check it, start the services,',
+            `Restored ${dest} in ${seconds.toFixed(1)} s, to ${at ? at.toISOString() : 'the newest archived state'} (recovered and promoted).`,
+            ...describeReapply(erasures),
+            'Next: start PostgreSQL, check it, start the services,',
             targetDir === undefined ? 'then take a new full backup: keyhaven-ops backup run --full' : `and remove ${dest} when done.`,
           ].join('\n'),
         );
@@ -191,6 +216,7 @@ export const backupCommands: CommandGroup = {
         if (!report.ok) throw new ToolError(`restore drill failed: ${report.failures.join('; ')}`);
       },
     },
+    ...erasureCommands,
     ...snapshotCommands,
   ],
 };

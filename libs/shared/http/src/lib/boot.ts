@@ -31,6 +31,29 @@ export interface ServiceDefinition<C extends CommonConfig> {
    * what a boot would (a first key-check value).
    */
   checkKeys?(app: NestFastifyApplication, config: C): Promise<string>;
+  /**
+   * `main.js erasures` / `main.js reapply-erasures`: the erasures this service recorded (ids and
+   * times only — the backup erasure ledger of `keyhaven-ops backup` is built from them), and
+   * applying such records again after a restore from backup brought erased people back.
+   */
+  erasures?: ErasureHooks;
+}
+
+/** One erasure, as the backup erasure ledger keeps it: what was erased (its random id) and when — nothing about the person. */
+export interface ErasureRecord {
+  kind: 'account' | 'subscription';
+  id: string;
+  erasedAt: string;
+  /** For accounts: the kind of request (the person, or an admin) — no one's identity. */
+  requestedBy?: 'self' | 'admin';
+}
+
+export interface ErasureHooks {
+  /** The kinds of record this service owns: `reapply-erasures` hands it only those. */
+  kinds: readonly ErasureRecord['kind'][];
+  list(app: NestFastifyApplication): Promise<ErasureRecord[]>;
+  /** Idempotent: what is still there is erased again, a missing tombstone is written back. Answers the ids erased again. */
+  reapply(app: NestFastifyApplication, records: readonly ErasureRecord[]): Promise<{ erased: string[]; tombstonesRestored: number }>;
 }
 
 /**
@@ -76,6 +99,11 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
 
   if (argv[0] === 'check') {
     process.exitCode = await checkDatabase(definition, config, databaseUrl).finally(() => embedded?.stop());
+    return;
+  }
+
+  if ((argv[0] === 'erasures' || argv[0] === 'reapply-erasures') && definition.erasures) {
+    process.exitCode = await erasureCommand(definition, definition.erasures, argv[0], config, databaseUrl).finally(() => embedded?.stop());
     return;
   }
 
@@ -143,6 +171,54 @@ async function checkDatabase<C extends CommonConfig>(definition: ServiceDefiniti
   } finally {
     await app.close().catch(() => undefined);
   }
+}
+
+/**
+ * `main.js erasures`: this service's erasure records as one JSON line. `main.js reapply-erasures`:
+ * reads `{"erasures":[…]}` from stdin, applies again those of this service's kinds, and prints
+ * `{"service","erased":[ids],"tombstonesRestored"}`. Neither migrates (like `check`): they run
+ * against a database this build can serve, e.g. one just restored from backup.
+ */
+async function erasureCommand<C extends CommonConfig>(
+  definition: ServiceDefinition<C>,
+  hooks: ErasureHooks,
+  command: 'erasures' | 'reapply-erasures',
+  config: C,
+  databaseUrl: string,
+): Promise<number> {
+  Logger.overrideLogger(new ConsoleLogger({ json: true, colors: false, logLevels: ['error', 'fatal'] }));
+  const input = command === 'reapply-erasures' ? readErasureRecords(await readStdin(), hooks.kinds) : [];
+  const app = await definition.createApp({ ...config, logLevel: 'error' }, databaseUrl);
+  try {
+    await app.init();
+    const answer = command === 'erasures' ? { service: definition.name, erasures: await hooks.list(app) } : { service: definition.name, ...(await hooks.reapply(app, input)) };
+    process.stdout.write(`${JSON.stringify(answer)}\n`);
+    return 0;
+  } finally {
+    await app.close().catch(() => undefined);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The records of `{"erasures":[…]}` of the given kinds; anything malformed stops the command (nothing is applied half). */
+export function readErasureRecords(text: string, kinds: readonly ErasureRecord['kind'][]): ErasureRecord[] {
+  const body = JSON.parse(text) as { erasures?: unknown };
+  if (!Array.isArray(body.erasures)) throw new Error('reapply-erasures: expected {"erasures":[…]} on stdin');
+  return body.erasures.flatMap((raw: unknown) => {
+    const record = raw as Partial<ErasureRecord>;
+    if (!record || typeof record.id !== 'string' || !UUID.test(record.id) || typeof record.erasedAt !== 'string' || Number.isNaN(Date.parse(record.erasedAt))) {
+      throw new Error(`reapply-erasures: not an erasure record: ${JSON.stringify(raw).slice(0, 200)}`);
+    }
+    if (record.requestedBy !== undefined && record.requestedBy !== 'self' && record.requestedBy !== 'admin') throw new Error(`reapply-erasures: bad requestedBy in ${record.id}`);
+    return record.kind !== undefined && kinds.includes(record.kind) ? [{ kind: record.kind, id: record.id.toLowerCase(), erasedAt: new Date(record.erasedAt).toISOString(), ...(record.requestedBy ? { requestedBy: record.requestedBy } : {}) }] : [];
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
