@@ -61,7 +61,7 @@ describe('accounts and sessions', () => {
         mfaRequired: false,
         methods: [],
         enrollmentRequired: false,
-        refreshToken: expect.stringMatching(/^khr_[A-Za-z0-9_-]{43}$/),
+        refreshToken: expect.stringMatching(/^khr_[A-Za-z0-9_-]{91}$/),
         refreshExpiresIn: 14 * 86_400,
       });
       const jwks = (await harness.request('GET', '/.well-known/jwks.json')).json();

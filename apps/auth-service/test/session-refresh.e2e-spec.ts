@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { totpCode } from '../src/factors/totp';
 import { decodeClaims, Harness, startHarness, TestUser } from './support/auth-harness';
 
@@ -104,6 +105,39 @@ describe('sessions: refresh with rotation and reuse detection', () => {
       expect(harness.smtp.mails.filter((m) => m.to.includes(user.email) && /used twice/.test(m.subject))).toHaveLength(1);
     });
 
+    it('refuses a token that was never issued — session id and an old generation copied, another random part — without taking it for a replay', async () => {
+      const user = await harness.newUser();
+      const first = await signIn(user);
+      const second = (await refresh(first.refreshToken)).json();
+      // Someone who saw the session id (it is in every access token) makes a generation-0 token.
+      const bytes = Buffer.from(first.refreshToken.slice(4), 'base64url');
+      bytes.fill(0x41, 20, 52); // the random part; the MAC no longer matches
+      const forged = await refresh(`khr_${bytes.toString('base64url')}`);
+      expect([forged.statusCode, forged.json().error.code]).toEqual([401, 'invalid_token']);
+      // Not a replay: the session lives on and its current token still works.
+      expect(await sessionRow(String(decodeClaims(first.accessToken)['sid']))).toMatchObject({ revoked_at: null, refresh_generation: 1 });
+      expect((await refresh(second.refreshToken)).statusCode).toBe(200);
+    });
+
+    it('rotates a refresh token issued before session-bound tokens once into the new form, and still recognises its replay', async () => {
+      const user = await harness.newUser();
+      const { accessToken } = await signIn(user);
+      const sid = String(decodeClaims(accessToken)['sid']);
+      // As a session opened before the migration looks: no refresh_hash, its token in auth.refresh_token.
+      const legacy = `khr_${randomBytes(32).toString('base64url')}`;
+      await harness.sql('update auth.session set refresh_hash = null where id = $1', [sid]);
+      await harness.sql(`insert into auth.refresh_token (token_hash, session_id, created_at) values (sha256(convert_to($1, 'UTF8')), $2, now())`, [legacy, sid]);
+      const answer = await refresh(legacy);
+      expect(answer.statusCode).toBe(200);
+      const next = answer.json();
+      expect(next.refreshToken).toMatch(/^khr_[A-Za-z0-9_-]{91}$/);
+      expect(decodeClaims(next.accessToken)['sid']).toBe(sid);
+      expect((await refresh(next.refreshToken)).statusCode).toBe(200);
+      const replay = await refresh(legacy);
+      expect(replay.statusCode).toBe(401);
+      expect(await sessionRow(sid)).toMatchObject({ revoke_reason: 'refresh_token_reused' });
+    });
+
     it('lets exactly one of many racing refreshes with one token win; the others get 401 invalid_token', async () => {
       const user = await harness.newUser();
       const { refreshToken } = await signIn(user);
@@ -113,8 +147,8 @@ describe('sessions: refresh with rotation and reuse detection', () => {
       for (const lost of answers.filter((a) => a.statusCode === 401)) expect(lost.json().error.code).toBe('invalid_token');
       // Only one new token was ever issued for the spent one.
       const sid = decodeClaims(answers.find((a) => a.statusCode === 200)!.json().accessToken)['sid'];
-      const tokens = await harness.sql<{ count: string }>('select count(*)::text as count from auth.refresh_token where session_id = $1', [sid]);
-      expect(tokens[0]!.count).toBe('2');
+      const rows = await harness.sql<{ refresh_generation: number }>('select refresh_generation from auth.session where id = $1', [sid]);
+      expect(rows[0]!.refresh_generation).toBe(1);
     });
 
     it('ends a session after AUTH_SESSION_IDLE without a refresh', async () => {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 export interface KeyRingEntry {
   kid: string;
@@ -41,6 +41,7 @@ export class KeyRingError extends Error {}
 export class KeyRing {
   private readonly byKid: Map<string, Buffer>;
   private readonly active: KeyRingEntry;
+  private readonly derived = new Map<string, Buffer[]>();
 
   constructor(entries: readonly KeyRingEntry[]) {
     const [active] = entries;
@@ -83,6 +84,20 @@ export class KeyRing {
     decipher.setAAD(Buffer.from(associatedData, 'utf8'));
     decipher.setAuthTag(body.subarray(body.length - 16));
     return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]);
+  }
+
+  /**
+   * Keys for a MAC (HMAC-SHA-256), derived with HKDF from each key of the ring for one `purpose`,
+   * the active key's first: sign with the first, accept any (a token made before a key rotation
+   * stays valid while its key is in the ring).
+   */
+  macKeys(purpose: string): readonly Buffer[] {
+    let keys = this.derived.get(purpose);
+    if (!keys) {
+      keys = [...this.byKid.values()].map((key) => Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `keyhaven ${purpose}`, 32)));
+      this.derived.set(purpose, keys);
+    }
+    return keys;
   }
 
   /** True when the value was sealed by an older key and `reencrypt` should rewrite it. */

@@ -8,6 +8,7 @@ import { Migration20261130081607 } from './Migration20261130081607';
 import { Migration20261130092000 } from './Migration20261130092000';
 import { Migration20261130103000 } from './Migration20261130103000';
 import { Migration20261130120209 } from './Migration20261130120209';
+import { Migration20261130124500 } from './Migration20261130124500';
 
 /** Every migration, oldest first. Written by tools/scripts/migrations.mjs; do not edit by hand. */
 export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
@@ -20,4 +21,5 @@ export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
   { name: 'Migration20261130092000', class: Migration20261130092000 },
   { name: 'Migration20261130103000', class: Migration20261130103000 },
   { name: 'Migration20261130120209', class: Migration20261130120209 },
+  { name: 'Migration20261130124500', class: Migration20261130124500 },
 ];

@@ -112,7 +112,7 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       activity: ACTIVITIES.accounts,
       personalData: true,
       holds: [
-        { category: 'session data', fields: ['account_id', 'aal', 'amr', 'auth_time', 'created_at', 'last_used_at', 'expires_at', 'revoked_at', 'revoke_reason'] },
+        { category: 'session data', fields: ['account_id', 'aal', 'amr', 'auth_time', 'created_at', 'last_used_at', 'expires_at', 'refresh_hash (SHA-256 of the current refresh token)', 'refresh_generation', 'revoked_at', 'revoke_reason'] },
         { category: 'device and network', fields: ['device_label (browser and OS from the User-Agent)', 'network (IPv4 /24, IPv6 /48)'] },
       ],
       retention: {

@@ -10,8 +10,8 @@ import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { SecurityNotifier } from '../notifications/security-notifier';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { deviceLabel } from './device-label';
-import { newOpaqueToken, parseOpaqueToken } from './opaque-token';
-import { NewSession, SessionStore } from './session.store';
+import { RefreshTokens } from './refresh-tokens';
+import { LiveSession, NewSession, SessionStore } from './session.store';
 import type { Amr } from './token-claims';
 import { IssuedToken, TokenService, TokenSubject } from './token.service';
 
@@ -49,6 +49,7 @@ export const invalidRefreshToken = () => new AuthError('invalid_token', 'The ref
 export class SessionIssuer {
   constructor(
     private readonly store: SessionStore,
+    private readonly refreshTokens: RefreshTokens,
     private readonly tokens: TokenService,
     private readonly accounts: AccountsService,
     private readonly events: SecurityEventsService,
@@ -60,9 +61,10 @@ export class SessionIssuer {
   draft(accountId: string, grant: SessionGrant, client: ClientInfo): SessionDraft {
     const now = this.clock.now();
     const max = new Date(now.getTime() + this.config.session.maxMs);
+    const id = randomUUID();
     return {
       row: {
-        id: randomUUID(),
+        id,
         accountId,
         tokenUse: grant.use,
         aal: grant.aal,
@@ -74,7 +76,7 @@ export class SessionIssuer {
         network: truncateIp(client.ip),
         ...(grant.rememberedDeviceId ? { rememberedDeviceId: grant.rememberedDeviceId } : {}),
       },
-      refresh: newOpaqueToken('refresh'),
+      refresh: this.refreshTokens.mint(id, 0),
     };
   }
 
@@ -107,15 +109,31 @@ export class SessionIssuer {
    * owner mailed.
    */
   async refresh(presented: unknown, client: ClientInfo): Promise<SessionTokens & { session: { aal: 1 | 2; amr: string[]; tokenUse: 'access' | 'enrolment' } }> {
-    const hash = parseOpaqueToken('refresh', presented);
-    if (!hash) throw invalidRefreshToken();
+    const presentedToken = this.refreshTokens.parse(presented);
+    if (!presentedToken) throw invalidRefreshToken();
     const now = this.clock.now();
-    const next = newOpaqueToken('refresh');
-    const session = await this.store.rotate(hash, next.hash, now, new Date(now.getTime() - this.config.session.idleMs));
-    if (!session) {
-      const reusedIn = await this.store.spentTokenSession(hash);
-      if (reusedIn) await this.revokeAfterReuse(reusedIn, client);
-      throw invalidRefreshToken();
+    const idleSince = new Date(now.getTime() - this.config.session.idleMs);
+    let session: LiveSession | undefined;
+    let next: { token: string; hash: Buffer };
+    if (presentedToken.kind === 'session') {
+      const { sessionId, generation, hash } = presentedToken;
+      next = this.refreshTokens.mint(sessionId, generation + 1);
+      session = await this.store.rotate(sessionId, generation, hash, next.hash, now, idleSince);
+      if (!session) {
+        // The MAC says this token was issued: if its session has moved past it, it was spent.
+        const current = await this.store.refreshGeneration(sessionId);
+        if (current !== undefined && generation < current) await this.revokeAfterReuse(sessionId, client);
+        throw invalidRefreshToken();
+      }
+    } else {
+      const legacy = await this.store.legacyTokenSession(presentedToken.hash);
+      next = this.refreshTokens.mint(legacy?.sessionId ?? randomUUID(), (legacy?.generation ?? 0) + 1);
+      session = legacy ? await this.store.rotateLegacy(presentedToken.hash, legacy.sessionId, legacy.generation, next.hash, now, idleSince) : undefined;
+      if (!session) {
+        const reusedIn = await this.store.spentTokenSession(presentedToken.hash);
+        if (reusedIn) await this.revokeAfterReuse(reusedIn, client);
+        throw invalidRefreshToken();
+      }
     }
     const access = await this.tokens.issue(
       { id: session.accountId, email: session.email, roles: session.roles },

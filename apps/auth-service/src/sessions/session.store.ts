@@ -55,20 +55,18 @@ const SESSION_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_t
 /**
  * The one owner of `auth.session` and `auth.refresh_token`. Every method is one statement (one
  * round trip); correctness under concurrency is the database's: a refresh token is spent by a
- * conditional UPDATE, so of many requests racing with one token exactly one finds it unspent.
+ * conditional UPDATE, so of many requests racing with one token exactly one finds it current.
  * Methods take the caller's transaction when they are part of a larger change.
  */
 @Injectable()
 export class SessionStore {
   constructor(private readonly em: EntityManager) {}
 
-  /** The session row and its first refresh token, in one statement (inside `tx` when given). */
+  /** The session row with the hash of its first refresh token (generation 0), inside `tx` when given. */
   async open(session: NewSession, refreshHash: Buffer, tx?: EntityManager): Promise<void> {
     await this.run(
-      `with s as (
-         insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id)
-         values (?, ?, ?, ?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?, ?, ?) returning id)
-       insert into auth.refresh_token (token_hash, session_id, created_at) select ?, id, ? from s`,
+      `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id, refresh_hash)
+       values (?, ?, ?, ?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         session.id,
         session.accountId,
@@ -83,40 +81,72 @@ export class SessionStore {
         session.network ?? null,
         session.rememberedDeviceId ?? null,
         refreshHash,
-        session.createdAt,
       ],
       tx,
     );
   }
 
   /**
-   * Rotation (RFC 9700 section 4.14.2): when its session is still alive (not revoked, used since
-   * `idleSince`, before its absolute end) the presented token is spent, the next one issued and
-   * the session marked used — one statement. Racing requests with one token queue on its row;
-   * the first spends it, the others then find it spent. Undefined when nothing was rotated: the
-   * token is unknown, already spent, or its session ended (then the token is left as it was).
+   * Rotation (RFC 9700 section 4.14.2) of a session-bound token (see RefreshTokens): when the
+   * session is still alive (not revoked, used since `idleSince`, before its absolute end) and its
+   * current token is generation `generation` with hash `oldHash`, the row moves to the next
+   * generation with `newHash` and is marked used — one UPDATE of one row. Racing requests with
+   * one token queue on the row; the first moves it, the others then find a later generation.
+   * Undefined when nothing was rotated.
    */
-  async rotate(oldHash: Buffer, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
+  async rotate(sessionId: string, generation: number, oldHash: Buffer, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
+    const rows = await this.run(
+      `update auth.session s set refresh_hash = ?, refresh_generation = s.refresh_generation + 1, last_used_at = ?
+       from auth.account a
+       where s.id = ? and s.refresh_generation = ? and s.refresh_hash = ?
+         and s.revoked_at is null and s.expires_at > ? and s.last_used_at > ? and a.id = s.account_id
+       returning ${SESSION_COLUMNS}, a.email, a.roles`,
+      [newHash, now, sessionId, generation, oldHash, now, idleSince],
+    );
+    return liveSession(rows[0]);
+  }
+
+  /** The generation a session's current refresh token has; undefined when there is no such session. */
+  async refreshGeneration(sessionId: string): Promise<number | undefined> {
+    const rows = await this.run('select refresh_generation from auth.session where id = ?', [sessionId]);
+    return rows[0] ? Number(rows[0]['refresh_generation']) : undefined;
+  }
+
+  /**
+   * A token issued before session-bound tokens (auth.refresh_token): its session and the
+   * generation the session is at, while the token is unspent.
+   */
+  async legacyTokenSession(hash: Buffer): Promise<{ sessionId: string; generation: number } | undefined> {
+    const rows = await this.run(
+      'select s.id, s.refresh_generation from auth.refresh_token t join auth.session s on s.id = t.session_id where t.token_hash = ? and t.spent_at is null',
+      [hash],
+    );
+    return rows[0] ? { sessionId: String(rows[0]['id']), generation: Number(rows[0]['refresh_generation']) } : undefined;
+  }
+
+  /**
+   * Rotation of a token issued before session-bound tokens: it is spent in auth.refresh_token
+   * (where a replay of it is recognised) and the session moves to `generation + 1` with the new,
+   * session-bound token's hash — one statement. Undefined when nothing was rotated.
+   */
+  async rotateLegacy(oldHash: Buffer, sessionId: string, generation: number, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
     const rows = await this.run(
       `with spent as (
          update auth.refresh_token t set spent_at = ? from auth.session s
-         where t.token_hash = ? and t.spent_at is null
-           and s.id = t.session_id and s.revoked_at is null and s.expires_at > ? and s.last_used_at > ?
+         where t.token_hash = ? and t.spent_at is null and t.session_id = ?
+           and s.id = t.session_id and s.refresh_generation = ? and s.revoked_at is null and s.expires_at > ? and s.last_used_at > ?
          returning t.session_id),
        s as (
-         update auth.session s set last_used_at = ? from spent
-         where s.id = spent.session_id and s.revoked_at is null
-         returning ${SESSION_COLUMNS}),
-       next as (insert into auth.refresh_token (token_hash, session_id, created_at) select ?, id, ? from s returning session_id)
-       select s.*, a.email, a.roles from s join auth.account a on a.id = s.account_id where exists (select 1 from next)`,
-      [now, oldHash, now, idleSince, now, newHash, now],
+         update auth.session s set refresh_hash = ?, refresh_generation = s.refresh_generation + 1, last_used_at = ? from spent
+         where s.id = spent.session_id and s.refresh_generation = ? and s.revoked_at is null
+         returning ${SESSION_COLUMNS})
+       select s.*, a.email, a.roles from s join auth.account a on a.id = s.account_id`,
+      [now, oldHash, sessionId, generation, now, idleSince, newHash, now, generation],
     );
-    const row = rows[0];
-    if (!row) return undefined;
-    return { ...sessionRow(row), accountId: String(row['account_id']), email: String(row['email']), roles: row['roles'] as string[] };
+    return liveSession(rows[0]);
   }
 
-  /** What a refresh token that did not rotate was: unknown, or a spent token of a session. */
+  /** What a legacy refresh token that did not rotate was: unknown, or a spent token of a session. */
   async spentTokenSession(hash: Buffer): Promise<string | undefined> {
     const rows = await this.run('select session_id from auth.refresh_token where token_hash = ? and spent_at is not null', [hash]);
     return rows[0] ? String(rows[0]['session_id']) : undefined;
@@ -216,4 +246,9 @@ function sessionRow(row: Row): SessionRow {
     network: (row['network'] as string | null) ?? null,
     rememberedDeviceId: (row['remembered_device_id'] as string | null) ?? null,
   };
+}
+
+function liveSession(row: Row | undefined): LiveSession | undefined {
+  if (!row) return undefined;
+  return { ...sessionRow(row), accountId: String(row['account_id']), email: String(row['email']), roles: row['roles'] as string[] };
 }

@@ -13,12 +13,13 @@ import { RememberedDeviceStore } from './remembered-device.store';
 import { SessionRevocation } from './session-revocation';
 import { RevocationListController, RevocationListService } from './revocation-list';
 import { RememberedDevices } from './remembered-devices';
+import { RefreshTokens } from './refresh-tokens';
 
 /** Sign-in (password, second factor) and the passport strategies every guarded route relies on. */
 @Module({
   imports: [PassportModule.register({ session: false }), AccountsModule, SigningKeysModule],
   controllers: [SessionsController, RevocationListController],
-  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, SessionIssuer, TokenService, JwtStrategy, SessionsService],
+  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, RefreshTokens, SessionIssuer, TokenService, JwtStrategy, SessionsService],
   exports: [SessionStore, RememberedDeviceStore, SessionRevocation],
 })
 export class SessionsModule {}

@@ -66,6 +66,14 @@ export class Session {
   @Property({ type: 'uuid', nullable: true })
   rememberedDeviceId?: string & Opt;
 
+  /** SHA-256 of the session's current refresh token (null: its token predates session-bound tokens, see auth.refresh_token). */
+  @Property({ type: 'bytea', nullable: true })
+  refreshHash?: Buffer & Opt;
+
+  /** How many times the session was refreshed: the generation its current refresh token names. */
+  @Property({ type: 'int', default: 0 })
+  refreshGeneration!: number & Opt;
+
   @Property({ type: 'timestamptz', nullable: true })
   revokedAt?: Date & Opt;
 
