@@ -2,6 +2,7 @@ import { DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/d
 import { JOB_ARCHIVE_SECONDS } from '@keyhaven/jobs';
 import type { AuthConfig } from '../config/auth.config';
 import { DEFAULT_SYNC_RUN_RETENTION_MS } from '../directory/directory.config';
+import { SESSION_ENDED_AT_SQL } from '../sessions/session.store';
 
 export const ACTIVITIES = {
   accounts: 'accounts',
@@ -122,7 +123,7 @@ export function authDataInventory(config: AuthConfig): DataInventory {
         ms: config.session.retentionMs,
         prune: {
           key: 'id',
-          where: `coalesce(revoked_at, least(expires_at, last_used_at + ? * interval '1 millisecond')) < ?`,
+          where: `${SESSION_ENDED_AT_SQL} < ?`,
           params: (now) => [config.session.idleMs, new Date(now.getTime() - config.session.retentionMs)],
         },
       },

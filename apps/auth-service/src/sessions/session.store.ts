@@ -53,6 +53,14 @@ type Row = Record<string, unknown>;
 const SESSION_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_time, s.created_at, s.last_used_at, s.expires_at, s.device_label, s.network, s.remembered_device_id`;
 
 /**
+ * When a session ended, in SQL (one `?`: the idle timeout in ms): revoked, else the earlier of its
+ * hard end and its idle end. The daily retention job deletes sessions (their refresh tokens go by
+ * cascade) that ended AUTH_SESSION_RETENTION ago through the data inventory's prune rule, which
+ * uses this; nothing else deletes sessions by age.
+ */
+export const SESSION_ENDED_AT_SQL = `coalesce(revoked_at, least(expires_at, last_used_at + ? * interval '1 millisecond'))`;
+
+/**
  * The one owner of `auth.session` and `auth.refresh_token`. Every method is one statement (one
  * round trip); correctness under concurrency is the database's: a refresh token is spent by a
  * conditional UPDATE, so of many requests racing with one token exactly one finds it current.
@@ -214,17 +222,6 @@ export class SessionStore {
       [deviceLabel, network ?? null, accountId, exceptId],
     );
     return { any: Boolean(rows[0]?.['any']), same: Boolean(rows[0]?.['same']) };
-  }
-
-  /** Retention: sessions that ended (revoked, idle, or past their end) before `before`, with their tokens. */
-  async pruneEnded(before: Date, idleMs: number): Promise<number> {
-    const rows = await this.run(
-      `delete from auth.session
-       where coalesce(revoked_at, least(expires_at, last_used_at + ? * interval '1 millisecond')) < ?
-       returning id`,
-      [idleMs, before],
-    );
-    return rows.length;
   }
 
   private run(sql: string, params: Param[], tx?: EntityManager): Promise<Row[]> {
