@@ -5,10 +5,11 @@ import { AUTH_CONFIG, AuthConfig } from '../src/config/auth.config';
 import { authDataInventory } from '../src/privacy/auth-data-inventory';
 import { PrivacyJobs } from '../src/privacy/privacy-jobs';
 import { RETENTION_CRON, RETENTION_QUEUE } from '../src/privacy/privacy-queues';
-import { RetentionService } from '../src/privacy/retention.service';
+import { RetentionService, STALE_ATTEMPT_COUNTERS } from '../src/privacy/retention.service';
 import { Harness, startHarness } from './support/auth-harness';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 
 describe('records of processing and retention (auth-service)', () => {
   let harness: Harness;
@@ -151,6 +152,29 @@ describe('records of processing and retention (auth-service)', () => {
       expect(await harness.sql('select challenge from auth.webauthn_challenge where account_id = $1', [user.id])).toEqual([{ challenge: 'fresh' }]);
       expect(await harness.sql('select jti from auth.consumed_token where account_id = $1', [user.id])).toEqual([{ jti: 'spent-new' }]);
       expect(await harness.sql('select count(*)::int as n from auth.session where account_id = $1', [user.id])).toEqual([{ n: 1 }]);
+    });
+
+    it('clears second-factor attempt counters past AUTH_MFA_ATTEMPT_RETENTION, never one whose delay or lock still runs, nor a fresh one', async () => {
+      const now = harness.clock.now();
+      const [stale, fresh, stillLocked, staleLockOver] = await Promise.all([harness.newUser(), harness.newUser(), harness.newUser(), harness.newUser()]);
+      const counter = (id: string, count: number, lastAttemptAt: Date, lockedUntil: Date | null, nextAttemptAt: Date | null = null) =>
+        harness.sql('update auth.account set mfa_failed_count = $2, mfa_last_attempt_at = $3, mfa_locked_until = $4, mfa_next_attempt_at = $5 where id = $1', [id, count, lastAttemptAt, lockedUntil, nextAttemptAt]);
+      await counter(stale.id, 2, new Date(now.getTime() - 25 * HOUR), null);
+      await counter(fresh.id, 2, new Date(now.getTime() - 23 * HOUR), null);
+      await counter(stillLocked.id, 10, new Date(now.getTime() - 25 * HOUR), new Date(now.getTime() + HOUR));
+      await counter(staleLockOver.id, 10, new Date(now.getTime() - 26 * HOUR), new Date(now.getTime() - 25 * HOUR), null);
+
+      const report = await harness.app.get(RetentionService).run();
+      expect(report.deleted[STALE_ATTEMPT_COUNTERS]).toBe(2);
+      const rows = await harness.sql<{ id: string; mfa_failed_count: number; cleared: boolean }>(
+        `select id, mfa_failed_count, (mfa_last_attempt_at is null and mfa_locked_until is null and mfa_next_attempt_at is null) as cleared from auth.account where id = any($1::uuid[])`,
+        [[stale.id, fresh.id, stillLocked.id, staleLockOver.id]],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      expect(byId.get(stale.id)).toMatchObject({ mfa_failed_count: 0, cleared: true });
+      expect(byId.get(staleLockOver.id)).toMatchObject({ mfa_failed_count: 0, cleared: true });
+      expect(byId.get(fresh.id)).toMatchObject({ mfa_failed_count: 2, cleared: false });
+      expect(byId.get(stillLocked.id)).toMatchObject({ mfa_failed_count: 10, cleared: false });
     });
   });
 

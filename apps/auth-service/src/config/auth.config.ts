@@ -35,6 +35,7 @@ export const authEnvSchema = z.object({
   AUTH_MFA_DELAY_BASE: env.duration('30s'),
   AUTH_MFA_LOCK_AFTER: env.int(10, { min: 2, max: 50 }),
   AUTH_MFA_LOCK_DURATION: env.duration('1h'),
+  AUTH_MFA_ATTEMPT_RETENTION: env.duration('24h'),
   AUTH_THROTTLE_LIMIT: env.int(30, { min: 1, max: 1_000_000 }),
   AUTH_THROTTLE_WINDOW: env.duration('1m'),
   AUTH_WEBAUTHN_RP_ID: env.string('localhost'),
@@ -76,7 +77,8 @@ export interface AuthConfig extends CommonConfig {
   mfaEnforced: MfaEnforcement;
   mfaGracePeriodMs: number;
   stepUpMaxAgeMs: number;
-  attempts: { free: number; delayBaseMs: number; lockAfter: number; lockDurationMs: number };
+  /** `retentionMs`: a failure counter nobody touched this long (and whose delay or lock is over) is cleared by the retention job. */
+  attempts: { free: number; delayBaseMs: number; lockAfter: number; lockDurationMs: number; retentionMs: number };
   throttle: { limit: number; windowMs: number };
   webauthn: WebAuthnPolicy;
   smtpUrl: string | undefined;
@@ -194,6 +196,10 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
   if (parsed.AUTH_MFA_LOCK_AFTER <= parsed.AUTH_MFA_FREE_ATTEMPTS) {
     throw new ConfigError(['AUTH_MFA_LOCK_AFTER: must be larger than AUTH_MFA_FREE_ATTEMPTS']);
   }
+  // A counter that outlived its lock keeps re-locking at the next failure: it must not be forgotten sooner.
+  if (parsed.AUTH_MFA_ATTEMPT_RETENTION < Math.max(parsed.AUTH_MFA_LOCK_DURATION, 3_600_000)) {
+    throw new ConfigError(['AUTH_MFA_ATTEMPT_RETENTION: must be at least AUTH_MFA_LOCK_DURATION and at least 1h']);
+  }
   return {
     ...toCommonConfig(AUTH_SERVICE, parsed),
     issuer: parsed.AUTH_ISSUER,
@@ -218,6 +224,7 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
       delayBaseMs: parsed.AUTH_MFA_DELAY_BASE,
       lockAfter: parsed.AUTH_MFA_LOCK_AFTER,
       lockDurationMs: parsed.AUTH_MFA_LOCK_DURATION,
+      retentionMs: parsed.AUTH_MFA_ATTEMPT_RETENTION,
     },
     throttle: { limit: parsed.AUTH_THROTTLE_LIMIT, windowMs: parsed.AUTH_THROTTLE_WINDOW },
     webauthn: parseWebAuthn(parsed),

@@ -12,6 +12,8 @@ export interface AttemptPolicy {
   /** Consecutive failures after which second-factor sign-in is locked (NIST 5.2.2: well under 100). */
   lockAfter: number;
   lockDurationMs: number;
+  /** A counter untouched this long, with no delay or lock running, is cleared by the retention job. */
+  retentionMs: number;
 }
 
 /** Delay before the attempt after the `count`-th consecutive one: 0, …, 0, base, 2·base, 4·base … */
@@ -53,12 +55,13 @@ export class SecondFactorAttempts {
       `update auth.account set
          mfa_failed_count = mfa_failed_count + 1,
          mfa_next_attempt_at = case when mfa_failed_count + 1 >= ?::int then null when mfa_failed_count + 1 >= ?::int then ?::timestamptz + (?::float8 * power(2, least(mfa_failed_count + 1 - ?::int, 20))) * interval '1 millisecond' else null end,
-         mfa_locked_until = case when mfa_failed_count + 1 >= ?::int then ?::timestamptz + ?::float8 * interval '1 millisecond' else mfa_locked_until end
+         mfa_locked_until = case when mfa_failed_count + 1 >= ?::int then ?::timestamptz + ?::float8 * interval '1 millisecond' else mfa_locked_until end,
+         mfa_last_attempt_at = ?::timestamptz
        where id = ?
          and (mfa_locked_until is null or mfa_locked_until <= ?::timestamptz)
          and (mfa_next_attempt_at is null or mfa_next_attempt_at <= ?::timestamptz)
        returning mfa_failed_count`,
-      [p.lockAfter, p.free, now, p.delayBaseMs, p.free, p.lockAfter, now, p.lockDurationMs, accountId, now, now],
+      [p.lockAfter, p.free, now, p.delayBaseMs, p.free, p.lockAfter, now, p.lockDurationMs, now, accountId, now, now],
     );
     if (rows[0]) return { count: Number(rows[0].mfa_failed_count) };
     throw await this.refusal(accountId);
@@ -66,9 +69,38 @@ export class SecondFactorAttempts {
 
   async reset(accountId: string, tx: EntityManager = this.em.fork()): Promise<void> {
     await tx.execute(
-      'update auth.account set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null where id = ?',
+      'update auth.account set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null, mfa_last_attempt_at = null where id = ?',
       [accountId],
     );
+  }
+
+  /**
+   * Storage limitation for the counters (the daily retention job): a counter whose last attempt
+   * is older than AUTH_MFA_ATTEMPT_RETENTION and whose delay and lock are over is cleared, in
+   * batches of short transactions that skip rows a sign-in holds. Answers the counters cleared.
+   */
+  async clearStale(now: Date, batchSize = 5_000): Promise<number> {
+    const cutoff = new Date(now.getTime() - this.policy.retentionMs);
+    let total = 0;
+    for (;;) {
+      const cleared = await this.em.fork().transactional(async (tx) => {
+        const rows: unknown[] = await tx.getConnection().execute(
+          `with stale as (
+             select id from auth.account
+              where mfa_failed_count > 0 and mfa_last_attempt_at < ?
+                and (mfa_locked_until is null or mfa_locked_until <= ?) and (mfa_next_attempt_at is null or mfa_next_attempt_at <= ?)
+              limit ? for update skip locked)
+           update auth.account a set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null, mfa_last_attempt_at = null
+             from stale where a.id = stale.id returning 1`,
+          [cutoff, now, now, Math.trunc(batchSize)],
+          'all',
+          tx.getTransactionContext(),
+        );
+        return rows.length;
+      });
+      total += cleared;
+      if (cleared < batchSize) return total;
+    }
   }
 
   /** When a lock that started with this attempt ends, or undefined if it did not lock. */

@@ -70,6 +70,14 @@ export class Account {
   mfaLockedUntil?: Date & Opt;
 
   /**
+   * The last claimed second-factor attempt while the counter is not zero: the counter's age. The
+   * daily retention job clears a counter AUTH_MFA_ATTEMPT_RETENTION after it (never while a delay
+   * or lock runs); a success clears it at once.
+   */
+  @Property({ type: 'timestamptz', nullable: true })
+  mfaLastAttemptAt?: Date & Opt;
+
+  /**
    * Self-service deletion (`DELETE /v1/me`): when the grace period ends and the erasure job
    * erases the account. While set, the account cannot sign in and its sessions are revoked;
    * cancelling (the signed link in the mail) clears it.
