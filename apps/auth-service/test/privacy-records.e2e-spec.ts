@@ -70,6 +70,24 @@ describe('records of processing and retention (auth-service)', () => {
       expect(records.recipients).toEqual([expect.objectContaining({ name: 'SMTP relay', host: null })]);
     });
 
+    it('describes the backups from the running configuration: window, kind of repository, encryption — never the bucket or its credentials', async () => {
+      const plain = (await harness.request('GET', '/v1/privacy/records')).json();
+      expect(plain.backups).toMatchObject({ configured: false, window: null, encryption: null });
+      const other = await startHarness(
+        { BACKUP_REPO: 's3://acme-keyhaven-backups/prod', BACKUP_RETENTION: '6w', BACKUP_S3_KEY: 'AKIAEXAMPLE', BACKUP_S3_SECRET: 'bucket-secret-value' },
+        { database: harness.database },
+      );
+      try {
+        const answer = await other.request('GET', '/v1/privacy/records');
+        expect(answer.json().backups).toMatchObject({ configured: true, window: '42d', setting: 'BACKUP_RETENTION', repository: 's3', encryption: 'aes-256-cbc' });
+        expect(answer.body).not.toMatch(/acme-keyhaven-backups|AKIAEXAMPLE|bucket-secret-value/);
+        const page = await other.request('GET', '/v1/privacy/records', { headers: { accept: 'text/html' } });
+        expect(page.body).toContain('<code>BACKUP_RETENTION</code> = 42d; encryption aes-256-cbc');
+      } finally {
+        await other.close();
+      }
+    });
+
     it('names the SMTP relay by host only, never its credentials', async () => {
       const other = await startHarness({ SMTP_URL: 'smtp://mailer:s3cret-pass@relay.example.test:587' }, { database: harness.database });
       try {
@@ -153,7 +171,6 @@ describe('records of processing and retention (auth-service)', () => {
       expect(await harness.sql('select jti from auth.consumed_token where account_id = $1', [user.id])).toEqual([{ jti: 'spent-new' }]);
       expect(await harness.sql('select count(*)::int as n from auth.session where account_id = $1', [user.id])).toEqual([{ n: 1 }]);
     });
-
     it('clears second-factor attempt counters past AUTH_MFA_ATTEMPT_RETENTION, never one whose delay or lock still runs, nor a fresh one', async () => {
       const now = harness.clock.now();
       const [stale, fresh, stillLocked, staleLockOver] = await Promise.all([harness.newUser(), harness.newUser(), harness.newUser(), harness.newUser()]);

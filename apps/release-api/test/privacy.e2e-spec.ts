@@ -27,7 +27,14 @@ describe('records of processing and retention (release-api)', () => {
     auth = await startFakeAuthService();
     // Years ahead of real time, like the windows spec: nothing planned here comes due for the workers.
     clock = new ManualClock('2036-11-27T12:00:00Z');
-    ({ app } = await startReleaseApp(database.url, auth, { RELEASE_AUDIT_RETENTION: '400d', SMTP_URL: 'smtp://notices:pw-secret@relay.example.test:25', AUTH_MAX_TOKEN_LIFETIME: '30d' }, clock));
+    const env = {
+      RELEASE_AUDIT_RETENTION: '400d',
+      SMTP_URL: 'smtp://notices:pw-secret@relay.example.test:25',
+      AUTH_MAX_TOKEN_LIFETIME: '30d',
+      BACKUP_REPO: '/var/backups/keyhaven',
+      BACKUP_RETENTION: '14d',
+    };
+    ({ app } = await startReleaseApp(database.url, auth, env, clock));
     config = app.get<ReleaseConfig>(RELEASE_CONFIG);
     db = new Client({ connectionString: database.url });
     await db.connect();
@@ -65,6 +72,9 @@ describe('records of processing and retention (release-api)', () => {
     const page = await app.inject({ method: 'GET', url: '/v1/privacy/records', headers: { accept: 'text/html' } });
     expect(page.headers['content-type']).toMatch(/^text\/html/);
     expect(page.body).toContain('<code>RELEASE_AUDIT_RETENTION</code> = 400d');
+    // BACKUP_REPO=/var/backups/keyhaven, BACKUP_RETENTION=14d in this app's environment (beforeAll).
+    expect(records.backups).toMatchObject({ configured: true, window: '14d', setting: 'BACKUP_RETENTION', repository: 'folder', encryption: 'aes-256-cbc' });
+    expect(answer.body).not.toContain('/var/backups');
   });
 
   it('deletes audit rows older than RELEASE_AUDIT_RETENTION and keeps younger ones', async () => {

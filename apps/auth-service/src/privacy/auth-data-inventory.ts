@@ -1,4 +1,4 @@
-import { DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/database';
+import { backupRecord, DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/database';
 import { JOB_ARCHIVE_SECONDS } from '@keyhaven/jobs';
 import type { AuthConfig } from '../config/auth.config';
 import { DEFAULT_SYNC_RUN_RETENTION_MS } from '../directory/directory.config';
@@ -260,11 +260,10 @@ export function authDataInventory(config: AuthConfig): DataInventory {
         : { name: 'SMTP relay', host: null, purpose: 'none configured: mail is written to the service log' },
     ],
     transfers: [],
-    backups: {
-      configured: false,
-      description:
-        'Database backups are the operator’s (see docs/privacy.md). A backup holds erased accounts until it expires; after a restore the service applies every erasure again from its tombstones.',
-    },
+    backups: backupRecord(
+      config.backups,
+      'After a restore, keyhaven-ops applies every erasure again from its erasure ledger (account ids and erasure times, kept outside the database), before the service sees the restored data.',
+    ),
   };
 }
 

@@ -1,4 +1,4 @@
-import { DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/database';
+import { backupRecord, DataInventory, formatPeriod, hostOfUrl, StoredTable } from '@keyhaven/database';
 import { JOB_ARCHIVE_SECONDS } from '@keyhaven/jobs';
 import type { ReleaseConfig } from '../config/release.config';
 
@@ -137,10 +137,10 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
       { name: 'auth-service', host: hostOfUrl(config.privacy.erasuresUrl), purpose: 'release-api reads its erasure feed (no personal data is sent)' },
     ],
     transfers: [],
-    backups: {
-      configured: false,
-      description: 'Database backups are the operator’s (see docs/privacy.md); erased subscriptions and pseudonymised ops identities come back with a restore until the next erasure sync and retention run.',
-    },
+    backups: backupRecord(
+      config.backups,
+      'After a restore, keyhaven-ops erases again every subscriber erased since (its erasure ledger: subscription ids and times, kept outside the database); audit rows of erased ops accounts are pseudonymised again by the next erasure-feed sync.',
+    ),
   };
 }
 

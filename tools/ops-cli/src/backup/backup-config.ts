@@ -1,4 +1,5 @@
 import { isAbsolute } from 'node:path';
+import { parseBackupRetention } from '@keyhaven/config';
 import { CliError } from '../cli/cli-error';
 import { ExitCode } from '../cli/exit-codes';
 
@@ -80,14 +81,11 @@ export function checkCipherPass(raw: string | undefined): string {
   return pass;
 }
 
-/** `30d` (the default), `8w`, or hours that make whole days (`720h`): pgBackRest keeps time in days. */
+/** `30d` (the default), `4w`, or hours that make whole days (`720h`): pgBackRest keeps time in days. */
 export function parseRetention(text: string): number {
-  const match = /^(\d{1,5})\s*(d|w|h)$/.exec(text);
-  if (!match) fail(`BACKUP_RETENTION: expected days like 30d (or 4w, 720h), got "${text}"`);
-  const amount = Number(match[1]);
-  const days = match[2] === 'w' ? amount * 7 : match[2] === 'h' ? amount / 24 : amount;
-  if (!Number.isInteger(days) || days < 1 || days > 9999) fail(`BACKUP_RETENTION: expected a whole number of days between 1 and 9999, got "${text}"`);
-  return days;
+  // The services read the same variable for their records of processing: one parser for both.
+  const parsed = parseBackupRetention(text);
+  return 'days' in parsed ? parsed.days : fail(parsed.problem);
 }
 
 function parseRepository(text: string, value: (name: string) => string | undefined): BackupRepository {

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { BackupPolicy, parseBackupPolicy } from './backup-policy';
 import { ConfigError, env } from './env';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -13,6 +14,9 @@ export function commonEnvShape(defaultPort: number) {
     DATA_DIR: env.string('.data'),
     LOG_LEVEL: env.oneOf(LOG_LEVELS, 'info'),
     TRUST_PROXY: env.list([]),
+    // Read for the records of processing only (what keyhaven-ops backs up, and how long).
+    BACKUP_REPO: env.optionalString(),
+    BACKUP_RETENTION: env.optionalString(),
   };
 }
 
@@ -40,14 +44,27 @@ export interface CommonConfig {
    * peer address is the client, and a forwarded header is ignored.
    */
   trustProxy: string[];
+  /** The backups `keyhaven-ops backup` takes (BACKUP_REPO, BACKUP_RETENTION), for the records of processing; undefined when BACKUP_REPO is unset. */
+  backups: BackupPolicy | undefined;
 }
 
 export function toCommonConfig(
   service: string,
-  parsed: { PORT: number; HOST: string; DATABASE_URL: string | undefined; DATA_DIR: string; LOG_LEVEL: LogLevel; TRUST_PROXY: string[] },
+  parsed: {
+    PORT: number;
+    HOST: string;
+    DATABASE_URL: string | undefined;
+    DATA_DIR: string;
+    LOG_LEVEL: LogLevel;
+    TRUST_PROXY: string[];
+    BACKUP_REPO?: string | undefined;
+    BACKUP_RETENTION?: string | undefined;
+  },
 ): CommonConfig {
   const problem = trustProxyProblem(parsed.TRUST_PROXY);
-  if (problem) throw new ConfigError([problem]);
+  const backups = parseBackupPolicy(parsed.BACKUP_REPO, parsed.BACKUP_RETENTION);
+  const problems = [...(problem ? [problem] : []), ...backups.problems];
+  if (problems.length > 0) throw new ConfigError(problems);
   return {
     service,
     port: parsed.PORT,
@@ -56,5 +73,6 @@ export function toCommonConfig(
     dataDir: parsed.DATA_DIR,
     logLevel: parsed.LOG_LEVEL,
     trustProxy: parsed.TRUST_PROXY,
+    backups: backups.policy,
   };
 }

@@ -31,6 +31,7 @@ describe(parseEnv.name, () => {
       dataDir: '.data',
       logLevel: 'info',
       trustProxy: [],
+      backups: undefined,
     });
     expect(parsed.LEAD).toBe(72 * 3_600_000);
     expect(parsed.REMINDERS).toEqual([24 * 3_600_000, 3_600_000]);

@@ -1,4 +1,4 @@
-import { buildRecords, DataInventory, formatPeriod, inventoryProblems } from './data-inventory';
+import { backupRecord, buildRecords, DataInventory, formatPeriod, inventoryProblems } from './data-inventory';
 
 describe(formatPeriod.name, () => {
   it.each([
@@ -19,7 +19,7 @@ const inventory = (tables: DataInventory['tables']): DataInventory => ({
   tables,
   recipients: [],
   transfers: [],
-  backups: { configured: false, description: 'd' },
+  backups: backupRecord(undefined, 'n'),
 });
 
 describe(inventoryProblems.name, () => {
@@ -59,5 +59,22 @@ describe(buildRecords.name, () => {
       retention: [{ table: 's.events', kind: 'period', setting: 'EVENTS_RETENTION', value: '30d' }],
     });
     expect(JSON.stringify(records)).not.toContain('prune');
+  });
+});
+
+describe(backupRecord.name, () => {
+  it('describes the window, the kind of repository and the encryption of configured backups', () => {
+    expect(backupRecord({ repository: 's3', retentionDays: 45 }, 'Restores re-apply erasures.')).toEqual({
+      configured: true,
+      window: '45d',
+      setting: 'BACKUP_RETENTION',
+      repository: 's3',
+      encryption: 'aes-256-cbc',
+      description: expect.stringMatching(/^Encrypted database backups \(pgBackRest, AES-256-CBC, an S3-compatible bucket\) with point-in-time restore, kept 45d \(BACKUP_RETENTION\).* Restores re-apply erasures\.$/),
+    });
+  });
+
+  it('says so when no backups are declared to the service', () => {
+    expect(backupRecord(undefined, 'n')).toMatchObject({ configured: false, window: null, repository: null, encryption: null, description: expect.stringContaining('BACKUP_REPO is not set') });
   });
 });

@@ -6,6 +6,8 @@
  * drift from what the service does.
  */
 
+import type { BackupPolicy } from '@keyhaven/config';
+
 /** GDPR Art. 6(1): the legal bases Keyhaven's processing rests on. */
 export type LegalBasis = 'Art. 6(1)(b)' | 'Art. 6(1)(c)' | 'Art. 6(1)(f)';
 
@@ -64,9 +66,48 @@ export interface DataInventory {
   tables: StoredTable[];
   recipients: { name: string; host: string | null; purpose: string }[];
   transfers: string[];
-  backups: { configured: boolean; description: string };
+  backups: BackupRecord;
   /** Where the readable version of this document lives (absolute URL). */
   url: string;
+}
+
+/**
+ * The records' backup entry (GDPR Art. 30(1)(g): storage and security), from the running
+ * configuration's BACKUP_REPO / BACKUP_RETENTION: the window, the kind of repository (never its
+ * path, bucket or credentials) and the encryption keyhaven-ops always applies.
+ */
+export interface BackupRecord {
+  configured: boolean;
+  /** How long a backup (and so an erased person in it) is kept, e.g. `30d`; null when not configured here. */
+  window: string | null;
+  setting: 'BACKUP_RETENTION';
+  repository: BackupPolicy['repository'] | null;
+  /** `aes-256-cbc`: keyhaven-ops refuses to write an unencrypted repository. */
+  encryption: 'aes-256-cbc' | null;
+  description: string;
+}
+
+/** The backup entry of a service's records; `restoreNote` says what a restore means for that service's erasures. */
+export function backupRecord(policy: BackupPolicy | undefined, restoreNote: string): BackupRecord {
+  if (!policy) {
+    return {
+      configured: false,
+      window: null,
+      setting: 'BACKUP_RETENTION',
+      repository: null,
+      encryption: null,
+      description: `No backups are declared to this service (BACKUP_REPO is not set in its environment); backups are the operator’s (docs/backups.md). ${restoreNote}`,
+    };
+  }
+  const window = `${policy.retentionDays}d`;
+  return {
+    configured: true,
+    window,
+    setting: 'BACKUP_RETENTION',
+    repository: policy.repository,
+    encryption: 'aes-256-cbc',
+    description: `Encrypted database backups (pgBackRest, AES-256-CBC, ${policy.repository === 's3' ? 'an S3-compatible bucket' : 'a folder'}) with point-in-time restore, kept ${window} (BACKUP_RETENTION): a backup holds what was erased after it until it expires. ${restoreNote}`,
+  };
 }
 
 /** A period as operators write it (`365d`, `3y`). */
@@ -93,7 +134,7 @@ export interface RecordsOfProcessing {
   storage: { table: string; activity: string; personalData: boolean; holds: { category: string; fields: string[] }[]; retention: RetentionView }[];
   recipients: { name: string; host: string | null; purpose: string }[];
   transfers: string[];
-  backups: { configured: boolean; description: string };
+  backups: BackupRecord;
 }
 
 export interface RetentionView {
