@@ -51,7 +51,15 @@ const run = oneOff
         // `main.js reapply-erasures` (after a restore): the ledger's erasures again, with a tombstone that says so.
         reapply(app, records) {
           return app.get(ErasureService).reapply(
-            records.map((r) => ({ accountId: r.id, erasedAt: new Date(r.erasedAt), requestedBy: r.requestedBy ?? 'admin', requesterId: null, reason: 'erasure re-applied after a restore from backup (erasure ledger)' })),
+            // Staff or not is not in the ledger (ids and times only): reapply reads it from the account that came back.
+            records.map((r) => ({
+              accountId: r.id,
+              erasedAt: new Date(r.erasedAt),
+              requestedBy: r.requestedBy ?? 'admin',
+              requesterId: null,
+              reason: 'erasure re-applied after a restore from backup (erasure ledger)',
+              operator: false,
+            })),
           );
         },
       },

@@ -195,9 +195,20 @@ describe('data-subject rights (auth-service)', () => {
       expect(again.statusCode).toBe(201);
       expect(again.json().id).not.toBe(user.id);
 
+      // The public feed publishes staff erasures only (release-api keeps ids of staff alone): not this user's.
       const feed = (await harness.request('GET', '/v1/privacy/erasures?limit=1000')).json();
-      expect(feed.erasures).toContainEqual({ accountId: user.id, erasedAt: answer.json().erasedAt });
+      expect(feed.erasures.map((e: { accountId: string }) => e.accountId)).not.toContain(user.id);
       expect(JSON.stringify(feed)).not.toContain('ticket');
+    });
+
+    it("publishes an erased staff account's id and time in the erasures feed — nothing else", async () => {
+      const admin = await harness.newUser({ roles: ['admin'] });
+      const operator = await harness.newUser({ roles: ['ops'] });
+      const answer = await harness.request('POST', `/v1/admin/accounts/${operator.id}/erase`, { token: await admin.accessToken(), body: { reason: 'left the company (ticket 99)' } });
+      expect(answer.statusCode).toBe(200);
+      const feed = (await harness.request('GET', '/v1/privacy/erasures?limit=1000')).json();
+      expect(feed.erasures).toContainEqual({ accountId: operator.id, erasedAt: answer.json().erasedAt });
+      expect(JSON.stringify(feed)).not.toMatch(/ticket|example\.test/);
     });
 
     it('answers 404 for an unknown id, 409 for the last admin, 403 without the role', async () => {
@@ -228,7 +239,7 @@ describe('data-subject rights (auth-service)', () => {
       await harness.sql(`delete from auth.account_tombstone where account_id = $1`, [user.id]);
       await harness.sql(`insert into auth.account (id, email, password_hash) values ($1, $2, 'x')`, [user.id, `restored-${user.email}`]);
 
-      const tombstones = [{ accountId: user.id, erasedAt: new Date(tombstone?.erased_at ?? 0), requestedBy: 'admin' as const, requesterId: tombstone?.requester_id ?? null, reason: tombstone?.reason ?? '' }];
+      const tombstones = [{ accountId: user.id, erasedAt: new Date(tombstone?.erased_at ?? 0), requestedBy: 'admin' as const, requesterId: tombstone?.requester_id ?? null, reason: tombstone?.reason ?? '', operator: false }];
       const erasure = harness.app.get(ErasureService);
       expect(await erasure.reapply(tombstones)).toEqual({ erased: [user.id], tombstonesRestored: 0 });
       expect(await harness.sql('select 1 from auth.account where id = $1', [user.id])).toEqual([]);

@@ -7,6 +7,7 @@ import { createTestDatabase, inventoryCoverage, TestDatabase } from '@keyhaven/t
 import { RELEASE_DATABASE } from '../src/app/release-database';
 import { RELEASE_CONFIG, ReleaseConfig } from '../src/config/release.config';
 import { SubscriptionsService } from '../src/maintenance/subscriptions.service';
+import { ErasedOperators, erasedPseudonym } from '../src/privacy/erased-operators';
 import { ReleaseRetention } from '../src/privacy/release-retention';
 import { releaseDataInventory } from '../src/privacy/release-data-inventory';
 import { FakeAuthService, startFakeAuthService, startReleaseApp } from './support/release-app';
@@ -107,6 +108,32 @@ describe('records of processing and retention (release-api)', () => {
     const { rows: audit } = await db.query(`select action, before, after from release.audit_event where subject = $1 order by id desc limit 1`, [id]);
     expect(audit[0]).toMatchObject({ action: 'subscription.erase', before: { target: '@example.test' }, after: { erased: true, deliveries: 1 } });
     expect((await call('DELETE', `/v1/subscriptions/${id}?erase=true`)).statusCode).toBe(404);
+  });
+
+  describe(ErasedOperators.name, () => {
+    it("reads auth-service's erasures feed page by page from its cursor and pseudonymises the erased staff's email in the audit trail", async () => {
+      const gone = ['7a1b2c3d-0000-4000-8000-000000000001', '7a1b2c3d-0000-4000-8000-000000000002'];
+      const kept = '7a1b2c3d-0000-4000-8000-000000000003';
+      for (const sub of [...gone, kept]) {
+        await db.query(`insert into release.audit_event (actor_sub, actor_email, action, subject) values ($1, $2, 'release.create', '9.9.9')`, [sub, `${sub.slice(-1)}@example.test`]);
+      }
+      // 501 entries: two pages of 500 (the sync's page size); the erased staff are on both.
+      auth.erasures.push({ accountId: gone[0] ?? '', erasedAt: '2036-11-01T00:00:00.000Z' });
+      for (let i = 0; i < 499; i++) auth.erasures.push({ accountId: `8b000000-0000-4000-8000-${String(i).padStart(12, '0')}`, erasedAt: '2036-11-02T00:00:00.000Z' });
+      auth.erasures.push({ accountId: gone[1] ?? '', erasedAt: '2036-11-03T00:00:00.000Z' });
+
+      const operators = app.get(ErasedOperators);
+      expect(await operators.sync()).toBe(2);
+      const { rows } = await db.query(`select actor_sub, actor_email from release.audit_event where actor_sub = any($1::text[]) order by actor_sub`, [[...gone, kept]]);
+      expect(rows).toEqual([
+        { actor_sub: gone[0], actor_email: erasedPseudonym(gone[0] ?? '') },
+        { actor_sub: gone[1], actor_email: erasedPseudonym(gone[1] ?? '') },
+        { actor_sub: kept, actor_email: '3@example.test' },
+      ]);
+      // The cursor moved past the full first page: a second sync reads only what follows, changing nothing.
+      expect((await db.query('select cursor from release.erasure_sync where id = 1')).rows).toEqual([{ cursor: '500' }]);
+      expect(await operators.sync()).toBe(0);
+    });
   });
 
   describe('erasures and a restore from backup (main.js erasures / reapply-erasures)', () => {

@@ -177,7 +177,7 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       table: 'auth.account_tombstone',
       activity: ACTIVITIES.erasure,
       personalData: true,
-      holds: [{ category: 'erasure record', fields: ['account_id (pseudonym)', 'erased_at', 'requested_by', 'requester_id', 'reason'] }],
+      holds: [{ category: 'erasure record', fields: ['account_id (pseudonym)', 'erased_at', 'requested_by', 'requester_id', 'reason', 'operator (a staff account: published in the erasures feed)'] }],
       retention: {
         kind: 'period',
         rule: `${formatPeriod(p.tombstoneRetentionMs)} after the erasure`,

@@ -5,7 +5,7 @@ import { ClientInfo } from '../common/request-context';
 import { SecurityNotifier } from '../notifications/security-notifier';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import type { ErasureRequester } from './entities/account-tombstone.entity';
-import { PersonalDataRepository, Tombstone } from './personal-data.repository';
+import { isStaff, PersonalDataRepository, Tombstone } from './personal-data.repository';
 
 export interface ErasureRequest {
   requestedBy: ErasureRequester;
@@ -81,7 +81,8 @@ export class ErasureService {
           if (!had) await this.data.erase(tombstone, tx); // no account: only the tombstone is written
           return { result: had ? 'none' : 'tombstone', events: [] };
         }
-        await this.data.erase(tombstone, tx);
+        // Whether it was staff is known again from the account the restore brought back.
+        await this.data.erase({ ...tombstone, operator: tombstone.operator || isStaff(account.roles) }, tx);
         return {
           result: 'erased',
           events: [{ type: 'account_erased' as const, accountId: tombstone.accountId, actorId: tombstone.requesterId ?? tombstone.accountId, details: { requestedBy: tombstone.requestedBy, reapplied: true } }],
@@ -115,7 +116,10 @@ export class ErasureService {
       if (account.roles.includes('admin') && (await this.data.otherAdmins(accountId, tx)) === 0) {
         throw new AuthError('last_admin', 'This is the last administrator; make another account an administrator first.');
       }
-      const kept = await this.data.erase({ accountId, erasedAt, requestedBy: request.requestedBy, requesterId: request.requesterId ?? null, reason: request.reason }, tx);
+      const kept = await this.data.erase(
+        { accountId, erasedAt, requestedBy: request.requestedBy, requesterId: request.requesterId ?? null, reason: request.reason, operator: isStaff(account.roles) },
+        tx,
+      );
       return {
         result: { email: account.email, kept },
         events: [
@@ -136,10 +140,14 @@ export class ErasureService {
     return { accountId, erasedAt: erasedAt.toISOString(), securityEventsKept: outcome.kept + 1 };
   }
 
-  /** The erasure feed: tombstones in order, for other services (release-api pseudonymises its audit rows). */
+  /**
+   * The erasure feed: erasures of staff accounts (ops, admin) in order, for other services
+   * (release-api pseudonymises its audit rows, which only staff write). Public, so it publishes
+   * no one else's erasure: see docs/privacy.md, "The erasures feed".
+   */
   async feed(after: string | undefined, limit: number): Promise<{ erasures: { accountId: string; erasedAt: string }[]; next: string | null }> {
     const cursor = decodeCursor(after);
-    const rows = await this.data.tombstonesAfter(cursor, limit);
+    const rows = await this.data.tombstonesAfter(cursor, limit, true);
     const last = rows[rows.length - 1];
     return {
       erasures: rows.map((t) => ({ accountId: t.accountId, erasedAt: t.erasedAt.toISOString() })),

@@ -14,6 +14,15 @@ export interface Tombstone {
   requestedBy: ErasureRequester;
   requesterId: string | null;
   reason: string;
+  /** The account held a staff role (ops, admin): its erasure is published in the erasures feed. */
+  operator: boolean;
+}
+
+/** Roles whose holders other services record by account id (release-api's audit trail): their erasures are published. */
+export const STAFF_ROLES = ['ops', 'admin'] as const;
+
+export function isStaff(roles: readonly string[]): boolean {
+  return roles.some((role) => (STAFF_ROLES as readonly string[]).includes(role));
 }
 
 const iso = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
@@ -90,22 +99,24 @@ export class PersonalDataRepository {
     await this.run('delete from auth.webauthn_challenge where account_id = ?', [id], tx);
     await this.run('delete from auth.account where id = ?', [id], tx);
     await this.run(
-      `insert into auth.account_tombstone (account_id, erased_at, requested_by, requester_id, reason) values (?, ?, ?, ?, ?)
+      `insert into auth.account_tombstone (account_id, erased_at, requested_by, requester_id, reason, operator) values (?, ?, ?, ?, ?, ?)
        on conflict (account_id) do nothing`,
-      [id, tombstone.erasedAt, tombstone.requestedBy, tombstone.requesterId, tombstone.reason],
+      [id, tombstone.erasedAt, tombstone.requestedBy, tombstone.requesterId, tombstone.reason, tombstone.operator],
       tx,
     );
     const kept = await this.run('select count(*)::int as n from auth.security_event where account_id = ?', [id], tx);
     return Number(kept[0]?.['n'] ?? 0);
   }
 
-  async tombstonesAfter(after: { erasedAt: Date; accountId: string } | undefined, limit: number): Promise<Tombstone[]> {
+  /** Tombstones in (erased_at, account_id) order after the cursor; `staffOnly` for the public feed. */
+  async tombstonesAfter(after: { erasedAt: Date; accountId: string } | undefined, limit: number, staffOnly = false): Promise<Tombstone[]> {
+    const staff = staffOnly ? 'and operator' : '';
     const rows = after
       ? await this.run(
-          'select * from auth.account_tombstone where (erased_at, account_id) > (?, ?::uuid) order by erased_at, account_id limit ?',
+          `select * from auth.account_tombstone where (erased_at, account_id) > (?, ?::uuid) ${staff} order by erased_at, account_id limit ?`,
           [after.erasedAt, after.accountId, limit],
         )
-      : await this.run('select * from auth.account_tombstone order by erased_at, account_id limit ?', [limit]);
+      : await this.run(`select * from auth.account_tombstone where true ${staff} order by erased_at, account_id limit ?`, [limit]);
     return rows.map(tombstoneRow);
   }
 
@@ -201,5 +212,6 @@ function tombstoneRow(row: Row): Tombstone {
     requestedBy: row['requested_by'] as ErasureRequester,
     requesterId: (row['requester_id'] as string | null) ?? null,
     reason: String(row['reason']),
+    operator: row['operator'] === true,
   };
 }

@@ -23,8 +23,19 @@ export async function startFakeAuthService() {
   const { privateKey, publicKey } = await generateKeyPair('ES256');
   const jwk: JWK = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
-  const server = createServer((_request, response) => {
+  /** What its erasures feed (`GET /v1/privacy/erasures`) answers, oldest first; a test adds to it. */
+  const erasures: { accountId: string; erasedAt: string }[] = [];
+  const server = createServer((request, response) => {
     response.setHeader('content-type', 'application/json');
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname === '/v1/privacy/erasures') {
+      // Paged like the real feed: `next` is an opaque cursor (here the index of the next entry).
+      const from = Number(url.searchParams.get('after') ?? 0);
+      const limit = Number(url.searchParams.get('limit') ?? 500);
+      const page = erasures.slice(from, from + limit);
+      response.end(JSON.stringify({ erasures: page, next: page.length === limit ? String(from + limit) : null }));
+      return;
+    }
     response.end(JSON.stringify({ keys: [{ ...jwk, kid, alg: 'ES256', use: 'sig' }] }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -46,6 +57,7 @@ export async function startFakeAuthService() {
   };
   return {
     jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    erasures,
     mint,
     close: () =>
       new Promise<void>((resolve) => {

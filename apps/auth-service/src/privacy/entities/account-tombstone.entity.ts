@@ -27,4 +27,12 @@ export class AccountTombstone {
 
   @Property({ type: 'text' })
   reason!: string;
+
+  /**
+   * The account held a staff role (ops or admin) when it was erased. Only these erasures are
+   * published in the erasures feed (`GET /v1/privacy/erasures`): other services keep ids of staff
+   * only (release-api's audit trail), and nobody else's erasure needs to be visible outside.
+   */
+  @Property({ type: 'boolean', default: false })
+  operator: boolean & Opt = false;
 }
