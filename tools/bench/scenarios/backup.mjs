@@ -76,6 +76,9 @@ export default async function backup(ctx) {
       BACKUP_PG_PORT: String(port),
       BACKUP_CONFIG: join(dir, 'pgbackrest.conf'),
       BACKUP_STANZA: name.replace(/_/g, '-'),
+      // run and restore read and re-apply the erasure ledger through the services' own commands.
+      DATABASE_URL: databaseUrl,
+      ...keys,
     };
     const cli = (...argv) => sh(process.execPath, [join(ROOT, 'dist/tools/ops-cli/main.js'), 'backup', ...argv], { env: backupEnv });
     await cli('setup');
@@ -97,7 +100,8 @@ export default async function backup(ctx) {
     });
     while (services.length) await services.pop().stop();
 
-    // The restore: services and PostgreSQL stopped, restore --latest, start, wait for promotion, both services ready.
+    // The restore: services and PostgreSQL stopped, restore --latest (which also replays the WAL,
+    // promotes and re-applies the erasure ledger before anyone can connect), start, both services ready.
     await cluster('stop');
     let restoreSeconds = 0;
     let recoverySeconds = 0;
