@@ -3,10 +3,13 @@
 // and roles, an ES256 access token) next to a bare Fastify route doing one conditional pg UPDATE
 // on the same database. Every measured request spends a different session's refresh token (each
 // works once). Eight sessions are opened with real password sign-ins; the rest are copies of
-// their rows made in SQL, each with a refresh token minted here and stored as the service stores
-// one (SHA-256 of the token) — thousands of Argon2id sign-ins would take minutes and measure
-// nothing of the refresh.
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+// their rows made in SQL, each with a session-bound refresh token minted here as auth-service
+// mints one (session id ‖ generation ‖ 256 random bits ‖ HMAC under the HKDF of the
+// AUTH_ENCRYPTION_KEYS key the bench gives the service; see refresh-tokens.ts) and stored as it
+// stores one (its SHA-256 on the session row) — thousands of Argon2id sign-ins would take
+// minutes and measure nothing of the refresh. A token minted wrongly is refused, and the
+// scenario then fails.
+import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { loadAmount } from '../lib/context.mjs';
 import { call, J, PASSWORD, preparing, startBareUpdate, stepRow } from '../lib/sign-in.mjs';
@@ -15,7 +18,9 @@ export const title = 'session-refresh: POST /v1/sessions/refresh vs bare Fastify
 
 export default async function sessionRefresh(ctx) {
   const sessions = ctx.quick ? 200 : 4000;
-  const service = await ctx.startService('auth-service', { AUTH_THROTTLE_LIMIT: '1000000' });
+  const key = randomBytes(32);
+  const service = await ctx.startService('auth-service', { AUTH_THROTTLE_LIMIT: '1000000', AUTH_ENCRYPTION_KEYS: `bench:${key.toString('base64')}` });
+  const macKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'keyhaven refresh-token v1', 32));
   const databaseUrl = await ctx.databaseUrlOf(service);
   const bare = await startBareUpdate(ctx, databaseUrl, sessions);
 
@@ -25,21 +30,18 @@ export default async function sessionRefresh(ctx) {
       await call(service.url, '/v1/accounts', { email, password: PASSWORD });
       await call(service.url, '/v1/sessions', { email, password: PASSWORD });
     }
-    const minted = Array.from({ length: sessions }, () => `khr_${randomBytes(32).toString('base64url')}`);
+    const ids = Array.from({ length: sessions }, () => randomUUID());
+    const minted = ids.map((id) => mintRefreshToken(macKey, id, 0));
     const db = new pg.Client({ connectionString: databaseUrl });
     await db.connect();
     try {
       await db.query(
         `with real as (select *, row_number() over (order by id) - 1 as n from auth.session),
-              copies as (select c.id, c.hash, c.i from unnest($1::uuid[], $2::bytea[]) with ordinality as c(id, hash, i)),
-              opened as (
-                insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network)
-                select c.id, r.account_id, r.token_use, r.aal, r.amr, r.auth_time, r.created_at, r.last_used_at, r.expires_at, r.device_label, r.network
-                from copies c join real r on r.n = c.i % 8
-                returning id)
-         insert into auth.refresh_token (token_hash, session_id, created_at)
-         select c.hash, c.id, now() from copies c join opened o on o.id = c.id`,
-        [minted.map(() => randomUUID()), minted.map((token) => createHash('sha256').update(token).digest())],
+              copies as (select c.id, c.hash, c.i from unnest($1::uuid[], $2::bytea[]) with ordinality as c(id, hash, i))
+         insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, refresh_hash)
+         select c.id, r.account_id, r.token_use, r.aal, r.amr, r.auth_time, r.created_at, r.last_used_at, r.expires_at, r.device_label, r.network, c.hash
+         from copies c join real r on r.n = c.i % 8`,
+        [ids, minted.map((token) => createHash('sha256').update(token).digest())],
       );
     } finally {
       await db.end();
@@ -68,4 +70,14 @@ function refreshLoad(url, tokens) {
     amount: tokens.length,
     requests: [{ setupRequest: (request) => ({ ...request, headers: J, body: JSON.stringify({ refreshToken: tokens[next++ % tokens.length] }) }) }],
   };
+}
+
+/** A session-bound refresh token of generation `generation` (the layout of refresh-tokens.ts). */
+function mintRefreshToken(macKey, sessionId, generation) {
+  const named = Buffer.alloc(52);
+  Buffer.from(sessionId.replace(/-/g, ''), 'hex').copy(named, 0);
+  named.writeUInt32BE(generation, 16);
+  randomBytes(32).copy(named, 20);
+  const mac = createHmac('sha256', macKey).update(named).digest().subarray(0, 16);
+  return `khr_${Buffer.concat([named, mac]).toString('base64url')}`;
 }

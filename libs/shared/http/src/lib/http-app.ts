@@ -4,7 +4,7 @@ import { FastifyAdapter, NestFastifyApplication, RouteConfig } from '@nestjs/pla
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import createFastify, { type FastifyInstance } from 'fastify';
 import { ApiExceptionFilter, createValidationPipe, DomainError } from '@keyhaven/errors';
 import { MetricsRegistry } from './metrics';
 import { DEFAULT_JSON_LIMITS, JsonBodyLimits, parseJsonBody } from './json-body';
@@ -32,7 +32,7 @@ export interface HttpAppOptions {
  * validation pipe, pino logs, Prometheus hooks, OpenAPI at `/docs` and `/docs/json`.
  */
 export async function createHttpApp(module: unknown, options: HttpAppOptions): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({
+  const instance = createFastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Fastify (proxy-addr) walks X-Forwarded-For from the right, past trusted hops only.
     trustProxy: options.trustProxy?.length ? [...options.trustProxy] : false,
@@ -48,6 +48,11 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
+  // The lean lane's hook comes first of all: before the one NestFactory.create adds for Nest's
+  // middleware (middie), which is why the Fastify instance is made here and handed to the adapter.
+  const lane = new LeanLane(instance, options.errorStatus);
+  lane.add([LIVE_ROUTE]);
+  const adapter = new FastifyAdapter(instance);
   const bootLog = new BootLogBuffer();
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {
     logger: bootLog,
@@ -63,9 +68,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   app.useGlobalFilters(new ApiExceptionFilter(options.errorStatus));
   app.useGlobalPipes(createValidationPipe());
   const fastify = app.getHttpAdapter().getInstance();
-  // First of all hooks: hot routes (serveLeanRoutes) are answered before anything below runs.
-  const lane = new LeanLane(fastify, options.errorStatus, app.get(MetricsRegistry));
-  lane.add([LIVE_ROUTE]);
+  lane.countWith(app.get(MetricsRegistry));
   parseJsonStrictly(fastify);
   parseFormsWhereAccepted(fastify);
   fastify.addHook('onRequest', (request, reply, done) => {

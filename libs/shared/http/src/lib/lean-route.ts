@@ -66,11 +66,11 @@ export class LeanLane {
   /** Requests answered here, so the per-request metrics hook does not count them twice. */
   readonly answered = new WeakSet<FastifyRequest>();
   private readonly bodyLimit: number;
+  private metrics: MetricsRegistry | undefined;
 
   constructor(
     fastify: FastifyInstance,
     private readonly errorStatus: Readonly<Record<string, HttpStatus>>,
-    private readonly metrics: MetricsRegistry,
   ) {
     this.bodyLimit = fastify.initialConfig.bodyLimit ?? 1024 * 1024;
     lanes.set(fastify, this);
@@ -84,6 +84,11 @@ export class LeanLane {
       this.answered.add(request);
       void this.serve(route, request, reply);
     });
+  }
+
+  /** The registry lean answers are counted in (the app's, once Nest made it). */
+  countWith(metrics: MetricsRegistry): void {
+    this.metrics = metrics;
   }
 
   add(routes: readonly LeanRoute[]): void {
@@ -110,7 +115,7 @@ export class LeanLane {
       }
       void reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
-    this.metrics.countLean(request.method, route.path, reply.statusCode);
+    this.metrics?.countLean(request.method, route.path, reply.statusCode);
     // The access log line pino-http writes for the other routes, without a per-request child logger.
     const log = PinoLogger.root;
     if (log?.isLevelEnabled('info')) {
