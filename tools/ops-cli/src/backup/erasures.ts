@@ -22,11 +22,19 @@ export function keyhavenDatabase(env: Record<string, string | undefined>, comman
   return { url: env['DATABASE_URL'] ?? '', database };
 }
 
+/**
+ * Where the services' commands run: against a database (a throwaway DATA_DIR, DATABASE_URL set),
+ * or in embedded mode on a data folder (they start or join its embedded PostgreSQL, with the key
+ * files kept there).
+ */
+export type ServiceTarget = { databaseUrl: string } | { embeddedDataDir: string };
+
 /** Runs `main.js <argv>` of a service; its one JSON line, or a ToolError with its own last words. */
-async function serviceJson(service: Service, argv: string[], databaseUrl: string, env: Record<string, string | undefined>, input = ''): Promise<Record<string, unknown>> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'keyhaven-erasures-'));
+async function serviceJson(service: Service, argv: string[], target: ServiceTarget, env: Record<string, string | undefined>, input = ''): Promise<Record<string, unknown>> {
+  const embedded = 'embeddedDataDir' in target;
+  const dataDir = embedded ? target.embeddedDataDir : await mkdtemp(join(tmpdir(), 'keyhaven-erasures-'));
   try {
-    const ran = await runService(service, argv, databaseUrl, dataDir, env, input);
+    const ran = await runService(service, argv, embedded ? undefined : target.databaseUrl, dataDir, env, input);
     const line = ran.stdout.split('\n').find((text) => text.startsWith(`{"service":`));
     if (ran.error || !line) {
       // The service's own words, not its stack trace.
@@ -35,15 +43,15 @@ async function serviceJson(service: Service, argv: string[], databaseUrl: string
     }
     return JSON.parse(line) as Record<string, unknown>;
   } finally {
-    await rm(dataDir, { recursive: true, force: true });
+    if (!embedded) await rm(dataDir, { recursive: true, force: true });
   }
 }
 
 /** Both services' erasure records as they are in the database now (ids and times only). */
-export async function currentErasures(databaseUrl: string, env: Record<string, string | undefined>): Promise<ErasureEntry[]> {
+export async function currentErasures(target: string | ServiceTarget, env: Record<string, string | undefined>): Promise<ErasureEntry[]> {
   const all: ErasureEntry[] = [];
   for (const service of SERVICES) {
-    const answer = await serviceJson(service, ['erasures'], databaseUrl, env);
+    const answer = await serviceJson(service, ['erasures'], typeof target === 'string' ? { databaseUrl: target } : target, env);
     if (!Array.isArray(answer['erasures'])) throw new ToolError(`${service} erasures: no list in its answer`);
     all.push(...answer['erasures'].map(checkEntry));
   }
@@ -72,11 +80,11 @@ export async function refreshLedger(
 }
 
 /** Hands the ledger to both services' `reapply-erasures` against `databaseUrl`. Idempotent. */
-export async function reapplyLedger(ledger: ErasureLedger, databaseUrl: string, env: Record<string, string | undefined>): Promise<ReapplyReport> {
+export async function reapplyLedger(ledger: ErasureLedger, target: string | ServiceTarget, env: Record<string, string | undefined>): Promise<ReapplyReport> {
   const report: ReapplyReport = { ledgerEntries: ledger.entries.length, ledgerRefreshedAt: ledger.refreshedAt, erased: { accounts: [], subscriptions: [] }, tombstonesRestored: 0 };
   const input = JSON.stringify({ erasures: ledger.entries });
   for (const service of SERVICES) {
-    const answer = (await serviceJson(service, ['reapply-erasures'], databaseUrl, env, input)) as { erased?: unknown; tombstonesRestored?: unknown };
+    const answer = (await serviceJson(service, ['reapply-erasures'], typeof target === 'string' ? { databaseUrl: target } : target, env, input)) as { erased?: unknown; tombstonesRestored?: unknown };
     const erased = Array.isArray(answer.erased) ? answer.erased.filter((id): id is string => typeof id === 'string') : [];
     report.erased[service === 'auth-service' ? 'accounts' : 'subscriptions'].push(...erased);
     report.tombstonesRestored += typeof answer.tombstonesRestored === 'number' ? answer.tombstonesRestored : 0;
