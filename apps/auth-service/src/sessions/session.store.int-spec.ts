@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { MediumContext, startMedium } from '../../test/support/medium';
+import { SessionStore } from './session.store';
+
+const hashOf = (text: string) => createHash('sha256').update(text).digest();
+const newHash = () => hashOf(randomBytes(16).toString('hex'));
+
+describe(SessionStore.name, () => {
+  let ctx: MediumContext;
+  let sut: SessionStore;
+
+  beforeAll(async () => {
+    ctx = await startMedium();
+    sut = new SessionStore(ctx.orm.em);
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  const idleSince = () => new Date(ctx.clock.nowMs() - 14 * 86_400_000);
+
+  describe('rotate', () => {
+    it('moves a live session to the next generation with the new hash, in one row, and answers what the next token needs', async () => {
+      const account = await ctx.newAccount({ roles: ['ops'] });
+      const { id } = await ctx.newSession(account.id);
+      const next = newHash();
+      const live = await sut.rotate(id, 0, hashOf(id), next, ctx.clock.now(), idleSince());
+      expect(live).toMatchObject({ id, accountId: account.id, email: account.email, roles: ['ops'], aal: 1, amr: ['pwd'] });
+      const [row] = await ctx.sql<{ refresh_generation: number; refresh_hash: Buffer }>('select refresh_generation, refresh_hash from auth.session where id = ?', [id]);
+      expect(row).toEqual({ refresh_generation: 1, refresh_hash: next });
+      expect(await sut.refreshGeneration(id)).toBe(1);
+    });
+
+    it('rotates nothing for a wrong generation, a wrong hash, a revoked, idle or ended session', async () => {
+      const account = await ctx.newAccount();
+      const now = ctx.clock.now();
+      const live = await ctx.newSession(account.id);
+      expect(await sut.rotate(live.id, 1, hashOf(live.id), newHash(), now, idleSince())).toBeUndefined();
+      expect(await sut.rotate(live.id, 0, newHash(), newHash(), now, idleSince())).toBeUndefined();
+      const revoked = await ctx.newSession(account.id, { revokedAt: now });
+      const idle = await ctx.newSession(account.id, { lastUsedAt: new Date(now.getTime() - 15 * 86_400_000) });
+      const ended = await ctx.newSession(account.id, { expiresAt: new Date(now.getTime() - 1) });
+      for (const { id } of [revoked, idle, ended]) expect(await sut.rotate(id, 0, hashOf(id), newHash(), now, idleSince())).toBeUndefined();
+      // Nothing moved.
+      const rows = await ctx.sql<{ refresh_generation: number }>('select refresh_generation from auth.session where account_id = ?', [account.id]);
+      expect(rows.map((row) => row.refresh_generation)).toEqual([0, 0, 0, 0]);
+    });
+
+    it('lets exactly one of many racing rotations of one token win', async () => {
+      const account = await ctx.newAccount();
+      const { id } = await ctx.newSession(account.id);
+      const results = await Promise.all(Array.from({ length: 8 }, () => sut.rotate(id, 0, hashOf(id), newHash(), ctx.clock.now(), idleSince())));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await sut.refreshGeneration(id)).toBe(1);
+    });
+  });
+
+  describe('tokens from before session-bound tokens', () => {
+    it('rotates a legacy token into the session row once and then knows it as spent', async () => {
+      const account = await ctx.newAccount();
+      const { id } = await ctx.newSession(account.id);
+      const legacy = hashOf(`legacy-${id}`);
+      await ctx.sql('update auth.session set refresh_hash = null where id = ?', [id]);
+      await ctx.sql('insert into auth.refresh_token (token_hash, session_id, created_at) values (?, ?, ?)', [legacy, id, ctx.clock.now()]);
+      expect(await sut.legacyTokenSession(legacy)).toEqual({ sessionId: id, generation: 0 });
+      expect(await sut.spentTokenSession(legacy)).toBeUndefined();
+      const next = newHash();
+      expect(await sut.rotateLegacy(legacy, id, 0, next, ctx.clock.now(), idleSince())).toMatchObject({ id, accountId: account.id });
+      expect(await sut.legacyTokenSession(legacy)).toBeUndefined();
+      expect(await sut.spentTokenSession(legacy)).toBe(id);
+      expect(await sut.rotateLegacy(legacy, id, 1, newHash(), ctx.clock.now(), idleSince())).toBeUndefined();
+      // The session now rotates as a session-bound one.
+      expect(await sut.rotate(id, 1, next, newHash(), ctx.clock.now(), idleSince())).toMatchObject({ id });
+    });
+  });
+
+  describe('revoke, list and what was seen', () => {
+    it('revokes the open sessions asked for, keeping one, and answers only those it ended', async () => {
+      const account = await ctx.newAccount();
+      const other = await ctx.newAccount();
+      const [a, b, c] = [await ctx.newSession(account.id), await ctx.newSession(account.id), await ctx.newSession(account.id)];
+      const already = await ctx.newSession(account.id, { revokedAt: ctx.clock.now() });
+      const foreign = await ctx.newSession(other.id);
+      const revoked = await sut.revoke(account.id, 'revoked_by_user', ctx.clock.now(), { keep: a.id });
+      expect(revoked.sort()).toEqual([b.id, c.id].sort());
+      expect(await sut.revoke(account.id, 'signed_out', ctx.clock.now(), { ids: [already.id, foreign.id] })).toEqual([]);
+      expect(await sut.isOpen(a.id, account.id, ctx.clock.now())).toBe(true);
+      expect(await sut.isOpen(b.id, account.id, ctx.clock.now())).toBe(false);
+      expect(await sut.isOpen(foreign.id, account.id, ctx.clock.now())).toBe(false);
+      expect((await sut.listOpen(account.id, ctx.clock.now(), idleSince())).map((row) => row.id)).toEqual([a.id]);
+      expect((await sut.revokedSince(new Date(ctx.clock.nowMs() - 1))).sort()).toEqual(expect.arrayContaining([b.id, c.id, already.id]));
+      expect(await sut.ownerOf(foreign.id)).toBe(other.id);
+      expect(await sut.ownerOf('not-a-uuid')).toBeUndefined();
+    });
+
+    it('tells whether an account signed in before, and from the same device label and network', async () => {
+      const account = await ctx.newAccount();
+      const first = await ctx.newSession(account.id, { deviceLabel: 'Firefox on Linux', network: '203.0.113.0/24' });
+      const current = await ctx.newSession(account.id, { deviceLabel: 'Safari on iOS', network: null });
+      expect(await sut.seenBefore(account.id, 'Firefox on Linux', '203.0.113.0/24', current.id)).toEqual({ any: true, same: true });
+      expect(await sut.seenBefore(account.id, 'Safari on iOS', undefined, current.id)).toEqual({ any: true, same: false });
+      expect(await sut.seenBefore(account.id, 'Firefox on Linux', '203.0.113.0/24', first.id)).toEqual({ any: true, same: false });
+      const lone = await ctx.newAccount();
+      const only = await ctx.newSession(lone.id);
+      expect(await sut.seenBefore(lone.id, 'Firefox on Linux', '203.0.113.0/24', only.id)).toEqual({ any: false, same: false });
+    });
+  });
+});
