@@ -3,40 +3,19 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuthGuardModule } from '@keyhaven/auth-guard';
 import { Clock, SystemClock } from '@keyhaven/config';
 import { DatabaseModule } from '@keyhaven/database';
-import { JobQueue } from '@keyhaven/jobs';
-import { Mailer } from '@keyhaven/mail';
 import { PlatformModule } from '@keyhaven/http';
-import { AdvisoriesController } from '../advisories/advisories.controller';
-import { AdvisoriesService } from '../advisories/advisories.service';
-import { AuditController } from '../catalog/audit.controller';
-import { CatalogRepository } from '../catalog/catalog.repository';
-import { CatalogState } from '../catalog/catalog-state';
-import { CheckController } from '../check/check.controller';
-import { CheckService } from '../check/check.service';
-import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
-import { DemoLoader } from '../demo/demo-loader';
-import { DeliveriesService } from '../maintenance/deliveries.service';
-import { FeedsService } from '../maintenance/feeds.service';
-import { MaintenanceFeedsController, MaintenanceWindowsController, SubscriptionsController } from '../maintenance/maintenance.controller';
-import { MaintenanceJobs } from '../maintenance/maintenance-jobs';
-import { MaintenanceRepository } from '../maintenance/maintenance.repository';
-import { NoticeDispatcher } from '../maintenance/notice-dispatcher';
-import { MaintenanceRetention } from '../maintenance/maintenance-retention';
-import { ErasedOperators } from '../privacy/erased-operators';
-import { PrivacyController } from '../privacy/privacy.controller';
-import { ReleaseRetention } from '../privacy/release-retention';
-import { UnsubscribeLinks } from '../maintenance/unsubscribe-links';
-import { SubscriptionsService } from '../maintenance/subscriptions.service';
-import { WindowsService } from '../maintenance/windows.service';
-import { SYSTEM_WEBHOOK_RESOLVER, WEBHOOK_RESOLVER, WebhookSender } from '../maintenance/webhook-sender';
 import type { WebhookResolver } from '@keyhaven/release-maintenance';
-import { ReleasesController } from '../releases/releases.controller';
-import { ReleasesService } from '../releases/releases.service';
-import { ResponseSigner } from '../signing/response-signer';
-import { SealingKey } from '../signing/sealing-key';
-import { KeyCustody } from '../signing/key-custody';
-import { StatsController } from '../stats/stats.controller';
-import { StatsService } from '../stats/stats.service';
+import { AdvisoriesModule } from '../advisories/advisories.module';
+import { CatalogModule } from '../catalog/catalog.module';
+import { CheckModule } from '../check/check.module';
+import { ReleaseConfig } from '../config/release.config';
+import { CoreModule } from '../core/core.module';
+import { DemoModule } from '../demo/demo.module';
+import { MaintenanceModule } from '../maintenance/maintenance.module';
+import { PrivacyModule } from '../privacy/privacy.module';
+import { ReleasesModule } from '../releases/releases.module';
+import { SigningModule } from '../signing/signing.module';
+import { StatsModule } from '../stats/stats.module';
 import { RELEASE_DATABASE } from './release-database';
 
 export interface ReleaseAppOptions {
@@ -66,57 +45,16 @@ export class AppModule {
           },
           clock,
         ),
-      ],
-      controllers: [
-        CheckController,
-        ReleasesController,
-        AdvisoriesController,
-        StatsController,
-        AuditController,
-        MaintenanceWindowsController,
-        MaintenanceFeedsController,
-        SubscriptionsController,
-        PrivacyController,
-      ],
-      providers: [
-        { provide: RELEASE_CONFIG, useValue: config },
-        { provide: Clock, useValue: clock },
-        CatalogRepository,
-        CatalogState,
-        ResponseSigner,
-        StatsService,
-        CheckService,
-        ReleasesService,
-        AdvisoriesService,
-        DemoLoader,
-        SealingKey,
-        KeyCustody,
-        {
-          // pg-boss in its own schema of the service's database; started by MaintenanceJobs at boot.
-          provide: JobQueue,
-          useFactory: () =>
-            new JobQueue({
-              connectionString: databaseUrl,
-              schema: 'release_jobs',
-              pollingIntervalSeconds: config.jobs.pollIntervalMs / 1000,
-              maintenanceIntervalSeconds: Math.max(1, Math.round(config.jobs.maintenanceIntervalMs / 1000)),
-              poolMax: config.jobs.poolMax,
-            }),
-        },
-        { provide: Mailer, useFactory: () => new Mailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
-        MaintenanceRepository,
-        WindowsService,
-        SubscriptionsService,
-        UnsubscribeLinks,
-        DeliveriesService,
-        FeedsService,
-        { provide: WEBHOOK_RESOLVER, useValue: options.webhookResolver ?? SYSTEM_WEBHOOK_RESOLVER },
-        WebhookSender,
-        NoticeDispatcher,
-        ReleaseRetention,
-        MaintenanceRetention,
-        ErasedOperators,
-        MaintenanceJobs,
+        CoreModule.forRoot(config, clock),
+        CheckModule,
+        ReleasesModule,
+        AdvisoriesModule,
+        StatsModule,
+        CatalogModule,
+        MaintenanceModule.forRoot({ databaseUrl, webhookResolver: options.webhookResolver }),
+        PrivacyModule,
+        SigningModule,
+        DemoModule,
       ],
     };
   }

@@ -1,88 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AuthenticatedUser, CurrentUser } from '@keyhaven/auth-guard';
 import { AcceptsForm } from '@keyhaven/http';
 import { actorOf, OpsOnly } from '../app/ops-only.decorator';
 import { DeliveriesService } from './deliveries.service';
 import { CreateSubscriptionDto, ListDeliveriesQueryDto, RemoveSubscriptionQuery } from './dto/subscription.dto';
-import { CancelWindowDto, CreateWindowDto, ListWindowsQueryDto, UpdateWindowDto } from './dto/window.dto';
-import { FeedsService } from './feeds.service';
 import { SubscriptionsService } from './subscriptions.service';
 import { sendUnsubscribePage } from './unsubscribe-page';
-import { WindowsService } from './windows.service';
-
-@ApiTags('maintenance')
-@Controller('v1')
-export class MaintenanceWindowsController {
-  constructor(private readonly windows: WindowsService) {}
-
-  @Get('maintenance-windows')
-  @ApiOkResponse({ description: '`{ windows: [...] }` upcoming and running windows, soonest first.' })
-  list(@Query() query: ListWindowsQueryDto) {
-    return this.windows.list(query);
-  }
-
-  @Get('maintenance-windows/:id')
-  @ApiOkResponse({ description: 'One window; 404 `maintenance_window_not_found`.' })
-  get(@Param('id') id: string) {
-    return this.windows.get(id);
-  }
-
-  @Post('maintenance-windows')
-  @OpsOnly()
-  @ApiCreatedResponse({ description: 'The window; its notices are planned.' })
-  @ApiUnprocessableEntityResponse({ description: '`notice_too_short`: inside the notice lead without emergencyReason.' })
-  create(@Body() dto: CreateWindowDto, @CurrentUser() user: AuthenticatedUser) {
-    return this.windows.create(dto, actorOf(user));
-  }
-
-  @Patch('maintenance-windows/:id')
-  @OpsOnly()
-  @ApiOkResponse({ description: 'The window; announced windows notify `maintenance.rescheduled`; 409 `window_closed`.' })
-  update(@Param('id') id: string, @Body() dto: UpdateWindowDto, @CurrentUser() user: AuthenticatedUser) {
-    return this.windows.update(id, dto, actorOf(user));
-  }
-
-  @Post('maintenance-windows/:id/cancel')
-  @HttpCode(200)
-  @OpsOnly()
-  @ApiOkResponse({ description: 'The cancelled window; announced windows notify `maintenance.cancelled`.' })
-  cancel(@Param('id') id: string, @Body() dto: CancelWindowDto, @CurrentUser() user: AuthenticatedUser) {
-    return this.windows.cancel(id, dto ?? {}, actorOf(user));
-  }
-}
-
-@ApiTags('maintenance')
-@Controller('v1')
-export class MaintenanceFeedsController {
-  constructor(private readonly feeds: FeedsService) {}
-
-  @Get('maintenance.ics')
-  @ApiProduces('text/calendar')
-  @ApiOkResponse({ description: 'iCalendar feed: stable UIDs, SEQUENCE per change, STATUS:CANCELLED.' })
-  async ics(@Res() reply: FastifyReply) {
-    void reply.header('content-type', 'text/calendar; charset=utf-8').header('cache-control', 'public, max-age=300').send(await this.feeds.ics());
-  }
-
-  @Get('maintenance-windows/:id/event.ics')
-  @ApiProduces('text/calendar')
-  @ApiOkResponse({ description: 'One window as an iCalendar event (the link in notice emails); 404 `maintenance_window_not_found`.' })
-  async windowIcs(@Param('id') id: string, @Res() reply: FastifyReply) {
-    void reply
-      .header('content-type', 'text/calendar; charset=utf-8')
-      .header('content-disposition', 'inline; filename="maintenance.ics"')
-      .header('cache-control', 'public, max-age=300')
-      .send(await this.feeds.windowIcs(id));
-  }
-
-  @Get('maintenance.atom')
-  @ApiProduces('application/atom+xml')
-  @ApiOkResponse({ description: 'Atom feed of the same windows.' })
-  async atom(@Res() reply: FastifyReply) {
-    void reply.header('content-type', 'application/atom+xml; charset=utf-8').header('cache-control', 'public, max-age=300').send(await this.feeds.atom());
-  }
-}
 
 @ApiTags('maintenance')
 @Controller('v1')
