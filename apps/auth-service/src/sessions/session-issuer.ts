@@ -126,8 +126,10 @@ export class SessionIssuer {
         throw invalidRefreshToken();
       }
     } else {
+      // A token from before session-bound tokens: spent in auth.refresh_token, its session moved
+      // on to the session-bound form.
       const legacy = await this.store.legacyTokenSession(presentedToken.hash);
-      next = this.refreshTokens.mint(legacy?.sessionId ?? randomUUID(), (legacy?.generation ?? 0) + 1);
+      next = legacy ? this.refreshTokens.mint(legacy.sessionId, legacy.generation + 1) : { token: '', hash: Buffer.alloc(0) };
       session = legacy ? await this.store.rotateLegacy(presentedToken.hash, legacy.sessionId, legacy.generation, next.hash, now, idleSince) : undefined;
       if (!session) {
         const reusedIn = await this.store.spentTokenSession(presentedToken.hash);

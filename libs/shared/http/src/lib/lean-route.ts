@@ -82,7 +82,11 @@ export class LeanLane {
         return;
       }
       this.answered.add(request);
-      void this.serve(route, request, reply);
+      this.serve(route, request, reply).catch((error: unknown) => {
+        // serve answers every error itself; this is only what could fail around that (logging).
+        this.logger.error({ err: error, method: request.method, url: request.url }, 'A lean route failed after answering');
+        if (!reply.sent) void reply.code(500).header('content-type', 'application/json; charset=utf-8').send(errorAnswer(error, this.errorStatus).body);
+      });
     });
   }
 
