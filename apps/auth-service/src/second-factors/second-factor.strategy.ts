@@ -20,7 +20,7 @@ export type SecondFactorOutcome =
 
 /**
  * One kind of second factor. TOTP, recovery codes and WebAuthn implement it, so they
- * share one verify path: one failure counter, one lock, one audit trail (SecondFactorVerifier).
+ * share one verify path: one failure counter, one lock, one audit trail (SessionsService.secondFactor).
  */
 export interface SecondFactorStrategy<Input> {
   readonly method: SecondFactorMethod;

@@ -3,10 +3,6 @@ import { EntityRepository } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 
 export class AccountRepository extends EntityRepository<Account> {
-  findByEmail(email: string): Promise<Account | null> {
-    return this.findOne({ email });
-  }
-
   /**
    * Starts the MFA grace period once, on the first sign-in that falls under enforcement; a
    * conditional write, so two simultaneous sign-ins agree on one start.
