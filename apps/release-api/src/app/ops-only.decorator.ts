@@ -1,7 +1,7 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AccessTokenGuard, AuthenticatedUser, RequiresAal, Roles } from '@keyhaven/auth-guard';
-import type { Actor } from '../catalog/catalog.repository';
+import type { Actor } from './actor';
 
 /**
  * An ops route: an auth-service access token with the role `ops`, from a session that passed a

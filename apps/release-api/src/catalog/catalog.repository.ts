@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { IsolationLevel } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
+import type { Actor } from '../app/actor';
 import { MaintenanceWindow } from '../maintenance/entities/maintenance-window.entity';
 import { Advisory } from '../advisories/entities/advisory.entity';
 import { Release } from '../releases/entities/release.entity';
@@ -12,11 +13,6 @@ export interface AuditEntry {
   subject: string;
   before?: unknown;
   after?: unknown;
-}
-
-export interface Actor {
-  sub: string;
-  email: string | undefined;
 }
 
 /** The catalog's queries: snapshots for the check, the sequence, the audit trail. */

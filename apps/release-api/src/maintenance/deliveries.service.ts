@@ -3,11 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { JobQueue, transactionJobDb } from '@keyhaven/jobs';
 import { ReleaseError } from '../app/release-errors';
-import { Actor, CatalogRepository } from '../catalog/catalog.repository';
+import type { Actor } from '../app/actor';
+import { UUID } from '../app/uuid';
+import { CatalogRepository } from '../catalog/catalog.repository';
 import type { ListDeliveriesQueryDto } from './dto/subscription.dto';
 import { DELIVERY_QUEUE, DeliveryJob } from './maintenance-queues';
 import { DeliveryRow, MaintenanceRepository } from './maintenance.repository';
-import { UUID } from './windows.service';
 
 /** The ops view of deliveries: lists (the dead letters among them) and replay. */
 @Injectable()

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
 import { maintenanceAtom, maintenanceIcs, type FeedSite } from '@keyhaven/release-maintenance';
+import { UUID } from '../app/uuid';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { windowNotFound } from './maintenance.errors';
 import { MaintenanceRepository } from './maintenance.repository';
 import { toWindowView } from './window-views';
-import { UUID, windowNotFound } from './windows.service';
 
 /** The public feeds: open windows plus those finished or cancelled within MAINTENANCE_FEED_HISTORY. */
 @Injectable()

@@ -4,14 +4,15 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { isTimeZone } from '@keyhaven/release-maintenance';
 import { ReleaseError } from '../app/release-errors';
-import { Actor, CatalogRepository } from '../catalog/catalog.repository';
+import type { Actor } from '../app/actor';
+import { UUID } from '../app/uuid';
+import { CatalogRepository } from '../catalog/catalog.repository';
 import { SealingKey } from '../signing/sealing-key';
 import type { CreateSubscriptionDto } from './dto/subscription.dto';
 import { MaintenanceSubscription as MaintenanceSubscriptionEntity, type MaintenanceSubscription } from './entities/maintenance-subscription.entity';
 import { MaintenanceRepository } from './maintenance.repository';
 import { LinkPurpose, UnsubscribeLinks } from './unsubscribe-links';
 import { WebhookSender } from './webhook-sender';
-import { UUID } from './windows.service';
 
 export function subscriptionJson(subscription: MaintenanceSubscription) {
   return {

@@ -4,16 +4,17 @@ import { Clock } from '@keyhaven/config';
 import { JobQueue, transactionJobDb } from '@keyhaven/jobs';
 import { affects, checkWindow, planNotices, windowJson, windowStatus, type PlannedNotice } from '@keyhaven/release-maintenance';
 import { ReleaseError } from '../app/release-errors';
-import { Actor, CatalogRepository } from '../catalog/catalog.repository';
+import { UUID } from '../app/uuid';
+import type { Actor } from '../app/actor';
+import { CatalogRepository } from '../catalog/catalog.repository';
 import { CatalogState } from '../catalog/catalog-state';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import type { CancelWindowDto, CreateWindowDto, ListWindowsQueryDto, UpdateWindowDto } from './dto/window.dto';
 import { MaintenanceWindow } from './entities/maintenance-window.entity';
 import { NOTICE_QUEUE, NoticeJob } from './maintenance-queues';
+import { windowNotFound } from './maintenance.errors';
 import { MaintenanceRepository } from './maintenance.repository';
 import { toWindowView, windowApiJson, WindowJson } from './window-views';
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Maintenance windows. Every change runs as a catalog change (sequence bump + audit, so the
@@ -181,10 +182,6 @@ export class WindowsService {
       transactionJobDb(em),
     );
   }
-}
-
-export function windowNotFound(id: string): ReleaseError {
-  return new ReleaseError('maintenance_window_not_found', `No maintenance window ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
 }
 
 function windowProblem(problem: NonNullable<ReturnType<typeof checkWindow>>): ReleaseError {
