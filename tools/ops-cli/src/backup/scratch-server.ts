@@ -1,5 +1,5 @@
 import { chown, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '@keyhaven/database/embedded';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ownedFolder } from './cluster';
@@ -16,17 +16,6 @@ export interface ScratchServer {
   stop(mode?: 'immediate' | 'fast'): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts PostgreSQL on `dataDir` (restored by pgBackRest) with settings of its own: a restored
@@ -57,7 +46,7 @@ export async function startScratchServer(options: {
   await writeFile(files.hba, 'local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n');
   await writeFile(files.ident, '');
   if ((process.getuid?.() ?? -1) === 0) for (const file of Object.values(files)) await chown(file, owner.uid, owner.gid);
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const settings = [
     `config_file=${files.config}`,
     `hba_file=${files.hba}`,

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '@keyhaven/database/embedded';
 import { join } from 'node:path';
 
 /** The repository root, where `dist/` holds the built services. */
@@ -22,17 +22,7 @@ export interface ServiceProcess {
 }
 
 /** A free loopback port (the OS picks it; released before the service binds it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 /**
  * Starts a built service (`dist/apps/<name>/main.js`) with plain `node`, as production would.

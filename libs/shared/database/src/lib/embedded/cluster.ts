@@ -208,7 +208,8 @@ async function runToEnd(command: string, args: string[], options: ClusterOptions
   if (code !== 0) throw new Error(`initdb failed (${code}): ${output.trim()}`);
 }
 
-async function freeLoopbackPort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (the OS picks it; released before the caller binds it). */
+export async function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
