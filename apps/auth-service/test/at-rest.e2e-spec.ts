@@ -8,9 +8,9 @@ import { SigningKeysService } from '../src/signing-keys/signing-keys.service';
 import { Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 /** What must never be readable in the database: passwords, TOTP secrets, recovery codes, private keys. */
-async function enrolEverything(harness: Harness) {
+async function enrollEverything(harness: Harness) {
   const user = await harness.newUser();
-  const { secret, recoveryCodes = [] } = await user.enrolTotp();
+  const { secret, recoveryCodes = [] } = await user.enrollTotp();
   const jwks = (await harness.request('GET', '/.well-known/jwks.json')).json();
   return { user, secret, recoveryCodes, jwks };
 }
@@ -38,7 +38,7 @@ describe('secrets at rest', () => {
   });
 
   it('keeps no secret in plain text in any auth table (read back over SQL)', async () => {
-    const secrets = await enrolEverything(harness);
+    const secrets = await enrollEverything(harness);
     const connection = harness.app.get(MikroORM).em.getConnection();
     const tables: { table_name: string }[] = await connection.execute(
       "select table_name from information_schema.tables where table_schema = 'auth' and table_type = 'BASE TABLE'",
@@ -56,7 +56,7 @@ describe('secrets at rest', () => {
     console.log('secrets at rest: pg_dump test skipped — it needs TEST_DATABASE_URL (the embedded PostgreSQL 17 ships no pg_dump, and an older pg_dump refuses a newer server).');
   }
   (onPostgres ? it : it.skip)('writes a pg_dump that contains neither password, nor TOTP secret, nor recovery code', async () => {
-    const secrets = await enrolEverything(harness);
+    const secrets = await enrollEverything(harness);
     const dump = execFileSync('pg_dump', ['--no-owner', '--schema=auth', `--dbname=${harness.database.url}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     expect(dump).toContain(secrets.user.email);
     expect(dump).toContain('totp_factor');
@@ -70,7 +70,7 @@ describe('encryption key rotation', () => {
     const newKey = `new:${randomBytes(32).toString('base64')}`;
     const first = await startHarness({ AUTH_ENCRYPTION_KEYS: oldKey });
     const user = await first.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     await first.app.close();
 
     try {

@@ -44,7 +44,7 @@ describe('audited changes commit with their security event', () => {
   it('leaves the factors and the recovery codes in place when the admin reset cannot be audited', async () => {
     const admin = await harness.newUser({ roles: ['admin'] });
     const user = await harness.newUser();
-    const { secret, recoveryCodes } = await user.enrolTotp();
+    const { secret, recoveryCodes } = await user.enrollTotp();
     const reason = 'Lost phone; identity checked (ticket 4711)';
 
     await refuse('admin_factors_reset');
@@ -63,7 +63,7 @@ describe('audited changes commit with their security event', () => {
     expect(await eventCount(user.id, 'admin_factors_reset')).toBe(1);
   });
 
-  it('stores no TOTP factor whose enrolment cannot be audited', async () => {
+  it('stores no TOTP factor whose enrollment cannot be audited', async () => {
     const user = await harness.newUser();
     const token = await user.accessToken();
     await refuse('factor_enrolled');
@@ -84,7 +84,7 @@ describe('audited changes commit with their security event', () => {
 
   it('keeps a factor whose removal cannot be audited', async () => {
     const user = await harness.newUser();
-    const { id, secret } = await user.enrolTotp();
+    const { id, secret } = await user.enrollTotp();
     const token = await user.aal2Token(secret);
     await refuse('factor_removed');
     expect((await harness.request('DELETE', `/v1/me/factors/${id}`, { token })).statusCode).toBe(500);
@@ -94,7 +94,7 @@ describe('audited changes commit with their security event', () => {
 
   it('leaves the TOTP step and the pending token unspent when the sign-in cannot be audited', async () => {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     const pending = (await user.signIn()).accessToken;
     const code = await totpCode(secret, harness.clock.nowMs());
     await refuse('mfa_succeeded');
@@ -112,7 +112,7 @@ describe('audited changes commit with their security event', () => {
 
   it('leaves the recovery code unused when its use cannot be audited', async () => {
     const user = await harness.newUser();
-    const { recoveryCodes } = await user.enrolTotp();
+    const { recoveryCodes } = await user.enrollTotp();
     const pending = (await user.signIn()).accessToken;
     await refuse('recovery_code_used');
     const failed = await harness.request('POST', '/v1/sessions/mfa/recovery-code', { token: pending, body: { code: recoveryCodes?.[0] } });
@@ -129,8 +129,8 @@ describe('audited changes commit with their security event', () => {
 
   it('keeps the old recovery codes when their regeneration cannot be audited', async () => {
     const user = await harness.newUser();
-    const { recoveryCodes } = await user.enrolTotp();
-    const token = await user.aal2Token((await user.enrolTotp('Second phone')).secret);
+    const { recoveryCodes } = await user.enrollTotp();
+    const token = await user.aal2Token((await user.enrollTotp('Second phone')).secret);
     await refuse('recovery_codes_regenerated');
     expect((await harness.request('POST', '/v1/me/recovery-codes', { token })).statusCode).toBe(500);
     const pending = (await user.signIn()).accessToken;

@@ -22,7 +22,7 @@ describe('data-subject rights (auth-service)', () => {
   /** A user with an authenticator app named by them and a security key, signed in at aal 2. */
   async function userWithFactors(): Promise<{ user: TestUser; token: string; secret: string }> {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp('Ada’s phone');
+    const { secret } = await user.enrollTotp('Ada’s phone');
     const token = await user.aal2Token(secret);
     const options = await harness.request('POST', '/v1/me/factors/webauthn/options', { token, body: { passkey: false } });
     const registered = await harness.request('POST', '/v1/me/factors/webauthn', { token, body: { name: 'Blue YubiKey', response: new SoftAuthenticator().create(options.json()) } });
@@ -87,7 +87,7 @@ describe('data-subject rights (auth-service)', () => {
   describe('DELETE /v1/me', () => {
     it('closes the account at once, mails a cancel link, and erases it after the grace period', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const token = await user.aal2Token(secret);
       const deleted = await harness.request('DELETE', '/v1/me', { token });
       expect(deleted.statusCode).toBe(202);

@@ -100,7 +100,7 @@ describe('directory sign-in (LDAP)', () => {
     expect(answer.json().error.code).toBe('directory_link_conflict');
   });
 
-  it('gives directory accounts second factors exactly like local ones (enrolment re-checks the password with the directory)', async () => {
+  it('gives directory accounts second factors exactly like local ones (enrollment re-checks the password with the directory)', async () => {
     const token = (await signIn({ login: 'eve', password: 'eve-directory-pw' })).json().accessToken;
     const wrong = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: 'not-it' } });
     expect(wrong.statusCode).toBe(401);

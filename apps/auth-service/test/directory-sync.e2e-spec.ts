@@ -46,7 +46,7 @@ describe('directory sync (LDAP)', () => {
       LDAP_GROUP_ROLES: JSON.stringify({ [`cn=admins,${groups}`]: 'admin', [`CN=OPS, ${groups.toUpperCase()}`]: ['ops'] }),
     });
     const admin = await harness.newUser({ roles: ['admin'] });
-    const { secret } = await admin.enrolTotp();
+    const { secret } = await admin.enrollTotp();
     adminToken = await admin.aal2Token(secret);
     for (const uid of PEOPLE) {
       const answer = await harness.request('POST', '/v1/sessions', { body: { login: uid, password: `${uid}-directory-pw` } });

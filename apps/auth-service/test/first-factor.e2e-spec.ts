@@ -3,7 +3,7 @@ import { SoftAuthenticator } from './support/soft-authenticator';
 
 /**
  * The first second factor decides who controls the account, so a stolen password-only session
- * must not be able to enrol it: the first enrolment proves the password again. And every change
+ * must not be able to enroll it: the first enrollment proves the password again. And every change
  * of factors or recovery codes is mailed to the owner (over real SMTP).
  */
 describe('enrolling the first factor, and mail on every factor change', () => {
@@ -46,7 +46,7 @@ describe('enrolling the first factor, and mail on every factor change', () => {
     it('accepts the right password, and needs none once a factor exists (aal2 then)', async () => {
       const user = await harness.newUser();
       expect((await post(url, await user.accessToken(), { ...body, currentPassword: PASSWORD })).statusCode).toBe(success);
-      const { secret } = await user.enrolTotp('First');
+      const { secret } = await user.enrollTotp('First');
       const aal2 = await user.aal2Token(secret);
       expect((await post(url, aal2, url.endsWith('totp') ? { name: 'Second' } : body)).statusCode).toBe(success);
     });
@@ -54,7 +54,7 @@ describe('enrolling the first factor, and mail on every factor change', () => {
 
   it('mails the owner when a factor is added or removed and when recovery codes are regenerated', async () => {
     const user = await harness.newUser();
-    const { id, secret } = await user.enrolTotp('Phone');
+    const { id, secret } = await user.enrollTotp('Phone');
     await harness.mailsSettled();
     const added = await mailTo(user.email, /authenticator app was added/);
     expect(added.text).toContain('"Phone"');
@@ -81,7 +81,7 @@ describe('enrolling the first factor, and mail on every factor change', () => {
     const token = await user.accessToken();
     const pending = (await post('/v1/me/factors/totp', token, { name: 'Abandoned', currentPassword: PASSWORD })).json();
     expect((await harness.request('DELETE', `/v1/me/factors/${pending.id}`, { token })).statusCode).toBe(204);
-    const other = await user.enrolTotp('Kept');
+    const other = await user.enrollTotp('Kept');
     await harness.mailsSettled();
     await mailTo(user.email, /authenticator app was added/);
     const mails = harness.smtp.mails.filter((mail) => mail.to.includes(user.email)).map((mail) => mail.subject);
@@ -90,7 +90,7 @@ describe('enrolling the first factor, and mail on every factor change', () => {
   });
 });
 
-describe('per-IP throttling of first-factor enrolment', () => {
+describe('per-IP throttling of first-factor enrollment', () => {
   let harness: Harness;
 
   beforeAll(async () => {

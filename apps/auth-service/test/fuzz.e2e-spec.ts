@@ -22,7 +22,7 @@ describe('auth-service under generated hostile requests', () => {
     // confirmed authenticator at aal 2, and a pending token between password and second factor.
     const admin = await harness.newUser({ roles: ['admin', 'ops'] });
     const user = await harness.newUser();
-    const { id: factorId, secret } = await user.enrolTotp();
+    const { id: factorId, secret } = await user.enrollTotp();
     const aal2 = await user.aal2Token(secret);
     const pending = (await user.signIn()).accessToken;
     const document = (await harness.app.inject({ method: 'GET', url: '/docs/json' })).json<OpenApiDocument>();

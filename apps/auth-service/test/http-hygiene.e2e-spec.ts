@@ -19,20 +19,20 @@ describe('auth-service answers', () => {
     const user = await harness.newUser();
     const signIn = await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: 'correct horse battery staple' } });
     const token = signIn.json().accessToken;
-    const enrol = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } });
-    const confirm = await harness.request('POST', `/v1/me/factors/totp/${enrol.json().id}/confirm`, {
+    const enroll = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: PASSWORD } });
+    const confirm = await harness.request('POST', `/v1/me/factors/totp/${enroll.json().id}/confirm`, {
       token,
-      body: { code: await totpCode(enrol.json().secret, harness.clock.nowMs()) },
+      body: { code: await totpCode(enroll.json().secret, harness.clock.nowMs()) },
     });
     harness.clock.advance(30_000);
     const pending = await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: 'correct horse battery staple' } });
     const step = await harness.request('POST', '/v1/sessions/mfa/totp', {
       token: pending.json().accessToken,
-      body: { code: await totpCode(enrol.json().secret, harness.clock.nowMs()) },
+      body: { code: await totpCode(enroll.json().secret, harness.clock.nowMs()) },
     });
     const regenerated = await harness.request('POST', '/v1/me/recovery-codes', { token: step.json().accessToken });
 
-    for (const [name, answer] of Object.entries({ signIn, enrol, confirm, pending, step, regenerated })) {
+    for (const [name, answer] of Object.entries({ signIn, enroll, confirm, pending, step, regenerated })) {
       expect({ name, status: answer.statusCode, cache: answer.headers['cache-control'] }).toEqual({ name, status: expect.any(Number), cache: 'no-store' });
       expect(answer.statusCode).toBeLessThan(300);
       expect(answer.headers['x-content-type-options']).toBe('nosniff');

@@ -25,7 +25,7 @@ describe(KeyCustody.name, () => {
     try {
       await first.app.get(KeyCustody).verify();
       const user = await first.newUser();
-      await user.enrolTotp();
+      await user.enrollTotp();
       await first.request('GET', '/.well-known/jwks.json');
     } finally {
       await first.close();

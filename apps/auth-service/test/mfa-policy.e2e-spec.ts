@@ -1,4 +1,6 @@
+import { SignJWT } from 'jose';
 import { totpCode } from '../src/factors/totp';
+import { SigningKeysService } from '../src/signing-keys/signing-keys.service';
 import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
 
 const MINUTE = 60_000;
@@ -16,7 +18,7 @@ describe('second-factor attempt limits', () => {
 
   it('climbs the ladder: free attempts, doubling delays with Retry-After, a hard lock, then time releases it', async () => {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     const attempt = async (code = '000000') => harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code } });
 
     for (let i = 0; i < 3; i++) expect((await attempt()).json().error.code).toBe('invalid_code');
@@ -54,7 +56,7 @@ describe('second-factor attempt limits', () => {
 
   it('lets exactly the free attempts through when 50 wrong codes race', async () => {
     const user = await harness.newUser();
-    await user.enrolTotp();
+    await user.enrollTotp();
     const pending = (await user.signIn()).accessToken;
     const answers = await Promise.all(
       Array.from({ length: 50 }, () => harness.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code: '000000' } })),
@@ -66,7 +68,7 @@ describe('second-factor attempt limits', () => {
 
   it('shares one counter between TOTP and recovery codes', async () => {
     const user = await harness.newUser();
-    await user.enrolTotp();
+    await user.enrollTotp();
     const pending = async () => (await user.signIn()).accessToken;
     expect((await harness.request('POST', '/v1/sessions/mfa/totp', { token: await pending(), body: { code: '000000' } })).statusCode).toBe(401);
     expect((await harness.request('POST', '/v1/sessions/mfa/recovery-code', { token: await pending(), body: { code: 'AAAA-AAAA-AAAA-AAAA-AAAA-AAAA' } })).statusCode).toBe(401);
@@ -76,7 +78,7 @@ describe('second-factor attempt limits', () => {
 
   it('does not let someone without the password count attempts against the account', async () => {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     const forged = (await user.signIn()).accessToken.replace(/\.[^.]+$/, `.${Buffer.alloc(64).toString('base64url')}`);
     for (let i = 0; i < 20; i++) {
       const response = await harness.request('POST', '/v1/sessions/mfa/totp', { token: forged, body: { code: '000000' } });
@@ -162,7 +164,7 @@ describe('step-up for factor changes', () => {
   it('needs aal2 once a factor exists', async () => {
     const user = await harness.newUser();
     const aal1 = await user.accessToken();
-    await user.enrolTotp();
+    await user.enrollTotp();
     const response = await harness.request('POST', '/v1/me/factors/totp', { token: aal1, body: { name: 'Second' } });
     expect(response.statusCode).toBe(403);
     expect(response.json().error).toMatchObject({ code: 'step_up_required', details: { requiredAal: 2 } });
@@ -170,7 +172,7 @@ describe('step-up for factor changes', () => {
 
   it('needs an authentication within AUTH_STEP_UP_MAX_AGE', async () => {
     const user = await harness.newUser();
-    const { id, secret } = await user.enrolTotp();
+    const { id, secret } = await user.enrollTotp();
     const token = await user.aal2Token(secret);
     harness.clock.advance(11 * MINUTE);
     const stale = await harness.request('DELETE', `/v1/me/factors/${id}`, { token });
@@ -192,7 +194,7 @@ describe('MFA enforcement with a grace period', () => {
     await harness?.close();
   });
 
-  it('warns during the grace period, then hands out an enrol-only token', async () => {
+  it('warns during the grace period, then hands out an enroll-only token', async () => {
     const ops = await harness.newUser({ roles: ['ops'] });
     const start = harness.clock.now();
     const during = await ops.signIn();
@@ -206,7 +208,7 @@ describe('MFA enforcement with a grace period', () => {
     harness.clock.advance(4 * 24 * 60 * MINUTE + 1000);
     const after = await ops.signIn();
     expect(after).toMatchObject({ enrollmentRequired: true });
-    expect(decodeClaims(after.accessToken)['token_use']).toBe('enrolment');
+    expect(decodeClaims(after.accessToken)['token_use']).toBe('enrollment');
     const elsewhere = await harness.request('GET', '/v1/me/security-events', { token: after.accessToken });
     expect(elsewhere.statusCode).toBe(403);
     expect(elsewhere.json().error.code).toBe('enrollment_required');
@@ -219,6 +221,27 @@ describe('MFA enforcement with a grace period', () => {
     });
     expect(confirmed.statusCode).toBe(200);
     expect((await ops.signIn())['mfaRequired']).toBe(true);
+  });
+
+  it('still takes an enroll-only token issued with the old spelling (`enrolment`) until it expires', async () => {
+    const ops = await harness.newUser({ roles: ['ops'] });
+    await ops.signIn();
+    harness.clock.advance(7 * 24 * 60 * MINUTE + 1000);
+    const claims = decodeClaims((await ops.signIn()).accessToken);
+    expect(claims['token_use']).toBe('enrollment');
+    // What this service issued before Migration20261130150500: the same token, the British spelling.
+    const { kid, privateKey } = await harness.app.get(SigningKeysService).activeKey();
+    const legacy = await new SignJWT({ ...claims, token_use: 'enrolment' }).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(privateKey);
+
+    expect((await harness.request('GET', '/v1/me/factors', { token: legacy })).statusCode).toBe(200);
+    const elsewhere = await harness.request('GET', '/v1/me/security-events', { token: legacy });
+    expect(elsewhere.statusCode).toBe(403);
+    expect(elsewhere.json().error.code).toBe('enrollment_required');
+
+    harness.clock.advance((claims['exp'] as number) * 1000 - harness.clock.nowMs() + 1000);
+    const expired = await harness.request('GET', '/v1/me/factors', { token: legacy });
+    expect(expired.statusCode).toBe(401);
+    expect(expired.json().error.code).toBe('invalid_token');
   });
 
   it('leaves roles outside the policy alone', async () => {
@@ -241,7 +264,7 @@ describe('admin reset', () => {
   it('removes the factors and recovery codes of a user, audits the reason and mails the user', async () => {
     const admin = await harness.newUser({ roles: ['admin'] });
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     // A locked-out user: the reset lifts the lock as well.
     for (let i = 0; i < 3; i++) await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: '000000' } });
 
@@ -263,7 +286,7 @@ describe('admin reset', () => {
   it('finds a user id by email for the reset (exact address, admins only)', async () => {
     const admin = await harness.newUser({ roles: ['admin'] });
     const user = await harness.newUser();
-    const { id: factorId } = await user.enrolTotp('Phone');
+    const { id: factorId } = await user.enrollTotp('Phone');
     const token = await admin.accessToken();
     const found = await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(`  ${user.email.toUpperCase()} `)}`, { token });
     expect(found.statusCode).toBe(200);

@@ -61,7 +61,7 @@ describe('POST /v1/me/password', () => {
 
   it('needs step-up: an account with a factor changes its password only from an aal2 session of a recent sign-in', async () => {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     const aal2 = await user.aal2Token(secret);
     harness.clock.advance(11 * 60_000); // past AUTH_STEP_UP_MAX_AGE
     const stale = await change(aal2, { currentPassword: PASSWORD, newPassword: NEW_PASSWORD });

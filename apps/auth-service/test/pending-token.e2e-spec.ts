@@ -24,7 +24,7 @@ describe('pending token (single use)', () => {
 
     it('refuses a second success with the same pending token (another valid code, another method)', async () => {
       const user = await harness.newUser();
-      const { secret, recoveryCodes } = await user.enrolTotp();
+      const { secret, recoveryCodes } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       const first = await step(pending, 'totp', await totpCode(secret, harness.clock.nowMs()));
       expect(first.statusCode).toBe(200);
@@ -39,7 +39,7 @@ describe('pending token (single use)', () => {
 
     it('lets exactly one of many racing successes with one pending token through, and burns only its code', async () => {
       const user = await harness.newUser();
-      const { recoveryCodes } = await user.enrolTotp();
+      const { recoveryCodes } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       const answers = await Promise.all(recoveryCodes!.slice(0, 3).map((code) => step(pending, 'recovery-code', code)));
       expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 401, 401]);
@@ -51,7 +51,7 @@ describe('pending token (single use)', () => {
 
     it('does not burn a recovery code sent with a spent pending token', async () => {
       const user = await harness.newUser();
-      const { secret, recoveryCodes } = await user.enrolTotp();
+      const { secret, recoveryCodes } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       expect((await step(pending, 'totp', await totpCode(secret, harness.clock.nowMs()))).statusCode).toBe(200);
       harness.clock.advance(30_000);
@@ -66,7 +66,7 @@ describe('pending token (single use)', () => {
 
     it('keeps the pending token after a wrong code', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       const wrong = await step(pending, 'totp', '000000');
       expect(wrong.json().error.code).toBe('invalid_code');

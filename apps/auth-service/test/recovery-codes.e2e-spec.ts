@@ -13,7 +13,7 @@ describe('recovery codes', () => {
 
   async function enrolled(): Promise<{ user: TestUser; secret: string; codes: string[] }> {
     const user = await harness.newUser();
-    const { secret, recoveryCodes } = await user.enrolTotp();
+    const { secret, recoveryCodes } = await user.enrollTotp();
     return { user, secret, codes: recoveryCodes ?? [] };
   }
 

@@ -33,7 +33,7 @@ describe('sessions: remember this device', () => {
 
   it('hands out a device token (answer and an HttpOnly, Secure, SameSite=Strict cookie) that lets a password sign-in skip the second step; amr says so', async () => {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     const { answer, cookie } = await rememberedSignIn(user, secret);
     expect(answer).toMatchObject({ aal: 2, deviceToken: expect.stringMatching(/^khd_/), deviceTokenExpiresIn: 30 * 86_400 });
     expect(cookie).toMatch(/^kh_device=khd_/);
@@ -74,7 +74,7 @@ describe('sessions: remember this device', () => {
 
   it('answers 401 invalid_token for a malformed, unknown, expired or forgotten device token, one message for all', async () => {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     const forgotten = (await rememberedSignIn(user, secret)).answer;
     const token = (await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD, deviceToken: forgotten.deviceToken } })).json().accessToken;
     expect((await harness.request('DELETE', '/v1/me/remembered-devices', { token })).json()).toEqual({ forgotten: 1 });
@@ -96,8 +96,8 @@ describe('sessions: remember this device', () => {
 
   it("ignores another account's device token (the second step is asked for) and records it", async () => {
     const [alice, mallory] = [await harness.newUser(), await harness.newUser()];
-    const { secret } = await alice.enrolTotp();
-    const { secret: mallorySecret } = await mallory.enrolTotp();
+    const { secret } = await alice.enrollTotp();
+    const { secret: mallorySecret } = await mallory.enrollTotp();
     const { answer } = await rememberedSignIn(alice, secret);
     const attempt = await password(mallory, { deviceToken: answer.deviceToken });
     expect(attempt.statusCode).toBe(200);
@@ -111,7 +111,7 @@ describe('sessions: remember this device', () => {
 
   it('forgets every remembered device when a factor is added or removed, the password changes, or an admin resets the factors; one by one from the list', async () => {
     const user = await harness.newUser();
-    const { secret } = await user.enrolTotp();
+    const { secret } = await user.enrollTotp();
     const works = async (deviceToken: string) => (await password(user, { deviceToken })).statusCode === 200;
 
     // Forget one.
@@ -158,7 +158,7 @@ describe('sessions: remember this device', () => {
     const off = await startHarness({ AUTH_REMEMBER_DEVICE_TTL: '0' });
     try {
       const user = await off.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       const step = await off.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code: await totpCode(secret, off.clock.nowMs()), rememberDevice: true } });
       expect(step.statusCode).toBe(200);

@@ -136,7 +136,7 @@ describe('sessions: see and end them', () => {
       const admin = await harness.newUser({ roles: ['admin'] });
       const adminToken = (await signIn(admin)).accessToken;
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const token = await user.aal2Token(secret);
       const reset = await harness.request('POST', `/v1/admin/users/${user.id}/factors/reset`, { token: adminToken, body: { reason: 'Lost phone, checked by call' } });
       expect(reset.statusCode).toBe(200);

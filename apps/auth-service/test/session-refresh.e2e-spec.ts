@@ -61,7 +61,7 @@ describe('sessions: refresh with rotation and reuse detection', () => {
 
     it('keeps aal 2 and the factor in amr, and does not count as a recent authentication for step-up', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       const step = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code: await totpCode(secret, harness.clock.nowMs()) } });
       expect(step.statusCode).toBe(200);

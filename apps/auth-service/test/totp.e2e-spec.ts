@@ -53,8 +53,8 @@ describe('TOTP factors', () => {
 
     it('keeps several named factors; only the first confirmation brings recovery codes', async () => {
       const user = await harness.newUser();
-      const first = await user.enrolTotp('Phone');
-      const second = await user.enrolTotp('Tablet');
+      const first = await user.enrollTotp('Phone');
+      const second = await user.enrollTotp('Tablet');
       expect(first.recoveryCodes).toHaveLength(10);
       expect(second.recoveryCodes).toBeUndefined();
       const token = await user.aal2Token(second.secret);
@@ -68,7 +68,7 @@ describe('TOTP factors', () => {
   describe('POST /v1/sessions/mfa/totp', () => {
     it('turns a pending token into an aal2 session', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const pending = await user.signIn();
       expect(pending).toMatchObject({ aal: 1, mfaRequired: true, methods: ['totp', 'recovery_code'], enrollmentRequired: false });
       expect(decodeClaims(pending.accessToken)).toMatchObject({ token_use: 'mfa_pending', aal: 1, amr: ['pwd'] });
@@ -81,7 +81,7 @@ describe('TOTP factors', () => {
 
     it('accepts one step of drift either way but not two', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       // Past the step the confirmation spent, so the step behind "now" is still unused.
       harness.clock.advance(60_000);
       for (const [offset, status] of [[-60_000, 401], [-30_000, 200]] as const) {
@@ -95,9 +95,9 @@ describe('TOTP factors', () => {
       expect(ahead.statusCode).toBe(200);
     });
 
-    it('refuses a full session, an enrolment-less bearer and no token', async () => {
+    it('refuses a full session, an enrollment-less bearer and no token', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const full = await user.aal2Token(secret);
       const withFull = await harness.request('POST', '/v1/sessions/mfa/totp', { token: full, body: { code: '123456' } });
       expect(withFull.statusCode).toBe(403);
@@ -108,7 +108,7 @@ describe('TOTP factors', () => {
 
     it('lets a pending token reach nothing but the second step', async () => {
       const user = await harness.newUser();
-      await user.enrolTotp();
+      await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       for (const [method, url] of [['GET', '/v1/me/factors'], ['GET', '/v1/me/recovery-codes'], ['GET', '/v1/me/security-events']]) {
         const response = await harness.request(method!, url!, { token: pending });
@@ -119,7 +119,7 @@ describe('TOTP factors', () => {
 
     it('rejects a reused code with 401 code_already_used, audits it and mails the user', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const current = await code(secret);
       const first = await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: current } });
       expect(first.statusCode).toBe(200);
@@ -161,7 +161,7 @@ describe('TOTP factors', () => {
 
     it('takes one valid code exactly once out of 100 parallel submissions', async () => {
       const user = await harness.newUser();
-      const { secret } = await user.enrolTotp();
+      const { secret } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
       const current = await code(secret);
       const answers = await Promise.all(
@@ -177,8 +177,8 @@ describe('TOTP factors', () => {
   describe('DELETE /v1/me/factors/:id', () => {
     it('removes one factor, and with the last one the recovery codes', async () => {
       const user = await harness.newUser();
-      const phone = await user.enrolTotp('Phone');
-      const tablet = await user.enrolTotp('Tablet');
+      const phone = await user.enrollTotp('Phone');
+      const tablet = await user.enrollTotp('Tablet');
       let token = await user.aal2Token(phone.secret);
       expect((await harness.request('DELETE', `/v1/me/factors/${phone.id}`, { token })).statusCode).toBe(204);
       expect((await harness.request('DELETE', `/v1/me/factors/${phone.id}`, { token })).json().error.code).toBe('factor_not_found');

@@ -50,7 +50,7 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await context.close();
   });
 
-  it('enrols an authenticator app, steps up to regenerate recovery codes, and signs in with a code', async () => {
+  it('enrolls an authenticator app, steps up to regenerate recovery codes, and signs in with a code', async () => {
     const email = await newAccount(h);
     const { context, page, problems } = await openPage(h);
     await screenshot(page, SUITE, 'totp-01-sign-in');
@@ -89,18 +89,18 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await screenshot(page, SUITE, 'totp-02-signed-in-password-only');
 
     // Add an authenticator app: the first factor needs the password again (a stolen session
-    // alone cannot enrol one), then QR code, the secret as text, confirm with a code.
+    // alone cannot enroll one), then QR code, the secret as text, confirm with a code.
     await page.fill('#totp-name', 'Work phone');
-    await page.click('#totp-enrol-form button[type=submit]');
+    await page.click('#totp-enroll-form button[type=submit]');
     expect(await alertText(page)).toMatch(/^Enter your current password/);
     await expectFocusOn(page, 'current-password');
     await page.fill('#current-password', 'not my password');
-    await page.click('#totp-enrol-form button[type=submit]');
+    await page.click('#totp-enroll-form button[type=submit]');
     await waitForText(page, '#alert', /^That is not your current password\.$/);
     await expectFocusOn(page, 'current-password');
     await screenshot(page, SUITE, 'totp-02b-current-password-wrong');
     await page.fill('#current-password', PASSWORD);
-    await page.click('#totp-enrol-form button[type=submit]');
+    await page.click('#totp-enroll-form button[type=submit]');
     await page.locator('#totp-setup').waitFor();
     await expectFocusOn(page, 'totp-setup-title');
     await page.waitForFunction(() => {
@@ -394,20 +394,20 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
       await enforced?.stop();
     });
 
-    it('lets an enrol-only session add an authenticator app, then asks to sign in again with it', async () => {
+    it('lets an enroll-only session add an authenticator app, then asks to sign in again with it', async () => {
       const email = await newAccount(e);
       const { context, page, problems } = await openPage(e, { width: 375, height: 740 });
       await signInWithPassword(page, email);
       await page.locator('#view-account').waitFor();
       await waitForText(page, '#notices', /requires a second factor, and the time to add one has passed/);
-      // An enrol-only token may not read recovery codes or events: those parts are not offered.
+      // An enroll-only token may not read recovery codes or events: those parts are not offered.
       await expect(page.locator('#recovery-block').isHidden()).resolves.toBe(true);
       await expect(page.locator('#events-block').isHidden()).resolves.toBe(true);
-      await screenshot(page, SUITE, 'enforced-01-enrol-only-375px');
+      await screenshot(page, SUITE, 'enforced-01-enroll-only-375px');
 
       await page.fill('#totp-name', 'Phone');
       await page.fill('#current-password', PASSWORD);
-      await page.click('#totp-enrol-form button[type=submit]');
+      await page.click('#totp-enroll-form button[type=submit]');
       await page.locator('#totp-setup').waitFor();
       const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s+/g, '');
       await page.fill('#totp-confirm-code', await totpAt(secret, -1));

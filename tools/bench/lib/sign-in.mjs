@@ -66,7 +66,7 @@ export function totpCode(secret, aheadSeconds) {
 }
 
 /**
- * Sign-up, enrol + confirm a TOTP factor (which brings the recovery codes), sign in again: per
+ * Sign-up, enroll + confirm a TOTP factor (which brings the recovery codes), sign in again: per
  * user a pending token, the next step's TOTP code and one unused recovery code.
  */
 export async function prepareTotpUsers(url, count, label = 'totp') {

@@ -43,7 +43,7 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       MAINTENANCE_WEBHOOK_ALLOWLIST: '127.0.0.1',
     });
     // The one ops account (bootstrap) signs in once, through the CLI, for every release test.
-    const secret = await enrolTotp(OPS);
+    const secret = await enrollTotp(OPS);
     const login = await runBuiltCli(
       ['login', '--email', OPS.email, '--auth-url', auth.url, '--print-token', '--code', await oathtoolCode(secret, new Date(Date.now() + 30_000))],
       { HOME: dir, KEYHAVEN_PASSWORD: OPS.password },
@@ -69,7 +69,7 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
   }
 
   /** Signs in with the password alone (no factor yet), adds a TOTP factor and confirms it. */
-  async function enrolTotp(account: { email: string; password: string }): Promise<string> {
+  async function enrollTotp(account: { email: string; password: string }): Promise<string> {
     const { accessToken } = await post('/v1/sessions', account);
     // The first factor proves the password again.
     const factor = await post('/v1/me/factors/totp', { name: 'keyhaven-ops e2e', currentPassword: account.password }, accessToken);
@@ -91,7 +91,7 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
         async newAccount() {
           const account = { email: `e2e-${randomBytes(4).toString('hex')}@example.test`, password: `pass-${randomBytes(12).toString('base64url')}` };
           await post('/v1/accounts', account);
-          const secret = await enrolTotp(account);
+          const secret = await enrollTotp(account);
           // The next time step: the confirming code's step is spent (a step is accepted once
           // per factor), and one step of drift is allowed, so this one is valid now.
           return { ...account, nextCode: () => oathtoolCode(secret, new Date(Date.now() + 30_000)) };

@@ -7,6 +7,7 @@ import { Page } from './page';
 import { RecoveryCodesView } from './recovery-codes-view';
 import { SessionsView } from './sessions-view';
 import { YourDataView } from './your-data';
+import { isEnrollOnly } from './token';
 
 /** The account screen's sections, each its own module. */
 export interface AccountSections {
@@ -19,7 +20,7 @@ export interface AccountSections {
 /**
  * The account screen: notices after sign-in (a second factor required, recovery codes running
  * low), and its sections — ways to sign in, recovery codes, recent security events, where you're
- * signed in, your data — loaded together. An enrol-only session sees only its factors.
+ * signed in, your data — loaded together. An enroll-only session sees only its factors.
  */
 export class AccountView {
   constructor(
@@ -38,7 +39,7 @@ export class AccountView {
   renderNotices(answer: SessionAnswer): void {
     const notices = byId('notices');
     notices.replaceChildren();
-    if (answer.enrollmentRequired && this.page.session?.claims.token_use === 'enrolment') {
+    if (answer.enrollmentRequired && isEnrollOnly(this.page.session?.claims)) {
       notices.append(
         element('p', {
           className: 'notice',
@@ -63,19 +64,19 @@ export class AccountView {
   async refresh(): Promise<void> {
     const { api } = this.page;
     const token = () => this.page.token();
-    // An enrol-only token (MFA enforced, grace period over) may only list and add factors.
-    const enrolOnly = this.page.session?.claims.token_use === 'enrolment';
-    byId('recovery-block').hidden = enrolOnly;
-    byId('events-block').hidden = enrolOnly;
-    byId('your-data-block').hidden = enrolOnly;
-    if (!enrolOnly) void this.sections.yourData.render();
-    byId('sessions-block').hidden = enrolOnly;
+    // An enroll-only token (MFA enforced, grace period over) may only list and add factors.
+    const enrollOnly = isEnrollOnly(this.page.session?.claims);
+    byId('recovery-block').hidden = enrollOnly;
+    byId('events-block').hidden = enrollOnly;
+    byId('your-data-block').hidden = enrollOnly;
+    if (!enrollOnly) void this.sections.yourData.render();
+    byId('sessions-block').hidden = enrollOnly;
     try {
       const [factors, remaining, events, sessions] = await Promise.all([
         api.factors(token()),
-        enrolOnly ? Promise.resolve(undefined) : api.recoveryCodesRemaining(token()),
-        enrolOnly ? Promise.resolve(undefined) : api.securityEvents(token()),
-        enrolOnly ? Promise.resolve(undefined) : api.sessions(token()),
+        enrollOnly ? Promise.resolve(undefined) : api.recoveryCodesRemaining(token()),
+        enrollOnly ? Promise.resolve(undefined) : api.securityEvents(token()),
+        enrollOnly ? Promise.resolve(undefined) : api.sessions(token()),
       ]);
       this.sections.factors.render(factors);
       if (sessions) this.sections.sessions.render(sessions);

@@ -35,7 +35,7 @@ export interface Factor {
   passkey?: boolean;
 }
 
-export interface TotpEnrolment {
+export interface TotpEnrollment {
   id: string;
   secret: string;
   otpauthUri: string;
@@ -197,7 +197,7 @@ export class AuthApi {
   }
 
   /** `currentPassword`: needed for the account's first factor (the server says password_required otherwise). */
-  enrolTotp(token: string, name: string, currentPassword?: string): Promise<TotpEnrolment> {
+  enrollTotp(token: string, name: string, currentPassword?: string): Promise<TotpEnrollment> {
     return this.call('POST', '/v1/me/factors/totp', token, { name, ...(currentPassword === undefined ? {} : { currentPassword }) });
   }
 

@@ -6,6 +6,7 @@ import { factorKind, formatWhen, groupSecret } from './format';
 import { ErrorContext } from './messages';
 import { on, Page } from './page';
 import { withStepUp } from './step-up';
+import { isEnrollOnly } from './token';
 
 /** What the factors section needs from the rest of the page. */
 export interface FactorsContext {
@@ -31,12 +32,12 @@ export class FactorsView {
   ) {}
 
   wire(): void {
-    on<SubmitEvent>('totp-enrol-form', 'submit', (event) => this.onTotpEnrol(event));
+    on<SubmitEvent>('totp-enroll-form', 'submit', (event) => this.onTotpEnroll(event));
     on<SubmitEvent>('totp-confirm-form', 'submit', (event) => this.onTotpConfirm(event));
     on('totp-setup-cancel', 'click', () => this.onTotpSetupCancel());
     on('copy-secret', 'click', () => this.onCopySecret());
-    on<SubmitEvent>('webauthn-enrol-form', 'submit', (event) => this.onWebauthnEnrol(event));
-    byId('webauthn-enrol-form').hidden = !this.page.webauthnSupported;
+    on<SubmitEvent>('webauthn-enroll-form', 'submit', (event) => this.onWebauthnEnroll(event));
+    byId('webauthn-enroll-form').hidden = !this.page.webauthnSupported;
   }
 
   render(factors: Factor[]): void {
@@ -111,7 +112,7 @@ export class FactorsView {
 
   // --- authenticator app ----------------------------------------------------------------------
 
-  private async onTotpEnrol(event: SubmitEvent): Promise<void> {
+  private async onTotpEnroll(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     this.page.clearMessages();
     const nameInput = byId<HTMLInputElement>('totp-name');
@@ -121,23 +122,23 @@ export class FactorsView {
     const currentPassword = this.currentPasswordForFirstFactor();
     if (currentPassword === null) return;
     try {
-      const enrolment = await whileBusy(event.submitter as HTMLButtonElement, () =>
-        withStepUp(() => this.page.api.enrolTotp(this.page.token(), name, currentPassword), (reason) => this.context.requestStepUp(reason)),
+      const enrollment = await whileBusy(event.submitter as HTMLButtonElement, () =>
+        withStepUp(() => this.page.api.enrollTotp(this.page.token(), name, currentPassword), (reason) => this.context.requestStepUp(reason)),
       );
       this.discardTotpSetup();
       byId<HTMLInputElement>('current-password').value = '';
       // The QR code is the server's SVG shown through <img>: an image cannot run script, and no
       // markup from the network is ever parsed into this document.
-      const qrUrl = URL.createObjectURL(new Blob([enrolment.qrSvg], { type: 'image/svg+xml' }));
-      this.totpSetup = { id: enrolment.id, name, qrUrl };
+      const qrUrl = URL.createObjectURL(new Blob([enrollment.qrSvg], { type: 'image/svg+xml' }));
+      this.totpSetup = { id: enrollment.id, name, qrUrl };
       byId<HTMLImageElement>('totp-qr').src = qrUrl;
-      byId('totp-secret').textContent = groupSecret(enrolment.secret);
+      byId('totp-secret').textContent = groupSecret(enrollment.secret);
       byId<HTMLInputElement>('totp-confirm-code').value = '';
-      byId('totp-enrol-form').hidden = true;
+      byId('totp-enroll-form').hidden = true;
       byId('totp-setup').hidden = false;
       focusOn(byId('totp-setup-title'));
     } catch (error) {
-      this.context.handleFailure(error, 'enrol_totp', passwordFieldFor(error) ?? nameInput);
+      this.context.handleFailure(error, 'enroll_totp', passwordFieldFor(error) ?? nameInput);
     }
   }
 
@@ -168,7 +169,7 @@ export class FactorsView {
     byId<HTMLImageElement>('totp-qr').removeAttribute('src');
     byId('totp-secret').textContent = '';
     byId('totp-setup').hidden = true;
-    byId('totp-enrol-form').hidden = false;
+    byId('totp-enroll-form').hidden = false;
   }
 
   private async onTotpSetupCancel(): Promise<void> {
@@ -194,8 +195,8 @@ export class FactorsView {
   }
 
   private async afterFactorAdded(result: ConfirmedFactor, message: string): Promise<void> {
-    if (this.page.session?.claims.token_use === 'enrolment') {
-      // The enrol-only token stays enrol-only; a full session needs a sign-in with the new factor.
+    if (isEnrollOnly(this.page.session?.claims)) {
+      // The enroll-only token stays enroll-only; a full session needs a sign-in with the new factor.
       if (!result.recoveryCodes?.length) return this.context.signOut(`${message} Sign in again with it to continue.`);
       this.page.signInAgainAfterCodes = true;
     }
@@ -207,7 +208,7 @@ export class FactorsView {
 
   // --- security keys and passkeys ---------------------------------------------------------------
 
-  private async onWebauthnEnrol(event: SubmitEvent): Promise<void> {
+  private async onWebauthnEnroll(event: SubmitEvent): Promise<void> {
     event.preventDefault();
     this.page.clearMessages();
     const nameInput = byId<HTMLInputElement>('webauthn-name');
@@ -228,7 +229,7 @@ export class FactorsView {
       nameInput.value = '';
       await this.afterFactorAdded(result, `${passkey ? 'Passkey' : 'Security key'} “${name}” is registered.`);
     } catch (error) {
-      this.context.handleFailure(error, 'enrol_webauthn', passwordFieldFor(error) ?? (error instanceof ApiError && error.code === 'factor_name_taken' ? nameInput : undefined));
+      this.context.handleFailure(error, 'enroll_webauthn', passwordFieldFor(error) ?? (error instanceof ApiError && error.code === 'factor_name_taken' ? nameInput : undefined));
     }
   }
 }

@@ -26,8 +26,8 @@ describe('messages', () => {
     });
 
     it('asks for the current password when the first factor is added, and says when it is wrong', () => {
-      expect(messageForApiError(apiError('password_required', 403), 'enrol_totp')).toMatch(/^Enter your current password/);
-      expect(messageForApiError(apiError('invalid_credentials', 401), 'enrol_webauthn')).toBe('That is not your current password.');
+      expect(messageForApiError(apiError('password_required', 403), 'enroll_totp')).toMatch(/^Enter your current password/);
+      expect(messageForApiError(apiError('invalid_credentials', 401), 'enroll_webauthn')).toBe('That is not your current password.');
     });
 
     it('asks to wait for the next code after a reused one', () => {
@@ -56,13 +56,13 @@ describe('messages', () => {
       expect(messageForApiError(apiError('unknown_credential', 401), 'passkey')).toMatch(/passkey is not registered with your account/);
       expect(messageForApiError(apiError('unknown_credential', 401), 'webauthn')).toMatch(/not registered to your account/);
       expect(messageForApiError(apiError('counter_regression', 401), 'webauthn')).toMatch(/may have been copied/);
-      expect(messageForApiError(apiError('credential_already_registered', 409), 'enrol_webauthn')).toBe('This security key or passkey is already registered to your account.');
-      expect(messageForApiError(apiError('authenticator_not_allowed', 400), 'enrol_webauthn')).toMatch(/does not allow this model/);
+      expect(messageForApiError(apiError('credential_already_registered', 409), 'enroll_webauthn')).toBe('This security key or passkey is already registered to your account.');
+      expect(messageForApiError(apiError('authenticator_not_allowed', 400), 'enroll_webauthn')).toMatch(/does not allow this model/);
     });
 
     it('asks for a name when a factor name is refused', () => {
-      expect(messageForApiError(apiError('validation_failed'), 'enrol_totp')).toBe('Give the factor a name (up to 64 characters).');
-      expect(messageForApiError(apiError('factor_name_taken', 409), 'enrol_webauthn')).toMatch(/already have a factor with that name/);
+      expect(messageForApiError(apiError('validation_failed'), 'enroll_totp')).toBe('Give the factor a name (up to 64 characters).');
+      expect(messageForApiError(apiError('factor_name_taken', 409), 'enroll_webauthn')).toMatch(/already have a factor with that name/);
     });
 
     it('falls back to the server message for a code it does not know, never to an empty text', () => {

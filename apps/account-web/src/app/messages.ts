@@ -1,7 +1,7 @@
 import { ApiError } from './api';
 
 /** What the user was doing when an error came back: the same code can mean different things. */
-export type ErrorContext = 'password' | 'totp' | 'recovery_code' | 'webauthn' | 'passkey' | 'enrol_totp' | 'enrol_webauthn' | 'general';
+export type ErrorContext = 'password' | 'totp' | 'recovery_code' | 'webauthn' | 'passkey' | 'enroll_totp' | 'enroll_webauthn' | 'general';
 
 /** "30 seconds", "2 minutes", "1 hour" — rounded up, so the user never retries too early. */
 export function formatWait(seconds: number): string {
@@ -21,7 +21,7 @@ const SESSION_ENDED = 'Your session has ended. Sign in again.';
 export function messageForApiError(error: ApiError, context: ErrorContext = 'general'): string {
   switch (error.code) {
     case 'invalid_credentials':
-      if (context === 'enrol_totp' || context === 'enrol_webauthn') return 'That is not your current password.';
+      if (context === 'enroll_totp' || context === 'enroll_webauthn') return 'That is not your current password.';
       return 'That email and password do not match an account.';
     case 'password_required':
       return 'Enter your current password: adding your first way to sign in needs it again.';
@@ -39,7 +39,7 @@ export function messageForApiError(error: ApiError, context: ErrorContext = 'gen
         ? `Too many sign-in requests from here. Wait ${formatWait(error.retryAfterSeconds)}, then try again.`
         : 'Too many sign-in requests from here. Wait a minute, then try again.';
     case 'webauthn_failed':
-      return context === 'enrol_webauthn'
+      return context === 'enroll_webauthn'
         ? 'The security key or passkey could not be registered. Try again, or use another authenticator.'
         : 'The security key or passkey was not accepted. Use one registered to this account.';
     case 'challenge_expired':
@@ -83,11 +83,11 @@ export function messageForApiError(error: ApiError, context: ErrorContext = 'gen
     case 'no_confirmed_factor':
       return 'Add a second factor first: recovery codes come with your first factor.';
     case 'validation_failed':
-      return context === 'enrol_totp' || context === 'enrol_webauthn'
+      return context === 'enroll_totp' || context === 'enroll_webauthn'
         ? 'Give the factor a name (up to 64 characters).'
         : `Check what you entered: ${error.message}`;
     case 'not_found':
-      if (context === 'passkey' || context === 'webauthn' || context === 'enrol_webauthn') {
+      if (context === 'passkey' || context === 'webauthn' || context === 'enroll_webauthn') {
         return 'Security keys and passkeys are not available on this server yet.';
       }
       return 'The server does not know this request.';
@@ -135,8 +135,8 @@ export function messageForWebAuthnError(error: unknown, registering: boolean): s
 /** One entry point for the page: API errors, WebAuthn errors, or anything else. */
 export function messageFor(error: unknown, context: ErrorContext = 'general'): string {
   if (error instanceof ApiError) return messageForApiError(error, context);
-  if (context === 'webauthn' || context === 'passkey' || context === 'enrol_webauthn') {
-    return messageForWebAuthnError(error, context === 'enrol_webauthn');
+  if (context === 'webauthn' || context === 'passkey' || context === 'enroll_webauthn') {
+    return messageForWebAuthnError(error, context === 'enroll_webauthn');
   }
   return 'Something unexpected went wrong. Reload the page and try again.';
 }

@@ -38,7 +38,7 @@ export class Page {
   pending: { token: string; methods: SecondFactorMethod[]; email: string } | undefined;
   /** Set while the user confirms it's them before a factor change is retried. */
   stepUp: { email: string; sub: string | undefined; resolve: (done: boolean) => void } | undefined;
-  /** An enrol-only token cannot become a full session: after the first factor, sign in again. */
+  /** An enroll-only token cannot become a full session: after the first factor, sign in again. */
   signInAgainAfterCodes = false;
 
   showView(view: View, focus: HTMLElement | 'heading' | 'none' = 'heading'): void {

@@ -45,7 +45,7 @@ describe('withStepUp', () => {
   });
 
   it('does not step up for other errors, not even another 403', async () => {
-    const { ctx, action } = setup([new ApiError(403, 'enrollment_required', 'enrol first')]);
+    const { ctx, action } = setup([new ApiError(403, 'enrollment_required', 'enroll first')]);
     await expect(withStepUp(action, async () => true)).rejects.toMatchObject({ code: 'enrollment_required' });
     expect(ctx.calls).toBe(1);
   });

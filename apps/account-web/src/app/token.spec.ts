@@ -1,4 +1,4 @@
-import { readClaims } from './token';
+import { isEnrollOnly, readClaims } from './token';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
@@ -13,6 +13,16 @@ describe('token', () => {
       expect(readClaims('garbage')).toEqual({});
       expect(readClaims('a.%%%.c')).toEqual({});
       expect(readClaims(`x.${b64url('just a string')}.y`)).toEqual({});
+    });
+  });
+
+  describe('isEnrollOnly', () => {
+    it('knows an enroll-only token by either spelling, and nothing else', () => {
+      expect(isEnrollOnly({ token_use: 'enrollment' })).toBe(true);
+      expect(isEnrollOnly({ token_use: 'enrolment' })).toBe(true);
+      expect(isEnrollOnly({ token_use: 'access' })).toBe(false);
+      expect(isEnrollOnly({})).toBe(false);
+      expect(isEnrollOnly(undefined)).toBe(false);
     });
   });
 });

@@ -25,3 +25,12 @@ export function readClaims(jwt: string): DisplayClaims {
     return {};
   }
 }
+
+/**
+ * Whether the token opens only enrollment (MFA enforced, grace period over). `enrolment` is the
+ * spelling auth-service wrote before it settled on `enrollment`; it can go with the server's
+ * LEGACY_ENROLLMENT_USE (apps/auth-service/src/sessions/token-claims.ts).
+ */
+export function isEnrollOnly(claims: DisplayClaims | undefined): boolean {
+  return claims?.token_use === 'enrollment' || claims?.token_use === 'enrolment';
+}

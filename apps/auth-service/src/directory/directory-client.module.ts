@@ -5,7 +5,7 @@ import { DirectoryClient } from './directory.client';
 
 /**
  * The directory client, or `null` when LDAP_URL is unset (the feature is off): sign-in, the
- * password re-check of enrolment and the sync ask `DirectoryClient | null`.
+ * password re-check of enrollment and the sync ask `DirectoryClient | null`.
  */
 @Module({
   providers: [

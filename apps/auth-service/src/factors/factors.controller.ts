@@ -6,7 +6,7 @@ import { Client, ClientInfo } from '../common/request-context';
 import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
 import { WebAuthnRegistrationDto, WebAuthnRegistrationOptionsDto } from '../webauthn/dto/webauthn.dto';
-import { ConfirmedFactorDto, ConfirmTotpDto, EnrolTotpDto, FactorDto, TotpEnrolmentDto } from './dto/factors.dto';
+import { ConfirmedFactorDto, ConfirmTotpDto, EnrollTotpDto, FactorDto, TotpEnrollmentDto } from './dto/factors.dto';
 import { MeFactorsService } from './me-factors.service';
 
 @ApiTags('factors')
@@ -15,7 +15,7 @@ export class FactorsController {
   constructor(private readonly factors: MeFactorsService) {}
 
   @Get()
-  @Authenticated('access', 'enrolment')
+  @Authenticated('access', 'enrollment')
   @ApiOkResponse({ type: [FactorDto] })
   list(@CurrentUser() user: TokenClaims) {
     return this.factors.list(user.sub);
@@ -23,22 +23,22 @@ export class FactorsController {
 
   @Post('totp')
   @NoStore()
-  @Authenticated('access', 'enrolment')
+  @Authenticated('access', 'enrollment')
   @StepUp()
   // It may check a password (the first factor): the same per-IP limit as the sign-in routes.
   @UseGuards(ThrottlerGuard)
   @ApiCreatedResponse({
-    type: TotpEnrolmentDto,
+    type: TotpEnrollmentDto,
     description: 'pending until confirmed; 403 step_up_required; first factor: 403 password_required / 401 invalid_credentials; 429 too_many_requests',
   })
-  enrolTotp(@CurrentUser() user: TokenClaims, @Body() body: EnrolTotpDto, @Client() client: ClientInfo) {
-    return this.factors.enrolTotp(user.sub, body.name.trim(), body.currentPassword, client);
+  enrollTotp(@CurrentUser() user: TokenClaims, @Body() body: EnrollTotpDto, @Client() client: ClientInfo) {
+    return this.factors.enrollTotp(user.sub, body.name.trim(), body.currentPassword, client);
   }
 
   @Post('totp/:id/confirm')
   @HttpCode(200)
   @NoStore()
-  @Authenticated('access', 'enrolment')
+  @Authenticated('access', 'enrollment')
   @StepUp()
   @ApiOkResponse({ type: ConfirmedFactorDto, description: '401 invalid_code; 404 factor_not_found' })
   confirmTotp(@CurrentUser() user: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: ConfirmTotpDto, @Client() client: ClientInfo) {
@@ -47,7 +47,7 @@ export class FactorsController {
 
   @Post('webauthn/options')
   @HttpCode(200)
-  @Authenticated('access', 'enrolment')
+  @Authenticated('access', 'enrollment')
   @StepUp()
   @UseGuards(ThrottlerGuard)
   @ApiOkResponse({
@@ -60,7 +60,7 @@ export class FactorsController {
 
   @Post('webauthn')
   @NoStore()
-  @Authenticated('access', 'enrolment')
+  @Authenticated('access', 'enrollment')
   @StepUp()
   @ApiCreatedResponse({
     type: ConfirmedFactorDto,

@@ -11,7 +11,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import { SessionRevocation } from '../sessions/session-revocation';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { FactorView, TotpEnrolment, TotpFactorsService } from './totp-factors.service';
+import { FactorView, TotpEnrollment, TotpFactorsService } from './totp-factors.service';
 
 /** A user's own factors across types, and the admin reset that removes them all. */
 @Injectable()
@@ -53,10 +53,10 @@ export class MeFactorsService {
     return answer;
   }
 
-  async enrolTotp(accountId: string, name: string, currentPassword: string | undefined, client: ClientInfo): Promise<TotpEnrolment> {
+  async enrollTotp(accountId: string, name: string, currentPassword: string | undefined, client: ClientInfo): Promise<TotpEnrollment> {
     const account = await this.accountOf(accountId);
     await this.proveFirstFactor(account, currentPassword, client);
-    return this.totp.enrol(account, name, client);
+    return this.totp.enroll(account, name, client);
   }
 
   async confirmTotp(accountId: string, id: string, code: string, client: ClientInfo): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {

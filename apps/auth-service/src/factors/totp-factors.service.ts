@@ -27,14 +27,14 @@ export interface FactorView {
   backedUp?: boolean;
 }
 
-export interface TotpEnrolment {
+export interface TotpEnrollment {
   id: string;
   secret: string;
   otpauthUri: string;
   qrSvg: string;
 }
 
-/** Authenticator-app factors: enrolment, confirmation, sign-in verification with a replay guard. */
+/** Authenticator-app factors: enrollment, confirmation, sign-in verification with a replay guard. */
 @Injectable()
 export class TotpFactorsService implements SecondFactorStrategy<{ code: string }> {
   readonly method = 'totp' as const;
@@ -49,7 +49,7 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
-  async enrol(account: { id: string; email: string }, name: string, client: ClientInfo): Promise<TotpEnrolment> {
+  async enroll(account: { id: string; email: string }, name: string, client: ClientInfo): Promise<TotpEnrollment> {
     const id = randomUUID();
     const secret = newTotpSecret();
     try {

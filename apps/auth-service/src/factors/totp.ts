@@ -48,7 +48,7 @@ export async function matchTotpStep(secret: string, code: string, nowMs: number)
   return result.valid && 'timeStep' in result ? result.timeStep : undefined;
 }
 
-/** The current code, for tests and the enrolment page's preview. */
+/** The current code, for tests and the enrollment page's preview. */
 export function totpCode(secret: string | Uint8Array, nowMs: number, digits: 6 | 8 = TOTP_DIGITS): Promise<string> {
   return generate({ secret, algorithm: TOTP_ALGORITHM, digits, period: TOTP_PERIOD_SECONDS, epoch: Math.floor(nowMs / 1000) });
 }

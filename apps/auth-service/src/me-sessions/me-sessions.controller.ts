@@ -90,7 +90,7 @@ export class SignOutController {
 
   @Post('sign-out')
   @HttpCode(204)
-  @Authenticated('access', 'enrolment')
+  @Authenticated('access', 'enrollment')
   @ApiNoContentResponse({ description: 'Ends the session of the bearer token: its access and refresh tokens stop working.' })
   signOut(@CurrentUser() user: TokenClaims, @Client() client: ClientInfo): Promise<void> {
     return this.sessions.signOut(user, client);

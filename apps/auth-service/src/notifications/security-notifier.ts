@@ -57,7 +57,7 @@ export class SecurityNotifier implements OnApplicationShutdown {
     return this.send(to, 'Your second factors were reset by an administrator', [
       'An administrator removed all second factors and recovery codes from your Keyhaven account.',
       `Reason given: ${reason}`,
-      'Sign in with your password and enrol a new authenticator. If you did not ask for this, contact your administrator.',
+      'Sign in with your password and enroll a new authenticator. If you did not ask for this, contact your administrator.',
     ]);
   }
 

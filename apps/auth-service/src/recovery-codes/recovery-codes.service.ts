@@ -34,7 +34,7 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
 
   async regenerate(accountId: string, registry: SecondFactorRegistry, client: ClientInfo): Promise<{ recoveryCodes: string[] }> {
     if (!(await registry.hasConfirmedFactor(accountId))) {
-      throw new AuthError('no_confirmed_factor', 'Recovery codes come with a second factor: enrol one first.');
+      throw new AuthError('no_confirmed_factor', 'Recovery codes come with a second factor: enroll one first.');
     }
     const plain = Array.from({ length: RECOVERY_SET_SIZE }, newRecoveryCode);
     return this.events.audited(async (tx) => {

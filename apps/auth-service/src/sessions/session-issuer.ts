@@ -17,7 +17,7 @@ import { IssuedToken, TokenService, TokenSubject } from './token.service';
 
 /** What a sign-in established; a refresh hands on exactly this (never more). */
 export interface SessionGrant {
-  use: 'access' | 'enrolment';
+  use: 'access' | 'enrollment';
   aal: 1 | 2;
   amr: readonly Amr[];
   authTime: Date;
@@ -108,7 +108,7 @@ export class SessionIssuer {
    * theft or a replay (RFC 9700 section 4.14.2): the whole session is revoked, audited, and the
    * owner mailed.
    */
-  async refresh(presented: unknown, client: ClientInfo): Promise<SessionTokens & { session: { aal: 1 | 2; amr: string[]; tokenUse: 'access' | 'enrolment' } }> {
+  async refresh(presented: unknown, client: ClientInfo): Promise<SessionTokens & { session: { aal: 1 | 2; amr: string[]; tokenUse: 'access' | 'enrollment' } }> {
     const presentedToken = this.refreshTokens.parse(presented);
     if (!presentedToken) throw invalidRefreshToken();
     const now = this.clock.now();

@@ -6,7 +6,7 @@ import type { RevokeReason } from './entities/session.entity';
 export interface NewSession {
   id: string;
   accountId: string;
-  tokenUse: 'access' | 'enrolment';
+  tokenUse: 'access' | 'enrollment';
   aal: 1 | 2;
   amr: readonly string[];
   authTime: Date;
@@ -21,7 +21,7 @@ export interface NewSession {
 export interface LiveSession {
   id: string;
   accountId: string;
-  tokenUse: 'access' | 'enrolment';
+  tokenUse: 'access' | 'enrollment';
   aal: 1 | 2;
   amr: string[];
   authTime: Date;
@@ -33,7 +33,7 @@ export interface LiveSession {
 
 export interface SessionRow {
   id: string;
-  tokenUse: 'access' | 'enrolment';
+  tokenUse: 'access' | 'enrollment';
   aal: 1 | 2;
   amr: string[];
   authTime: Date;

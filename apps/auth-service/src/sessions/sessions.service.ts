@@ -66,7 +66,7 @@ export class SessionsService {
 
   /**
    * After the password (local or directory): a pending token if a factor exists, else a session
-   * (or, past the grace period, an enrol-only session).
+   * (or, past the grace period, an enroll-only session).
    */
   async afterPassword(account: Account, client: ClientInfo = { ip: undefined }): Promise<SessionAnswer> {
     refuseIfClosing(account);
@@ -80,9 +80,9 @@ export class SessionsService {
     if (this.mfaRequiredFor(account.roles)) {
       const graceStart = await this.em.getRepository(Account).startGracePeriod(account.id, now);
       const deadline = new Date(graceStart.getTime() + this.config.mfaGracePeriodMs);
-      // Past the grace period the password alone buys nothing but the way to enrol; during it, a
+      // Past the grace period the password alone buys nothing but the way to enroll; during it, a
       // session that ends with the grace period (a refresh cannot stretch it).
-      const use = now >= deadline ? 'enrolment' : 'access';
+      const use = now >= deadline ? 'enrollment' : 'access';
       const session = await this.issuer.start(subject, { use, aal: 1, amr: ['pwd'], authTime: now, ...(use === 'access' ? { endsBy: deadline } : {}) }, client);
       return { ...answerTokens(session), aal: 1, mfaRequired: false, methods: [], enrollmentRequired: true, enrollmentDeadline: deadline.toISOString() };
     }
@@ -106,7 +106,7 @@ export class SessionsService {
   /** `POST /v1/sessions/refresh`. */
   async refresh(refreshToken: unknown, client: ClientInfo): Promise<SessionAnswer> {
     const { session, ...tokens } = await this.issuer.refresh(refreshToken, client);
-    return { ...answerTokens(tokens), aal: session.aal, mfaRequired: false, methods: [], enrollmentRequired: session.tokenUse === 'enrolment' };
+    return { ...answerTokens(tokens), aal: session.aal, mfaRequired: false, methods: [], enrollmentRequired: session.tokenUse === 'enrollment' };
   }
 
   /**

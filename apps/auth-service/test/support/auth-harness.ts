@@ -41,8 +41,8 @@ export interface TestUser {
   signIn(): Promise<Record<string, unknown> & { accessToken: string }>;
   /** A full aal1 session (only for users without a factor). */
   accessToken(): Promise<string>;
-  /** Enrols and confirms an authenticator; answers its secret and the recovery codes (if first). */
-  enrolTotp(name?: string): Promise<{ id: string; secret: string; recoveryCodes?: string[] }>;
+  /** Enrolls and confirms an authenticator; answers its secret and the recovery codes (if first). */
+  enrollTotp(name?: string): Promise<{ id: string; secret: string; recoveryCodes?: string[] }>;
   /** password + TOTP → an aal2 token. */
   aal2Token(secret: string): Promise<string>;
 }
@@ -120,12 +120,12 @@ export async function startHarness(
         async accessToken() {
           return (await user.signIn()).accessToken;
         },
-        async enrolTotp(name = 'Phone') {
+        async enrollTotp(name = 'Phone') {
           const session = await user.signIn();
           const token = session['mfaRequired'] ? await mfaToken(session.accessToken, firstSecret) : session.accessToken;
           // The first factor needs the password again; with a factor present it is ignored.
           const enrolled = await request('POST', '/v1/me/factors/totp', { token, body: { name, currentPassword: PASSWORD } });
-          if (enrolled.statusCode !== 201) throw new Error(`enrol failed: ${enrolled.body}`);
+          if (enrolled.statusCode !== 201) throw new Error(`enroll failed: ${enrolled.body}`);
           const { id: factorId, secret } = enrolled.json();
           const confirmed = await request('POST', `/v1/me/factors/totp/${factorId}/confirm`, { token, body: { code: await totpCode(secret, clock.nowMs()) } });
           if (confirmed.statusCode !== 200) throw new Error(`confirm failed: ${confirmed.body}`);

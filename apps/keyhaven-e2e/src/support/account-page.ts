@@ -177,16 +177,16 @@ export async function newAccount(h: Harness): Promise<string> {
 export async function newAccountWithTotp(h: Harness): Promise<{ email: string; secret: string; recoveryCodes: string[] }> {
   const email = await newAccount(h);
   const { accessToken } = await api<{ accessToken: string }>(h, 'POST', '/v1/sessions', { email, password: PASSWORD });
-  const enrolment = await api<{ id: string; secret: string }>(h, 'POST', '/v1/me/factors/totp', { name: 'Phone', currentPassword: PASSWORD }, accessToken);
+  const enrollment = await api<{ id: string; secret: string }>(h, 'POST', '/v1/me/factors/totp', { name: 'Phone', currentPassword: PASSWORD }, accessToken);
   // One step back, so the current step stays free for the sign-in the test does through the page.
   const confirmed = await api<{ recoveryCodes: string[] }>(
     h,
     'POST',
-    `/v1/me/factors/totp/${enrolment.id}/confirm`,
-    { code: await totpAt(enrolment.secret, -1) },
+    `/v1/me/factors/totp/${enrollment.id}/confirm`,
+    { code: await totpAt(enrollment.secret, -1) },
     accessToken,
   );
-  return { email, secret: enrolment.secret, recoveryCodes: confirmed.recoveryCodes };
+  return { email, secret: enrollment.secret, recoveryCodes: confirmed.recoveryCodes };
 }
 
 /**

@@ -84,7 +84,7 @@ export class ApiClient {
     if (response.status === 403) {
       const hint =
         code === 'step_up_required'
-          ? 'This needs a session signed in with a second factor: enrol an authenticator app on the account page, then keyhaven-ops login again.'
+          ? 'This needs a session signed in with a second factor: enroll an authenticator app on the account page, then keyhaven-ops login again.'
           : 'This needs an account with the ops role.';
       return new CliError(`${message} (${code}). ${hint}`, ExitCode.auth, code, error.details, 403);
     }

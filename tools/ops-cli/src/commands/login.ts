@@ -48,10 +48,11 @@ export const loginCommand: Command = {
     let answer = await ctx.auth.post<SessionAnswer>('/v1/sessions', { body: { email, password } });
     if (answer.mfaRequired) answer = await secondFactor(answer, args.string('code'), args.string('recovery-code'), ctx);
     const claims = readJwtClaims(answer.accessToken);
-    if (answer.enrollmentRequired && claims['token_use'] === 'enrolment') {
+    // `enrolment`: the spelling auth-service wrote before `enrollment` (see LEGACY_ENROLLMENT_USE there).
+    if (answer.enrollmentRequired && (claims['token_use'] === 'enrollment' || claims['token_use'] === 'enrolment')) {
       const ended = answer.enrollmentDeadline ? ` (the grace period ended ${answer.enrollmentDeadline})` : '';
       throw new CliError(
-        `This account must set up a second factor before it can sign in here${ended}. Enrol an authenticator app at ${ctx.globals.authUrl}, then log in again.`,
+        `This account must set up a second factor before it can sign in here${ended}. Enroll an authenticator app at ${ctx.globals.authUrl}, then log in again.`,
         ExitCode.auth,
         'enrollment_required',
       );
@@ -72,7 +73,7 @@ export const loginCommand: Command = {
     }
     if (!(session.roles ?? []).includes('ops')) ctx.out.warn('this account has no ops role: release-api will refuse changes (403).');
     if ((session.aal ?? 1) < 2) {
-      ctx.out.warn('this session has no second factor (aal1): release-api refuses ops changes without one (403 step_up_required). Enrol an authenticator app on the account page, then log in again.');
+      ctx.out.warn('this session has no second factor (aal1): release-api refuses ops changes without one (403 step_up_required). Enroll an authenticator app on the account page, then log in again.');
     }
     if (args.flag('print-token')) {
       ctx.io.stdout.write(`${answer.accessToken}\n`);

@@ -8,7 +8,7 @@ export const CURRENT_PASSWORD_DOC = {
     'Your current password. Required while the account has no confirmed second factor (403 password_required without it, 401 invalid_credentials when wrong); ignored once it has one.',
 } as const;
 
-export class EnrolTotpDto {
+export class EnrollTotpDto {
   @ApiProperty({ example: 'Phone', description: 'A name to tell your authenticators apart' })
   @IsString()
   @HasText()
@@ -41,7 +41,7 @@ export class FactorDto {
   @ApiPropertyOptional({ description: 'webauthn: backed up / synced by its provider' }) backedUp?: boolean;
 }
 
-export class TotpEnrolmentDto {
+export class TotpEnrollmentDto {
   @ApiProperty() id!: string;
   @ApiProperty({ description: 'base32, 160 bits' }) secret!: string;
   @ApiProperty({ example: 'otpauth://totp/Keyhaven:ada%40example.test?secret=…' }) otpauthUri!: string;

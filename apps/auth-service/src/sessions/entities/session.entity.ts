@@ -28,7 +28,7 @@ export class Session {
   @Property({ type: 'uuid' })
   accountId!: string;
 
-  /** `access`, or `enrolment` for an enrol-only session (MFA enforced, grace period over). */
+  /** `access`, or `enrollment` for an enroll-only session (MFA enforced, grace period over). */
   @Property({ type: 'text' })
   tokenUse!: string;
 

@@ -67,7 +67,7 @@ function claimsOf(context: ExecutionContext): TokenClaims {
   return request.user as TokenClaims;
 }
 
-/** Which kinds of token a route takes: a pending token only reaches the second step, an enrolment token only enrolment. */
+/** Which kinds of token a route takes: a pending token only reaches the second step, an enrollment token only enrollment. */
 @Injectable()
 export class TokenUseGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
@@ -76,7 +76,7 @@ export class TokenUseGuard implements CanActivate {
     const allowed = this.reflector.getAllAndOverride<TokenUse[] | undefined>(TOKEN_USES, [context.getHandler(), context.getClass()]) ?? ['access'];
     const use = claimsOf(context).token_use;
     if (allowed.includes(use)) return true;
-    if (use === 'enrolment') throw new AuthError('enrollment_required', 'Your account must enrol a second factor before it can do anything else.');
+    if (use === 'enrollment') throw new AuthError('enrollment_required', 'Your account must enroll a second factor before it can do anything else.');
     if (use === 'mfa_pending') throw new AuthError('wrong_token_use', 'Complete the second factor first (/v1/sessions/mfa/*).');
     throw new AuthError('wrong_token_use', 'This route takes a pending sign-in token, not a session.');
   }

@@ -7,7 +7,7 @@ import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
 import { AuthError } from '../../app/auth-errors';
 import { SigningKeysService } from '../../signing-keys/signing-keys.service';
 import { SessionStore } from '../session.store';
-import { TOKEN_AUDIENCE, TokenClaims } from '../token-claims';
+import { TOKEN_AUDIENCE, TokenClaims, tokenUseOf } from '../token-claims';
 
 /**
  * Bearer tokens: ES256 only (no `alg` confusion), the key picked by `kid` among ours (a key
@@ -56,15 +56,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof claims.iat !== 'number' || (claims.exp - claims.iat) * 1000 > this.keys.maxTokenLifetimeMs()) {
       throw new AuthError('invalid_token', 'The bearer token lives longer than tokens of this service may.');
     }
-    if (!['access', 'mfa_pending', 'enrolment'].includes(claims.token_use)) throw new AuthError('invalid_token', 'Unknown token use.');
+    const use = tokenUseOf(claims.token_use);
+    if (!use) throw new AuthError('invalid_token', 'Unknown token use.');
     // A session's tokens stop working here the moment it is revoked, on every replica: one
     // primary-key probe per request (other services learn it from the revocation list within
     // AUTH_REVOCATION_MAX_DELAY). A pending token belongs to no session yet.
-    if (claims.token_use !== 'mfa_pending') {
+    if (use !== 'mfa_pending') {
       if (typeof claims.sid !== 'string' || !(await this.sessions.isOpen(claims.sid, claims.sub, this.clock.now()))) {
         throw new AuthError('invalid_token', 'The session of this token has ended; sign in again.');
       }
     }
-    return claims;
+    // Guards and handlers see one spelling, also for a token issued before it changed.
+    return { ...claims, token_use: use };
   }
 }

@@ -99,7 +99,7 @@ export class TokenVerifier {
     } catch (error) {
       throw this.translate(error);
     }
-    // mfa_pending and enrolment tokens open only auth-service's own next step, never a resource.
+    // mfa_pending and enrollment tokens open only auth-service's own next step, never a resource.
     if (payload['token_use'] !== 'access') throw invalidToken('This is not an access token.');
     const maxLifetime = this.options.maxTokenLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS;
     if (typeof payload.exp !== 'number' || typeof payload.iat !== 'number' || payload.exp - payload.iat > maxLifetime) {
