@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer, IncomingMessage, request, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { generate } from 'otplib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, ServiceProcess, startService, WORKSPACE } from '@keyhaven/testing';
@@ -11,77 +8,14 @@ import { freshStore, FreshStore } from './fresh-database';
 
 /*
  * The account page (dist/apps/account-web, built by `nx run account-web:build`) in Debian's
- * Chromium against the real built auth-service. The page must be on a `localhost` origin
- * (WebAuthn refuses 127.0.0.1) and talks to the API with relative paths, so until auth-service
- * serves the page itself at `/`, a small server here serves the built files with the same
- * strict headers as auth-service (apps/auth-service/src/account-web/) and forwards /v1 and /.well-known to auth-service.
- * When auth-service does serve `/`, the test uses it directly.
+ * Chromium, served by the real built auth-service at `/` with its own headers
+ * (apps/auth-service/src/account-web/). The page must be on a `localhost` origin (WebAuthn
+ * refuses 127.0.0.1) and talks to the API with relative paths: the service's origin is both.
  */
 export const PAGE_DIR = join(WORKSPACE, 'dist/apps/account-web');
 export const PASSWORD = 'lantern-orbit-velvet-42';
 /** A first boot creates and migrates a fresh store (initdb included, on a busy 2-core runner). */
 export const STACK_START_TIMEOUT_MS = 180_000;
-
-/** Kept in step with ACCOUNT_WEB_CSP in apps/auth-service/src/account-web/account-web.static.ts. */
-export const CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob:",
-  "connect-src 'self'",
-  "form-action 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "require-trusted-types-for 'script'",
-  'trusted-types',
-].join('; ');
-
-export const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-};
-
-/** Serves the built page with a strict CSP and forwards API paths to auth-service. */
-export async function startPageServer(apiPort: number): Promise<{ server: Server; port: number }> {
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path.startsWith('/v1/') || path.startsWith('/.well-known/')) {
-      const upstream = request(
-        { host: '127.0.0.1', port: apiPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${apiPort}` } },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.writeHead(502).end());
-      req.pipe(upstream);
-      return;
-    }
-    const file = path === '/' ? 'index.html' : path.slice(1);
-    if (req.method !== 'GET' || !/^[\w.-]+$/.test(file) || !CONTENT_TYPES[extname(file)]) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not_found","message":"Not found."}}');
-      return;
-    }
-    readFile(join(PAGE_DIR, file)).then(
-      (body) =>
-        res
-          .writeHead(200, {
-            'content-type': CONTENT_TYPES[extname(file)],
-            'content-security-policy': CSP,
-            'x-content-type-options': 'nosniff',
-            'referrer-policy': 'no-referrer',
-            'cache-control': 'no-cache',
-          })
-          .end(body),
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
-}
 
 /** RFC 6238 codes computed here from the secret the page shows (otplib: SHA-1, 6 digits, 30 s). */
 export function totpAt(secret: string, offsetSteps = 0): Promise<string> {
@@ -108,22 +42,16 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-/**
- * The built auth-service on a fresh store, and the page on a `localhost` origin in front of it:
- * auth-service itself once it serves `/`, else the stand-in server above.
- */
+/** The built auth-service on a fresh store, serving the page on its `localhost` origin. */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   if (!existsSync(join(PAGE_DIR, 'index.html'))) {
     throw new Error(`${PAGE_DIR} is missing: build the page first (npx nx run account-web:build)`);
   }
   const store: FreshStore = await freshStore();
   const apiPort = await freePort();
-  const proxy = await startPageServer(apiPort);
-  const proxyOrigin = `http://localhost:${proxy.port}`;
-  const directOrigin = `http://localhost:${apiPort}`;
+  const origin = `http://localhost:${apiPort}`;
   let service: ServiceProcess | undefined;
   const stop = async () => {
-    await new Promise((resolve) => proxy.server.close(resolve));
     if (service) {
       service.child.kill('SIGTERM');
       await service.exited;
@@ -137,15 +65,13 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       AUTH_WEBAUTHN_RP_ID: 'localhost',
       AUTH_WEBAUTHN_RP_NAME: 'Keyhaven',
-      AUTH_WEBAUTHN_ORIGINS: `${proxyOrigin},${directOrigin}`,
+      AUTH_WEBAUTHN_ORIGINS: origin,
       // Every sign-in of these tests comes from 127.0.0.1; the per-IP limit is tested elsewhere.
       AUTH_THROTTLE_LIMIT: '1000',
       ...env,
     });
     await service.ready();
-    const root = await fetch(`${service.url}/`);
-    const servedByService = root.ok && (await root.text()).includes('Your Keyhaven account');
-    return { apiUrl: service.url, origin: servedByService ? directOrigin : proxyOrigin, stop };
+    return { apiUrl: service.url, origin, stop };
   } catch (error) {
     await stop();
     throw error;
