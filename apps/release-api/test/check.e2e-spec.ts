@@ -9,7 +9,7 @@ import { ManualClock } from '@keyhaven/config';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { RELEASE_DATABASE } from '../src/app/release-database';
 import { CatalogState } from '../src/catalog/catalog-state';
-import { CatalogRepository } from '../src/catalog/catalog.repository';
+import { CatalogChanges } from '../src/catalog/catalog-changes';
 import { CheckService } from '../src/check/check.service';
 import { DemoLoader } from '../src/demo/demo-loader';
 import { StatsService } from '../src/stats/stats.service';
@@ -215,7 +215,7 @@ describe(CheckService.name, () => {
       expect(cached.body).toBe(before.body); // issuedAt did not move: it came from the cache
 
       const em = app.get(CatalogState);
-      const repository = app.get(CatalogRepository);
+      const repository = app.get(CatalogChanges);
       await repository.change({ sub: 'test', email: undefined }, async (tx) => {
         await tx.getConnection().execute("update release.release set yanked = true where version = '14.2.1'", [], 'run', tx.getTransactionContext());
         return { result: null, audit: [] };

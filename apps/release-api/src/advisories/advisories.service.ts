@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import type { Actor } from '../app/actor';
-import { CatalogRepository } from '../catalog/catalog.repository';
+import { CatalogChanges } from '../catalog/catalog-changes';
 import { CatalogState } from '../catalog/catalog-state';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import type { AdvisoryView } from '../catalog/catalog-types';
@@ -13,7 +12,7 @@ import { normalizeVersion } from '../catalog/semver-intervals';
 import { toAdvisoryView } from '../catalog/views';
 import { AdvisoryInput, AdvisoryProblem, checkAffected, checkFixedIn, checkId, checkSeverity } from './advisory-input';
 import { CreateAdvisoryDto, ListAdvisoriesQuery, UpdateAdvisoryDto } from './dto/advisory.dto';
-import { Advisory } from './entities/advisory.entity';
+import { AdvisoryRepository } from './advisory.repository';
 import { fromOsv, toOsv } from './osv';
 
 const OSV_SUFFIX = '.osv.json';
@@ -50,7 +49,8 @@ function guarded<T>(work: () => T): T {
 @Injectable()
 export class AdvisoriesService {
   constructor(
-    private readonly repository: CatalogRepository,
+    private readonly catalog: CatalogChanges,
+    private readonly advisories: AdvisoryRepository,
     private readonly state: CatalogState,
     private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
@@ -97,7 +97,7 @@ export class AdvisoriesService {
         withdrawnAt: null,
       };
     });
-    const { result } = await this.repository.change(actor, async (em) => {
+    const { result } = await this.catalog.change(actor, async (em) => {
       const inserted = await this.insertIfAbsent(em, input);
       if (!inserted) throw new ReleaseError('advisory_exists', `Advisory ${input.id} exists; change it with PATCH /v1/advisories/${input.id}.`);
       return { result: inserted, audit: [{ action: 'advisory.create', subject: input.id, after: inserted }] };
@@ -123,7 +123,7 @@ export class AdvisoriesService {
         throw error;
       }
     });
-    const { result, sequence } = await this.repository.change(actor, async (em) => {
+    const { result, sequence } = await this.catalog.change(actor, async (em) => {
       const imported: { id: string; created: boolean }[] = [];
       const audit = [];
       for (const input of inputs) {
@@ -133,7 +133,8 @@ export class AdvisoriesService {
           audit.push({ action: 'advisory.import', subject: input.id, after: inserted });
           continue;
         }
-        const existing = await em.findOneOrFail(Advisory, { id: input.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+        const existing = await this.advisories.lock(em, input.id);
+        if (!existing) throw new Error(`Advisory ${input.id} was neither inserted nor found`);
         const before = toAdvisoryView(existing);
         em.assign(existing, entityFields(input));
         await em.flush();
@@ -156,8 +157,8 @@ export class AdvisoriesService {
         fixedIn: dto.fixedIn ? checkFixedIn(dto.fixedIn, affected ?? []) : affected && !dto.fixedIn ? checkFixedIn(undefined, affected) : undefined,
       };
     });
-    const { result } = await this.repository.change(actor, async (em) => {
-      const advisory = await em.findOne(Advisory, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const { result } = await this.catalog.change(actor, async (em) => {
+      const advisory = await this.advisories.lock(em, id);
       if (!advisory) throw new ReleaseError('advisory_not_found', `No advisory ${id.slice(0, 100)}.`);
       const before = toAdvisoryView(advisory);
       if (dto.aliases !== undefined) advisory.aliases = [...new Set(dto.aliases)];
@@ -185,37 +186,9 @@ export class AdvisoriesService {
     return result;
   }
 
-  /** `INSERT … ON CONFLICT DO NOTHING`: the database, not a prior read, decides "exists". */
+  /** Inserts the advisory unless its id exists; its view when it was inserted. */
   private async insertIfAbsent(em: EntityManager, input: AdvisoryInput): Promise<AdvisoryView | undefined> {
-    const fields = entityFields(input);
-    const rows = await em.getConnection().execute<{ id: string }[]>(
-      `insert into release.advisory (id, aliases, title, summary, severity_type, severity_vector, severity_score, severity_level,
-         known_exploited, affected, fixed_in, url, published_at, modified_at, withdrawn_at, created_at)
-       values (?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?, ?, ?, ?::jsonb, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?)
-       on conflict (id) do nothing returning id`,
-      [
-        input.id,
-        // Arrays travel as JSON: the query builder would expand a bound array into a list.
-        JSON.stringify(fields.aliases),
-        fields.title,
-        fields.summary,
-        fields.severityType,
-        fields.severityVector,
-        fields.severityScore,
-        fields.severityLevel,
-        fields.knownExploited,
-        JSON.stringify(fields.affected),
-        JSON.stringify(fields.fixedIn),
-        fields.url,
-        fields.publishedAt,
-        fields.modifiedAt,
-        fields.withdrawnAt,
-        this.clock.now(),
-      ],
-      'all',
-      em.getTransactionContext(),
-    );
-    if (rows.length === 0) return undefined;
+    if (!(await this.advisories.insertIfAbsent(em, input.id, { ...entityFields(input), createdAt: this.clock.now() }))) return undefined;
     return {
       id: input.id,
       aliases: input.aliases,

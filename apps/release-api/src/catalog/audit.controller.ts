@@ -4,7 +4,7 @@ import { Type } from 'class-transformer';
 import { IsInt, Max, Min } from 'class-validator';
 import { Omittable } from '@keyhaven/errors';
 import { OpsOnly } from '../app/ops-only.decorator';
-import { CatalogRepository } from './catalog.repository';
+import { AuditService } from './audit.service';
 
 export class AuditQuery {
   @ApiPropertyOptional({ default: 100, maximum: 500 })
@@ -19,12 +19,12 @@ export class AuditQuery {
 @ApiTags('audit')
 @Controller('v1/audit')
 export class AuditController {
-  constructor(private readonly catalog: CatalogRepository) {}
+  constructor(private readonly audit: AuditService) {}
 
   @Get()
   @OpsOnly()
   async list(@Query() query: AuditQuery) {
-    const entries = await this.catalog.audit(query.limit ?? 100);
+    const entries = await this.audit.recent(query.limit ?? 100);
     return {
       entries: entries.map((e) => ({
         id: e.id,

@@ -1,5 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { IsolationLevel } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/postgresql';
+import { Clock } from '@keyhaven/config';
+import { AdvisoryRepository } from '../advisories/advisory.repository';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { MaintenanceRepository } from '../maintenance/maintenance.repository';
+import { ReleaseRepository } from '../releases/release.repository';
 import { CatalogRepository } from './catalog.repository';
 import { CatalogSnapshot, sortReleasesNewestFirst } from './catalog-snapshot';
 import { toAdvisoryView, toReleaseView } from './views';
@@ -18,7 +24,12 @@ export class CatalogState implements OnModuleInit, OnApplicationShutdown {
   private readonly listeners: ((snapshot: CatalogSnapshot) => void)[] = [];
 
   constructor(
-    private readonly repository: CatalogRepository,
+    private readonly em: EntityManager,
+    private readonly catalog: CatalogRepository,
+    private readonly releases: ReleaseRepository,
+    private readonly advisories: AdvisoryRepository,
+    private readonly maintenance: MaintenanceRepository,
+    private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
 
@@ -46,15 +57,14 @@ export class CatalogState implements OnModuleInit, OnApplicationShutdown {
   async refresh(): Promise<CatalogSnapshot> {
     if (this.loading) await this.loading; // it may have read the catalog before our change committed
     if (!this.snapshot) return this.load();
-    const sequence = await this.repository.currentSequence();
+    const sequence = await this.catalog.currentSequence(this.em.fork());
     if (sequence === this.snapshot.sequence) return this.snapshot;
     return this.load();
   }
 
   private load(): Promise<CatalogSnapshot> {
     // One load at a time; concurrent callers share it.
-    this.loading ??= this.repository
-      .loadAll()
+    this.loading ??= this.loadAll()
       .then(({ sequence, releases, advisories, windows }) => {
         const next = new CatalogSnapshot(
           sequence,
@@ -73,5 +83,19 @@ export class CatalogState implements OnModuleInit, OnApplicationShutdown {
         this.loading = undefined;
       });
     return this.loading;
+  }
+
+  /** Everything a snapshot needs, read in one repeatable-read transaction so rows and sequence agree. */
+  private loadAll() {
+    return this.em.fork().transactional(
+      async (em) => ({
+        sequence: await this.catalog.currentSequence(em),
+        releases: await this.releases.all(em),
+        advisories: await this.advisories.all(em),
+        // Window changes bump the same sequence, so the signed check's maintenance[] moves with it.
+        windows: await this.maintenance.openWindows(em, this.clock.now()),
+      }),
+      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
+    );
   }
 }

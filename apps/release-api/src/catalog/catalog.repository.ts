@@ -1,11 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { IsolationLevel } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
-import { Clock } from '@keyhaven/config';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Actor } from '../app/actor';
-import { MaintenanceWindow } from '../maintenance/entities/maintenance-window.entity';
-import { Advisory } from '../advisories/entities/advisory.entity';
-import { Release } from '../releases/entities/release.entity';
 import { AuditEvent } from './entities/audit-event.entity';
 
 export interface AuditEntry {
@@ -15,54 +10,28 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-/** The catalog's queries: snapshots for the check, the sequence, the audit trail. */
+/**
+ * The queries of `release.catalog_sequence` and `release.audit_event`. Every method runs on the
+ * EntityManager it is given (the caller's unit of work); none opens a transaction or commits.
+ */
 @Injectable()
 export class CatalogRepository {
-  constructor(
-    private readonly em: EntityManager,
-    private readonly clock: Clock,
-  ) {}
-
-  async currentSequence(): Promise<number> {
-    const rows = await this.em.fork().getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1');
+  async currentSequence(em: EntityManager): Promise<number> {
+    const rows = await em.getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1', [], 'all', em.getTransactionContext());
     return Number(rows[0]?.value ?? 0);
   }
 
-  /** Everything a snapshot needs, read in one repeatable-read transaction so rows and sequence agree. */
-  async loadAll(): Promise<{ sequence: number; releases: Release[]; advisories: Advisory[]; windows: MaintenanceWindow[] }> {
-    return this.em.fork().transactional(
-      async (em) => {
-        const rows = await em.getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1', [], 'all', em.getTransactionContext());
-        const releases = await em.find(Release, {});
-        const advisories = await em.find(Advisory, {});
-        // Window changes bump the same sequence, so the signed check's maintenance[] moves with it.
-        const windows = await em.find(MaintenanceWindow, { cancelledAt: null, endsAt: { $gt: this.clock.now() } }, { orderBy: { startsAt: 'asc' } });
-        return { sequence: Number(rows[0]?.value ?? 0), releases, advisories, windows };
-      },
-      { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
-    );
-  }
-
   /**
-   * Runs a catalog change: the sequence bump and the audit row commit with it or not at all.
-   * The bump is one conditional-free `UPDATE … RETURNING` on the single row, which also
-   * serialises concurrent changes (row lock) so sequences are handed out in commit order.
+   * The next sequence: one `UPDATE … RETURNING` on the single row, which also serialises
+   * concurrent changes (row lock) so sequences are handed out in commit order.
    */
-  async change<T>(
-    actor: Actor,
-    work: (em: EntityManager) => Promise<{ result: T; audit: AuditEntry[] }>,
-  ): Promise<{ result: T; sequence: number }> {
-    return this.em.fork().transactional(async (em) => {
-      const bumped = await em
-        .getConnection()
-        .execute<{ value: string }[]>('update release.catalog_sequence set value = value + 1 where id = 1 returning value', [], 'all', em.getTransactionContext());
-      const sequence = bumped[0]?.value;
-      if (sequence === undefined) throw new Error('release.catalog_sequence has no row; were the migrations applied?');
-      const { result, audit } = await work(em);
-      this.appendAudit(em, actor, audit, sequence);
-      await em.flush();
-      return { result, sequence: Number(sequence) };
-    });
+  async bumpSequence(em: EntityManager): Promise<string> {
+    const bumped = await em
+      .getConnection()
+      .execute<{ value: string }[]>('update release.catalog_sequence set value = value + 1 where id = 1 returning value', [], 'all', em.getTransactionContext());
+    const sequence = bumped[0]?.value;
+    if (sequence === undefined) throw new Error('release.catalog_sequence has no row; were the migrations applied?');
+    return sequence;
   }
 
   /**
@@ -83,20 +52,27 @@ export class CatalogRepository {
     }
   }
 
-  /** Subjects of audit rows with one of `actions`, each with its first such row's time (on `em`'s transaction when given). */
-  async auditedSubjects(actions: readonly string[], em?: EntityManager, subject?: string): Promise<{ subject: string; at: Date }[]> {
-    const connection = (em ?? this.em.fork()).getConnection();
-    const rows = await connection.execute<{ subject: string; at: Date }[]>(
+  /** Subjects of audit rows with one of `actions`, each with its first such row's time (optionally only `subject`). */
+  async auditedSubjects(em: EntityManager, actions: readonly string[], subject?: string): Promise<{ subject: string; at: Date }[]> {
+    const rows = await em.getConnection().execute<{ subject: string; at: Date }[]>(
       `select subject, min(at) as at from release.audit_event where action in (${actions.map(() => '?').join(', ')}) ${subject === undefined ? '' : 'and subject = ?'}
         group by subject order by min(at), subject`,
       subject === undefined ? [...actions] : [...actions, subject],
       'all',
-      em?.getTransactionContext(),
+      em.getTransactionContext(),
     );
     return rows.map((row) => ({ subject: row.subject, at: new Date(row.at) }));
   }
 
-  async audit(limit: number): Promise<AuditEvent[]> {
-    return this.em.fork().find(AuditEvent, {}, { orderBy: { id: 'desc' }, limit });
+  audit(em: EntityManager, limit: number): Promise<AuditEvent[]> {
+    return em.find(AuditEvent, {}, { orderBy: { id: 'desc' }, limit });
+  }
+
+  /** An erased operator's email becomes `pseudonym` in every audit row of theirs; answers the rows changed. */
+  async pseudonymiseActor(em: EntityManager, sub: string, pseudonym: string): Promise<number> {
+    const rows = await em
+      .getConnection()
+      .execute<unknown[]>('update release.audit_event set actor_email = ? where actor_sub = ? and actor_email is distinct from ? returning 1', [pseudonym, sub, pseudonym], 'all', em.getTransactionContext());
+    return rows.length;
   }
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
-import { Advisory } from '../advisories/entities/advisory.entity';
+import { AdvisoryRepository } from '../advisories/advisory.repository';
 import { scoreVector } from '../catalog/cvss';
-import { CatalogRepository } from '../catalog/catalog.repository';
+import { CatalogChanges } from '../catalog/catalog-changes';
 import { CatalogState } from '../catalog/catalog-state';
-import { Release } from '../releases/entities/release.entity';
+import { ReleaseRepository } from '../releases/release.repository';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { DEMO_ADVISORIES, DEMO_RELEASES, syntheticCatalog } from './demo-catalog';
 
@@ -16,7 +16,9 @@ export class DemoLoader {
   private readonly logger = new Logger(DemoLoader.name);
 
   constructor(
-    private readonly repository: CatalogRepository,
+    private readonly catalog: CatalogChanges,
+    private readonly releases: ReleaseRepository,
+    private readonly advisories: AdvisoryRepository,
     private readonly state: CatalogState,
     private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
@@ -25,13 +27,13 @@ export class DemoLoader {
   async loadIfEmpty(): Promise<boolean> {
     // Cheap look first, so a non-empty catalog's sequence does not move on every boot.
     if ((await this.state.refresh()).releases.length > 0) return false;
-    const { result } = await this.repository.change(DEMO_ACTOR, async (em) => {
+    const { result } = await this.catalog.change(DEMO_ACTOR, async (em) => {
       // Under the sequence row lock: two replicas booting together cannot both load it.
-      const existing = (await em.count(Release, {})) + (await em.count(Advisory, {}));
+      const existing = (await this.releases.count(em)) + (await this.advisories.count(em));
       if (existing > 0) return { result: false, audit: [] };
       const synthetic = syntheticCatalog(this.config.demoSynthetic);
       for (const r of [...DEMO_RELEASES, ...synthetic.releases]) {
-        em.create(Release, {
+        this.releases.add(em, {
           version: r.version,
           channel: r.channel,
           editions: r.editions ?? [],
@@ -46,7 +48,7 @@ export class DemoLoader {
       for (const a of [...DEMO_ADVISORIES, ...synthetic.advisories]) {
         const severity = scoreVector(a.vector);
         if (!severity) throw new Error(`Demo advisory ${a.id} has a bad CVSS vector`);
-        em.create(Advisory, {
+        this.advisories.add(em, {
           id: a.id,
           aliases: a.aliases,
           title: a.title,

@@ -21,7 +21,7 @@ export class DeliveriesService {
   ) {}
 
   async list(query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryRow[] }> {
-    return { deliveries: await this.repository.deliveries({ state: query.state, windowId: query.windowId, limit: query.limit ? Number(query.limit) : 100 }) };
+    return { deliveries: await this.repository.deliveries(this.em.fork(), { state: query.state, windowId: query.windowId, limit: query.limit ? Number(query.limit) : 100 }) };
   }
 
   /**
@@ -43,7 +43,7 @@ export class DeliveriesService {
     if (outcome === undefined) throw new ReleaseError('delivery_not_found', `No delivery ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
     if (outcome === 'pending') throw new ReleaseError('delivery_pending', 'The delivery is still pending; it is being retried.', { id });
     this.jobs.notify(DELIVERY_QUEUE);
-    const [row] = await this.repository.deliveries({ id, limit: 1 });
+    const [row] = await this.repository.deliveries(this.em.fork(), { id, limit: 1 });
     return row as DeliveryRow;
   }
 }

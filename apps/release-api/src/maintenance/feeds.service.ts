@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { maintenanceAtom, maintenanceIcs, type FeedSite } from '@keyhaven/release-maintenance';
 import { UUID } from '../app/uuid';
@@ -11,6 +12,7 @@ import { toWindowView } from './window-views';
 @Injectable()
 export class FeedsService {
   constructor(
+    private readonly em: EntityManager,
     private readonly repository: MaintenanceRepository,
     private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
@@ -23,7 +25,7 @@ export class FeedsService {
 
   /** One window as its own calendar (the link in notice emails); the same UID and SEQUENCE as in the feed. */
   async windowIcs(id: string): Promise<string> {
-    const window = UUID.test(id) ? await this.repository.findWindow(id) : null;
+    const window = UUID.test(id) ? await this.repository.findWindow(this.em.fork(), id) : null;
     if (!window) throw windowNotFound(id);
     return maintenanceIcs([toWindowView(window, this.clock.now())], this.site());
   }
@@ -35,7 +37,8 @@ export class FeedsService {
 
   private async views(now: Date) {
     const since = new Date(now.getTime() - this.config.maintenance.feedHistoryMs);
-    const windows = [...(await this.repository.openWindows(now)), ...(await this.repository.pastWindows(now, since, 1000))];
+    const em = this.em.fork();
+    const windows = [...(await this.repository.openWindows(em, now)), ...(await this.repository.pastWindows(em, now, since, 1000))];
     return windows.map((window) => toWindowView(window, now));
   }
 

@@ -12,7 +12,6 @@ import { MaintenanceFeedsController } from './maintenance-feeds.controller';
 import { MaintenanceJobs } from './maintenance-jobs';
 import { MaintenanceRetention } from './maintenance-retention';
 import { MaintenanceWindowsController } from './maintenance-windows.controller';
-import { MaintenanceRepository } from './maintenance.repository';
 import { NoticeDispatcher } from './notice-dispatcher';
 import { SubscriptionsController } from './subscriptions.controller';
 import { SubscriptionsService } from './subscriptions.service';
@@ -31,7 +30,8 @@ export interface MaintenanceModuleOptions {
  * Maintenance windows, their feeds, subscriptions and notice deliveries (mail and webhooks),
  * with the job queue and mailer that only they use. Exports what the boot and the erasure
  * commands call: MaintenanceJobs (started after migrations), SubscriptionsService (erasures),
- * MaintenanceRetention (the retention job's report).
+ * MaintenanceRetention (the retention job's report). Its repository, MaintenanceRepository, comes
+ * from CatalogModule, which provides it once: the catalog snapshot reads the open windows too.
  */
 @Module({})
 export class MaintenanceModule {
@@ -56,7 +56,6 @@ export class MaintenanceModule {
         },
         { provide: Mailer, inject: [RELEASE_CONFIG], useFactory: (config: ReleaseConfig) => new Mailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
         { provide: WEBHOOK_RESOLVER, useValue: options.webhookResolver ?? SYSTEM_WEBHOOK_RESOLVER },
-        MaintenanceRepository,
         WindowsService,
         SubscriptionsService,
         UnsubscribeLinks,

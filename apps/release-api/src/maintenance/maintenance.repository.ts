@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { LockMode } from '@mikro-orm/core';
-import { EntityManager } from '@mikro-orm/postgresql';
+import { LockMode, type RequiredEntityData } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PlannedNotice } from '@keyhaven/release-maintenance';
 import { MaintenanceNotice } from './entities/maintenance-notice.entity';
 import { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
@@ -49,31 +49,35 @@ const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
 
 const iso = (value: Date | string | null): string | null => (value === null ? null : new Date(value).toISOString());
 
-/** The queries of maintenance windows, notices, subscriptions and deliveries. */
+/**
+ * The queries of `release.maintenance_window`, `maintenance_notice`, `maintenance_subscription`
+ * and `notice_delivery`. Every method runs on the EntityManager it is given — the caller's
+ * transaction, or a fork whose statements each commit on their own — and none opens a
+ * transaction or commits.
+ */
 @Injectable()
 export class MaintenanceRepository {
-  constructor(private readonly em: EntityManager) {}
+  // ---- windows ----
 
-  // ---- windows (public reads) ----
-
-  findWindow(id: string): Promise<MaintenanceWindow | null> {
-    return this.em.fork().findOne(MaintenanceWindow, { id });
+  findWindow(em: EntityManager, id: string): Promise<MaintenanceWindow | null> {
+    return em.findOne(MaintenanceWindow, { id });
   }
 
   /** Not cancelled and not over, soonest first. */
-  openWindows(now: Date): Promise<MaintenanceWindow[]> {
-    return this.em.fork().find(MaintenanceWindow, { cancelledAt: null, endsAt: { $gt: now } }, { orderBy: { startsAt: 'asc' } });
+  openWindows(em: EntityManager, now: Date): Promise<MaintenanceWindow[]> {
+    return em.find(MaintenanceWindow, { cancelledAt: null, endsAt: { $gt: now } }, { orderBy: { startsAt: 'asc' } });
   }
 
   /** Over or cancelled, newest first. */
-  pastWindows(now: Date, since: Date | undefined, limit: number): Promise<MaintenanceWindow[]> {
+  pastWindows(em: EntityManager, now: Date, since: Date | undefined, limit: number): Promise<MaintenanceWindow[]> {
     const recent = since ? { $or: [{ endsAt: { $gt: since } }, { cancelledAt: { $gt: since } }] } : {};
-    return this.em
-      .fork()
-      .find(MaintenanceWindow, { $and: [{ $or: [{ cancelledAt: { $ne: null } }, { endsAt: { $lte: now } }] }, recent] }, { orderBy: { startsAt: 'desc' }, limit });
+    return em.find(MaintenanceWindow, { $and: [{ $or: [{ cancelledAt: { $ne: null } }, { endsAt: { $lte: now } }] }, recent] }, { orderBy: { startsAt: 'desc' }, limit });
   }
 
-  // ---- windows (inside a change transaction) ----
+  /** A new window, written with the caller's next flush. */
+  addWindow(em: EntityManager, window: RequiredEntityData<MaintenanceWindow>): MaintenanceWindow {
+    return em.create(MaintenanceWindow, window);
+  }
 
   /** The window row, locked: changes to one window and its fan-outs are serialised on it (lock order: window, then notices). */
   lockWindow(em: EntityManager, id: string): Promise<MaintenanceWindow | null> {
@@ -149,9 +153,9 @@ export class MaintenanceRepository {
   // ---- deliveries ----
 
   /** The deliveries, their notices, subscribers and windows in one query. */
-  async deliveryTargets(deliveryIds: readonly string[]): Promise<DeliveryTarget[]> {
+  async deliveryTargets(em: EntityManager, deliveryIds: readonly string[]): Promise<DeliveryTarget[]> {
     if (deliveryIds.length === 0) return [];
-    const rows = await this.em.fork().getConnection().execute<
+    const rows = await em.getConnection().execute<
       {
         id: string; state: DeliveryState; type: DeliveryTarget['type']; window_id: string; subscription_id: string; kind: DeliveryTarget['kind'];
         url: string | null; secret_sealed: string | null; address: string | null; time_zone: string | null;
@@ -168,6 +172,8 @@ export class MaintenanceRepository {
          join release.maintenance_subscription s on s.id = d.subscription_id
         where d.id = any(?::uuid[])`,
       [uuidArray(deliveryIds)],
+      'all',
+      em.getTransactionContext(),
     );
     return rows.map((row) => ({
       id: row.id,
@@ -198,32 +204,30 @@ export class MaintenanceRepository {
   }
 
   /** Conditional: a delivery is marked delivered once, whatever races. One statement per batch. */
-  async markDelivered(deliveryIds: readonly string[], now: Date): Promise<void> {
+  async markDelivered(em: EntityManager, deliveryIds: readonly string[], now: Date): Promise<void> {
     if (deliveryIds.length === 0) return;
-    await this.em
-      .fork()
-      .getConnection()
-      .execute(
-        `update release.notice_delivery set state = 'delivered', delivered_at = ?, last_attempt_at = ?, last_error = null, attempts = attempts + 1
-          where id = any(?::uuid[]) and state <> 'delivered'`,
-        [now, now, uuidArray(deliveryIds)],
-        'run',
-      );
+    await em.getConnection().execute(
+      `update release.notice_delivery set state = 'delivered', delivered_at = ?, last_attempt_at = ?, last_error = null, attempts = attempts + 1
+        where id = any(?::uuid[]) and state <> 'delivered'`,
+      [now, now, uuidArray(deliveryIds)],
+      'run',
+      em.getTransactionContext(),
+    );
   }
 
-  async markFailedAttempt(deliveryId: string, error: string, now: Date): Promise<void> {
-    await this.em
-      .fork()
-      .getConnection()
-      .execute(
-        `update release.notice_delivery set attempts = attempts + 1, last_error = ?, last_attempt_at = ? where id = ? and state = 'pending'`,
-        [error.slice(0, 1000), now, deliveryId],
-        'run',
-      );
+  async markFailedAttempt(em: EntityManager, deliveryId: string, error: string, now: Date): Promise<void> {
+    await em.getConnection().execute(
+      `update release.notice_delivery set attempts = attempts + 1, last_error = ?, last_attempt_at = ? where id = ? and state = 'pending'`,
+      [error.slice(0, 1000), now, deliveryId],
+      'run',
+      em.getTransactionContext(),
+    );
   }
 
-  async markDead(deliveryId: string): Promise<void> {
-    await this.em.fork().getConnection().execute(`update release.notice_delivery set state = 'dead' where id = ? and state = 'pending'`, [deliveryId], 'run');
+  async markDead(em: EntityManager, deliveryId: string): Promise<void> {
+    await em
+      .getConnection()
+      .execute(`update release.notice_delivery set state = 'dead' where id = ? and state = 'pending'`, [deliveryId], 'run', em.getTransactionContext());
   }
 
   /** Back to pending for a replay; undefined when there is no such delivery, the state when it was pending. */
@@ -241,7 +245,7 @@ export class MaintenanceRepository {
     return existing.length > 0 ? 'pending' : undefined;
   }
 
-  async deliveries(filter: { state?: DeliveryState; windowId?: string; id?: string; limit: number }): Promise<DeliveryRow[]> {
+  async deliveries(em: EntityManager, filter: { state?: DeliveryState; windowId?: string; id?: string; limit: number }): Promise<DeliveryRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.state) {
@@ -257,7 +261,7 @@ export class MaintenanceRepository {
       params.push(filter.id);
     }
     params.push(filter.limit);
-    const rows = await this.em.fork().getConnection().execute<
+    const rows = await em.getConnection().execute<
       {
         id: string; notice_id: string; window_id: string; type: string; subscription_id: string; kind: string; target: string;
         state: DeliveryState; attempts: number; last_error: string | null; last_attempt_at: Date | null; delivered_at: Date | null; created_at: Date;
@@ -272,6 +276,8 @@ export class MaintenanceRepository {
         order by d.created_at desc, d.id
         limit ?`,
       params,
+      'all',
+      em.getTransactionContext(),
     );
     return rows.map((row) => ({
       id: row.id,
@@ -292,8 +298,12 @@ export class MaintenanceRepository {
 
   // ---- subscriptions ----
 
-  activeSubscriptions(): Promise<MaintenanceSubscription[]> {
-    return this.em.fork().find(MaintenanceSubscription, { removedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  findSubscription(em: EntityManager, id: string): Promise<MaintenanceSubscription | null> {
+    return em.findOne(MaintenanceSubscription, { id });
+  }
+
+  activeSubscriptions(em: EntityManager): Promise<MaintenanceSubscription[]> {
+    return em.find(MaintenanceSubscription, { removedAt: null }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
   /** On the caller's transaction; flushed with it. */
@@ -325,8 +335,8 @@ export class MaintenanceRepository {
   }
 
   /** A subscriber's delivery history (for its own data link), oldest first. */
-  async deliveryHistory(subscriptionId: string): Promise<Record<string, unknown>[]> {
-    const rows = await this.em.fork().getConnection().execute<Record<string, unknown>[]>(
+  async deliveryHistory(em: EntityManager, subscriptionId: string): Promise<Record<string, unknown>[]> {
+    const rows = await em.getConnection().execute<Record<string, unknown>[]>(
       `select d.id, n.type, n.window_id, w.title, d.state, d.attempts, d.last_attempt_at, d.delivered_at, d.created_at
          from release.notice_delivery d
          join release.maintenance_notice n on n.id = d.notice_id
@@ -334,6 +344,8 @@ export class MaintenanceRepository {
         where d.subscription_id = ?
         order by d.created_at, d.id`,
       [subscriptionId],
+      'all',
+      em.getTransactionContext(),
     );
     return rows.map((row) => ({
       id: row['id'],
@@ -353,5 +365,17 @@ export class MaintenanceRepository {
       .getConnection()
       .execute<{ id: string }[]>('update release.maintenance_subscription set removed_at = ? where id = ? and removed_at is null returning id', [now, id], 'all', em.getTransactionContext());
     return rows.length > 0 ? ((await em.findOne(MaintenanceSubscription, { id })) ?? undefined) : undefined;
+  }
+
+  /** Sealed webhook secrets with the row id they were sealed under (for the boot's key check): any `limit` rows, or a random sample. */
+  sealedSecrets(em: EntityManager, limit: number, sample: boolean): Promise<{ context: string; sealed: string }[]> {
+    return em
+      .getConnection()
+      .execute<{ context: string; sealed: string }[]>(
+        `select id::text as context, secret_sealed as sealed from release.maintenance_subscription where secret_sealed is not null${sample ? ' order by random()' : ''} limit ?`,
+        [limit],
+        'all',
+        em.getTransactionContext(),
+      );
   }
 }

@@ -64,7 +64,7 @@ export class NoticeDispatcher {
    * and returned (delivery id → reason), so pg-boss retries that job with backoff.
    */
   async deliver(deliveryIds: readonly string[]): Promise<Map<string, string>> {
-    const targets = await this.repository.deliveryTargets(deliveryIds);
+    const targets = await this.repository.deliveryTargets(this.em.fork(), deliveryIds);
     // Missing (cannot happen with the foreign keys) or already settled: nothing to send.
     const due = targets.filter((target) => target.state === 'pending');
     const now = this.clock.now();
@@ -78,11 +78,14 @@ export class NoticeDispatcher {
     );
     const failures = new Map<string, string>();
     for (const { target, error } of outcomes) if (error !== undefined) failures.set(target.id, error);
+    // Each outcome commits on its own: a success is recorded whatever happens to the others.
+    const em = this.em.fork();
     await this.repository.markDelivered(
+      em,
       outcomes.filter((outcome) => outcome.error === undefined).map((outcome) => outcome.target.id),
       this.clock.now(),
     );
-    for (const [deliveryId, error] of failures) await this.repository.markFailedAttempt(deliveryId, error, this.clock.now());
+    for (const [deliveryId, error] of failures) await this.repository.markFailedAttempt(em, deliveryId, error, this.clock.now());
     return failures;
   }
 
@@ -94,7 +97,7 @@ export class NoticeDispatcher {
 
   /** `maintenance-delivery-dead`: retries exhausted; ops see it in the dead-letter list. */
   async markDead(deliveryId: string): Promise<void> {
-    await this.repository.markDead(deliveryId);
+    await this.repository.markDead(this.em.fork(), deliveryId);
     this.logger.warn(`Delivery ${deliveryId} is dead after its retries; replay it with POST /v1/deliveries/${deliveryId}/replay`);
   }
 

@@ -9,7 +9,7 @@ import { UUID } from '../app/uuid';
 import { CatalogRepository } from '../catalog/catalog.repository';
 import { SealingKey } from '../signing/sealing-key';
 import type { CreateSubscriptionDto } from './dto/subscription.dto';
-import { MaintenanceSubscription as MaintenanceSubscriptionEntity, type MaintenanceSubscription } from './entities/maintenance-subscription.entity';
+import type { MaintenanceSubscription } from './entities/maintenance-subscription.entity';
 import { MaintenanceRepository } from './maintenance.repository';
 import { LinkPurpose, UnsubscribeLinks } from './unsubscribe-links';
 import { WebhookSender } from './webhook-sender';
@@ -77,7 +77,7 @@ export class SubscriptionsService {
   }
 
   async list() {
-    return { subscriptions: (await this.repository.activeSubscriptions()).map(subscriptionJson) };
+    return { subscriptions: (await this.repository.activeSubscriptions(this.em.fork())).map(subscriptionJson) };
   }
 
   /**
@@ -106,13 +106,14 @@ export class SubscriptionsService {
    */
   async dataOf(id: string, token: string | undefined): Promise<Record<string, unknown>> {
     await this.checkUnsubscribeLink(id, token, 'data');
-    const subscription = await this.em.fork().findOne(MaintenanceSubscriptionEntity, { id });
+    const em = this.em.fork();
+    const subscription = await this.repository.findSubscription(em, id);
     if (!subscription) throw new ReleaseError('subscription_not_found', 'This link is not valid.', { id: id.slice(0, 64) });
     return {
       schema: 'keyhaven.subscription-data/v1',
       exportedAt: this.clock.now().toISOString(),
       subscription: { ...subscriptionJson(subscription), removedAt: subscription.removedAt?.toISOString() ?? null },
-      deliveries: await this.repository.deliveryHistory(id),
+      deliveries: await this.repository.deliveryHistory(em, id),
       unsubscribe: await this.unsubscribeLinks.url(id),
     };
   }
@@ -128,7 +129,7 @@ export class SubscriptionsService {
    * and times only — what `keyhaven-ops backup` keeps in its erasure ledger outside the database.
    */
   async erasures(): Promise<{ id: string; erasedAt: Date }[]> {
-    return (await this.catalog.auditedSubjects(ERASURE_ACTIONS)).map((row) => ({ id: row.subject, erasedAt: row.at }));
+    return (await this.catalog.auditedSubjects(this.em.fork(), ERASURE_ACTIONS)).map((row) => ({ id: row.subject, erasedAt: row.at }));
   }
 
   /**
@@ -145,7 +146,7 @@ export class SubscriptionsService {
         continue;
       }
       const written = await this.em.fork().transactional(async (em) => {
-        if ((await this.catalog.auditedSubjects(ERASURE_ACTIONS, em, id)).length > 0) return false;
+        if ((await this.catalog.auditedSubjects(em, ERASURE_ACTIONS, id)).length > 0) return false;
         this.catalog.appendAudit(em, RESTORE, [{ action: 'subscription.erase', subject: id, after: { erased: true, reapplied: true } }]);
         await em.flush();
         return true;

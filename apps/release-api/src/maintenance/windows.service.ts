@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { JobQueue, transactionJobDb } from '@keyhaven/jobs';
 import { affects, checkWindow, planNotices, windowJson, windowStatus, type PlannedNotice } from '@keyhaven/release-maintenance';
 import { ReleaseError } from '../app/release-errors';
 import { UUID } from '../app/uuid';
 import type { Actor } from '../app/actor';
-import { CatalogRepository } from '../catalog/catalog.repository';
+import { CatalogChanges } from '../catalog/catalog-changes';
 import { CatalogState } from '../catalog/catalog-state';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import type { CancelWindowDto, CreateWindowDto, ListWindowsQueryDto, UpdateWindowDto } from './dto/window.dto';
@@ -24,8 +24,9 @@ import { toWindowView, windowApiJson, WindowJson } from './window-views';
 @Injectable()
 export class WindowsService {
   constructor(
+    private readonly em: EntityManager,
     private readonly repository: MaintenanceRepository,
-    private readonly catalog: CatalogRepository,
+    private readonly catalog: CatalogChanges,
     private readonly state: CatalogState,
     private readonly jobs: JobQueue,
     private readonly clock: Clock,
@@ -34,14 +35,15 @@ export class WindowsService {
 
   async list(query: ListWindowsQueryDto): Promise<{ windows: WindowJson[] }> {
     const now = this.clock.now();
-    const open = await this.repository.openWindows(now);
-    const past = query.includePast ? await this.repository.pastWindows(now, undefined, 500) : [];
+    const em = this.em.fork();
+    const open = await this.repository.openWindows(em, now);
+    const past = query.includePast ? await this.repository.pastWindows(em, now, undefined, 500) : [];
     const windows = [...open, ...past].filter((window) => query.environment === undefined || affects(window, query.environment));
     return { windows: windows.map((window) => windowApiJson(window, now)) };
   }
 
   async get(id: string): Promise<WindowJson> {
-    const window = UUID.test(id) ? await this.repository.findWindow(id) : null;
+    const window = UUID.test(id) ? await this.repository.findWindow(this.em.fork(), id) : null;
     if (!window) throw windowNotFound(id);
     return windowApiJson(window, this.clock.now());
   }
@@ -53,7 +55,7 @@ export class WindowsService {
     const shortNotice = times.startsAt.getTime() < now.getTime() + this.config.maintenance.noticeLeadMs;
     if (!shortNotice && dto.emergencyReason !== undefined) throw this.reasonUnneeded();
     const { result } = await this.catalog.change(actor, async (em) => {
-      const window = em.create(MaintenanceWindow, {
+      const window = this.repository.addWindow(em, {
         title: dto.title,
         description: dto.description ?? '',
         ...times,

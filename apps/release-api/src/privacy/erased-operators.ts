@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { CatalogRepository } from '../catalog/catalog.repository';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { ErasureSyncRepository } from './erasure-sync.repository';
 
 interface ErasureFeedPage {
   erasures: { accountId: string; erasedAt: string }[];
@@ -32,6 +34,8 @@ export class ErasedOperators implements OnModuleDestroy {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly erasureSync: ErasureSyncRepository,
+    private readonly catalog: CatalogRepository,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
 
@@ -47,9 +51,9 @@ export class ErasedOperators implements OnModuleDestroy {
 
   /** Reads the feed from the stored cursor to its end; answers the audit rows pseudonymised. */
   async sync(): Promise<number> {
-    const connection = this.em.fork().getConnection();
-    const [state] = await connection.execute<{ cursor: string | null }[]>('select cursor from release.erasure_sync where id = 1');
-    let cursor = state?.cursor ?? null;
+    // Every statement commits on its own: the cursor only moves past pages already applied.
+    const em = this.em.fork();
+    let cursor = await this.erasureSync.cursor(em);
     let changed = 0;
     for (let page = 0; page < 1000; page++) {
       const url = new URL(this.config.privacy.erasuresUrl);
@@ -59,27 +63,18 @@ export class ErasedOperators implements OnModuleDestroy {
       if (!response.ok) throw new Error(`${url.origin} answered ${response.status}`);
       const body = (await response.json()) as ErasureFeedPage;
       const subs = (Array.isArray(body.erasures) ? body.erasures : []).map((e) => e.accountId).filter((id): id is string => typeof id === 'string' && UUID.test(id));
-      if (subs.length > 0) changed += await this.pseudonymise(subs);
+      if (subs.length > 0) changed += await this.pseudonymise(em, subs);
       if (typeof body.next !== 'string' || body.next === '') break;
       cursor = body.next;
-      await connection.execute(
-        'insert into release.erasure_sync (id, cursor, synced_at) values (1, ?, now()) on conflict (id) do update set cursor = excluded.cursor, synced_at = excluded.synced_at',
-        [cursor],
-      );
+      await this.erasureSync.saveCursor(em, cursor);
     }
     if (changed > 0) this.logger.log(`Erasure feed: ${changed} audit rows of erased ops accounts pseudonymised`);
     return changed;
   }
 
-  private async pseudonymise(subs: readonly string[]): Promise<number> {
+  private async pseudonymise(em: EntityManager, subs: readonly string[]): Promise<number> {
     let changed = 0;
-    for (const sub of subs) {
-      const rows = await this.em
-        .fork()
-        .getConnection()
-        .execute<unknown[]>('update release.audit_event set actor_email = ? where actor_sub = ? and actor_email is distinct from ? returning 1', [erasedPseudonym(sub), sub, erasedPseudonym(sub)]);
-      changed += rows.length;
-    }
+    for (const sub of subs) changed += await this.catalog.pseudonymiseActor(em, sub, erasedPseudonym(sub));
     return changed;
   }
 

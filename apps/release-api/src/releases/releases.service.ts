@@ -1,21 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import type { Actor } from '../app/actor';
-import { CatalogRepository } from '../catalog/catalog.repository';
+import { CatalogChanges } from '../catalog/catalog-changes';
 import { CatalogState } from '../catalog/catalog-state';
 import type { ReleaseView } from '../catalog/catalog-types';
 import { normalizeVersion, rangeToIntervals } from '../catalog/semver-intervals';
 import { toReleaseView } from '../catalog/views';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
 import { CreateReleaseDto, ListReleasesQuery, UpdateReleaseDto } from './dto/release.dto';
-import { Release } from './entities/release.entity';
+import { ReleaseRepository } from './release.repository';
 
 @Injectable()
 export class ReleasesService {
   constructor(
-    private readonly repository: CatalogRepository,
+    private readonly catalog: CatalogChanges,
+    private readonly releases: ReleaseRepository,
     private readonly state: CatalogState,
     private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
@@ -48,8 +49,8 @@ export class ReleasesService {
     this.assertEditions(dto.editions ?? []);
     this.assertRange(dto.upgradeFrom);
     try {
-      const { result } = await this.repository.change(actor, async (em) => {
-        const release = em.create(Release, {
+      const { result } = await this.catalog.change(actor, async (em) => {
+        const release = this.releases.add(em, {
           version,
           channel: dto.channel,
           editions: dto.editions ?? [],
@@ -81,9 +82,9 @@ export class ReleasesService {
     if (dto.channel !== undefined) this.assertChannel(dto.channel);
     if (dto.editions !== undefined) this.assertEditions(dto.editions);
     this.assertRange(dto.upgradeFrom);
-    const { result } = await this.repository.change(actor, async (em) => {
+    const { result } = await this.catalog.change(actor, async (em) => {
       // The row lock makes concurrent edits of one release apply one after the other.
-      const release = await em.findOne(Release, { version }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      const release = await this.releases.lock(em, version);
       if (!release) throw new ReleaseError('release_not_found', `No release ${rawVersion} in the catalog.`);
       const before = toReleaseView(release);
       if (dto.channel !== undefined) release.channel = dto.channel;

@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock, ConfigError } from '@keyhaven/config';
+import { MaintenanceRepository } from '../maintenance/maintenance.repository';
+import { KeyCheckRepository } from './key-check.repository';
 import { SealingKey, seal, unseal } from './sealing-key';
+import { SigningKeyRepository } from './signing-key.repository';
 
 const CHECK_NAME = 'sealing_key';
 /** The constant the key-check value seals; only whether it opens matters. */
@@ -12,17 +15,6 @@ const CHECK_PLAINTEXT = Buffer.from('keyhaven release-api key check v1');
 export function keyFingerprint(key: Buffer): string {
   return createHash('sha256').update('keyhaven release-api key fingerprint v1').update(key).digest('hex').slice(0, 16);
 }
-
-/** Where sealed values live, and the associated data each was sealed with. */
-const SEALED = [
-  { what: 'a generated signing key', sql: 'select kid as context, private_encrypted as sealed from release.signing_key limit 1' },
-  { what: 'a webhook secret', sql: 'select id::text as context, secret_sealed as sealed from release.maintenance_subscription where secret_sealed is not null limit 1' },
-] as const;
-
-const SAMPLES = [
-  { what: 'generated signing key', sql: 'select kid as context, private_encrypted as sealed from release.signing_key order by random() limit ?' },
-  { what: 'webhook secret', sql: 'select id::text as context, secret_sealed as sealed from release.maintenance_subscription where secret_sealed is not null order by random() limit ?' },
-] as const;
 
 /**
  * The boot step that proves the sealing key (RELEASE_KEY_ENCRYPTION_KEY, or the key generated
@@ -37,33 +29,37 @@ export class KeyCustody {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly keyChecks: KeyCheckRepository,
+    private readonly signingKeys: SigningKeyRepository,
+    private readonly maintenance: MaintenanceRepository,
     private readonly sealingKey: SealingKey,
     private readonly clock: Clock,
   ) {}
 
+  /** Where sealed values live, and the associated data each was sealed with: `limit` of each kind, any or a random sample. */
+  private sealedKinds(em: EntityManager, limit: number, sample: boolean) {
+    return [
+      { what: 'generated signing key', rows: () => this.signingKeys.sealedKeys(em, limit, sample) },
+      { what: 'webhook secret', rows: () => this.maintenance.sealedSecrets(em, limit, sample) },
+    ];
+  }
+
   async verify(): Promise<void> {
     const key = await this.sealingKey.get();
     const fingerprint = keyFingerprint(key);
-    const connection = this.em.fork().getConnection();
-    const read = async () =>
-      (await connection.execute<{ fingerprint: string; check_sealed: string }[]>('select fingerprint, check_sealed from release.key_check where name = ?', [CHECK_NAME]))[0];
-    let check = await read();
+    const em = this.em.fork();
+    let check = await this.keyChecks.find(em, CHECK_NAME);
     if (!check) {
-      for (const sealed of SEALED) {
-        const [row] = await connection.execute<{ context: string; sealed: string }[]>(sealed.sql);
+      for (const sealed of this.sealedKinds(em, 1, false)) {
+        const [row] = await sealed.rows();
         if (row && !opens(row.sealed, key, row.context)) {
-          throw this.refusal(`does not open ${sealed.what} stored in this database (this process has key ${fingerprint})`);
+          throw this.refusal(`does not open a ${sealed.what} stored in this database (this process has key ${fingerprint})`);
         }
       }
-      await connection.execute('insert into release.key_check (name, fingerprint, check_sealed, created_at) values (?, ?, ?, ?) on conflict (name) do nothing', [
-        CHECK_NAME,
-        fingerprint,
-        seal(CHECK_PLAINTEXT, key, CHECK_NAME),
-        this.clock.now(),
-      ]);
+      await this.keyChecks.insertIfAbsent(em, { name: CHECK_NAME, fingerprint, checkSealed: seal(CHECK_PLAINTEXT, key, CHECK_NAME), createdAt: this.clock.now() });
       this.logger.log(`Key-check value written for sealing key ${fingerprint}`);
       // Two processes with different keys on an empty database: one row wins, the other stops below.
-      check = await read();
+      check = await this.keyChecks.find(em, CHECK_NAME);
     }
     if (!check || !opens(check.check_sealed, key, CHECK_NAME)) {
       throw this.refusal(`is not the key this database's secrets are sealed with (they need key ${check?.fingerprint ?? '?'}, this process has ${fingerprint})`);
@@ -76,10 +72,9 @@ export class KeyCustody {
    */
   async openSample(limit = 20): Promise<string> {
     const key = await this.sealingKey.get();
-    const connection = this.em.fork().getConnection();
     const opened = ['1 key-check value'];
-    for (const sample of SAMPLES) {
-      const rows = await connection.execute<{ context: string; sealed: string }[]>(sample.sql, [limit]);
+    for (const sample of this.sealedKinds(this.em.fork(), limit, true)) {
+      const rows = await sample.rows();
       const closed = rows.filter((row) => !opens(row.sealed, key, row.context)).length;
       if (closed > 0) throw this.refusal(`does not open ${closed} of ${rows.length} sampled ${sample.what}s (this process has key ${keyFingerprint(key)})`);
       opened.push(`${rows.length} ${sample.what}${rows.length === 1 ? '' : 's'}`);

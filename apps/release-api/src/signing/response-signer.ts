@@ -1,15 +1,14 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, KeyObject, sign } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { QueryOrder } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import type { Actor } from '../app/actor';
-import { CatalogRepository } from '../catalog/catalog.repository';
+import { CatalogChanges } from '../catalog/catalog-changes';
 import { CatalogState } from '../catalog/catalog-state';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
-import { SigningKey } from './entities/signing-key.entity';
 import { SealingKey, seal, unseal } from './sealing-key';
+import { SigningKeyRepository } from './signing-key.repository';
 
 export interface PublicJwk {
   kty: 'OKP';
@@ -77,7 +76,8 @@ export class ResponseSigner {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     private readonly sealingKey: SealingKey,
-    private readonly catalog: CatalogRepository,
+    private readonly catalog: CatalogChanges,
+    private readonly signingKeys: SigningKeyRepository,
     private readonly state: CatalogState,
   ) {
     // Another replica's rotation arrives as a new catalog sequence: sign with what is stored now.
@@ -110,17 +110,9 @@ export class ResponseSigner {
     }
     const key = await this.newKey();
     await this.catalog.change(actor, async (em) => {
-      const ctx = em.getTransactionContext();
-      const retired = await em
-        .getConnection()
-        .execute<{ kid: string }[]>('update release.signing_key set retired_at = ? where retired_at is null returning kid', [this.clock.now()], 'all', ctx);
-      await em.getConnection().execute(
-        'insert into release.signing_key (kid, public_x, private_encrypted, created_at) values (?, ?, ?, ?)',
-        [key.kid, key.jwk.x, key.sealed, this.clock.now()],
-        'run',
-        ctx,
-      );
-      return { result: undefined, audit: [{ action: 'signing_key.rotate', subject: key.kid, before: { kids: retired.map((row) => row.kid) } }] };
+      const retired = await this.signingKeys.retireActive(em, this.clock.now());
+      await this.signingKeys.insert(em, { kid: key.kid, publicX: key.jwk.x, privateEncrypted: key.sealed, createdAt: this.clock.now() });
+      return { result: undefined, audit: [{ action: 'signing_key.rotate', subject: key.kid, before: { kids: retired } }] };
     });
     this.keys = undefined;
     this.logger.log(`Rotated the response-signing key; new kid ${key.kid}`);
@@ -152,7 +144,7 @@ export class ResponseSigner {
 
   private async storedKeys(): Promise<LoadedKey[]> {
     // The active (never retired) key first, then the most recently retired.
-    const rows = await this.em.fork().find(SigningKey, {}, { orderBy: { retiredAt: QueryOrder.DESC_NULLS_FIRST, createdAt: QueryOrder.DESC } });
+    const rows = await this.signingKeys.all(this.em.fork());
     const encryptionKey = await this.encryptionKey();
     return rows.map((row) => loaded(row.kid, privateKeyFromSeed(unseal(row.privateEncrypted, encryptionKey, row.kid)), row.retiredAt ?? undefined));
   }
@@ -170,17 +162,9 @@ export class ResponseSigner {
   private async generateStored(): Promise<void> {
     const key = await this.newKey();
     const created = await this.em.fork().transactional(async (em) => {
-      const connection = em.getConnection();
-      const ctx = em.getTransactionContext();
-      await connection.execute("select pg_advisory_xact_lock(hashtext('release.signing_key'))", [], 'all', ctx);
-      const existing = await connection.execute<{ n: string }[]>('select count(*) as n from release.signing_key', [], 'all', ctx);
-      if (Number(existing[0]?.n ?? 0) > 0) return false;
-      await connection.execute(
-        'insert into release.signing_key (kid, public_x, private_encrypted, created_at) values (?, ?, ?, ?)',
-        [key.kid, key.jwk.x, key.sealed, this.clock.now()],
-        'run',
-        ctx,
-      );
+      await this.signingKeys.lockCreation(em);
+      if ((await this.signingKeys.count(em)) > 0) return false;
+      await this.signingKeys.insert(em, { kid: key.kid, publicX: key.jwk.x, privateEncrypted: key.sealed, createdAt: this.clock.now() });
       return true;
     });
     if (created) this.logger.log(`Generated response-signing key ${key.kid}`);

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
+import { StatsRepository } from './stats.repository';
 
 /** 0001-01-01T00:00:00Z (Date.UTC would read year 1 as 1901). */
 const FIRST_DAY_MS = Date.parse('0001-01-01T00:00:00Z');
@@ -29,6 +30,7 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly repository: StatsRepository,
     private readonly clock: Clock,
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {}
@@ -56,19 +58,12 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
     const batch = this.pending;
     if (batch.size > 0) {
       this.pending = new Map();
-      const values: unknown[] = [];
-      const rows: string[] = [];
-      for (const [key, count] of batch) {
-        rows.push('(?::date, ?, ?, ?, ?)');
-        values.push(...key.split('\u0000'), count);
-      }
+      const counts = [...batch].map(([key, count]) => {
+        const [day = '', version = '', channel = '', edition = ''] = key.split('\u0000');
+        return { day, version, channel, edition, count };
+      });
       try {
-        await this.em.fork().getConnection().execute(
-          `insert into release.check_count (day, version, channel, edition, count) values ${rows.join(', ')}
-           on conflict (day, version, channel, edition) do update set count = check_count.count + excluded.count`,
-          values,
-          'run',
-        );
+        await this.repository.addCounts(this.em.fork(), counts);
       } catch (error) {
         // Put them back so the next flush tries again.
         for (const [key, count] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + count);
@@ -78,7 +73,7 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
     const today = this.clock.now().toISOString().slice(0, 10);
     if (this.lastPurgeDay !== today) {
       const cutoff = new Date(this.clock.nowMs() - this.config.stats.retentionMs).toISOString().slice(0, 10);
-      await this.em.fork().getConnection().execute('delete from release.check_count where day < ?::date', [cutoff], 'run');
+      await this.repository.deleteBefore(this.em.fork(), cutoff);
       this.lastPurgeDay = today;
     }
   }
@@ -88,11 +83,6 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
     // 29 days before `end`, but never before 0001-01-01: PostgreSQL has no year 0.
     const start = from ?? new Date(Math.max(FIRST_DAY_MS, new Date(`${end}T00:00:00Z`).getTime() - 29 * 86_400_000)).toISOString().slice(0, 10);
     if (start > end) throw new ReleaseError('validation_failed', `from (${start}) must not be after to (${end}).`);
-    const rows = await this.em.fork().getConnection().execute<{ day: string | Date; version: string; channel: string; edition: string; count: string }[]>(
-      `select to_char(day, 'YYYY-MM-DD') as day, version, channel, edition, count from release.check_count
-       where day between ?::date and ?::date order by day desc, count desc, version`,
-      [start, end],
-    );
-    return { days: rows.map((row) => ({ day: String(row.day), version: row.version, channel: row.channel, edition: row.edition, count: Number(row.count) })) };
+    return { days: await this.repository.between(this.em.fork(), start, end) };
   }
 }

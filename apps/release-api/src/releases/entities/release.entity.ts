@@ -1,12 +1,8 @@
-import { Entity, EntityRepositoryType, Opt, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
-import { EntityRepository } from '@mikro-orm/postgresql';
-
-export class ReleaseRepository extends EntityRepository<Release> {}
+import { Entity, Opt, OptionalProps, PrimaryKey, Property } from '@mikro-orm/core';
 
 /** One published version of the product, as on-prem installations see it in the catalog. */
-@Entity({ tableName: 'release', repository: () => ReleaseRepository })
+@Entity({ tableName: 'release' })
 export class Release {
-  [EntityRepositoryType]?: ReleaseRepository;
   [OptionalProps]?: 'editions' | 'security' | 'yanked' | 'createdAt' | 'updatedAt';
 
   /** A valid semver version, e.g. `14.2.1`; the natural key. */
