@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountDataModule } from './account-data.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsService } from './accounts.service';
 import { PasswordHasher } from './password-hasher';
@@ -6,7 +7,7 @@ import { DirectoryClientModule } from '../directory/directory-client.module';
 import { FirstFactorService } from './first-factor.service';
 
 @Module({
-  imports: [DirectoryClientModule],
+  imports: [DirectoryClientModule, AccountDataModule],
   controllers: [AccountsController],
   providers: [PasswordHasher, AccountsService, FirstFactorService],
   exports: [AccountsService, PasswordHasher, FirstFactorService],

@@ -3,7 +3,8 @@ import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/po
 import { AuthError } from '../app/auth-errors';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { DirectoryClient, DirectoryUnavailable } from '../directory/directory.client';
-import { Account } from './entities/account.entity';
+import { AccountRepository } from './account.repository';
+import type { Account } from './entities/account.entity';
 import { PasswordHasher } from './password-hasher';
 import { normaliseEmail, passwordProblem } from './password-policy';
 
@@ -20,6 +21,7 @@ export class AccountsService {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly repository: AccountRepository,
     private readonly hasher: PasswordHasher,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
     @Inject(DirectoryClient) private readonly directory: DirectoryClient | null,
@@ -44,7 +46,7 @@ export class AccountsService {
 
   /** Stores a new password hash inside the caller's transaction (a password change also ends sessions). */
   async setPasswordHash(accountId: string, passwordHash: string, tx: EntityManager): Promise<void> {
-    await tx.nativeUpdate(Account, { id: accountId }, { passwordHash, updatedAt: new Date() });
+    await this.repository.setPasswordHash(tx, accountId, passwordHash);
   }
 
   async create(rawEmail: string, password: string, roles: string[]): Promise<Account> {
@@ -52,7 +54,7 @@ export class AccountsService {
     this.assertStrongPassword(password, email);
     const passwordHash = await this.hasher.hash(password);
     const em = this.em.fork();
-    const account = em.create(Account, { email, passwordHash, roles });
+    const account = this.repository.add(em, { email, passwordHash, roles });
     try {
       await em.flush();
     } catch (error) {
@@ -65,7 +67,7 @@ export class AccountsService {
   /** The account a sign-in identifier names by its email (local or linked); a bare login names no local account. */
   findForSignIn(identifier: string): Promise<Account | null> {
     if (!identifier.includes('@')) return Promise.resolve(null);
-    return this.em.fork().findOne(Account, { email: normaliseEmail(identifier) });
+    return this.repository.findByEmail(this.em.fork(), normaliseEmail(identifier));
   }
 
   /**
@@ -90,11 +92,11 @@ export class AccountsService {
 
   /** Exact match on the normalised address (as stored): an admin looks one user up, never browses. */
   findByEmail(rawEmail: string): Promise<Account | null> {
-    return this.em.fork().findOne(Account, { email: normaliseEmail(rawEmail) });
+    return this.repository.findByEmail(this.em.fork(), normaliseEmail(rawEmail));
   }
 
   findById(id: string): Promise<Account | null> {
-    return this.em.fork().findOne(Account, { id });
+    return this.repository.findById(this.em.fork(), id);
   }
 
   /** AUTH_BOOTSTRAP_*: creates the first admin once; an existing account is left alone. */
@@ -102,7 +104,7 @@ export class AccountsService {
     const wanted = this.config.bootstrap;
     if (!wanted) return;
     const email = normaliseEmail(wanted.email);
-    if (await this.em.fork().findOne(Account, { email })) {
+    if (await this.repository.findByEmail(this.em.fork(), email)) {
       this.logger.log(`Bootstrap account ${email} exists; left unchanged`);
       return;
     }

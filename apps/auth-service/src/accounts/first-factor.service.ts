@@ -6,8 +6,9 @@ import { ClientInfo } from '../common/request-context';
 import { DirectoryClient, DirectoryPerson, DirectoryUnavailable, MAX_LOGIN_LENGTH } from '../directory/directory.client';
 import { roleChange, rolesByPerson } from '../directory/group-roles';
 import { SecurityEventsService } from '../security-events/security-events.service';
+import { AccountRepository } from './account.repository';
 import { AccountsService } from './accounts.service';
-import { Account } from './entities/account.entity';
+import type { Account } from './entities/account.entity';
 import { normaliseEmail } from './password-policy';
 
 const wrong = () => new AuthError('invalid_credentials', 'Login or password is wrong.');
@@ -32,6 +33,7 @@ export class FirstFactorService {
     @Inject(DirectoryClient) private readonly directory: DirectoryClient | null,
     private readonly events: SecurityEventsService,
     private readonly em: EntityManager,
+    private readonly repository: AccountRepository,
   ) {}
 
   async authenticate(body: unknown, client: ClientInfo): Promise<Account> {
@@ -69,10 +71,10 @@ export class FirstFactorService {
   private async link(person: DirectoryPerson, client: ClientInfo): Promise<Account> {
     const login = person.login.toLowerCase();
     const em = this.em.fork();
-    const linked = await em.findOne(Account, { directoryId: person.id });
+    const linked = await this.repository.findByDirectoryId(em, person.id);
     if (linked) {
       if (linked.directoryDn !== person.dn || linked.directoryLogin !== login) {
-        await em.nativeUpdate(Account, { id: linked.id }, { directoryDn: person.dn, directoryLogin: login });
+        await this.repository.relink(em, linked.id, person.dn, login);
         linked.directoryDn = person.dn;
         linked.directoryLogin = login;
       }
@@ -85,17 +87,18 @@ export class FirstFactorService {
     const id = randomUUID();
     try {
       await this.events.audited(async (tx) => {
-        await tx.insert(Account, { id, email, passwordHash: null, roles, directoryRoles, directoryId: person.id, directoryDn: person.dn, directoryLogin: login });
+        await this.repository.insertLinked(tx, { id, email, roles, directoryRoles, directoryId: person.id, directoryDn: person.dn, directoryLogin: login });
         return { result: undefined, events: [{ type: 'directory_linked', accountId: id, ip: client.ip, details: { login, roles } }] };
       });
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
       // A racing first sign-in of the same person linked it: use that account.
-      const raced = await this.em.fork().findOne(Account, { directoryId: person.id });
+      const raced = await this.repository.findByDirectoryId(this.em.fork(), person.id);
       if (raced) return raced;
       throw new AuthError('directory_link_conflict', 'An account with your mail address exists already; ask an administrator to link it to your directory entry.');
     }
-    const account = await this.em.fork().findOneOrFail(Account, { id });
+    const account = await this.repository.findById(this.em.fork(), id);
+    if (!account) throw new Error(`The account ${id} just linked is gone`);
     return account;
   }
 

@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { JobQueue } from '@keyhaven/jobs';
+import { AccountRepository } from '../accounts/account.repository';
 import { AuthError } from '../app/auth-errors';
 import { SecurityEventInput, SecurityEventsService } from '../security-events/security-events.service';
 import { SessionStore } from '../sessions/session.store';
@@ -39,7 +41,9 @@ export class DirectorySyncService {
   private readonly logger = new Logger(DirectorySyncService.name);
 
   constructor(
+    private readonly em: EntityManager,
     private readonly runs: DirectorySyncRepository,
+    private readonly accounts: AccountRepository,
     @Inject(DirectoryClient) private readonly directory: DirectoryClient | null,
     private readonly events: SecurityEventsService,
     private readonly sessions: SessionStore,
@@ -80,54 +84,56 @@ export class DirectorySyncService {
 
   /** Runs a started run to its end (idempotent: a retried job finds it finished and stops). */
   async execute(runId: string): Promise<void> {
-    const run = await this.runs.find(runId);
+    // Every step commits on its own (the progress, the report), except the changes: one transaction.
+    const em = this.em.fork();
+    const run = await this.runs.find(em, runId);
     if (!run || run.status !== 'running') return;
     const config = this.config;
     const directory = this.directory as DirectoryClient;
     let people;
     let roles;
     try {
-      people = await directory.listPeople((read) => this.runs.progress(runId, read));
+      people = await directory.listPeople((read) => this.runs.progress(em, runId, read));
       roles = config.groupRoles.size > 0 ? rolesByPerson(await directory.listGroups(), config.groupRoles) : undefined;
     } catch (error) {
       const reason = error instanceof DirectoryUnavailable ? error.reason : `unexpected error: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`;
       this.logger.warn(`Directory sync ${runId} aborted: ${reason}`);
-      await this.runs.finish(runId, { status: 'aborted', finishedAt: this.clock.now(), abortReason: reason });
+      await this.runs.finish(em, runId, { status: 'aborted', finishedAt: this.clock.now(), abortReason: reason });
       return;
     }
-    const accounts = await this.runs.linkedAccounts();
+    const accounts = await this.accounts.linkedAccounts(em);
     const plan = planSync({
       people,
       accounts,
       rolesByPerson: roles,
-      takenMails: await this.runs.takenMails(people.flatMap((person) => (person.mail ? [person.mail] : []))),
-      otherAdmins: await this.runs.localAdmins(),
+      takenMails: await this.accounts.takenMails(em, people.flatMap((person) => (person.mail ? [person.mail] : []))),
+      otherAdmins: await this.accounts.localAdmins(em),
       maxLockPercent: config.maxLockPercent,
       force: run.forced,
     });
     const finishedAt = this.clock.now();
     if (plan.abort) {
-      await this.runs.finish(runId, { status: 'aborted', finishedAt, counts: plan.counts, abortReason: plan.abort });
+      await this.runs.finish(em, runId, { status: 'aborted', finishedAt, counts: plan.counts, abortReason: plan.abort });
       return;
     }
     if (plan.refusal) {
       this.logger.warn(`Directory sync ${runId} refused: ${plan.refusal}`);
-      await this.runs.finish(runId, { status: 'refused', finishedAt, counts: plan.counts, actions: plan.actions, abortReason: plan.refusal });
+      await this.runs.finish(em, runId, { status: 'refused', finishedAt, counts: plan.counts, actions: plan.actions, abortReason: plan.refusal });
       return;
     }
     if (run.dryRun) {
-      await this.runs.finish(runId, { status: 'completed', finishedAt, counts: plan.counts, actions: plan.actions });
+      await this.runs.finish(em, runId, { status: 'completed', finishedAt, counts: plan.counts, actions: plan.actions });
       return;
     }
     await this.events.audited(async (tx) => {
       const events: SecurityEventInput[] = [];
-      for (const change of await this.runs.apply(plan.changes, finishedAt, tx)) {
+      for (const change of await this.accounts.applyDirectoryChanges(tx, plan.changes, finishedAt)) {
         // A lock ends the account's sessions with it (#14's revocation, reason account_locked).
         if (change.kind === 'lock') await this.sessions.revoke(change.accountId, 'account_locked', finishedAt, {}, tx);
         const event = eventOf(change, runId, run.requestedBy ?? undefined);
         if (event) events.push(event);
       }
-      await this.runs.finish(runId, { status: 'completed', finishedAt, counts: plan.counts, actions: plan.actions }, tx);
+      await this.runs.finish(tx, runId, { status: 'completed', finishedAt, counts: plan.counts, actions: plan.actions });
       return { result: undefined, events };
     });
     const { locked, unlocked, roleChanges, updated } = plan.counts;
@@ -136,12 +142,12 @@ export class DirectorySyncService {
 
   runsList(limit = 50): Promise<SyncRunView[]> {
     this.requireConfig();
-    return this.runs.list(limit);
+    return this.runs.list(this.em.fork(), limit);
   }
 
   async run(id: string): Promise<SyncRunView> {
     this.requireConfig();
-    const run = /^[0-9a-f-]{36}$/i.test(id) ? await this.runs.find(id) : undefined;
+    const run = /^[0-9a-f-]{36}$/i.test(id) ? await this.runs.find(this.em.fork(), id) : undefined;
     if (!run) throw new AuthError('directory_run_not_found', 'No directory sync run has this id.');
     return run;
   }
@@ -150,7 +156,7 @@ export class DirectorySyncService {
   async status() {
     const config = this.config;
     const directory = this.directory as DirectoryClient;
-    const [connection, lastSuccessfulRun, running] = await Promise.all([directory.test(), this.runs.lastCompleted(), this.runs.runningRun()]);
+    const [connection, lastSuccessfulRun, running] = await Promise.all([directory.test(), this.runs.lastCompleted(this.em.fork()), this.runs.runningRun(this.em.fork())]);
     return {
       url: config.url,
       flavor: config.flavor,
@@ -166,11 +172,11 @@ export class DirectorySyncService {
   private async open(request: SyncRequest): Promise<string> {
     this.requireConfig();
     const now = this.clock.now();
-    await this.runs.abortStale(new Date(now.getTime() - STALE_RUN_MS), now);
+    await this.runs.abortStale(this.em.fork(), new Date(now.getTime() - STALE_RUN_MS), now);
     const id = randomUUID();
-    const started = await this.runs.start({ id, trigger: request.trigger, dryRun: request.dryRun ?? false, forced: request.force ?? false, requestedBy: request.requestedBy, startedAt: now });
+    const started = await this.runs.start(this.em.fork(), { id, trigger: request.trigger, dryRun: request.dryRun ?? false, forced: request.force ?? false, requestedBy: request.requestedBy, startedAt: now });
     if (!started) {
-      const running = await this.runs.runningRun();
+      const running = await this.runs.runningRun(this.em.fork());
       throw new AuthError('directory_sync_running', 'A directory sync is running; wait for it to finish.', { runId: running?.id });
     }
     return id;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountDataModule } from '../accounts/account-data.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { DirectoryClientModule } from './directory-client.module';
 import { DirectoryController } from './directory.controller';
@@ -11,7 +12,7 @@ import { DirectorySyncService } from './directory-sync.service';
  * routes (sign-in lives in accounts/first-factor.service.ts).
  */
 @Module({
-  imports: [DirectoryClientModule, SessionsModule],
+  imports: [DirectoryClientModule, SessionsModule, AccountDataModule],
   controllers: [DirectoryController],
   providers: [DirectorySyncRepository, DirectorySyncService, DirectoryJobs],
   exports: [DirectoryJobs, DirectorySyncService],

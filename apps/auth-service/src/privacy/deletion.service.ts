@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
 import { JobQueue, transactionJobDb } from '@keyhaven/jobs';
+import { AccountRepository } from '../accounts/account.repository';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
@@ -9,7 +10,6 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { SessionStore } from '../sessions/session.store';
 import { DeletionLinks } from './deletion-links';
 import { ERASURE_QUEUE, ErasureJob } from './privacy-queues';
-import { PersonalDataRepository } from './personal-data.repository';
 
 /**
  * Self-service deletion (`DELETE /v1/me`): the account is scheduled for erasure after
@@ -21,7 +21,7 @@ import { PersonalDataRepository } from './personal-data.repository';
 @Injectable()
 export class DeletionService {
   constructor(
-    private readonly data: PersonalDataRepository,
+    private readonly accounts: AccountRepository,
     private readonly sessions: SessionStore,
     private readonly events: SecurityEventsService,
     private readonly notifier: SecurityNotifier,
@@ -35,13 +35,13 @@ export class DeletionService {
     const now = this.clock.now();
     const at = new Date(now.getTime() + this.config.privacy.deletionGraceMs);
     const email = await this.events.audited(async (tx) => {
-      const account = await this.data.lockAccount(accountId, tx);
+      const account = await this.accounts.lock(tx, accountId);
       if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
       if (account.erasureScheduledAt) throw new AuthError('deletion_already_scheduled', `This account is already scheduled for erasure on ${account.erasureScheduledAt.toISOString()}.`);
-      if (account.roles.includes('admin') && (await this.data.otherAdmins(accountId, tx)) === 0) {
+      if (account.roles.includes('admin') && (await this.accounts.otherAdmins(tx, accountId)) === 0) {
         throw new AuthError('last_admin', 'You are the last administrator; make another account an administrator first.');
       }
-      if (!(await this.data.scheduleErasure(accountId, at, tx))) throw new AuthError('deletion_already_scheduled', 'This account is already scheduled for erasure.');
+      if (!(await this.accounts.scheduleErasure(tx, accountId, at))) throw new AuthError('deletion_already_scheduled', 'This account is already scheduled for erasure.');
       await this.sessions.revoke(accountId, 'account_deletion', now, {}, tx);
       // The job rides on this transaction; pg-boss holds it until `at`, and any replica runs it once.
       const job: ErasureJob = { accountId, scheduledAt: at.toISOString() };
@@ -66,8 +66,8 @@ export class DeletionService {
   async cancel(token: unknown, client: ClientInfo): Promise<void> {
     const link = await this.checkLink(token);
     const email = await this.events.audited(async (tx) => {
-      const account = await this.data.lockAccount(link.accountId, tx);
-      if (!account || !(await this.data.cancelErasure(link.accountId, link.scheduledAt, tx))) throw linkNotFound();
+      const account = await this.accounts.lock(tx, link.accountId);
+      if (!account || !(await this.accounts.cancelErasure(tx, link.accountId, link.scheduledAt))) throw linkNotFound();
       return { result: account.email, events: [{ type: 'account_deletion_cancelled' as const, accountId: link.accountId, ip: client.ip }] };
     });
     void this.notifier.deletionCancelled(email);

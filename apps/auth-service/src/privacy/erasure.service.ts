@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
+import { AccountRepository } from '../accounts/account.repository';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { SecurityNotifier } from '../notifications/security-notifier';
@@ -34,6 +36,8 @@ export class ErasureService {
 
   constructor(
     private readonly data: PersonalDataRepository,
+    private readonly accounts: AccountRepository,
+    private readonly em: EntityManager,
     private readonly events: SecurityEventsService,
     private readonly notifier: SecurityNotifier,
     private readonly clock: Clock,
@@ -75,14 +79,14 @@ export class ErasureService {
     let tombstonesRestored = 0;
     for (const tombstone of tombstones) {
       const outcome = await this.events.audited(async (tx) => {
-        const account = await this.data.lockAccount(tombstone.accountId, tx);
+        const account = await this.accounts.lock(tx, tombstone.accountId);
         if (!account) {
-          const had = await this.data.tombstoneOf(tombstone.accountId, tx);
-          if (!had) await this.data.erase(tombstone, tx); // no account: only the tombstone is written
+          const had = await this.data.tombstoneOf(tx, tombstone.accountId);
+          if (!had) await this.data.erase(tx, tombstone); // no account: only the tombstone is written
           return { result: had ? 'none' : 'tombstone', events: [] };
         }
         // Whether it was staff is known again from the account the restore brought back.
-        await this.data.erase({ ...tombstone, operator: tombstone.operator || isStaff(account.roles) }, tx);
+        await this.data.erase(tx, { ...tombstone, operator: tombstone.operator || isStaff(account.roles) });
         return {
           result: 'erased',
           events: [{ type: 'account_erased' as const, accountId: tombstone.accountId, actorId: tombstone.requesterId ?? tombstone.accountId, details: { requestedBy: tombstone.requestedBy, reapplied: true } }],
@@ -100,7 +104,7 @@ export class ErasureService {
     const all: { accountId: string; erasedAt: Date; requestedBy: ErasureRequester }[] = [];
     let after: { erasedAt: Date; accountId: string } | undefined;
     for (;;) {
-      const page = await this.data.tombstonesAfter(after, 1000);
+      const page = await this.data.tombstonesAfter(this.em.fork(), after, 1000);
       all.push(...page.map((t) => ({ accountId: t.accountId, erasedAt: t.erasedAt, requestedBy: t.requestedBy })));
       const last = page[page.length - 1];
       if (!last || page.length < 1000) return all;
@@ -111,15 +115,19 @@ export class ErasureService {
   private async erase(accountId: string, request: ErasureRequest, client: ClientInfo, options: { mustBeDue: boolean }): Promise<ErasureAnswer | undefined> {
     const erasedAt = this.clock.now();
     const outcome = await this.events.audited(async (tx) => {
-      const account = await this.data.lockAccount(accountId, tx);
+      const account = await this.accounts.lock(tx, accountId);
       if (!account || (options.mustBeDue && !(account.erasureScheduledAt && account.erasureScheduledAt <= erasedAt))) return { result: undefined, events: [] };
-      if (account.roles.includes('admin') && (await this.data.otherAdmins(accountId, tx)) === 0) {
+      if (account.roles.includes('admin') && (await this.accounts.otherAdmins(tx, accountId)) === 0) {
         throw new AuthError('last_admin', 'This is the last administrator; make another account an administrator first.');
       }
-      const kept = await this.data.erase(
-        { accountId, erasedAt, requestedBy: request.requestedBy, requesterId: request.requesterId ?? null, reason: request.reason, operator: isStaff(account.roles) },
-        tx,
-      );
+      const kept = await this.data.erase(tx, {
+        accountId,
+        erasedAt,
+        requestedBy: request.requestedBy,
+        requesterId: request.requesterId ?? null,
+        reason: request.reason,
+        operator: isStaff(account.roles),
+      });
       return {
         result: { email: account.email, kept },
         events: [
@@ -147,7 +155,7 @@ export class ErasureService {
    */
   async feed(after: string | undefined, limit: number): Promise<{ erasures: { accountId: string; erasedAt: string }[]; next: string | null }> {
     const cursor = decodeCursor(after);
-    const rows = await this.data.tombstonesAfter(cursor, limit, true);
+    const rows = await this.data.tombstonesAfter(this.em.fork(), cursor, limit, true);
     const last = rows[rows.length - 1];
     return {
       erasures: rows.map((t) => ({ accountId: t.accountId, erasedAt: t.erasedAt.toISOString() })),

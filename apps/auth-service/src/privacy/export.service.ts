@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
+import { AccountRepository } from '../accounts/account.repository';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { SecurityEventsService } from '../security-events/security-events.service';
@@ -19,6 +20,7 @@ const EXPORT_INTERVAL_MS = 3_600_000;
 export class ExportService {
   constructor(
     private readonly data: PersonalDataRepository,
+    private readonly accounts: AccountRepository,
     private readonly events: SecurityEventsService,
     private readonly clock: Clock,
   ) {}
@@ -27,13 +29,13 @@ export class ExportService {
     const now = this.clock.now();
     return this.events.audited(async (tx) => {
       // The lock queues two exports of one account, so both cannot pass the hourly check.
-      if (!(await this.data.lockAccount(accountId, tx))) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
-      const last = await this.data.lastEventAt(accountId, 'data_exported', tx);
+      if (!(await this.accounts.lock(tx, accountId))) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
+      const last = await this.data.lastEventAt(tx, accountId, 'data_exported');
       if (last && now.getTime() - last.getTime() < EXPORT_INTERVAL_MS) {
         const retryAfter = Math.max(1, Math.ceil((last.getTime() + EXPORT_INTERVAL_MS - now.getTime()) / 1000));
         throw new AuthError('too_many_exports', 'You can download your data once an hour.', { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
       }
-      const data = await this.data.exportOf(accountId, tx);
+      const data = await this.data.exportOf(tx, accountId);
       if (!data) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
       return {
         result: { schema: EXPORT_SCHEMA, exportedAt: now.toISOString(), ...data, recordsOfProcessing: recordsUrl },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ErasureRequester } from './entities/account-tombstone.entity';
 
 type Param = string | number | boolean | Date | null;
@@ -31,52 +31,15 @@ const iso = (value: unknown) => (value === null || value === undefined ? null : 
  * A data subject's rows across every table of schema `auth`: the read behind an export (Art. 15/20)
  * and the writes of an erasure (Art. 17). They are here, in one place, so that a table added to the
  * schema is added to both (the inventory test names every table; this file is where its rows are
- * read and erased). Each erasure statement runs on the caller's transaction.
+ * read and erased) — the one repository whose statements span other tables' rows. It owns
+ * `auth.account_tombstone`. Every method runs on the EntityManager it is given; none opens a
+ * transaction or commits.
  */
 @Injectable()
 export class PersonalDataRepository {
-  constructor(private readonly em: EntityManager) {}
-
-  /** Locks the account row for the rest of `tx`: exports and erasures of one account queue here. */
-  async lockAccount(accountId: string, tx: EntityManager): Promise<{ id: string; email: string; roles: string[]; erasureScheduledAt: Date | null } | undefined> {
-    const rows = await this.run('select id, email, roles, erasure_scheduled_at from auth.account where id = ? for update', [accountId], tx);
-    const row = rows[0];
-    if (!row) return undefined;
-    return { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], erasureScheduledAt: row['erasure_scheduled_at'] ? new Date(row['erasure_scheduled_at'] as string) : null };
-  }
-
-  async lastEventAt(accountId: string, type: string, tx: EntityManager): Promise<Date | undefined> {
+  async lastEventAt(tx: EntityManager, accountId: string, type: string): Promise<Date | undefined> {
     const rows = await this.run('select max(occurred_at) as at from auth.security_event where account_id = ? and type = ?', [accountId, type], tx);
     return rows[0]?.['at'] ? new Date(rows[0]['at'] as string) : undefined;
-  }
-
-  /** Admins other than `accountId` that are not on their way out (no deletion scheduled). */
-  async otherAdmins(accountId: string, tx: EntityManager): Promise<number> {
-    // Serialises every erasure of an admin: two admins erasing each other at once cannot both win.
-    await this.run(`select pg_advisory_xact_lock(hashtext('keyhaven:auth:admin-erasure'))`, [], tx);
-    const rows = await this.run(`select count(*)::int as n from auth.account where 'admin' = any(roles) and id <> ? and erasure_scheduled_at is null`, [accountId], tx);
-    return Number(rows[0]?.['n'] ?? 0);
-  }
-
-  async scheduleErasure(accountId: string, at: Date, tx: EntityManager): Promise<boolean> {
-    const rows = await this.run('update auth.account set erasure_scheduled_at = ? where id = ? and erasure_scheduled_at is null returning id', [at, accountId], tx);
-    return rows.length === 1;
-  }
-
-  /** Calls off the deletion scheduled for exactly `at` (a link names the date it was made for). */
-  async cancelErasure(accountId: string, at: Date, tx: EntityManager): Promise<boolean> {
-    const rows = await this.run('update auth.account set erasure_scheduled_at = null where id = ? and erasure_scheduled_at = ? returning id', [accountId, at], tx);
-    return rows.length === 1;
-  }
-
-  async isScheduledFor(accountId: string, at: Date): Promise<boolean> {
-    return (await this.run('select 1 from auth.account where id = ? and erasure_scheduled_at = ?', [accountId, at])).length === 1;
-  }
-
-  /** Accounts whose deletion grace has passed (the daily safety net behind the deletion jobs). */
-  async dueErasures(now: Date, limit = 1000): Promise<string[]> {
-    const rows = await this.run('select id from auth.account where erasure_scheduled_at <= ? order by erasure_scheduled_at limit ?', [now, limit]);
-    return rows.map((row) => String(row['id']));
   }
 
   /**
@@ -85,7 +48,7 @@ export class PersonalDataRepository {
    * challenges here), its security events stay under the account id but lose user-chosen text,
    * and a tombstone says it happened. Answers the number of events kept.
    */
-  async erase(tombstone: Tombstone, tx: EntityManager): Promise<number> {
+  async erase(tx: EntityManager, tombstone: Tombstone): Promise<number> {
     const id = tombstone.accountId;
     // The append-only trigger lets this transaction change this account's events' details, nothing else.
     await this.run(`select set_config('keyhaven.erasing_account', ?, true)`, [id], tx);
@@ -109,24 +72,25 @@ export class PersonalDataRepository {
   }
 
   /** Tombstones in (erased_at, account_id) order after the cursor; `staffOnly` for the public feed. */
-  async tombstonesAfter(after: { erasedAt: Date; accountId: string } | undefined, limit: number, staffOnly = false): Promise<Tombstone[]> {
+  async tombstonesAfter(em: EntityManager, after: { erasedAt: Date; accountId: string } | undefined, limit: number, staffOnly = false): Promise<Tombstone[]> {
     const staff = staffOnly ? 'and operator' : '';
     const rows = after
       ? await this.run(
           `select * from auth.account_tombstone where (erased_at, account_id) > (?, ?::uuid) ${staff} order by erased_at, account_id limit ?`,
           [after.erasedAt, after.accountId, limit],
+          em,
         )
-      : await this.run(`select * from auth.account_tombstone where true ${staff} order by erased_at, account_id limit ?`, [limit]);
+      : await this.run(`select * from auth.account_tombstone where true ${staff} order by erased_at, account_id limit ?`, [limit], em);
     return rows.map(tombstoneRow);
   }
 
-  async tombstoneOf(accountId: string, tx?: EntityManager): Promise<Tombstone | undefined> {
+  async tombstoneOf(tx: EntityManager, accountId: string): Promise<Tombstone | undefined> {
     const rows = await this.run('select * from auth.account_tombstone where account_id = ?', [accountId], tx);
     return rows[0] ? tombstoneRow(rows[0]) : undefined;
   }
 
   /** Everything stored about one account, for its export — never a secret, hash or public key. */
-  async exportOf(accountId: string, tx: EntityManager): Promise<Record<string, unknown> | undefined> {
+  async exportOf(tx: EntityManager, accountId: string): Promise<Record<string, unknown> | undefined> {
     const [account] = await this.run(
       `select id, email, roles, created_at, updated_at, mfa_grace_started_at, mfa_failed_count, mfa_next_attempt_at, mfa_locked_until, erasure_scheduled_at
        from auth.account where id = ?`,
@@ -200,8 +164,8 @@ export class PersonalDataRepository {
     };
   }
 
-  private run(sql: string, params: Param[], tx?: EntityManager): Promise<Row[]> {
-    return this.em.getConnection().execute(sql, params, 'all', tx?.getTransactionContext());
+  private run(sql: string, params: Param[], em: EntityManager): Promise<Row[]> {
+    return em.getConnection().execute(sql, params, 'all', em.getTransactionContext());
   }
 }
 

@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import type { RetentionReport } from '@keyhaven/database';
 import { JobQueue } from '@keyhaven/jobs';
+import { AccountRepository } from '../accounts/account.repository';
 import { ErasureService } from './erasure.service';
-import { PersonalDataRepository } from './personal-data.repository';
 import { ERASURE_QUEUE, ErasureJob, PRIVACY_QUEUES, RETENTION_CRON, RETENTION_QUEUE } from './privacy-queues';
 import { RetentionService } from './retention.service';
 
@@ -26,7 +27,8 @@ export class PrivacyJobs implements OnModuleDestroy {
     private readonly queue: JobQueue,
     private readonly retention: RetentionService,
     private readonly erasure: ErasureService,
-    private readonly data: PersonalDataRepository,
+    private readonly accounts: AccountRepository,
+    private readonly em: EntityManager,
     private readonly clock: Clock,
   ) {}
 
@@ -49,7 +51,7 @@ export class PrivacyJobs implements OnModuleDestroy {
   private async eraseScheduled(job: ErasureJob): Promise<void> {
     if (await this.erasure.eraseIfDue(job.accountId)) return;
     const lead = new Date(job.scheduledAt).getTime() - this.clock.nowMs();
-    if (lead > 0 && lead < SKEW_TOLERANCE_MS && (await this.data.isScheduledFor(job.accountId, new Date(job.scheduledAt)))) {
+    if (lead > 0 && lead < SKEW_TOLERANCE_MS && (await this.accounts.isScheduledFor(this.em.fork(), job.accountId, new Date(job.scheduledAt)))) {
       throw new Error(`deletion of ${job.accountId} not yet due by this replica's clock; retried`);
     }
   }
@@ -60,7 +62,7 @@ export class PrivacyJobs implements OnModuleDestroy {
    */
   async daily(): Promise<{ erased: number; report: RetentionReport }> {
     let erased = 0;
-    for (const accountId of await this.data.dueErasures(this.clock.now())) {
+    for (const accountId of await this.accounts.dueErasures(this.em.fork(), this.clock.now())) {
       if (await this.erasure.eraseIfDue(accountId)) erased += 1;
     }
     return { erased, report: await this.retention.run() };

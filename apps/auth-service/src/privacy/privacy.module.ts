@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountDataModule } from '../accounts/account-data.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { DataRightsController } from './data-rights.controller';
 import { DeletionLinks } from './deletion-links';
@@ -12,7 +13,7 @@ import { RetentionService } from './retention.service';
 
 /** GDPR: records of processing, retention, export, self-service deletion and erasure (its jobs on AuthJobsModule's queue). */
 @Module({
-  imports: [SessionsModule],
+  imports: [SessionsModule, AccountDataModule],
   controllers: [PrivacyController, DataRightsController],
   providers: [PersonalDataRepository, RetentionService, ExportService, DeletionLinks, DeletionService, ErasureService, PrivacyJobs],
   exports: [RetentionService, ErasureService, PrivacyJobs],

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
+import { AccountRepository } from '../accounts/account.repository';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
@@ -17,7 +18,9 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
   readonly countsAsFactor = false;
 
   constructor(
+    private readonly em: EntityManager,
     private readonly codes: RecoveryCodeRepository,
+    private readonly accounts: AccountRepository,
     private readonly clock: Clock,
     private readonly events: SecurityEventsService,
   ) {}
@@ -28,7 +31,7 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
    */
   async issueInitialSet(accountId: string, tx: EntityManager): Promise<string[] | undefined> {
     const plain = Array.from({ length: RECOVERY_SET_SIZE }, newRecoveryCode);
-    const issued = await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: true }, tx);
+    const issued = await this.replaceSet(tx, accountId, plain.map(hashRecoveryCode), { onlyIfNone: true });
     return issued ? plain : undefined;
   }
 
@@ -38,27 +41,43 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
     }
     const plain = Array.from({ length: RECOVERY_SET_SIZE }, newRecoveryCode);
     return this.events.audited(async (tx) => {
-      await this.codes.replaceSet(accountId, plain.map(hashRecoveryCode), this.clock.now(), { onlyIfNone: false }, tx);
+      await this.replaceSet(tx, accountId, plain.map(hashRecoveryCode), { onlyIfNone: false });
       return { result: { recoveryCodes: plain }, events: [{ type: 'recovery_codes_regenerated', accountId, ip: client.ip }] };
     });
   }
 
   async remaining(accountId: string): Promise<{ remaining: number }> {
-    return { remaining: await this.codes.remaining(accountId) };
+    return { remaining: await this.codes.remaining(this.em.fork(), accountId) };
   }
 
   async isAvailable(accountId: string): Promise<boolean> {
-    return (await this.codes.remaining(accountId)) > 0;
+    return (await this.codes.remaining(this.em.fork(), accountId)) > 0;
   }
 
   async verify(accountId: string, input: { code: string }, spend: SpendWith): Promise<SecondFactorOutcome> {
     if (!looksLikeRecoveryCode(input.code)) return { ok: false, reason: 'invalid_code' };
-    const used = await spend((tx) => this.codes.consume(accountId, hashRecoveryCode(input.code), this.clock.now(), tx));
+    const used = await spend((tx) => this.codes.consume(tx, accountId, hashRecoveryCode(input.code), this.clock.now()));
     if (!used) return { ok: false, reason: 'invalid_code' };
-    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(accountId) } };
+    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(this.em.fork(), accountId) } };
   }
 
   deleteAllFor(accountId: string, tx: EntityManager): Promise<number> {
-    return this.codes.deleteAllFor(accountId, tx);
+    return this.codes.deleteAllFor(tx, accountId);
+  }
+
+  /**
+   * Replaces the account's set, as a savepoint of the caller's audited change. The account row is
+   * locked first, so two racing requests (two first confirmations, two regenerations) serialise;
+   * with `onlyIfNone` the second one finds the first set and issues nothing.
+   */
+  private replaceSet(outer: EntityManager, accountId: string, hashes: string[], options: { onlyIfNone: boolean }): Promise<boolean> {
+    const now = this.clock.now();
+    return outer.transactional(async (tx) => {
+      await this.accounts.lock(tx, accountId);
+      if (options.onlyIfNone && (await this.codes.count(tx, accountId)) > 0) return false;
+      await this.codes.deleteAllFor(tx, accountId);
+      await this.codes.insertSet(tx, accountId, hashes, now);
+      return true;
+    });
   }
 }

@@ -1,0 +1,193 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { LinkedAccount, SyncChange } from '../directory/sync-plan';
+import { Account } from './entities/account.entity';
+
+type Param = string | number | boolean | Date | null;
+type Row = Record<string, unknown>;
+
+export interface LockedAccount {
+  id: string;
+  email: string;
+  roles: string[];
+  erasureScheduledAt: Date | null;
+}
+
+/**
+ * The queries of `auth.account` — sign-up, sign-in lookups, passwords, directory links and the
+ * directory sync's writes, self-service deletion's schedule. Every method runs on the
+ * EntityManager it is given (the caller's transaction, or a fork whose statements each commit on
+ * their own); none opens a transaction or commits. Not here yet: the second-factor attempt
+ * counters (`SecondFactorAttempts`), and the export and erasure of one data subject
+ * (`PersonalDataRepository`, which reads and deletes a person's rows across the schema).
+ */
+@Injectable()
+export class AccountRepository {
+  findById(em: EntityManager, id: string): Promise<Account | null> {
+    return em.findOne(Account, { id });
+  }
+
+  /** `email` as stored: normalised by the caller. */
+  findByEmail(em: EntityManager, email: string): Promise<Account | null> {
+    return em.findOne(Account, { email });
+  }
+
+  findByDirectoryId(em: EntityManager, directoryId: string): Promise<Account | null> {
+    return em.findOne(Account, { directoryId });
+  }
+
+  /** A new local account, written with the caller's next flush (the unique email decides a race). */
+  add(em: EntityManager, account: { email: string; passwordHash: string; roles: string[] }): Account {
+    return em.create(Account, account);
+  }
+
+  /** A new account linked to a directory entry, inserted now on the caller's transaction. */
+  async insertLinked(
+    em: EntityManager,
+    account: { id: string; email: string; roles: string[]; directoryRoles: string[]; directoryId: string; directoryDn: string; directoryLogin: string },
+  ): Promise<void> {
+    await em.insert(Account, { ...account, passwordHash: null });
+  }
+
+  async setPasswordHash(em: EntityManager, id: string, passwordHash: string): Promise<void> {
+    await em.nativeUpdate(Account, { id }, { passwordHash, updatedAt: new Date() });
+  }
+
+  /** The directory entry was renamed or moved: the account follows its DN and login. */
+  async relink(em: EntityManager, id: string, directoryDn: string, directoryLogin: string): Promise<void> {
+    await em.nativeUpdate(Account, { id }, { directoryDn, directoryLogin });
+  }
+
+  /**
+   * Starts the MFA grace period once, on the first sign-in that falls under enforcement; a
+   * conditional write, so two simultaneous sign-ins agree on one start.
+   */
+  async startGracePeriod(em: EntityManager, id: string, now: Date): Promise<Date> {
+    const rows = await this.run(em, 'update auth.account set mfa_grace_started_at = coalesce(mfa_grace_started_at, ?) where id = ? returning mfa_grace_started_at', [now, id]);
+    const row = rows[0];
+    if (!row) throw new Error(`No account ${id}`);
+    return new Date(row['mfa_grace_started_at'] as string);
+  }
+
+  /**
+   * Locks the account row for the rest of the caller's transaction: changes that must not
+   * interleave for one account (recovery-code sets, exports and erasures) queue here.
+   */
+  async lock(em: EntityManager, id: string): Promise<LockedAccount | undefined> {
+    const rows = await this.run(em, 'select id, email, roles, erasure_scheduled_at from auth.account where id = ? for update', [id]);
+    const row = rows[0];
+    if (!row) return undefined;
+    return { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], erasureScheduledAt: row['erasure_scheduled_at'] ? new Date(row['erasure_scheduled_at'] as string) : null };
+  }
+
+  // ---- self-service deletion ----
+
+  /** Admins other than `id` that are not on their way out (no deletion scheduled). */
+  async otherAdmins(em: EntityManager, id: string): Promise<number> {
+    // Serialises every erasure of an admin: two admins erasing each other at once cannot both win.
+    await this.run(em, `select pg_advisory_xact_lock(hashtext('keyhaven:auth:admin-erasure'))`, []);
+    const rows = await this.run(em, `select count(*)::int as n from auth.account where 'admin' = any(roles) and id <> ? and erasure_scheduled_at is null`, [id]);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  async scheduleErasure(em: EntityManager, id: string, at: Date): Promise<boolean> {
+    const rows = await this.run(em, 'update auth.account set erasure_scheduled_at = ? where id = ? and erasure_scheduled_at is null returning id', [at, id]);
+    return rows.length === 1;
+  }
+
+  /** Calls off the deletion scheduled for exactly `at` (a link names the date it was made for). */
+  async cancelErasure(em: EntityManager, id: string, at: Date): Promise<boolean> {
+    const rows = await this.run(em, 'update auth.account set erasure_scheduled_at = null where id = ? and erasure_scheduled_at = ? returning id', [id, at]);
+    return rows.length === 1;
+  }
+
+  async isScheduledFor(em: EntityManager, id: string, at: Date): Promise<boolean> {
+    return (await this.run(em, 'select 1 from auth.account where id = ? and erasure_scheduled_at = ?', [id, at])).length === 1;
+  }
+
+  /** Accounts whose deletion grace has passed (the daily safety net behind the deletion jobs). */
+  async dueErasures(em: EntityManager, now: Date, limit = 1000): Promise<string[]> {
+    const rows = await this.run(em, 'select id from auth.account where erasure_scheduled_at <= ? order by erasure_scheduled_at limit ?', [now, limit]);
+    return rows.map((row) => String(row['id']));
+  }
+
+  // ---- the directory sync ----
+
+  async linkedAccounts(em: EntityManager): Promise<LinkedAccount[]> {
+    const rows = await this.run(
+      em,
+      `select id, email, roles, directory_roles, directory_id, directory_dn, directory_login, lock_reason from auth.account where directory_id is not null order by id`,
+      [],
+    );
+    return rows.map((row) => ({
+      id: String(row['id']),
+      email: String(row['email']),
+      roles: row['roles'] as string[],
+      directoryRoles: row['directory_roles'] as string[],
+      directoryId: String(row['directory_id']),
+      directoryDn: (row['directory_dn'] as string | null) ?? null,
+      directoryLogin: (row['directory_login'] as string | null) ?? null,
+      lockReason: (row['lock_reason'] as string | null) ?? null,
+    }));
+  }
+
+  /** Which of these mail addresses accounts use. */
+  async takenMails(em: EntityManager, mails: readonly string[]): Promise<Set<string>> {
+    if (mails.length === 0) return new Set();
+    const rows = await this.run(em, `select email from auth.account where email in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(mails)]);
+    return new Set(rows.map((row) => String(row['email'])));
+  }
+
+  /** Unlocked local accounts holding `admin`: they stay admins whatever a sync does. */
+  async localAdmins(em: EntityManager): Promise<number> {
+    const rows = await this.run(em, `select count(*)::int as n from auth.account where directory_id is null and locked_at is null and 'admin' = any(roles)`, []);
+    return Number(rows[0]?.['n'] ?? 0);
+  }
+
+  /**
+   * Writes a sync run's changes, one statement per kind of change (a sync of thousands of
+   * accounts stays a handful of round trips). Answers the changes that took: the writes are
+   * conditional (a lock only of an unlocked account, an unlock only of a directory lock), so a
+   * row changed meanwhile (an admin's lock, a sign-in) is left as it is.
+   */
+  async applyDirectoryChanges(em: EntityManager, changes: readonly SyncChange[], now: Date): Promise<SyncChange[]> {
+    const of = <K extends SyncChange['kind']>(kind: K) => changes.filter((change): change is Extract<SyncChange, { kind: K }> => change.kind === kind);
+    const took = new Set<string>();
+    const write = async (kind: SyncChange['kind'], sql: string, rows: unknown[], extra: Param[] = []) => {
+      if (rows.length === 0) return;
+      for (const row of await this.run(em, sql, [...extra, JSON.stringify(rows)])) took.add(`${kind}:${String(row['id'])}`);
+    };
+    await write(
+      'lock',
+      `update auth.account a set locked_at = ?, lock_reason = x.reason from jsonb_to_recordset(?::jsonb) as x(id uuid, reason text) where a.id = x.id and a.locked_at is null returning a.id`,
+      of('lock').map((c) => ({ id: c.accountId, reason: c.reason })),
+      [now],
+    );
+    await write(
+      'unlock',
+      `update auth.account a set locked_at = null, lock_reason = null from jsonb_to_recordset(?::jsonb) as x(id uuid) where a.id = x.id and a.lock_reason in ('ldap_disabled', 'ldap_missing') returning a.id`,
+      of('unlock').map((c) => ({ id: c.accountId })),
+    );
+    await write(
+      'mail',
+      `update auth.account a set email = x.email from jsonb_to_recordset(?::jsonb) as x(id uuid, email text, previous text) where a.id = x.id and a.email = x.previous returning a.id`,
+      of('mail').map((c) => ({ id: c.accountId, email: c.to, previous: c.from })),
+    );
+    await write(
+      'roles',
+      `update auth.account a set roles = array(select jsonb_array_elements_text(x.roles)), directory_roles = array(select jsonb_array_elements_text(x.directory_roles))
+       from jsonb_to_recordset(?::jsonb) as x(id uuid, roles jsonb, directory_roles jsonb) where a.id = x.id returning a.id`,
+      of('roles').map((c) => ({ id: c.accountId, roles: c.roles, directory_roles: c.directoryRoles })),
+    );
+    await write(
+      'relink',
+      `update auth.account a set directory_dn = x.dn, directory_login = x.login from jsonb_to_recordset(?::jsonb) as x(id uuid, dn text, login text) where a.id = x.id returning a.id`,
+      of('relink').map((c) => ({ id: c.accountId, dn: c.dn, login: c.login })),
+    );
+    return changes.filter((change) => took.has(`${change.kind}:${change.accountId}`));
+  }
+
+  private run(em: EntityManager, sql: string, params: Param[]): Promise<Row[]> {
+    return em.getConnection().execute(sql, params, 'all', em.getTransactionContext());
+  }
+}
