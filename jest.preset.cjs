@@ -3,16 +3,7 @@
 const path = require('node:path');
 const { compilerOptions } = require('./tsconfig.base.json');
 
-const swcTypeScript = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
+const swcTypeScript = require('./tools/build/swc-typescript.cjs');
 
 module.exports = {
   testEnvironment: 'node',

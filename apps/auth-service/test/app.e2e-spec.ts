@@ -1,6 +1,7 @@
 import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { Account } from '../src/accounts/entities/account.entity';
 import { AUTH_DATABASE } from '../src/app/auth-database';
+import { authOpenApiDocument } from '../src/app/openapi-document';
 import { Harness, startHarness } from './support/auth-harness';
 
 describe('auth-service app', () => {
@@ -47,5 +48,10 @@ describe('auth-service app', () => {
     const response = await harness.request('GET', '/docs/json');
     expect(response.json().info.title).toBe('Keyhaven auth-service');
     expect(Object.keys(response.json().paths)).toEqual(expect.arrayContaining(['/v1/sessions/mfa/totp', '/v1/me/factors/totp', '/.well-known/jwks.json']));
+  });
+
+  it('builds the same document without a database (the account page\'s API types are generated from it)', async () => {
+    const served = (await harness.request('GET', '/docs/json')).json();
+    expect(await authOpenApiDocument()).toEqual(served);
   });
 });

@@ -3,59 +3,36 @@
  * `/`, so every call is a same-origin relative path: no CORS, and the strict CSP only needs
  * `connect-src 'self'`.
  */
+import type { components } from './generated/auth-api';
 
-export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery_code';
+/**
+ * auth-service's documented shapes, generated from its OpenAPI document at build time
+ * (tools/scripts/api-types.mjs → generated/auth-api.ts; CI fails when that file is stale), so a
+ * server change that the page does not follow fails the type check instead of the page.
+ */
+type Schemas = components['schemas'];
 
-export interface SessionAnswer {
-  accessToken: string;
-  tokenType: string;
-  expiresIn: number;
-  /** With every answer that opens a session; traded at /v1/sessions/refresh before expiresIn runs out. */
-  refreshToken?: string;
-  refreshExpiresIn?: number;
-  /** With rememberDevice: the device token (the page relies on the HttpOnly cookie instead). */
-  deviceTokenExpiresIn?: number;
-  aal: 1 | 2;
-  mfaRequired: boolean;
-  methods: SecondFactorMethod[];
-  enrollmentRequired: boolean;
-  enrollmentDeadline?: string;
-  recoveryCodesRemaining?: number;
-  warnings?: string[];
-}
+export type SecondFactorMethod = Schemas['SessionAnswerDto']['methods'][number];
 
-export interface Factor {
-  id: string;
-  type: 'totp' | 'webauthn';
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  confirmed?: boolean;
-  /** WebAuthn factors may say whether they are a discoverable passkey. */
-  passkey?: boolean;
-}
+export type SessionAnswer = Schemas['SessionAnswerDto'];
 
-export interface TotpEnrollment {
-  id: string;
-  secret: string;
-  otpauthUri: string;
-  qrSvg: string;
-}
+/** A factor as the page reads it: what it shows, and whether it is pending or a passkey. */
+export type Factor = Pick<Schemas['FactorDto'], 'id' | 'type' | 'name' | 'createdAt' | 'lastUsedAt'> & Partial<Pick<Schemas['FactorDto'], 'confirmed' | 'passkey'>>;
 
-export interface ConfirmedFactor {
-  factor: Factor;
-  recoveryCodes?: string[];
-}
+export type TotpEnrollment = Schemas['TotpEnrollmentDto'];
 
-export interface SecurityEvent {
-  id: string;
-  type: string;
-  occurredAt: string;
-  ipPrefix?: string | null;
-  details?: Record<string, unknown> | null;
-}
+export type ConfirmedFactor = Schemas['ConfirmedFactorDto'];
 
-/** auth-service's records of processing (`GET /v1/privacy/records`), as far as the page reads them. */
+/**
+ * A security event as the page reads it. `type` stays a string: a newer server may record kinds
+ * this page does not know yet, and the page describes those generically.
+ */
+export type SecurityEvent = Pick<Schemas['SecurityEventDto'], 'id' | 'occurredAt'> & Partial<Pick<Schemas['SecurityEventDto'], 'ipPrefix' | 'details'>> & { type: string };
+
+/**
+ * auth-service's records of processing (`GET /v1/privacy/records`), as far as the page reads them.
+ * Written here: the service documents that answer in words only (its shape is @keyhaven/http's records reply).
+ */
 export interface PrivacyRecords {
   url: string;
   storage: {
@@ -66,32 +43,11 @@ export interface PrivacyRecords {
   }[];
 }
 
-export interface SessionView {
-  id: string;
-  current: boolean;
-  device: string;
-  network: string | null;
-  aal: 1 | 2;
-  amr: string[];
-  signedInAt: string;
-  lastUsedAt: string;
-  expiresAt: string;
-  rememberedDeviceId: string | null;
-}
+export type SessionView = Schemas['SessionViewDto'];
 
-export interface RememberedDeviceView {
-  id: string;
-  device: string;
-  network: string | null;
-  rememberedAt: string;
-  lastUsedAt: string | null;
-  expiresAt: string;
-}
+export type RememberedDeviceView = Schemas['RememberedDeviceViewDto'];
 
-export interface SessionList {
-  sessions: SessionView[];
-  rememberedDevices: RememberedDeviceView[];
-}
+export type SessionList = Schemas['SessionListDto'];
 
 /** An answer in the uniform error shape `{error:{code,message,details?}}` (or a network failure). */
 export class ApiError extends Error {
@@ -141,19 +97,19 @@ export class AuthApi {
    * step-up asks for the real second factor (`skipRememberedDevice`).
    */
   signIn(email: string, password: string, options: { skipRememberedDevice?: boolean } = {}): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions', undefined, { email, password, ...(options.skipRememberedDevice ? { skipRememberedDevice: true } : {}) }, 'same-origin');
+    return this.call('POST', '/v1/sessions', undefined, { email, password, ...(options.skipRememberedDevice ? { skipRememberedDevice: true } : {}) } satisfies Schemas['SignInDto'], 'same-origin');
   }
 
   totpStep(pendingToken: string, code: string, rememberDevice = false): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/mfa/totp', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) }, 'same-origin');
+    return this.call('POST', '/v1/sessions/mfa/totp', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) } satisfies Schemas['CodeDto'], 'same-origin');
   }
 
   recoveryCodeStep(pendingToken: string, code: string, rememberDevice = false): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/mfa/recovery-code', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) }, 'same-origin');
+    return this.call('POST', '/v1/sessions/mfa/recovery-code', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) } satisfies Schemas['CodeDto'], 'same-origin');
   }
 
   refresh(refreshToken: string): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/refresh', undefined, { refreshToken });
+    return this.call('POST', '/v1/sessions/refresh', undefined, { refreshToken } satisfies Schemas['RefreshDto']);
   }
 
   signOut(token: string): Promise<void> {
@@ -198,15 +154,15 @@ export class AuthApi {
 
   /** `currentPassword`: needed for the account's first factor (the server says password_required otherwise). */
   enrollTotp(token: string, name: string, currentPassword?: string): Promise<TotpEnrollment> {
-    return this.call('POST', '/v1/me/factors/totp', token, { name, ...(currentPassword === undefined ? {} : { currentPassword }) });
+    return this.call('POST', '/v1/me/factors/totp', token, { name, ...(currentPassword === undefined ? {} : { currentPassword }) } satisfies Schemas['EnrollTotpDto']);
   }
 
   confirmTotp(token: string, id: string, code: string): Promise<ConfirmedFactor> {
-    return this.call('POST', `/v1/me/factors/totp/${encodeURIComponent(id)}/confirm`, token, { code });
+    return this.call('POST', `/v1/me/factors/totp/${encodeURIComponent(id)}/confirm`, token, { code } satisfies Schemas['ConfirmTotpDto']);
   }
 
   webauthnRegistrationOptions(token: string, passkey: boolean, currentPassword?: string): Promise<unknown> {
-    return this.call('POST', '/v1/me/factors/webauthn/options', token, { passkey, ...(currentPassword === undefined ? {} : { currentPassword }) });
+    return this.call('POST', '/v1/me/factors/webauthn/options', token, { passkey, ...(currentPassword === undefined ? {} : { currentPassword }) } satisfies Schemas['WebAuthnRegistrationOptionsDto']);
   }
 
   registerWebauthn(token: string, name: string, response: unknown): Promise<ConfirmedFactor> {
@@ -217,11 +173,11 @@ export class AuthApi {
     return this.call('DELETE', `/v1/me/factors/${encodeURIComponent(id)}`, token);
   }
 
-  recoveryCodesRemaining(token: string): Promise<{ remaining: number }> {
+  recoveryCodesRemaining(token: string): Promise<Schemas['RemainingDto']> {
     return this.call('GET', '/v1/me/recovery-codes', token);
   }
 
-  regenerateRecoveryCodes(token: string): Promise<{ recoveryCodes: string[] }> {
+  regenerateRecoveryCodes(token: string): Promise<Schemas['RecoveryCodesDto']> {
     return this.call('POST', '/v1/me/recovery-codes', token);
   }
 

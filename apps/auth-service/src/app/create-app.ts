@@ -1,22 +1,24 @@
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createHttpApp, serveLeanRoutes } from '@keyhaven/http';
+import { ApiDocsInfo, createHttpApp, serveLeanRoutes } from '@keyhaven/http';
 import type { AuthConfig } from '../config/auth.config';
 import { AppModule, AuthAppOverrides } from './app.module';
 import { registerAccountWeb } from '../account-web/account-web.static';
 import { AUTH_ERROR_STATUS } from './auth-errors';
 import { authLeanRoutes } from '../sessions/lean-routes';
 
+export const AUTH_API_DOCS: ApiDocsInfo = {
+  title: 'Keyhaven auth-service',
+  description: 'Accounts, sessions with assurance levels and second factors (TOTP, WebAuthn, recovery codes).',
+  version: '1',
+};
+
 /** Builds auth-service without listening: main.ts serves it, tests inject into it. */
 export async function createAuthApp(config: AuthConfig, databaseUrl: string, overrides: AuthAppOverrides = {}): Promise<NestFastifyApplication> {
   const app = await createHttpApp(AppModule.forRoot(config, databaseUrl, overrides), {
     errorStatus: AUTH_ERROR_STATUS,
     trustProxy: config.trustProxy,
-    docs: {
-      title: 'Keyhaven auth-service',
-      description: 'Accounts, sessions with assurance levels and second factors (TOTP, WebAuthn, recovery codes).',
-      version: '1',
-    },
+    docs: AUTH_API_DOCS,
   });
   serveLeanRoutes(app, await authLeanRoutes(app));
   // The account page shares the API's origin, so it needs no CORS and its token never leaves it.

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, UseGuards } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import { ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { Client, ClientInfo } from '../common/request-context';
 import { NoStore } from '../common/no-store';
 import { Authenticated, CurrentUser } from '../sessions/guards/auth.guards';
@@ -11,21 +11,21 @@ class SessionViewDto {
   @ApiProperty() id!: string;
   @ApiProperty({ description: 'the session of the token that asks' }) current!: boolean;
   @ApiProperty({ example: 'Firefox on Linux' }) device!: string;
-  @ApiPropertyOptional({ example: '203.0.113.0/24', nullable: true }) network!: string | null;
+  @ApiProperty({ type: String, example: '203.0.113.0/24', nullable: true }) network!: string | null;
   @ApiProperty({ enum: [1, 2] }) aal!: number;
   @ApiProperty({ type: [String], example: ['pwd', 'otp', 'mfa'] }) amr!: string[];
   @ApiProperty() signedInAt!: string;
   @ApiProperty() lastUsedAt!: string;
   @ApiProperty() expiresAt!: string;
-  @ApiPropertyOptional({ nullable: true, description: 'the remembered device that skipped the second step' }) rememberedDeviceId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'the remembered device that skipped the second step' }) rememberedDeviceId!: string | null;
 }
 
 class RememberedDeviceViewDto {
   @ApiProperty() id!: string;
   @ApiProperty({ example: 'Chrome on macOS' }) device!: string;
-  @ApiPropertyOptional({ nullable: true }) network!: string | null;
+  @ApiProperty({ type: String, nullable: true }) network!: string | null;
   @ApiProperty() rememberedAt!: string;
-  @ApiPropertyOptional({ nullable: true }) lastUsedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastUsedAt!: string | null;
   @ApiProperty() expiresAt!: string;
 }
 

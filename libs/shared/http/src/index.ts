@@ -1,4 +1,5 @@
 export * from './lib/http-app';
+export * from './lib/openapi';
 export * from './lib/metrics';
 export * from './lib/health';
 export * from './lib/platform.module';

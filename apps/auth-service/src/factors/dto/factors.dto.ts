@@ -35,8 +35,8 @@ export class FactorDto {
   @ApiProperty() name!: string;
   @ApiProperty() createdAt!: string;
   @ApiProperty() confirmed!: boolean;
-  @ApiPropertyOptional({ nullable: true }) confirmedAt!: string | null;
-  @ApiPropertyOptional({ nullable: true }) lastUsedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) confirmedAt!: string | null;
+  @ApiProperty({ type: String, nullable: true }) lastUsedAt!: string | null;
   @ApiPropertyOptional({ description: 'webauthn: a passkey (signs in without a password)' }) passkey?: boolean;
   @ApiPropertyOptional({ description: 'webauthn: backed up / synced by its provider' }) backedUp?: boolean;
 }

@@ -59,7 +59,7 @@ export class SessionAnswerDto {
   @ApiProperty({ description: 'seconds' }) expiresIn!: number;
   @ApiProperty({ enum: [1, 2] }) aal!: number;
   @ApiProperty() mfaRequired!: boolean;
-  @ApiProperty({ type: [String], example: ['totp', 'recovery_code'] }) methods!: string[];
+  @ApiProperty({ enum: ['totp', 'webauthn', 'recovery_code'], isArray: true, example: ['totp', 'recovery_code'] }) methods!: string[];
   @ApiProperty() enrollmentRequired!: boolean;
   @ApiPropertyOptional() enrollmentDeadline?: string;
   @ApiPropertyOptional() recoveryCodesRemaining?: number;

@@ -1,7 +1,7 @@
 import { HttpStatus, INestApplication, Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication, RouteConfig } from '@nestjs/platform-fastify';
-import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import createFastify, { type FastifyInstance } from 'fastify';
@@ -13,11 +13,12 @@ import { protectDocs } from './docs-policy';
 import { BootLogBuffer } from './boot-log-buffer';
 import { LeanLane } from './lean-route';
 import { LIVE_ROUTE } from './health';
+import { ApiDocsInfo, openApiDocument } from './openapi';
 
 export interface HttpAppOptions {
   /** The service's exhaustive error code → status table. */
   errorStatus: Readonly<Record<string, HttpStatus>>;
-  docs: { title: string; description: string; version: string };
+  docs: ApiDocsInfo;
   /** Largest accepted request body; larger ones are answered 413 `payload_too_large`. */
   bodyLimit?: number;
   /**
@@ -83,16 +84,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   // Built on the first /docs request, not at boot: scanning every route's metadata is boot time
   // that no probe or client needs.
   let document: OpenAPIObject | undefined;
-  const documentOnFirstRequest = () =>
-    (document ??= SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle(options.docs.title)
-        .setDescription(options.docs.description)
-        .setVersion(options.docs.version)
-        .addBearerAuth()
-        .build(),
-    ));
+  const documentOnFirstRequest = () => (document ??= openApiDocument(app, options.docs));
   protectDocs(fastify);
   SwaggerModule.setup('docs', app, documentOnFirstRequest, { jsonDocumentUrl: 'docs/json', yamlDocumentUrl: 'docs/yaml' });
   return app;
