@@ -278,14 +278,47 @@ async function cpuMs(pid) {
 }
 
 /**
+ * CPU time (user + system, ms) used so far by every process the bench started — the services,
+ * their embedded PostgreSQL (its exited backends through the postmaster's reaped-children
+ * counters), the bare baselines — but not the bench process itself (the load generator). The
+ * difference across one load, divided by its requests, is the server side's CPU per request:
+ * unlike requests/s it barely moves when something else on the machine takes turns on the core,
+ * so it is printed beside each step ratio as a check on a noisy run.
+ */
+export async function serverCpuMs() {
+  const stats = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+  }
+  const children = new Map();
+  for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
+  let ticks = 0;
+  const walk = (pid) => {
+    for (const child of children.get(pid) ?? []) {
+      ticks += child.ticks;
+      walk(child.pid);
+    }
+  };
+  walk(process.pid);
+  return (ticks * 1000) / 100;
+}
+
+/**
  * A fixed number of requests (`amount`) from a closed loop of `connections` clients, for
  * scenarios whose requests are prepared one by one (each can be sent once). Throughput is
  * connections / mean latency (Little's law): for short fixed runs, wall time would be dominated
  * by autocannon's 1-s sampling tick.
  */
 export async function loadAmount({ url, method, connections, amount, requests }) {
+  const cpuBefore = await serverCpuMs();
   const result = await autocannon({ url, method, connections, amount, requests });
+  const cpu = (await serverCpuMs()) - cpuBefore;
   return {
+    cpuMsPerRequest: result.requests.total ? cpu / result.requests.total : undefined,
     rps: (connections * 1000) / result.latency.mean,
     p50: result.latency.p50,
     p99: result.latency.p99,

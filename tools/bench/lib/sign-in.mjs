@@ -167,6 +167,8 @@ export async function startBareUpdate(ctx, databaseUrl, rows) {
   };
 }
 
+const round2 = (value) => (value === undefined ? undefined : Number(value.toFixed(2)));
+
 /** The row of a step scenario's table. */
 export function stepRow(ctx, measured, baseline, extra = {}) {
   return {
@@ -178,6 +180,10 @@ export function stepRow(ctx, measured, baseline, extra = {}) {
     'p50 ms': measured.p50,
     'p99 ms': measured.p99,
     'bare p99 ms': baseline.p99,
+    // Server-side CPU per request (services, bare hosts and the embedded PostgreSQL; not the
+    // machine's own PostgreSQL server): steadier than req/s when the machine is not idle.
+    'CPU ms/req': round2(measured.cpuMsPerRequest),
+    'bare CPU ms/req': round2(baseline.cpuMsPerRequest),
     ...extra,
   };
 }

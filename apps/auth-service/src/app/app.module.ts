@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { Clock } from '@keyhaven/config';
 import { DatabaseModule } from '@keyhaven/database';
-import { PlatformModule } from '@keyhaven/http';
+import { PlatformModule, SlidingLogThrottlerStorage } from '@keyhaven/http';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AuthConfig } from '../config/auth.config';
 import { CoreModule } from '../core/core.module';
@@ -32,7 +32,10 @@ export class AppModule {
       imports: [
         PlatformModule.forRoot({ service: config.service, logLevel: config.logLevel, logDestination: overrides.logDestination }),
         DatabaseModule.forRoot({ url: databaseUrl, ...AUTH_DATABASE }),
-        ThrottlerModule.forRoot({ throttlers: [{ name: 'sign-in', ttl: config.throttle.windowMs, limit: config.throttle.limit }] }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'sign-in', ttl: config.throttle.windowMs, limit: config.throttle.limit }],
+          storage: new SlidingLogThrottlerStorage(),
+        }),
         CoreModule.forRoot(config, overrides.clock),
         SigningKeysModule,
         AccountsModule,

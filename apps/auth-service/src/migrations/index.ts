@@ -12,6 +12,7 @@ import { Migration20261130124500 } from './Migration20261130124500';
 import { Migration20261130124600 } from './Migration20261130124600';
 import { Migration20261130124700 } from './Migration20261130124700';
 import { Migration20261130150500 } from './Migration20261130150500';
+import { Migration20261130151500 } from './Migration20261130151500';
 
 /** Every migration, oldest first. Written by tools/scripts/migrations.mjs; do not edit by hand. */
 export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
@@ -28,4 +29,5 @@ export const AUTH_MIGRATIONS: readonly NamedMigration[] = [
   { name: 'Migration20261130124600', class: Migration20261130124600 },
   { name: 'Migration20261130124700', class: Migration20261130124700 },
   { name: 'Migration20261130150500', class: Migration20261130150500 },
+  { name: 'Migration20261130151500', class: Migration20261130151500 },
 ];

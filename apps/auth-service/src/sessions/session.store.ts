@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, runPrepared, type PreparedStatement, type SqlParam, type SqlRow } from '@keyhaven/database';
 import type { RevokeReason } from './entities/session.entity';
 
 /** A session about to be opened (see Session). */
@@ -47,10 +48,43 @@ export interface SessionRow {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type Param = string | number | boolean | Date | Buffer | null;
-type Row = Record<string, unknown>;
+type Row = SqlRow;
 
 const SESSION_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_time, s.created_at, s.last_used_at, s.expires_at, s.device_label, s.network, s.remembered_device_id`;
+
+const SESSION_OPEN = prepared('session.open', `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id, refresh_hash)
+       values ($1, $2, $3, $4, array(select jsonb_array_elements_text($5::jsonb)), $6, $7, $8, $9, $10, $11, $12, $13)`);
+const SESSION_ROTATE = prepared('session.rotate', `update auth.session s set refresh_hash = $1, refresh_generation = s.refresh_generation + 1, last_used_at = $2
+       from auth.account a
+       where s.id = $3 and s.refresh_generation = $4 and s.refresh_hash = $5
+         and s.revoked_at is null and s.expires_at > $6 and s.last_used_at > $7 and a.id = s.account_id
+       returning ${SESSION_COLUMNS}, a.email, a.roles`);
+const SESSION_GENERATION = prepared('session.generation', `select refresh_generation from auth.session where id = $1`);
+const SESSION_LEGACY_TOKEN = prepared('session.legacy_token', `select s.id, s.refresh_generation from auth.refresh_token t join auth.session s on s.id = t.session_id where t.token_hash = $1 and t.spent_at is null`);
+const SESSION_ROTATE_LEGACY = prepared('session.rotate_legacy', `with spent as (
+         update auth.refresh_token t set spent_at = $1 from auth.session s
+         where t.token_hash = $2 and t.spent_at is null and t.session_id = $3
+           and s.id = t.session_id and s.refresh_generation = $4 and s.revoked_at is null and s.expires_at > $5 and s.last_used_at > $6
+         returning t.session_id),
+       s as (
+         update auth.session s set refresh_hash = $7, refresh_generation = s.refresh_generation + 1, last_used_at = $8 from spent
+         where s.id = spent.session_id and s.refresh_generation = $9 and s.revoked_at is null
+         returning ${SESSION_COLUMNS})
+       select s.*, a.email, a.roles from s join auth.account a on a.id = s.account_id`);
+const SESSION_SPENT_TOKEN = prepared('session.spent_token', `select session_id from auth.refresh_token where token_hash = $1 and spent_at is not null`);
+const SESSION_REVOKE = prepared('session.revoke', `update auth.session set revoked_at = $1, revoke_reason = $2
+       where account_id = $3 and revoked_at is null and expires_at > $4
+         and ($5::jsonb is null or id in (select value::uuid from jsonb_array_elements_text($6::jsonb)))
+         and ($7::uuid is null or id <> $8::uuid)
+       returning id`);
+const SESSION_OWNER = prepared('session.owner', `select account_id from auth.session where id = $1`);
+const SESSION_IS_OPEN = prepared('session.is_open', `select 1 from auth.session where id = $1 and account_id = $2 and revoked_at is null and expires_at > $3`);
+const SESSION_LIST_OPEN = prepared('session.list_open', `select ${SESSION_COLUMNS} from auth.session s
+       where s.account_id = $1 and s.revoked_at is null and s.expires_at > $2 and s.last_used_at > $3
+       order by s.last_used_at desc, s.id limit 200`);
+const SESSION_REVOKED_SINCE = prepared('session.revoked_since', `select id from auth.session where revoked_at > $1 order by revoked_at limit 100000`);
+const SESSION_SEEN_BEFORE = prepared('session.seen_before', `select count(*) > 0 as any, coalesce(bool_or(device_label = $1 and network is not distinct from $2), false) as same
+       from auth.session where account_id = $3 and id <> $4`);
 
 /**
  * When a session ended, in SQL (one `?`: the idle timeout in ms): revoked, else the earlier of its
@@ -73,8 +107,7 @@ export class SessionStore {
   /** The session row with the hash of its first refresh token (generation 0), inside `tx` when given. */
   async open(session: NewSession, refreshHash: Buffer, tx?: EntityManager): Promise<void> {
     await this.run(
-      `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id, refresh_hash)
-       values (?, ?, ?, ?, array(select jsonb_array_elements_text(?::jsonb)), ?, ?, ?, ?, ?, ?, ?, ?)`,
+      SESSION_OPEN,
       [
         session.id,
         session.accountId,
@@ -103,12 +136,7 @@ export class SessionStore {
    * Undefined when nothing was rotated.
    */
   async rotate(sessionId: string, generation: number, oldHash: Buffer, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
-    const rows = await this.run(
-      `update auth.session s set refresh_hash = ?, refresh_generation = s.refresh_generation + 1, last_used_at = ?
-       from auth.account a
-       where s.id = ? and s.refresh_generation = ? and s.refresh_hash = ?
-         and s.revoked_at is null and s.expires_at > ? and s.last_used_at > ? and a.id = s.account_id
-       returning ${SESSION_COLUMNS}, a.email, a.roles`,
+    const rows = await this.run(SESSION_ROTATE,
       [newHash, now, sessionId, generation, oldHash, now, idleSince],
     );
     return liveSession(rows[0]);
@@ -116,7 +144,7 @@ export class SessionStore {
 
   /** The generation a session's current refresh token has; undefined when there is no such session. */
   async refreshGeneration(sessionId: string): Promise<number | undefined> {
-    const rows = await this.run('select refresh_generation from auth.session where id = ?', [sessionId]);
+    const rows = await this.run(SESSION_GENERATION, [sessionId]);
     return rows[0] ? Number(rows[0]['refresh_generation']) : undefined;
   }
 
@@ -125,8 +153,7 @@ export class SessionStore {
    * generation the session is at, while the token is unspent.
    */
   async legacyTokenSession(hash: Buffer): Promise<{ sessionId: string; generation: number } | undefined> {
-    const rows = await this.run(
-      'select s.id, s.refresh_generation from auth.refresh_token t join auth.session s on s.id = t.session_id where t.token_hash = ? and t.spent_at is null',
+    const rows = await this.run(SESSION_LEGACY_TOKEN,
       [hash],
     );
     return rows[0] ? { sessionId: String(rows[0]['id']), generation: Number(rows[0]['refresh_generation']) } : undefined;
@@ -138,17 +165,7 @@ export class SessionStore {
    * session-bound token's hash — one statement. Undefined when nothing was rotated.
    */
   async rotateLegacy(oldHash: Buffer, sessionId: string, generation: number, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
-    const rows = await this.run(
-      `with spent as (
-         update auth.refresh_token t set spent_at = ? from auth.session s
-         where t.token_hash = ? and t.spent_at is null and t.session_id = ?
-           and s.id = t.session_id and s.refresh_generation = ? and s.revoked_at is null and s.expires_at > ? and s.last_used_at > ?
-         returning t.session_id),
-       s as (
-         update auth.session s set refresh_hash = ?, refresh_generation = s.refresh_generation + 1, last_used_at = ? from spent
-         where s.id = spent.session_id and s.refresh_generation = ? and s.revoked_at is null
-         returning ${SESSION_COLUMNS})
-       select s.*, a.email, a.roles from s join auth.account a on a.id = s.account_id`,
+    const rows = await this.run(SESSION_ROTATE_LEGACY,
       [now, oldHash, sessionId, generation, now, idleSince, newHash, now, generation],
     );
     return liveSession(rows[0]);
@@ -156,7 +173,7 @@ export class SessionStore {
 
   /** What a legacy refresh token that did not rotate was: unknown, or a spent token of a session. */
   async spentTokenSession(hash: Buffer): Promise<string | undefined> {
-    const rows = await this.run('select session_id from auth.refresh_token where token_hash = ? and spent_at is not null', [hash]);
+    const rows = await this.run(SESSION_SPENT_TOKEN, [hash]);
     return rows[0] ? String(rows[0]['session_id']) : undefined;
   }
 
@@ -165,12 +182,7 @@ export class SessionStore {
    * `keep`. Answers the ids it revoked (not those that had already ended).
    */
   async revoke(accountId: string, reason: RevokeReason, now: Date, options: { ids?: readonly string[]; keep?: string } = {}, tx?: EntityManager): Promise<string[]> {
-    const rows = await this.run(
-      `update auth.session set revoked_at = ?, revoke_reason = ?
-       where account_id = ? and revoked_at is null and expires_at > ?
-         and (?::jsonb is null or id in (select value::uuid from jsonb_array_elements_text(?::jsonb)))
-         and (?::uuid is null or id <> ?::uuid)
-       returning id`,
+    const rows = await this.run(SESSION_REVOKE,
       [now, reason, accountId, now, options.ids ? JSON.stringify(options.ids) : null, options.ids ? JSON.stringify(options.ids) : null, options.keep ?? null, options.keep ?? null],
       tx,
     );
@@ -180,7 +192,7 @@ export class SessionStore {
   /** The session's account, when the session exists (any state). */
   async ownerOf(sessionId: string): Promise<string | undefined> {
     if (!UUID.test(sessionId)) return undefined;
-    const rows = await this.run('select account_id from auth.session where id = ?', [sessionId]);
+    const rows = await this.run(SESSION_OWNER, [sessionId]);
     return rows[0] ? String(rows[0]['account_id']) : undefined;
   }
 
@@ -190,16 +202,13 @@ export class SessionStore {
    */
   async isOpen(sessionId: string, accountId: string, now: Date): Promise<boolean> {
     if (!UUID.test(sessionId) || !UUID.test(accountId)) return false;
-    const rows = await this.run('select 1 from auth.session where id = ? and account_id = ? and revoked_at is null and expires_at > ?', [sessionId, accountId, now]);
+    const rows = await this.run(SESSION_IS_OPEN, [sessionId, accountId, now]);
     return rows.length === 1;
   }
 
   /** Open sessions of an account (not revoked, not past their end, used since `idleSince`), newest first. */
   async listOpen(accountId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {
-    const rows = await this.run(
-      `select ${SESSION_COLUMNS} from auth.session s
-       where s.account_id = ? and s.revoked_at is null and s.expires_at > ? and s.last_used_at > ?
-       order by s.last_used_at desc, s.id limit 200`,
+    const rows = await this.run(SESSION_LIST_OPEN,
       [accountId, now, idleSince],
     );
     return rows.map(sessionRow);
@@ -210,22 +219,21 @@ export class SessionStore {
    * revocations whose access tokens may still be alive matter, so the list stays short.
    */
   async revokedSince(since: Date): Promise<string[]> {
-    const rows = await this.run('select id from auth.session where revoked_at > ? order by revoked_at limit 100000', [since]);
+    const rows = await this.run(SESSION_REVOKED_SINCE, [since]);
     return rows.map((row) => String(row['id']));
   }
 
   /** Whether the account has signed in from this device label and network before (any session still kept). */
   async seenBefore(accountId: string, deviceLabel: string, network: string | undefined, exceptId: string): Promise<{ any: boolean; same: boolean }> {
-    const rows = await this.run(
-      `select count(*) > 0 as any, coalesce(bool_or(device_label = ? and network is not distinct from ?), false) as same
-       from auth.session where account_id = ? and id <> ?`,
+    const rows = await this.run(SESSION_SEEN_BEFORE,
       [deviceLabel, network ?? null, accountId, exceptId],
     );
     return { any: Boolean(rows[0]?.['any']), same: Boolean(rows[0]?.['same']) };
   }
 
-  private run(sql: string, params: Param[], tx?: EntityManager): Promise<Row[]> {
-    return this.em.getConnection().execute(sql, params, 'all', tx?.getTransactionContext());
+  /** Each statement is prepared once per pooled connection (see runPrepared): the refresh and the guard's probe run per request. */
+  private async run(statement: PreparedStatement, params: SqlParam[], tx?: EntityManager): Promise<Row[]> {
+    return (await runPrepared(tx ?? this.em, statement, params)).rows;
   }
 }
 

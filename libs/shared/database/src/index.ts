@@ -8,3 +8,4 @@ export * from './lib/redact';
 export * from './lib/privacy/data-inventory';
 export * from './lib/privacy/retention-runner';
 export * from './lib/privacy/records-page';
+export * from './lib/prepared-sql';

@@ -7,3 +7,4 @@ export * from './lib/boot';
 export * from './lib/json-body';
 export * from './lib/records-reply';
 export * from './lib/lean-route';
+export * from './lib/throttler-storage';

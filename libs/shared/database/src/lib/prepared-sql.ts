@@ -1,0 +1,49 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/** A statement a hot path runs over and over: parsed and planned once per pooled connection. */
+export interface PreparedStatement {
+  /** Unique per text across the process (the server keys prepared statements by name per connection). */
+  readonly name: string;
+  /** PostgreSQL's own placeholders: `$1`, `$2`, … */
+  readonly text: string;
+}
+
+export type SqlParam = string | number | boolean | Date | Buffer | null | readonly string[];
+export type SqlRow = Record<string, unknown>;
+
+interface PgClient {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: SqlRow[]; rowCount: number | null }>;
+}
+
+interface KnexClientHolder {
+  client: { acquireConnection(): Promise<PgClient>; releaseConnection(connection: PgClient): Promise<unknown> };
+}
+
+const NAMES = new Map<string, string>();
+
+/** Declares a prepared statement; the same name twice with different texts is a programming error. */
+export function prepared(name: string, text: string): PreparedStatement {
+  const known = NAMES.get(name);
+  if (known !== undefined && known !== text) throw new Error(`prepared statement ${name} declared twice with different texts`);
+  NAMES.set(name, text);
+  return { name, text };
+}
+
+/**
+ * Runs a prepared statement on the ORM's own pool (or on the connection of `em`'s open
+ * transaction, so it joins that unit of work), bypassing the ORM's query building and its inlining
+ * of parameters: on the hot paths (refresh, the sign-in steps) that per-statement work — a fresh
+ * parse and plan on the server for every distinct literal text, and the ORM's formatting and
+ * result mapping in the service — cost more than the statement itself. The values go to the
+ * server as bind parameters, never into the text.
+ */
+export async function runPrepared(em: EntityManager, statement: PreparedStatement, values: readonly SqlParam[]): Promise<{ rows: SqlRow[]; rowCount: number }> {
+  const holder = (em.getTransactionContext() ?? em.getConnection().getKnex()) as unknown as KnexClientHolder;
+  const connection = await holder.client.acquireConnection();
+  try {
+    const result = await connection.query({ name: statement.name, text: statement.text, values: values as unknown[] });
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  } finally {
+    await holder.client.releaseConnection(connection);
+  }
+}
