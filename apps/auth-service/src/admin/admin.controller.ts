@@ -10,6 +10,7 @@ import { Authenticated, CurrentUser, Roles, StepUp } from '../sessions/guards/au
 import type { TokenClaims } from '../sessions/token-claims';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
 import { AdminSessionsService } from './admin-sessions.service';
+import { ApiErrors } from '../app/auth-errors';
 
 class ResetFactorsDto {
   @ApiProperty({ example: 'Lost phone; identity checked by video call (ticket 4711)' })
@@ -56,8 +57,9 @@ export class AdminController {
   @StepUp()
   @ApiOkResponse({
     description:
-      '{revokedSessions, forgottenDevices}: signs the user out everywhere (tokens refused at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere) and forgets their remembered devices; audited with the admin as actor. 404 account_not_found.',
+      '{revokedSessions, forgottenDevices}: signs the user out everywhere (tokens refused at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere) and forgets their remembered devices; audited with the admin as actor.',
   })
+  @ApiErrors('account_not_found')
   revokeSessions(@CurrentUser() admin: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Client() client: ClientInfo) {
     return this.sessions.revokeAll(admin.sub, id, client);
   }

@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
+import { apiErrorsFor, DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 
 /** Every code auth-service answers with, and its status. Exhaustive: a code without a row does not compile. */
 export const AUTH_ERROR_STATUS = {
@@ -49,3 +49,6 @@ export const AUTH_ERROR_STATUS = {
 export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS;
 
 export class AuthError extends DomainError<AuthErrorCode> {}
+
+/** Documents a route's error answers from this table: `@ApiErrors('invalid_code', 'too_many_attempts')`. */
+export const ApiErrors = apiErrorsFor(AUTH_ERROR_STATUS);

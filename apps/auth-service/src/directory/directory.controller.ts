@@ -6,6 +6,7 @@ import { Authenticated, CurrentUser, Roles } from '../sessions/guards/auth.guard
 import type { TokenClaims } from '../sessions/token-claims';
 import { DirectorySyncService } from './directory-sync.service';
 import { MultiFactorGuard } from './multi-factor.guard';
+import { ApiErrors } from '../app/auth-errors';
 
 export class SyncRequestDto {
   @ApiPropertyOptional({ description: 'plan and report only: nothing changes' })
@@ -30,7 +31,8 @@ export class DirectoryController {
 
   @Post('sync')
   @HttpCode(202)
-  @ApiAcceptedResponse({ description: '{runId}; 409 directory_sync_running; 404 directory_not_configured' })
+  @ApiAcceptedResponse({ description: '{runId}' })
+  @ApiErrors('directory_not_configured', 'directory_sync_running')
   start(@CurrentUser() admin: TokenClaims, @Body() body: SyncRequestDto) {
     return this.sync.request({ trigger: 'admin', dryRun: body.dryRun, force: body.force, requestedBy: admin.sub });
   }
@@ -42,7 +44,8 @@ export class DirectoryController {
   }
 
   @Get('runs/:id')
-  @ApiOkResponse({ description: 'one run with each account\'s action and why; 404 directory_run_not_found' })
+  @ApiOkResponse({ description: 'one run with each account\'s action and why' })
+  @ApiErrors('directory_run_not_found')
   run(@Param('id') id: string) {
     return this.sync.run(id);
   }

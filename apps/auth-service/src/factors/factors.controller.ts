@@ -8,6 +8,7 @@ import type { TokenClaims } from '../sessions/token-claims';
 import { WebAuthnRegistrationDto, WebAuthnRegistrationOptionsDto } from '../webauthn/dto/webauthn.dto';
 import { ConfirmedFactorDto, ConfirmTotpDto, EnrollTotpDto, FactorDto, TotpEnrollmentDto } from './dto/factors.dto';
 import { MeFactorsService } from './me-factors.service';
+import { ApiErrors } from '../app/auth-errors';
 
 @ApiTags('factors')
 @Controller('v1/me/factors')
@@ -29,8 +30,9 @@ export class FactorsController {
   @UseGuards(ThrottlerGuard)
   @ApiCreatedResponse({
     type: TotpEnrollmentDto,
-    description: 'pending until confirmed; 403 step_up_required; first factor: 403 password_required / 401 invalid_credentials; 429 too_many_requests',
+    description: 'pending until confirmed',
   })
+  @ApiErrors('step_up_required', { code: 'password_required', when: 'first factor, no currentPassword' }, { code: 'invalid_credentials', when: 'first factor, wrong currentPassword' }, 'too_many_requests')
   enrollTotp(@CurrentUser() user: TokenClaims, @Body() body: EnrollTotpDto, @Client() client: ClientInfo) {
     return this.factors.enrollTotp(user.sub, body.name.trim(), body.currentPassword, client);
   }
@@ -40,7 +42,8 @@ export class FactorsController {
   @NoStore()
   @Authenticated('access', 'enrollment')
   @StepUp()
-  @ApiOkResponse({ type: ConfirmedFactorDto, description: '401 invalid_code; 404 factor_not_found' })
+  @ApiOkResponse({ type: ConfirmedFactorDto })
+  @ApiErrors('invalid_code', 'factor_not_found')
   confirmTotp(@CurrentUser() user: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: ConfirmTotpDto, @Client() client: ClientInfo) {
     return this.factors.confirmTotp(user.sub, id, body.code, client);
   }
@@ -52,8 +55,9 @@ export class FactorsController {
   @UseGuards(ThrottlerGuard)
   @ApiOkResponse({
     description:
-      'PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration; 403 step_up_required; first factor: 403 password_required / 401 invalid_credentials; 429 too_many_requests',
+      'PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration',
   })
+  @ApiErrors('step_up_required', { code: 'password_required', when: 'first factor, no currentPassword' }, { code: 'invalid_credentials', when: 'first factor, wrong currentPassword' }, 'too_many_requests')
   webauthnOptions(@CurrentUser() user: TokenClaims, @Body() body: WebAuthnRegistrationOptionsDto, @Client() client: ClientInfo) {
     return this.factors.webauthnOptions(user.sub, body.passkey === true, body.currentPassword, client);
   }
@@ -62,10 +66,8 @@ export class FactorsController {
   @NoStore()
   @Authenticated('access', 'enrollment')
   @StepUp()
-  @ApiCreatedResponse({
-    type: ConfirmedFactorDto,
-    description: '401 webauthn_failed / challenge_expired / challenge_not_found; 409 credential_already_registered / factor_name_taken; 400 authenticator_not_allowed',
-  })
+  @ApiCreatedResponse({ type: ConfirmedFactorDto })
+  @ApiErrors('webauthn_failed', 'challenge_expired', 'challenge_not_found', 'credential_already_registered', 'factor_name_taken', 'authenticator_not_allowed')
   registerWebauthn(@CurrentUser() user: TokenClaims, @Body() body: WebAuthnRegistrationDto, @Client() client: ClientInfo) {
     return this.factors.registerWebauthn(user.sub, body.name.trim(), body.response, client);
   }
@@ -74,7 +76,8 @@ export class FactorsController {
   @HttpCode(204)
   @Authenticated()
   @StepUp()
-  @ApiNoContentResponse({ description: '404 factor_not_found; 403 step_up_required' })
+  @ApiNoContentResponse()
+  @ApiErrors('factor_not_found', 'step_up_required')
   remove(@CurrentUser() user: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Client() client: ClientInfo): Promise<void> {
     return this.factors.remove(user.sub, id, client);
   }

@@ -6,6 +6,7 @@ import { NoStore } from '../common/no-store';
 import { Authenticated, CurrentUser } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
 import { MeSessionsService } from './me-sessions.service';
+import { ApiErrors } from '../app/auth-errors';
 
 class SessionViewDto {
   @ApiProperty() id!: string;
@@ -53,7 +54,8 @@ export class MeSessionsController {
   @Delete('sessions/:id')
   @HttpCode(204)
   @Authenticated()
-  @ApiNoContentResponse({ description: 'The session is signed out (its tokens stop at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere); 404 session_not_found for a session that is not yours or has ended.' })
+  @ApiNoContentResponse({ description: 'The session is signed out (its tokens stop at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere).' })
+  @ApiErrors({ code: 'session_not_found', when: 'a session that is not yours or has ended' })
   revoke(@CurrentUser() user: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Client() client: ClientInfo): Promise<void> {
     return this.sessions.revoke(user, id, client);
   }
@@ -69,7 +71,8 @@ export class MeSessionsController {
   @Delete('remembered-devices/:id')
   @HttpCode(204)
   @Authenticated()
-  @ApiNoContentResponse({ description: 'The device asks for the second factor again at its next sign-in; 404 remembered_device_not_found.' })
+  @ApiNoContentResponse({ description: 'The device asks for the second factor again at its next sign-in.' })
+  @ApiErrors('remembered_device_not_found')
   forgetDevice(@CurrentUser() user: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Client() client: ClientInfo): Promise<void> {
     return this.sessions.forgetDevice(user, id, client);
   }

@@ -6,6 +6,7 @@ import { Client, ClientInfo } from '../common/request-context';
 import { Authenticated, CurrentUser, StepUp } from '../sessions/guards/auth.guards';
 import type { TokenClaims } from '../sessions/token-claims';
 import { PasswordChangeService } from './password-change.service';
+import { ApiErrors } from '../app/auth-errors';
 
 class ChangePasswordDto {
   @ApiProperty({ example: 'correct horse battery staple' })
@@ -32,8 +33,15 @@ export class PasswordController {
   @UseGuards(ThrottlerGuard)
   @ApiOkResponse({
     description:
-      '{revokedSessions, forgottenDevices}: the password is changed, every other session signed out, every remembered device forgotten; the owner is mailed. 401 invalid_credentials (current password wrong, audited); 400 weak_password; 409 password_managed_by_directory (a directory account: change it in the directory); 403 step_up_required; 429 too_many_requests.',
+      '{revokedSessions, forgottenDevices}: the password is changed, every other session signed out, every remembered device forgotten; the owner is mailed.',
   })
+  @ApiErrors(
+    { code: 'invalid_credentials', when: 'the current password is wrong (audited)' },
+    'weak_password',
+    { code: 'password_managed_by_directory', when: 'a directory account: change it in the directory' },
+    'step_up_required',
+    'too_many_requests',
+  )
   change(@CurrentUser() user: TokenClaims, @Body() body: ChangePasswordDto, @Client() client: ClientInfo) {
     return this.passwords.change(user, body.currentPassword, body.newPassword, client);
   }

@@ -13,6 +13,7 @@ import { sendCancelPage } from './cancel-page';
 import { DeletionService } from './deletion.service';
 import { ErasureService } from './erasure.service';
 import { ExportService } from './export.service';
+import { ApiErrors } from '../app/auth-errors';
 
 class EraseAccountDto {
   @ApiProperty({ example: 'Art. 17 request by letter of 2026-03-01, identity checked (ticket 4712)' })
@@ -52,7 +53,8 @@ export class DataRightsController {
   @Get('me/export')
   @Authenticated()
   @StepUp()
-  @ApiOkResponse({ description: 'A JSON attachment (`keyhaven.export/v1`) of everything stored about the caller; once an hour (429 `too_many_exports` + Retry-After); audited (`data_exported`).' })
+  @ApiOkResponse({ description: 'A JSON attachment (`keyhaven.export/v1`) of everything stored about the caller; once an hour; audited (`data_exported`).' })
+  @ApiErrors({ code: 'too_many_exports', when: 'more than once an hour (with Retry-After)' })
   async export(@CurrentUser() user: TokenClaims, @Client() client: ClientInfo, @Res() reply: FastifyReply) {
     const document = await this.exports.export(user.sub, `${this.config.issuer.replace(/\/$/, '')}/v1/privacy/records`, client);
     void reply
@@ -66,13 +68,15 @@ export class DataRightsController {
   @HttpCode(202)
   @Authenticated()
   @StepUp()
-  @ApiAcceptedResponse({ description: '`{erasureScheduledAt}`: the account closes now (sessions revoked, no sign-in) and is erased after AUTH_DELETION_GRACE; a mail carries the cancel link. 409 `deletion_already_scheduled`, 409 `last_admin`.' })
+  @ApiAcceptedResponse({ description: '`{erasureScheduledAt}`: the account closes now (sessions revoked, no sign-in) and is erased after AUTH_DELETION_GRACE; a mail carries the cancel link.' })
+  @ApiErrors('deletion_already_scheduled', 'last_admin')
   deleteMe(@CurrentUser() user: TokenClaims, @Client() client: ClientInfo) {
     return this.deletion.schedule(user.sub, client);
   }
 
   @Get('deletion/cancel')
-  @ApiOkResponse({ description: 'Public, the link in the deletion mail: a page that asks (changes nothing); 404 `link_not_found` for a link that is forged, expired or used.' })
+  @ApiOkResponse({ description: 'Public, the link in the deletion mail: a page that asks (changes nothing).' })
+  @ApiErrors({ code: 'link_not_found', when: 'a link that is forged, expired or used' })
   async cancelPage(@Query('token') token: unknown, @Res() reply: FastifyReply) {
     const link = await this.deletion.checkLink(token);
     sendCancelPage(reply, { kind: 'confirm', token: String(token), scheduledAt: link.scheduledAt });
@@ -81,7 +85,8 @@ export class DataRightsController {
   @Post('deletion/cancel')
   @HttpCode(200)
   @AcceptsForm()
-  @ApiOkResponse({ description: 'Public: cancels the deletion the signed link names (the page\'s button); 404 `link_not_found` otherwise.' })
+  @ApiOkResponse({ description: 'Public: cancels the deletion the signed link names (the page\'s button).' })
+  @ApiErrors({ code: 'link_not_found', when: 'a link that is forged, expired or used' })
   async cancel(@Query('token') token: unknown, @Client() client: ClientInfo, @Res() reply: FastifyReply) {
     await this.deletion.cancel(token, client);
     sendCancelPage(reply, { kind: 'done' });
@@ -92,7 +97,8 @@ export class DataRightsController {
   @Authenticated()
   @Roles('admin')
   @StepUp()
-  @ApiOkResponse({ description: '`{accountId, erasedAt, securityEventsKept}`: erased at once, audited with the reason, the user is mailed; 404 `account_not_found`, 409 `last_admin`.' })
+  @ApiOkResponse({ description: '`{accountId, erasedAt, securityEventsKept}`: erased at once, audited with the reason, the user is mailed.' })
+  @ApiErrors('account_not_found', 'last_admin')
   erase(@CurrentUser() admin: TokenClaims, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: EraseAccountDto, @Client() client: ClientInfo) {
     return this.erasure.eraseByAdmin(admin.sub, id, body.reason.trim(), client);
   }

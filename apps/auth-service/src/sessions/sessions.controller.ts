@@ -15,6 +15,7 @@ import { DEVICE_COOKIE, RememberedDevices } from './remembered-devices';
 import { CurrentUser, PasswordGuard, PendingOnly } from './guards/auth.guards';
 import { SessionAnswer, SessionsService } from './sessions.service';
 import type { TokenClaims } from './token-claims';
+import { ApiErrors } from '../app/auth-errors';
 
 const PasswordAccount = createParamDecorator(
   (_data: unknown, context: ExecutionContext): Account => context.switchToHttp().getRequest<{ user: Account }>().user,
@@ -38,7 +39,8 @@ export class SessionsController {
   @NoStore()
   @UseGuards(PasswordGuard)
   @ApiBody({ type: SignInDto })
-  @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_credentials; 401 invalid_token for a deviceToken that is not valid' })
+  @ApiOkResponse({ type: SessionAnswerDto })
+  @ApiErrors('invalid_credentials', { code: 'invalid_token', when: 'a deviceToken that is not valid' })
   async signIn(
     @PasswordAccount() account: Account,
     @Client() client: ClientInfo,
@@ -67,8 +69,9 @@ export class SessionsController {
   @NoStore()
   @ApiOkResponse({
     type: SessionAnswerDto,
-    description: 'A new access token of the same session (same aal, amr, auth_time) and a new refresh token; the presented one is spent. 401 invalid_token for any refresh token that does not work (a spent one also revokes its session).',
+    description: 'A new access token of the same session (same aal, amr, auth_time) and a new refresh token; the presented one is spent.',
   })
+  @ApiErrors({ code: 'invalid_token', when: 'any refresh token that does not work (a spent one also revokes its session)' })
   refresh(@Body() body: RefreshDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
     return this.sessions.refresh(body.refreshToken, client);
   }
@@ -77,7 +80,8 @@ export class SessionsController {
   @HttpCode(200)
   @NoStore()
   @PendingOnly()
-  @ApiOkResponse({ type: SessionAnswerDto, description: '401 invalid_code / code_already_used; 429 too_many_attempts' })
+  @ApiOkResponse({ type: SessionAnswerDto })
+  @ApiErrors('invalid_code', 'code_already_used', 'too_many_attempts')
   async totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
     return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.totp, { code: body.code }, client));
   }
@@ -97,8 +101,9 @@ export class SessionsController {
   @PendingOnly()
   @ApiOkResponse({
     type: SessionAnswerDto,
-    description: 'amr hwk (+ user with user verification); 401 webauthn_failed / challenge_expired / challenge_not_found / unknown_credential / counter_regression; 429 too_many_attempts',
+    description: 'amr hwk (+ user with user verification)',
   })
+  @ApiErrors('webauthn_failed', 'challenge_expired', 'challenge_not_found', 'unknown_credential', 'counter_regression', 'too_many_attempts')
   async webauthnStep(@CurrentUser() pending: TokenClaims, @Body() body: WebAuthnStepDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
     return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.webauthn, { response: body.response }, client));
   }
@@ -114,7 +119,8 @@ export class SessionsController {
   @Post('passkey')
   @HttpCode(200)
   @NoStore()
-  @ApiOkResponse({ type: SessionAnswerDto, description: 'aal 2, amr hwk,user,mfa; 401 unknown_credential / webauthn_failed / challenge_expired / challenge_not_found / counter_regression' })
+  @ApiOkResponse({ type: SessionAnswerDto, description: 'aal 2, amr hwk,user,mfa' })
+  @ApiErrors('unknown_credential', 'webauthn_failed', 'challenge_expired', 'challenge_not_found', 'counter_regression')
   passkeySignIn(@Body() body: WebAuthnAssertionDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
     return this.sessions.passkeySignIn(body.response, client);
   }
@@ -123,7 +129,8 @@ export class SessionsController {
   @HttpCode(200)
   @NoStore()
   @PendingOnly()
-  @ApiOkResponse({ type: SessionAnswerDto, description: 'with recoveryCodesRemaining; 401 invalid_code; 429 too_many_attempts' })
+  @ApiOkResponse({ type: SessionAnswerDto, description: 'with recoveryCodesRemaining' })
+  @ApiErrors('invalid_code', 'too_many_attempts')
   async recoveryCodeStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
     return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.recoveryCodes, { code: body.code }, client));
   }

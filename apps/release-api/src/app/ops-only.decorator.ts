@@ -1,7 +1,8 @@
 import { applyDecorators, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import { AccessTokenGuard, AuthenticatedUser, RequiresAal, Roles } from '@keyhaven/auth-guard';
 import type { Actor } from './actor';
+import { ApiErrors } from './release-errors';
 
 /**
  * An ops route: an auth-service access token with the role `ops`, from a session that passed a
@@ -13,8 +14,7 @@ export const OpsOnly = () =>
     Roles('ops'),
     RequiresAal(2),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: '`invalid_token`' }),
-    ApiForbiddenResponse({ description: '`forbidden`: the token lacks the role ops; `step_up_required`: a password-only (aal 1) session' }),
+    ApiErrors('invalid_token', { code: 'forbidden', when: 'the token lacks the role ops' }, { code: 'step_up_required', when: 'a password-only (aal 1) session' }),
   );
 
 export const actorOf = (user: AuthenticatedUser): Actor => ({ sub: user.sub, email: user.email });

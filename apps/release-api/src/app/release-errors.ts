@@ -1,5 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
-import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
+import { apiErrorsFor, DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 
 /** Every code release-api answers with, and its status. Exhaustive: a code without a row does not compile. */
 export const RELEASE_ERROR_STATUS = {
@@ -26,3 +26,6 @@ export const RELEASE_ERROR_STATUS = {
 export type ReleaseErrorCode = keyof typeof RELEASE_ERROR_STATUS;
 
 export class ReleaseError extends DomainError<ReleaseErrorCode> {}
+
+/** Documents a route's error answers from this table: `@ApiErrors('release_not_found')`. */
+export const ApiErrors = apiErrorsFor(RELEASE_ERROR_STATUS);

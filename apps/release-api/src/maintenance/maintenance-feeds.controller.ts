@@ -2,6 +2,7 @@ import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { FeedsService } from './feeds.service';
+import { ApiErrors } from '../app/release-errors';
 
 @ApiTags('maintenance')
 @Controller('v1')
@@ -17,7 +18,8 @@ export class MaintenanceFeedsController {
 
   @Get('maintenance-windows/:id/event.ics')
   @ApiProduces('text/calendar')
-  @ApiOkResponse({ description: 'One window as an iCalendar event (the link in notice emails); 404 `maintenance_window_not_found`.' })
+  @ApiOkResponse({ description: 'One window as an iCalendar event (the link in notice emails).' })
+  @ApiErrors('maintenance_window_not_found')
   async windowIcs(@Param('id') id: string, @Res() reply: FastifyReply) {
     void reply
       .header('content-type', 'text/calendar; charset=utf-8')

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { AuthenticatedUser, CurrentUser } from '@keyhaven/auth-guard';
 import { actorOf, OpsOnly } from '../app/ops-only.decorator';
 import { CancelWindowDto, CreateWindowDto, ListWindowsQueryDto, UpdateWindowDto } from './dto/window.dto';
 import { WindowsService } from './windows.service';
+import { ApiErrors } from '../app/release-errors';
 
 @ApiTags('maintenance')
 @Controller('v1')
@@ -17,7 +18,8 @@ export class MaintenanceWindowsController {
   }
 
   @Get('maintenance-windows/:id')
-  @ApiOkResponse({ description: 'One window; 404 `maintenance_window_not_found`.' })
+  @ApiOkResponse({ description: 'One window.' })
+  @ApiErrors('maintenance_window_not_found')
   get(@Param('id') id: string) {
     return this.windows.get(id);
   }
@@ -25,14 +27,15 @@ export class MaintenanceWindowsController {
   @Post('maintenance-windows')
   @OpsOnly()
   @ApiCreatedResponse({ description: 'The window; its notices are planned.' })
-  @ApiUnprocessableEntityResponse({ description: '`notice_too_short`: inside the notice lead without emergencyReason.' })
+  @ApiErrors({ code: 'notice_too_short', when: 'inside the notice lead without emergencyReason' })
   create(@Body() dto: CreateWindowDto, @CurrentUser() user: AuthenticatedUser) {
     return this.windows.create(dto, actorOf(user));
   }
 
   @Patch('maintenance-windows/:id')
   @OpsOnly()
-  @ApiOkResponse({ description: 'The window; announced windows notify `maintenance.rescheduled`; 409 `window_closed`.' })
+  @ApiOkResponse({ description: 'The window; announced windows notify `maintenance.rescheduled`.' })
+  @ApiErrors('window_closed')
   update(@Param('id') id: string, @Body() dto: UpdateWindowDto, @CurrentUser() user: AuthenticatedUser) {
     return this.windows.update(id, dto, actorOf(user));
   }

@@ -8,6 +8,7 @@ import { DeliveriesService } from './deliveries.service';
 import { CreateSubscriptionDto, ListDeliveriesQueryDto, RemoveSubscriptionQuery } from './dto/subscription.dto';
 import { SubscriptionsService } from './subscriptions.service';
 import { sendUnsubscribePage } from './unsubscribe-page';
+import { ApiErrors } from '../app/release-errors';
 
 @ApiTags('maintenance')
 @Controller('v1')
@@ -34,13 +35,15 @@ export class SubscriptionsController {
   @Delete('subscriptions/:id')
   @HttpCode(204)
   @OpsOnly()
-  @ApiNoContentResponse({ description: 'Removed (soft: deliveries keep their history for MAINTENANCE_RETENTION); with `?erase=true` the subscriber and its delivery history are erased at once (GDPR). 404 `subscription_not_found`.' })
+  @ApiNoContentResponse({ description: 'Removed (soft: deliveries keep their history for MAINTENANCE_RETENTION); with `?erase=true` the subscriber and its delivery history are erased at once (GDPR).' })
+  @ApiErrors('subscription_not_found')
   remove(@Param('id') id: string, @Query() query: RemoveSubscriptionQuery, @CurrentUser() user: AuthenticatedUser) {
     return this.subscriptions.remove(id, actorOf(user), query.erase === 'true');
   }
 
   @Get('subscriptions/:id/data')
-  @ApiOkResponse({ description: 'Public, from the link in notice emails: what is stored about this subscription (address, time zone, environments, delivery history) as JSON; 404 `subscription_not_found` for a link that does not verify.' })
+  @ApiOkResponse({ description: 'Public, from the link in notice emails: what is stored about this subscription (address, time zone, environments, delivery history) as JSON.' })
+  @ApiErrors({ code: 'subscription_not_found', when: 'a link that does not verify' })
   async data(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
     const document = await this.subscriptions.dataOf(id, typeof token === 'string' ? token : undefined);
     void reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(JSON.stringify(document, null, 2));
@@ -48,7 +51,8 @@ export class SubscriptionsController {
 
   @Get('subscriptions/:id/unsubscribe')
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'Public, from the link in notice emails: a page that asks (changes nothing); 404 `subscription_not_found` for a link that does not verify.' })
+  @ApiOkResponse({ description: 'Public, from the link in notice emails: a page that asks (changes nothing).' })
+  @ApiErrors({ code: 'subscription_not_found', when: 'a link that does not verify' })
   async unsubscribePage(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
     const given = typeof token === 'string' ? token : undefined;
     await this.subscriptions.checkUnsubscribeLink(id, given);
@@ -75,7 +79,8 @@ export class SubscriptionsController {
   @Post('deliveries/:id/replay')
   @HttpCode(202)
   @OpsOnly()
-  @ApiOkResponse({ description: 'The delivery, pending again with the same id; 409 `delivery_pending`.' })
+  @ApiOkResponse({ description: 'The delivery, pending again with the same id.' })
+  @ApiErrors('delivery_pending')
   replay(@Param('id') id: string, @CurrentUser() user: AuthenticatedUser) {
     return this.deliveries.replay(id, actorOf(user));
   }

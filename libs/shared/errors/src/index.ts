@@ -3,3 +3,4 @@ export * from './lib/shared-codes';
 export * from './lib/api-exception.filter';
 export * from './lib/validation';
 export * from './lib/input-rules';
+export * from './lib/api-errors';

@@ -973,13 +973,76 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 409 email_taken, 400 weak_password, 403 signup_closed; 429 too_many_requests */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AccountCreatedDto"];
+                };
+            };
+            /** @description `weak_password` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "weak_password";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `signup_closed` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "signup_closed";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `email_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "email_taken";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_requests";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -999,12 +1062,44 @@ export interface operations {
             };
         };
         responses: {
-            /** @description `{accountId, erasedAt, securityEventsKept}`: erased at once, audited with the reason, the user is mailed; 404 `account_not_found`, 409 `last_admin`. */
+            /** @description `{accountId, erasedAt, securityEventsKept}`: erased at once, audited with the reason, the user is mailed. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `account_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "account_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `last_admin` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "last_admin";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1037,12 +1132,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description one run with each account's action and why; 404 directory_run_not_found */
+            /** @description one run with each account's action and why */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `directory_run_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "directory_run_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1077,12 +1188,44 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {runId}; 409 directory_sync_running; 404 directory_not_configured */
+            /** @description {runId} */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `directory_not_configured` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "directory_not_configured";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `directory_sync_running` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "directory_sync_running";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1160,12 +1303,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {revokedSessions, forgottenDevices}: signs the user out everywhere (tokens refused at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere) and forgets their remembered devices; audited with the admin as actor. 404 account_not_found. */
+            /** @description {revokedSessions, forgottenDevices}: signs the user out everywhere (tokens refused at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere) and forgets their remembered devices; audited with the admin as actor. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `account_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "account_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1178,12 +1337,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Public, the link in the deletion mail: a page that asks (changes nothing); 404 `link_not_found` for a link that is forged, expired or used. */
+            /** @description Public, the link in the deletion mail: a page that asks (changes nothing). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `link_not_found`: a link that is forged, expired or used */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "link_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1196,12 +1371,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Public: cancels the deletion the signed link names (the page's button); 404 `link_not_found` otherwise. */
+            /** @description Public: cancels the deletion the signed link names (the page's button). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `link_not_found`: a link that is forged, expired or used */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "link_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1214,12 +1405,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `{erasureScheduledAt}`: the account closes now (sessions revoked, no sign-in) and is erased after AUTH_DELETION_GRACE; a mail carries the cancel link. 409 `deletion_already_scheduled`, 409 `last_admin`. */
+            /** @description `{erasureScheduledAt}`: the account closes now (sessions revoked, no sign-in) and is erased after AUTH_DELETION_GRACE; a mail carries the cancel link. */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `deletion_already_scheduled`; `last_admin` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "deletion_already_scheduled" | "last_admin";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1232,12 +1439,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A JSON attachment (`keyhaven.export/v1`) of everything stored about the caller; once an hour (429 `too_many_exports` + Retry-After); audited (`data_exported`). */
+            /** @description A JSON attachment (`keyhaven.export/v1`) of everything stored about the caller; once an hour; audited (`data_exported`). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `too_many_exports`: more than once an hour (with Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_exports";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1271,12 +1494,43 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description 404 factor_not_found; 403 step_up_required */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `factor_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "factor_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1293,13 +1547,61 @@ export interface operations {
             };
         };
         responses: {
-            /** @description pending until confirmed; 403 step_up_required; first factor: 403 password_required / 401 invalid_credentials; 429 too_many_requests */
+            /** @description pending until confirmed */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TotpEnrollmentDto"];
+                };
+            };
+            /** @description `invalid_credentials`: first factor, wrong currentPassword */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_credentials";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`; `password_required`: first factor, no currentPassword */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "password_required";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_requests";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1319,13 +1621,44 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 401 invalid_code; 404 factor_not_found */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConfirmedFactorDto"];
+                };
+            };
+            /** @description `invalid_code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_code";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `factor_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "factor_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1343,13 +1676,60 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 401 webauthn_failed / challenge_expired / challenge_not_found; 409 credential_already_registered / factor_name_taken; 400 authenticator_not_allowed */
             201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConfirmedFactorDto"];
+                };
+            };
+            /** @description `authenticator_not_allowed` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "authenticator_not_allowed";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `webauthn_failed`; `challenge_expired`; `challenge_not_found` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "webauthn_failed" | "challenge_expired" | "challenge_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `credential_already_registered`; `factor_name_taken` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "credential_already_registered" | "factor_name_taken";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1367,12 +1747,60 @@ export interface operations {
             };
         };
         responses: {
-            /** @description PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration; 403 step_up_required; first factor: 403 password_required / 401 invalid_credentials; 429 too_many_requests */
+            /** @description PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_credentials`: first factor, wrong currentPassword */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_credentials";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`; `password_required`: first factor, no currentPassword */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "password_required";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_requests";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1389,12 +1817,92 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {revokedSessions, forgottenDevices}: the password is changed, every other session signed out, every remembered device forgotten; the owner is mailed. 401 invalid_credentials (current password wrong, audited); 400 weak_password; 409 password_managed_by_directory (a directory account: change it in the directory); 403 step_up_required; 429 too_many_requests. */
+            /** @description {revokedSessions, forgottenDevices}: the password is changed, every other session signed out, every remembered device forgotten; the owner is mailed. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `weak_password` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "weak_password";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `invalid_credentials`: the current password is wrong (audited) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_credentials";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `password_managed_by_directory`: a directory account: change it in the directory */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "password_managed_by_directory";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `too_many_requests` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_requests";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1466,12 +1974,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The device asks for the second factor again at its next sign-in; 404 remembered_device_not_found. */
+            /** @description The device asks for the second factor again at its next sign-in. */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `remembered_device_not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "remembered_device_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1544,12 +2068,28 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The session is signed out (its tokens stop at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere); 404 session_not_found for a session that is not yours or has ended. */
+            /** @description The session is signed out (its tokens stop at once here, within AUTH_REVOCATION_MAX_DELAY elsewhere). */
             204: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `session_not_found`: a session that is not yours or has ended */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "session_not_found";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1606,13 +2146,28 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 401 invalid_credentials; 401 invalid_token for a deviceToken that is not valid */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionAnswerDto"];
+                };
+            };
+            /** @description `invalid_credentials`; `invalid_token`: a deviceToken that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_credentials" | "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1630,13 +2185,45 @@ export interface operations {
             };
         };
         responses: {
-            /** @description with recoveryCodesRemaining; 401 invalid_code; 429 too_many_attempts */
+            /** @description with recoveryCodesRemaining */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionAnswerDto"];
+                };
+            };
+            /** @description `invalid_code` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_code";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_attempts";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1654,13 +2241,44 @@ export interface operations {
             };
         };
         responses: {
-            /** @description 401 invalid_code / code_already_used; 429 too_many_attempts */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionAnswerDto"];
+                };
+            };
+            /** @description `invalid_code`; `code_already_used` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_code" | "code_already_used";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_attempts";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1678,13 +2296,45 @@ export interface operations {
             };
         };
         responses: {
-            /** @description amr hwk (+ user with user verification); 401 webauthn_failed / challenge_expired / challenge_not_found / unknown_credential / counter_regression; 429 too_many_attempts */
+            /** @description amr hwk (+ user with user verification) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionAnswerDto"];
+                };
+            };
+            /** @description `webauthn_failed`; `challenge_expired`; `challenge_not_found`; `unknown_credential`; `counter_regression` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "webauthn_failed" | "challenge_expired" | "challenge_not_found" | "unknown_credential" | "counter_regression";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `too_many_attempts` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "too_many_attempts";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1720,13 +2370,29 @@ export interface operations {
             };
         };
         responses: {
-            /** @description aal 2, amr hwk,user,mfa; 401 unknown_credential / webauthn_failed / challenge_expired / challenge_not_found / counter_regression */
+            /** @description aal 2, amr hwk,user,mfa */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionAnswerDto"];
+                };
+            };
+            /** @description `unknown_credential`; `webauthn_failed`; `challenge_expired`; `challenge_not_found`; `counter_regression` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "unknown_credential" | "webauthn_failed" | "challenge_expired" | "challenge_not_found" | "counter_regression";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
@@ -1762,13 +2428,29 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A new access token of the same session (same aal, amr, auth_time) and a new refresh token; the presented one is spent. 401 invalid_token for any refresh token that does not work (a spent one also revokes its session). */
+            /** @description A new access token of the same session (same aal, amr, auth_time) and a new refresh token; the presented one is spent. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionAnswerDto"];
+                };
+            };
+            /** @description `invalid_token`: any refresh token that does not work (a spent one also revokes its session) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
                 };
             };
         };
