@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock, ConfigError } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { KeyCheckRepository } from './key-check.repository';
 import { KeyRing } from './key-ring';
 import { EMBEDDED_KEY_FILE } from './key-ring.provider';
 
@@ -9,7 +10,11 @@ import { EMBEDDED_KEY_FILE } from './key-ring.provider';
 const CHECK_PLAINTEXT = 'keyhaven auth-service key check v1';
 const checkContext = (kid: string) => `key_check:${kid}`;
 
-/** Where stored sealed values live, and the associated data each was sealed with. */
+/**
+ * Where stored sealed values live, and the associated data each was sealed with. Read here, across
+ * those tables, by one generic walker (like the data inventory's retention runner): which key ids
+ * seal values, one value per key id, a random sample.
+ */
 const SEALED = [
   { what: 'TOTP secret', table: 'auth.totp_factor', column: 'secret_sealed', context: (row: { id: string }) => `totp_factor:${row.id}`, id: 'id' },
   { what: 'signing key', table: 'auth.signing_key', column: 'private_key_sealed', context: (row: { id: string }) => `signing_key:${row.id}`, id: 'kid' },
@@ -28,16 +33,15 @@ export class KeyCustody {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly checks: KeyCheckRepository,
     private readonly ring: KeyRing,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
   async verify(): Promise<void> {
-    const connection = this.em.fork().getConnection();
-    const checks = new Map(
-      (await connection.execute<{ kid: string; check_sealed: string }[]>('select kid, check_sealed from auth.key_check')).map((row) => [row.kid, row.check_sealed]),
-    );
+    const em = this.em.fork();
+    const checks = await this.checks.all(em);
     const inUse = await this.kidsInUse();
     const missing = [...inUse.keys()].filter((kid) => !this.ring.kids.includes(kid));
     const wrong: string[] = [];
@@ -64,25 +68,19 @@ export class KeyCustody {
     }
     if (problems.length > 0) throw new ConfigError([`${this.variable()}: ${problems.join('; ')}`]);
 
-    for (const kid of unchecked) {
-      await connection.execute('insert into auth.key_check (kid, check_sealed, created_at) values (?, ?, ?) on conflict (kid) do nothing', [
-        kid,
-        this.ring.encryptWith(kid, CHECK_PLAINTEXT, checkContext(kid)),
-        this.clock.now(),
-      ]);
-    }
+    for (const kid of unchecked) await this.checks.insertIfAbsent(em, kid, this.ring.encryptWith(kid, CHECK_PLAINTEXT, checkContext(kid)), this.clock.now());
     if (unchecked.length > 0) {
       // Two processes with different key material booting on one database at once: one check row wins, the other process stops here.
       for (const kid of unchecked) {
-        const [stored] = await connection.execute<{ check_sealed: string }[]>('select check_sealed from auth.key_check where kid = ?', [kid]);
-        if (!stored || !this.opens(stored.check_sealed, checkContext(kid))) {
+        const stored = await this.checks.find(em, kid);
+        if (stored === undefined || !this.opens(stored, checkContext(kid))) {
           throw new ConfigError([`${this.variable()}: key ${kid} does not open what it sealed in this database (another process wrote its check value with other key material)`]);
         }
       }
       this.logger.log(`Key-check values written for ${unchecked.join(', ')}`);
     }
     // A key dropped after `reencrypt` leaves nothing to check; its id may come back with new material.
-    await connection.execute('delete from auth.key_check where not (kid in (?))', [[...new Set([...this.ring.kids, ...inUse.keys()])]]);
+    await this.checks.deleteAllBut(em, [...new Set([...this.ring.kids, ...inUse.keys()])]);
   }
 
   /**
@@ -91,10 +89,10 @@ export class KeyCustody {
    */
   async openSample(limit = 20): Promise<string> {
     const connection = this.em.fork().getConnection();
-    const checks = await connection.execute<{ kid: string; check_sealed: string }[]>('select kid, check_sealed from auth.key_check');
-    const opened = [`${checks.length} key-check value${checks.length === 1 ? '' : 's'}`];
-    for (const check of checks) {
-      if (!this.opens(check.check_sealed, checkContext(check.kid))) throw new ConfigError([`${this.variable()}: key ${check.kid} does not open its key-check value`]);
+    const checks = await this.checks.all(this.em.fork());
+    const opened = [`${checks.size} key-check value${checks.size === 1 ? '' : 's'}`];
+    for (const [kid, sealed] of checks) {
+      if (!this.opens(sealed, checkContext(kid))) throw new ConfigError([`${this.variable()}: key ${kid} does not open its key-check value`]);
     }
     for (const sealed of SEALED) {
       const rows = await connection.execute<{ id: string; sealed: string }[]>(

@@ -42,6 +42,7 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
   readonly countsAsFactor = true;
 
   constructor(
+    private readonly em: EntityManager,
     private readonly factors: TotpFactorRepository,
     private readonly keyRing: KeyRing,
     private readonly clock: Clock,
@@ -54,7 +55,7 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     const secret = newTotpSecret();
     try {
       await this.events.audited(async (tx) => {
-        await this.factors.insert({ id, accountId: account.id, name, secretSealed: this.seal(id, secret), createdAt: this.clock.now() }, tx);
+        await this.factors.insert(tx, { id, accountId: account.id, name, secretSealed: this.seal(id, secret), createdAt: this.clock.now() });
         return { result: undefined, events: [{ type: 'factor_enrolled', accountId: account.id, ip: client.ip, details: { factorId: id, type: 'totp' } }] };
       });
     } catch (error) {
@@ -72,41 +73,41 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
    * goes through `tx` (on the embedded database another connection would wait for it).
    */
   async confirm(accountId: string, id: string, code: string, client: ClientInfo, tx: EntityManager): Promise<{ factor: FactorView; event: SecurityEventInput }> {
-    const factor = await this.factors.findOwned(id, accountId, tx);
+    const factor = await this.factors.findOwned(tx, id, accountId);
     if (!factor) throw new AuthError('factor_not_found', 'No such factor on your account.');
     if (factor.confirmedAt) throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
     const step = await matchTotpStep(this.open(factor), code, this.clock.nowMs());
     if (step === undefined) throw new AuthError('invalid_code', 'The code does not match; check the time on your device.');
-    if (!(await this.factors.confirm(id, accountId, step, this.clock.now(), tx))) {
+    if (!(await this.factors.confirm(tx, id, accountId, step, this.clock.now()))) {
       throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
     }
     return { factor: toView({ ...factor, confirmedAt: this.clock.now() }), event: { type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } } };
   }
 
   async list(accountId: string): Promise<FactorView[]> {
-    return (await this.factors.listFor(accountId)).map(toView);
+    return (await this.factors.listFor(this.em.fork(), accountId)).map(toView);
   }
 
   /** The removal inside the caller's audited change; its event when there was such a factor. */
   async remove(accountId: string, id: string, client: ClientInfo, tx: EntityManager): Promise<SecurityEventInput | undefined> {
-    if (!(await this.factors.delete(id, accountId, tx))) return undefined;
+    if (!(await this.factors.delete(tx, id, accountId))) return undefined;
     return { type: 'factor_removed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } };
   }
 
   removeAllFor(accountId: string, tx: EntityManager): Promise<number> {
-    return this.factors.deleteAllFor(accountId, tx);
+    return this.factors.deleteAllFor(tx, accountId);
   }
 
   isAvailable(accountId: string, tx?: EntityManager): Promise<boolean> {
-    return this.factors.hasConfirmed(accountId, tx);
+    return this.factors.hasConfirmed(tx ?? this.em.fork(), accountId);
   }
 
   async verify(accountId: string, input: { code: string }, spend: SpendWith): Promise<SecondFactorOutcome> {
     const nowMs = this.clock.nowMs();
-    for (const factor of await this.factors.listConfirmed(accountId)) {
+    for (const factor of await this.factors.listConfirmed(this.em.fork(), accountId)) {
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
-      if (await spend((tx) => this.factors.consumeStep(factor.id, step, new Date(nowMs), tx), { factorId: factor.id })) return { ok: true, factorId: factor.id };
+      if (await spend((tx) => this.factors.consumeStep(tx, factor.id, step, new Date(nowMs)), { factorId: factor.id })) return { ok: true, factorId: factor.id };
       if (consumedByConfirmation(factor, step)) {
         // The user's own step: confirming the factor took it a moment ago and nothing has signed
         // in with this factor since. Refused like any used step, but it is no sign of an observer.
@@ -127,9 +128,11 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
   /** Moves every secret under the newest key of the ring; answers how many were rewritten. */
   async reencrypt(): Promise<number> {
     let changed = 0;
-    for (const factor of await this.factors.all()) {
+    // Each rewrite commits on its own (a compare-and-set: a concurrent rewrite is not overwritten).
+    const em = this.em.fork();
+    for (const factor of await this.factors.all(em)) {
       if (!this.keyRing.isStale(factor.secretSealed)) continue;
-      if (await this.factors.replaceSealed(factor.id, factor.secretSealed, this.seal(factor.id, this.open(factor)))) changed++;
+      if (await this.factors.replaceSealed(em, factor.id, factor.secretSealed, this.seal(factor.id, this.open(factor)))) changed++;
     }
     return changed;
   }

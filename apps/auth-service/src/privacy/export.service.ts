@@ -3,6 +3,7 @@ import { Clock } from '@keyhaven/config';
 import { AccountRepository } from '../accounts/account.repository';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
+import { SecurityEventRepository } from '../security-events/security-event.repository';
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { PersonalDataRepository } from './personal-data.repository';
 
@@ -21,6 +22,7 @@ export class ExportService {
   constructor(
     private readonly data: PersonalDataRepository,
     private readonly accounts: AccountRepository,
+    private readonly securityEvents: SecurityEventRepository,
     private readonly events: SecurityEventsService,
     private readonly clock: Clock,
   ) {}
@@ -30,7 +32,7 @@ export class ExportService {
     return this.events.audited(async (tx) => {
       // The lock queues two exports of one account, so both cannot pass the hourly check.
       if (!(await this.accounts.lock(tx, accountId))) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
-      const last = await this.data.lastEventAt(tx, accountId, 'data_exported');
+      const last = await this.securityEvents.lastAt(tx, accountId, 'data_exported');
       if (last && now.getTime() - last.getTime() < EXPORT_INTERVAL_MS) {
         const retryAfter = Math.max(1, Math.ceil((last.getTime() + EXPORT_INTERVAL_MS - now.getTime()) / 1000));
         throw new AuthError('too_many_exports', 'You can download your data once an hour.', { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });

@@ -37,11 +37,6 @@ const iso = (value: unknown) => (value === null || value === undefined ? null : 
  */
 @Injectable()
 export class PersonalDataRepository {
-  async lastEventAt(tx: EntityManager, accountId: string, type: string): Promise<Date | undefined> {
-    const rows = await this.run('select max(occurred_at) as at from auth.security_event where account_id = ? and type = ?', [accountId, type], tx);
-    return rows[0]?.['at'] ? new Date(rows[0]['at'] as string) : undefined;
-  }
-
   /**
    * Art. 17 on the caller's transaction: the account and everything hanging off it go (factors,
    * recovery codes, sessions and their tokens, remembered devices, consumed tokens — by cascade;

@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { truncateIp } from '../common/client-ip';
-import { SecurityEvent, SecurityEventType } from './entities/security-event.entity';
+import { SecurityEventType } from './entities/security-event.entity';
+import { SecurityEventRepository } from './security-event.repository';
 
 export interface SecurityEventInput {
   type: SecurityEventType;
@@ -27,6 +28,7 @@ export interface SecurityEventView {
 export class SecurityEventsService {
   constructor(
     private readonly em: EntityManager,
+    private readonly repository: SecurityEventRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -54,14 +56,13 @@ export class SecurityEventsService {
   async audited<T>(work: (tx: EntityManager) => Promise<{ result: T; events: readonly SecurityEventInput[] }>): Promise<T> {
     return this.em.fork().transactional(async (tx) => {
       const { result, events } = await work(tx);
-      // One statement for all of them: a directory sync may audit thousands of changes.
-      if (events.length > 0) await tx.insertMany(SecurityEvent, events.map((event) => this.row(event)));
+      await this.repository.insertMany(tx, events.map((event) => this.row(event)));
       return result;
     });
   }
 
   private async insert(em: EntityManager, event: SecurityEventInput): Promise<void> {
-    await em.insert(SecurityEvent, this.row(event));
+    await this.repository.insert(em, this.row(event));
   }
 
   private row(event: SecurityEventInput) {
@@ -77,7 +78,7 @@ export class SecurityEventsService {
   }
 
   async listFor(accountId: string, limit = 100): Promise<SecurityEventView[]> {
-    const events = await this.em.find(SecurityEvent, { accountId }, { orderBy: { occurredAt: 'desc', id: 'desc' }, limit });
+    const events = await this.repository.listFor(this.em.fork(), accountId, limit);
     return events.map((e) => ({
       id: e.id,
       type: e.type,

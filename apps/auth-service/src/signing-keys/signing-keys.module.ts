@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { JwksController } from './jwks.controller';
+import { SigningKeyRepository } from './signing-key.repository';
 import { SigningKeysService } from './signing-keys.service';
 
 @Module({
   controllers: [JwksController],
-  providers: [SigningKeysService],
+  providers: [SigningKeyRepository, SigningKeysService],
   exports: [SigningKeysService],
 })
 export class SigningKeysModule {}

@@ -5,7 +5,8 @@ import { calculateJwkThumbprint } from 'jose';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KeyRing } from '../crypto/key-ring';
-import { SigningKey } from './entities/signing-key.entity';
+import type { SigningKey } from './entities/signing-key.entity';
+import { SigningKeyRepository } from './signing-key.repository';
 
 export interface PublicJwk {
   kty: 'EC';
@@ -50,6 +51,7 @@ export class SigningKeysService {
 
   constructor(
     private readonly em: EntityManager,
+    private readonly repository: SigningKeyRepository,
     private readonly keyRing: KeyRing,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
@@ -57,7 +59,7 @@ export class SigningKeysService {
 
   async activeKey(): Promise<ActiveSigningKey> {
     if (this.active && this.clock.nowMs() - this.active.loadedAt < ACTIVE_KEY_CACHE_MS) return this.active.key;
-    const row = (await this.em.fork().findOne(SigningKey, { retiredAt: null })) ?? (await this.newActiveKey(false));
+    const row = (await this.repository.findActive(this.em.fork())) ?? (await this.newActiveKey(false));
     const key = { kid: row.kid, privateKey: this.openPrivateKey(row) };
     this.active = { key, loadedAt: this.clock.nowMs() };
     return key;
@@ -74,7 +76,7 @@ export class SigningKeysService {
   async jwks(): Promise<{ keys: PublicJwk[] }> {
     await this.activeKey();
     const cutoff = this.retiredCutoff();
-    const rows = await this.em.fork().find(SigningKey, { $or: [{ retiredAt: null }, { retiredAt: { $gt: cutoff } }] }, { orderBy: { createdAt: 'desc' } });
+    const rows = await this.repository.published(this.em.fork(), cutoff);
     // The active key first, then the retired ones newest first.
     rows.sort((a, b) => Number(Boolean(a.retiredAt)) - Number(Boolean(b.retiredAt)) || b.createdAt.getTime() - a.createdAt.getTime());
     return { keys: rows.map((row) => toPublicJwk(row)) };
@@ -89,7 +91,7 @@ export class SigningKeysService {
   async publicKey(kid: string): Promise<KeyObject | undefined> {
     let cached = this.publicKeys.get(kid);
     if (!cached || (!cached.retiredAt && this.clock.nowMs() - cached.loadedAt > PUBLIC_KEY_RECHECK_MS)) {
-      const row = await this.em.fork().findOne(SigningKey, { kid });
+      const row = await this.repository.findByKid(this.em.fork(), kid);
       if (!row) return undefined;
       cached = { key: createPublicKey({ key: { ...toPublicJwk(row) }, format: 'jwk' }), retiredAt: row.retiredAt ?? undefined, loadedAt: this.clock.nowMs() };
       this.publicKeys.set(kid, cached);
@@ -112,15 +114,10 @@ export class SigningKeysService {
   async reencrypt(): Promise<number> {
     const em = this.em.fork();
     let changed = 0;
-    for (const row of await em.find(SigningKey, {})) {
+    for (const row of await this.repository.all(em)) {
       if (!this.keyRing.isStale(row.privateKeySealed)) continue;
       const plain = this.keyRing.decrypt(row.privateKeySealed, sealContext(row.kid));
-      const affected = await em.nativeUpdate(
-        SigningKey,
-        { kid: row.kid, privateKeySealed: row.privateKeySealed },
-        { privateKeySealed: this.keyRing.encrypt(plain, sealContext(row.kid)) },
-      );
-      changed += affected;
+      changed += await this.repository.replaceSealed(em, row.kid, row.privateKeySealed, this.keyRing.encrypt(plain, sealContext(row.kid)));
     }
     return changed;
   }
@@ -133,11 +130,11 @@ export class SigningKeysService {
    */
   private newActiveKey(rotate: boolean): Promise<SigningKey> {
     return this.em.fork().transactional(async (em) => {
-      await em.execute("select pg_advisory_xact_lock(hashtext('auth.signing_key'))");
+      await this.repository.lockCreation(em);
       if (rotate) {
-        await em.nativeUpdate(SigningKey, { retiredAt: null }, { retiredAt: this.clock.now() });
+        await this.repository.retireActive(em, this.clock.now());
       } else {
-        const existing = await em.findOne(SigningKey, { retiredAt: null });
+        const existing = await this.repository.findActive(em);
         if (existing) return existing;
       }
       const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -145,7 +142,7 @@ export class SigningKeysService {
       const publicJwk = { kty: 'EC', crv: 'P-256', x: String(jwk.x), y: String(jwk.y) };
       const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
       const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
-      const row = em.create(SigningKey, { kid, publicJwk, privateKeySealed: this.keyRing.encrypt(pem, sealContext(kid)), createdAt: this.clock.now() });
+      const row = this.repository.add(em, { kid, publicJwk, privateKeySealed: this.keyRing.encrypt(pem, sealContext(kid)), createdAt: this.clock.now() });
       await em.flush();
       return row;
     });

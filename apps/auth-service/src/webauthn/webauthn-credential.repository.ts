@@ -1,27 +1,28 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { WebAuthnCredential } from './entities/webauthn-credential.entity';
 
-/** Every query on security keys and passkeys. The counter guard is one conditional UPDATE. */
+/**
+ * Every query on security keys and passkeys, each on the EntityManager it is given (the caller's
+ * audited change, or a fork whose statements each commit on their own); none opens a
+ * transaction. The counter guard is one conditional UPDATE.
+ */
 @Injectable()
 export class WebAuthnCredentialRepository {
-  constructor(private readonly em: EntityManager) {}
-
-  /** `tx`: the audited change this write belongs to (see SecurityEventsService.audited). */
-  async insert(credential: WebAuthnCredential, tx: EntityManager = this.em.fork()): Promise<void> {
-    await tx.insert(WebAuthnCredential, credential);
+  async insert(em: EntityManager, credential: WebAuthnCredential): Promise<void> {
+    await em.insert(WebAuthnCredential, credential);
   }
 
-  listFor(accountId: string): Promise<WebAuthnCredential[]> {
-    return this.em.fork().find(WebAuthnCredential, { accountId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  listFor(em: EntityManager, accountId: string): Promise<WebAuthnCredential[]> {
+    return em.find(WebAuthnCredential, { accountId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
-  async hasAny(accountId: string, tx: EntityManager = this.em.fork()): Promise<boolean> {
-    return (await tx.count(WebAuthnCredential, { accountId })) > 0;
+  async hasAny(em: EntityManager, accountId: string): Promise<boolean> {
+    return (await em.count(WebAuthnCredential, { accountId })) > 0;
   }
 
-  findByCredentialId(credentialId: string): Promise<WebAuthnCredential | null> {
-    return this.em.fork().findOne(WebAuthnCredential, { credentialId });
+  findByCredentialId(em: EntityManager, credentialId: string): Promise<WebAuthnCredential | null> {
+    return em.findOne(WebAuthnCredential, { credentialId });
   }
 
   /**
@@ -30,23 +31,23 @@ export class WebAuthnCredentialRepository {
    * copies of the private key may exist. Decided in the statement, so two racing assertions
    * cannot both pass with one counter value.
    */
-  async recordUse(id: string, newCounter: number, backedUp: boolean, now: Date, tx?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
+  async recordUse(em: EntityManager, id: string, newCounter: number, backedUp: boolean, now: Date): Promise<boolean> {
+    const rows: unknown[] = await em.getConnection().execute(
       `update auth.webauthn_credential set counter = ?::bigint, backed_up = ?, last_used_at = ?
         where id = ? and (counter < ?::bigint or (counter = 0 and ?::bigint = 0))
        returning id`,
       [newCounter, backedUp, now, id, newCounter, newCounter],
       'all',
-      tx?.getTransactionContext(),
+      em.getTransactionContext(),
     );
     return rows.length === 1;
   }
 
-  async delete(id: string, accountId: string, tx: EntityManager = this.em.fork()): Promise<boolean> {
-    return (await tx.nativeDelete(WebAuthnCredential, { id, accountId })) === 1;
+  async delete(em: EntityManager, id: string, accountId: string): Promise<boolean> {
+    return (await em.nativeDelete(WebAuthnCredential, { id, accountId })) === 1;
   }
 
-  deleteAllFor(accountId: string, tx: EntityManager = this.em.fork()): Promise<number> {
-    return tx.nativeDelete(WebAuthnCredential, { accountId });
+  deleteAllFor(em: EntityManager, accountId: string): Promise<number> {
+    return em.nativeDelete(WebAuthnCredential, { accountId });
   }
 }

@@ -66,7 +66,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   // --- registration -------------------------------------------------------------------------
 
   async registrationOptions(account: { id: string; email: string }, passkey: boolean): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    const existing = await this.credentials.listFor(account.id);
+    const existing = await this.credentials.listFor(this.em.fork(), account.id);
     const challenge = await this.newChallenge('registration', account.id, passkey);
     return generateRegistrationOptions({
       rpName: this.policy.rpName,
@@ -139,7 +139,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   async store(credential: WebAuthnCredential, client: ClientInfo, tx: EntityManager): Promise<{ factor: FactorView; events: SecurityEventInput[] }> {
     const { accountId, name } = credential;
     try {
-      await this.credentials.insert(credential, tx);
+      await this.credentials.insert(tx, credential);
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         if (/webauthn_credential_credential_id_unique/.test(error.message)) throw new AuthError('credential_already_registered', 'This security key or passkey is already registered.');
@@ -160,28 +160,28 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   }
 
   async list(accountId: string): Promise<FactorView[]> {
-    return (await this.credentials.listFor(accountId)).map(toView);
+    return (await this.credentials.listFor(this.em.fork(), accountId)).map(toView);
   }
 
   /** The removal inside the caller's audited change; its event when there was such a key. */
   async remove(accountId: string, id: string, client: ClientInfo, tx: EntityManager): Promise<SecurityEventInput | undefined> {
-    if (!(await this.credentials.delete(id, accountId, tx))) return undefined;
+    if (!(await this.credentials.delete(tx, id, accountId))) return undefined;
     return { type: 'factor_removed', accountId, ip: client.ip, details: { factorId: id, type: 'webauthn' } };
   }
 
   removeAllFor(accountId: string, tx: EntityManager): Promise<number> {
-    return this.credentials.deleteAllFor(accountId, tx);
+    return this.credentials.deleteAllFor(tx, accountId);
   }
 
   // --- second factor ------------------------------------------------------------------------
 
   isAvailable(accountId: string, tx?: EntityManager): Promise<boolean> {
-    return this.credentials.hasAny(accountId, tx);
+    return this.credentials.hasAny(tx ?? this.em.fork(), accountId);
   }
 
   /** Lists every credential of the account, so any of the user's keys works, not one "default". */
   async secondFactorOptions(accountId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const credentials = await this.credentials.listFor(accountId);
+    const credentials = await this.credentials.listFor(this.em.fork(), accountId);
     if (credentials.length === 0) throw new AuthError('no_confirmed_factor', 'This account has no security key or passkey.');
     return generateAuthenticationOptions({
       rpID: this.policy.rpId,
@@ -195,7 +195,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   async verify(accountId: string, input: WebAuthnAssertionInput, spend: SpendWith): Promise<SecondFactorOutcome> {
     const taken = await this.takeChallenge(input.response, 'second_factor', accountId);
     if (!taken.ok) return taken;
-    const credential = await this.credentials.findByCredentialId(String(input.response.id));
+    const credential = await this.credentials.findByCredentialId(this.em.fork(), String(input.response.id));
     // Someone else's key (or none of ours) proves nothing about this account.
     if (!credential || credential.accountId !== accountId) return { ok: false, reason: 'unknown_credential', message: 'This security key is not registered to your account.' };
     return this.checkAssertion(credential, input.response, taken.challenge, this.policy.userVerification === 'required', spend);
@@ -222,7 +222,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   async verifyPasskey(response: AuthenticationResponseJSON): Promise<PasskeyOutcome> {
     const taken = await this.takeChallenge(response, 'passkey', null);
     if (!taken.ok) return taken;
-    const credential = await this.credentials.findByCredentialId(String(response.id));
+    const credential = await this.credentials.findByCredentialId(this.em.fork(), String(response.id));
     if (!credential) return { ok: false, reason: 'unknown_credential', message: 'This passkey is not registered here.' };
     // Only a credential registered as a passkey (discoverable, user-verifying) replaces the
     // password. A security key registered as a second factor — even one that happens to be
@@ -252,7 +252,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     challenge: string,
     requireUserVerification: boolean,
     // A passkey sign-in has no pending token to spend: the counter update stands alone.
-    spend: SpendWith = (write) => write(this.em),
+    spend: SpendWith = (write) => write(this.em.fork()),
   ): Promise<SecondFactorOutcome> {
     let info;
     try {
@@ -272,7 +272,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     } catch (error) {
       return { ok: false, reason: 'webauthn_failed', factorId: credential.id, message: `The security key's answer was refused: ${reasonOf(error)}.` };
     }
-    if (!(await spend((tx) => this.credentials.recordUse(credential.id, info.newCounter, info.credentialBackedUp, this.clock.now(), tx), { amr: info.userVerified ? ['user'] : [], factorId: credential.id }))) {
+    if (!(await spend((tx) => this.credentials.recordUse(tx, credential.id, info.newCounter, info.credentialBackedUp, this.clock.now()), { amr: info.userVerified ? ['user'] : [], factorId: credential.id }))) {
       return {
         ok: false,
         reason: 'counter_regression',
@@ -292,7 +292,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   private async newChallenge(ceremony: WebAuthnCeremony, accountId: string | null, passkey: boolean): Promise<Uint8Array<ArrayBuffer>> {
     const bytes = new Uint8Array(randomBytes(32));
     const challenge = Buffer.from(bytes).toString('base64url');
-    await this.challenges.insert({ challenge, ceremony, accountId: accountId ?? undefined, passkey, expiresAt: new Date(this.clock.nowMs() + this.policy.challengeTtlMs) });
+    await this.challenges.insert(this.em.fork(), { challenge, ceremony, accountId: accountId ?? undefined, passkey, expiresAt: new Date(this.clock.nowMs() + this.policy.challengeTtlMs) });
     return bytes;
   }
 
@@ -303,7 +303,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   ): Promise<({ ok: true; challenge: string; passkey: boolean }) | Failure> {
     const challenge = challengeOf(response);
     if (!challenge) return { ok: false, reason: 'webauthn_failed', message: 'The answer has no readable clientDataJSON challenge.' };
-    const taken = await this.challenges.take(challenge, ceremony, accountId, this.clock.now());
+    const taken = await this.challenges.take(this.em.fork(), challenge, ceremony, accountId, this.clock.now());
     if (!taken.found) return { ok: false, reason: 'challenge_not_found', message: 'This challenge is unknown, already used, or was issued for another sign-in: ask for new options.' };
     if (taken.expired) return { ok: false, reason: 'challenge_expired', message: 'The challenge has expired: ask for new options and try again.' };
     return { ok: true, challenge, passkey: taken.passkey };

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { MikroORM } from '@mikro-orm/postgresql';
+import { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ManualClock } from '@keyhaven/config';
 import { createOrmConfig } from '@keyhaven/database';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
@@ -10,12 +10,16 @@ import { AuthConfig, loadAuthConfig } from '../../src/config/auth.config';
  * The medium test tier of auth-service (immich's `test/medium.factory.ts`): a repository or a
  * service with real branching, on a migrated clone of the real schema, without HTTP or Nest. The
  * context inserts rows directly — `newAccount()`, `newSession()` — so a test states only what it
- * is about, and reads rows back with `sql()`.
+ * is about, and reads rows back with `sql()`. `em()` is a fresh EntityManager whose statements each
+ * commit on their own; `transaction()` runs work on one that commits at its end (the two units of
+ * work a service opens and passes to a repository).
  */
 export interface MediumContext {
   orm: MikroORM;
   clock: ManualClock;
   config: AuthConfig;
+  em(): EntityManager;
+  transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T>;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   newAccount(overrides?: { email?: string; roles?: string[] }): Promise<{ id: string; email: string }>;
   newSession(accountId: string, overrides?: { createdAt?: Date; lastUsedAt?: Date; expiresAt?: Date; revokedAt?: Date; deviceLabel?: string; network?: string | null }): Promise<{ id: string }>;
@@ -32,6 +36,8 @@ export async function startMedium(env: Record<string, string> = {}): Promise<Med
     orm,
     clock,
     config,
+    em: () => orm.em.fork(),
+    transaction: (work) => orm.em.fork().transactional(work),
     sql,
     async newAccount(overrides = {}) {
       const id = randomUUID();
