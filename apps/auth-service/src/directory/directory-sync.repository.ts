@@ -48,7 +48,9 @@ export class DirectorySyncRepository {
       );
       return true;
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) return false;
+      // A raw statement fails with the driver's error (MikroORM converts only its own operations'):
+      // 23505 is PostgreSQL's unique_violation.
+      if (error instanceof UniqueConstraintViolationException || (error as { code?: unknown }).code === '23505') return false;
       throw error;
     }
   }
