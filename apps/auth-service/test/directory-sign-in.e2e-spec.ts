@@ -1,6 +1,7 @@
 import { Slapd, startSlapd } from '@keyhaven/testing';
 import { totpCode } from '../src/factors/totp';
 import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
+import { slapdForSuite } from './support/directory';
 
 /**
  * Sign-in with directory credentials against a real OpenLDAP (Debian's slapd, StartTLS with a
@@ -147,15 +148,7 @@ describe('directory sign-in (LDAP)', () => {
 });
 
 describe('directory sign-in over LDAPS, and a certificate the service does not trust', () => {
-  let slapd: Slapd;
-
-  beforeAll(async () => {
-    slapd = await startSlapd({ users: [{ uid: 'ada', password: 'ada-directory-pw', mail: 'ada@example.test' }] });
-  }, 60_000);
-
-  afterAll(async () => {
-    await slapd?.close();
-  });
+  const slapd = slapdForSuite();
 
   it('signs in over ldaps:// with LDAP_CA_FILE', async () => {
     const harness = await startHarness({ ...slapd.env, LDAP_URL: slapd.ldapsUrl, LDAP_SYNC_INTERVAL: '0' });

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { Slapd, startSlapd } from '@keyhaven/testing';
 import { DirectorySyncService } from '../src/directory/directory-sync.service';
 import { decodeClaims, Harness, PASSWORD, startHarness } from './support/auth-harness';
+import { slapdForSuite } from './support/directory';
 
 interface RunReport {
   id: string;
@@ -264,15 +265,7 @@ describe('directory sync (LDAP)', () => {
 });
 
 describe('directory sync safety and schedule', () => {
-  let slapd: Slapd;
-
-  beforeAll(async () => {
-    slapd = await startSlapd({ users: [{ uid: 'ada', password: 'ada-directory-pw', mail: 'ada@example.test' }] });
-  }, 60_000);
-
-  afterAll(async () => {
-    await slapd?.close();
-  });
+  const slapd = slapdForSuite();
 
   it('aborts a run whose search finds nobody (a wrong base DN must not lock everyone), and schedules LDAP_SYNC_INTERVAL once', async () => {
     const harness = await startHarness({ ...slapd.env, LDAP_SYNC_INTERVAL: '30m' });

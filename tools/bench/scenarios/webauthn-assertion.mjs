@@ -34,10 +34,10 @@ export default async function webauthnAssertion(ctx) {
   try {
     // Warm-up (JIT, pools, key caches) with a fifth of the users, then measure with the rest.
     const warm = prepared.splice(0, Math.ceil(prepared.length / 5));
-    await loadAmount(serviceLoad(service.url, warm));
-    const measured = await loadAmount(serviceLoad(service.url, prepared));
-    await loadAmount(bareLoad(bare.url, prepared));
-    const baseline = await loadAmount(bareLoad(bare.url, prepared));
+    await loadAmount(assertionLoad(service.url, warm, SERVICE_ROUTE));
+    const measured = await loadAmount(assertionLoad(service.url, prepared, SERVICE_ROUTE));
+    await loadAmount(assertionLoad(bare.url, prepared, BARE_ROUTE));
+    const baseline = await loadAmount(assertionLoad(bare.url, prepared, BARE_ROUTE));
     if (measured.non2xx + measured.errors > 0) throw new Error(`${measured.non2xx + measured.errors} WebAuthn requests failed`);
     // Two requests per step on both sides: the request rates compare the step rates.
     const ratio = ctx.ratio(measured.rps, baseline.rps);
@@ -62,9 +62,10 @@ export default async function webauthnAssertion(ctx) {
 
 /**
  * Per connection, per step: the options request of the next prepared user, then the assertion
- * over the challenge it answered, signed by that user's key.
+ * over the challenge it answered, signed by that user's key. `route` says where both requests go
+ * and what they carry: auth-service's API (SERVICE_ROUTE) or the bare baseline's (BARE_ROUTE).
  */
-function serviceLoad(url, users) {
+function assertionLoad(url, users, route) {
   let next = 0;
   return {
     url,
@@ -73,54 +74,40 @@ function serviceLoad(url, users) {
     amount: users.length * 2,
     requests: [
       {
-        path: '/v1/sessions/mfa/webauthn/options',
+        path: route.options,
         setupRequest(request, context) {
           context.user = users[next++ % users.length];
-          return { ...request, headers: { ...J, authorization: `Bearer ${context.user.pending}` }, body: '{}' };
+          return { ...request, headers: route.headers(context.user), body: '{}' };
         },
         onResponse(_status, body, context) {
           context.challenge = JSON.parse(body).challenge;
         },
       },
       {
-        path: '/v1/sessions/mfa/webauthn',
+        path: route.verify,
         setupRequest(request, context) {
-          const { response } = context.user.key.assert(context.challenge);
-          return { ...request, headers: { ...J, authorization: `Bearer ${context.user.pending}` }, body: JSON.stringify({ response }) };
+          const assertion = context.user.key.assert(context.challenge);
+          return { ...request, headers: route.headers(context.user), body: route.verifyBody(context.user, assertion) };
         },
       },
     ],
   };
 }
 
-function bareLoad(url, users) {
-  let next = 0;
-  return {
-    url,
-    method: 'POST',
-    connections: Math.min(10, users.length),
-    amount: users.length * 2,
-    requests: [
-      {
-        path: '/options',
-        setupRequest(request, context) {
-          context.user = users[next++ % users.length];
-          return { ...request, headers: J, body: '{}' };
-        },
-        onResponse(_status, body, context) {
-          context.challenge = JSON.parse(body).challenge;
-        },
-      },
-      {
-        path: '/verify',
-        setupRequest(request, context) {
-          const { signedData, signature } = context.user.key.assert(context.challenge);
-          return { ...request, headers: J, body: JSON.stringify({ id: context.user.row, credential: context.user.key.id, signedData: signedData.toString('base64'), signature: signature.toString('base64') }) };
-        },
-      },
-    ],
-  };
-}
+const SERVICE_ROUTE = {
+  options: '/v1/sessions/mfa/webauthn/options',
+  verify: '/v1/sessions/mfa/webauthn',
+  headers: (user) => ({ ...J, authorization: `Bearer ${user.pending}` }),
+  verifyBody: (_user, { response }) => JSON.stringify({ response }),
+};
+
+const BARE_ROUTE = {
+  options: '/options',
+  verify: '/verify',
+  headers: () => J,
+  verifyBody: (user, { signedData, signature }) =>
+    JSON.stringify({ id: user.row, credential: user.key.id, signedData: signedData.toString('base64'), signature: signature.toString('base64') }),
+};
 
 /** Sign-up, register a security key, sign in: a pending token and a key per user. */
 function prepareUsers(url, count) {

@@ -489,7 +489,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["PrivacyController_records"];
+        get: operations["PrivacyRecordsController_records"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2115,7 +2115,7 @@ export interface operations {
             };
         };
     };
-    PrivacyController_records: {
+    PrivacyRecordsController_records: {
         parameters: {
             query?: never;
             header?: never;
