@@ -3,6 +3,7 @@ import type { Account } from '../accounts/entities/account.entity';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
+import type { FactorView } from '../common/types';
 import { SecurityNotifier } from '../notifications/security-notifier';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
@@ -11,7 +12,7 @@ import { SecurityEventsService } from '../security-events/security-events.servic
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import { SessionRevocation } from '../sessions/session-revocation';
 import type { PublicKeyCredentialCreationOptionsJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { FactorView, TotpEnrollment, TotpFactorsService } from './totp-factors.service';
+import { TotpEnrollment, TotpFactorsService } from './totp-factors.service';
 
 /** A user's own factors across types, and the admin reset that removes them all. */
 @Injectable()

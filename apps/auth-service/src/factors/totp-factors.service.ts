@@ -5,27 +5,14 @@ import { toString as renderQr } from 'qrcode';
 import { Clock } from '@keyhaven/config';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
+import type { FactorView, SecurityEventInput } from '../common/types';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KeyRing } from '../crypto/key-ring';
 import { SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-factors/second-factor.strategy';
-import { SecurityEventInput, SecurityEventsService } from '../security-events/security-events.service';
+import { SecurityEventsService } from '../security-events/security-events.service';
 import { TotpFactor } from './entities/totp-factor.entity';
 import { matchTotpStep, newTotpSecret, TOTP_PERIOD_SECONDS, totpUri } from './totp';
 import { TotpFactorRepository } from './totp-factor.repository';
-
-export interface FactorView {
-  id: string;
-  type: 'totp' | 'webauthn';
-  name: string;
-  createdAt: string;
-  confirmed: boolean;
-  confirmedAt: string | null;
-  lastUsedAt: string | null;
-  /** WebAuthn only: a discoverable, user-verifying credential that signs in alone. */
-  passkey?: boolean;
-  /** WebAuthn only: the authenticator says the credential is backed up (a synced passkey). */
-  backedUp?: boolean;
-}
 
 export interface TotpEnrollment {
   id: string;

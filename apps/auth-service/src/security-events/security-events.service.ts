@@ -3,17 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { truncateIp } from '../common/client-ip';
+import type { SecurityEventInput } from '../common/types';
 import { SecurityEventType } from './entities/security-event.entity';
 import { SecurityEventRepository } from './security-event.repository';
-
-export interface SecurityEventInput {
-  type: SecurityEventType;
-  accountId: string;
-  /** Defaults to the account itself. */
-  actorId?: string;
-  ip?: string;
-  details?: Record<string, unknown>;
-}
 
 export interface SecurityEventView {
   id: string;
