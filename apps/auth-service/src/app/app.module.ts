@@ -14,6 +14,7 @@ import { PrivacyModule } from '../privacy/privacy.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { MeSessionsModule } from '../me-sessions/me-sessions.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
+import { KeyCustodyModule } from '../crypto/key-custody.module';
 import { AUTH_DATABASE } from './auth-database';
 import { AuthJobsModule } from './auth-jobs.module';
 
@@ -38,6 +39,7 @@ export class AppModule {
         }),
         CoreModule.forRoot(config, overrides.clock),
         SigningKeysModule,
+        KeyCustodyModule,
         AccountsModule,
         SecondFactorsModule,
         SessionsModule,

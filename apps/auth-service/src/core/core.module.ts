@@ -3,8 +3,6 @@ import { Clock, SystemClock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KEY_RING_PROVIDER } from '../crypto/key-ring.provider';
 import { KeyRing } from '../crypto/key-ring';
-import { KeyCheckRepository } from '../crypto/key-check.repository';
-import { KeyCustody } from '../crypto/key-custody';
 import { SecurityNotifier } from '../notifications/security-notifier';
 import { SecurityEventsController } from '../security-events/security-events.controller';
 import { SecurityEventRepository } from '../security-events/security-event.repository';
@@ -18,8 +16,8 @@ export class CoreModule {
     return {
       module: CoreModule,
       controllers: [SecurityEventsController],
-      providers: [{ provide: AUTH_CONFIG, useValue: config }, { provide: Clock, useValue: clock }, KEY_RING_PROVIDER, KeyCheckRepository, KeyCustody, SecurityEventRepository, SecurityEventsService, SecurityNotifier],
-      exports: [AUTH_CONFIG, Clock, KeyRing, KeyCustody, SecurityEventRepository, SecurityEventsService, SecurityNotifier],
+      providers: [{ provide: AUTH_CONFIG, useValue: config }, { provide: Clock, useValue: clock }, KEY_RING_PROVIDER, SecurityEventRepository, SecurityEventsService, SecurityNotifier],
+      exports: [AUTH_CONFIG, Clock, KeyRing, SecurityEventRepository, SecurityEventsService, SecurityNotifier],
     };
   }
 }

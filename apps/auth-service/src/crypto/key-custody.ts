@@ -2,7 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock, ConfigError } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { SigningKeyRepository } from '../signing-keys/signing-key.repository';
+import { TotpFactorRepository } from '../factors/totp-factor.repository';
 import { KeyCheckRepository } from './key-check.repository';
+import type { SealedColumn } from './sealed-column';
 import { KeyRing } from './key-ring';
 import { EMBEDDED_KEY_FILE } from './key-ring.provider';
 
@@ -10,15 +13,6 @@ import { EMBEDDED_KEY_FILE } from './key-ring.provider';
 const CHECK_PLAINTEXT = 'keyhaven auth-service key check v1';
 const checkContext = (kid: string) => `key_check:${kid}`;
 
-/**
- * Where stored sealed values live, and the associated data each was sealed with. Read here, across
- * those tables, by one generic walker (like the data inventory's retention runner): which key ids
- * seal values, one value per key id, a random sample.
- */
-const SEALED = [
-  { what: 'TOTP secret', table: 'auth.totp_factor', column: 'secret_sealed', context: (row: { id: string }) => `totp_factor:${row.id}`, id: 'id' },
-  { what: 'signing key', table: 'auth.signing_key', column: 'private_key_sealed', context: (row: { id: string }) => `signing_key:${row.id}`, id: 'kid' },
-] as const;
 
 /**
  * The boot step that proves AUTH_ENCRYPTION_KEYS can open what the database holds, before the
@@ -34,10 +28,20 @@ export class KeyCustody {
   constructor(
     private readonly em: EntityManager,
     private readonly checks: KeyCheckRepository,
+    totpFactors: TotpFactorRepository,
+    signingKeys: SigningKeyRepository,
     private readonly ring: KeyRing,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
-  ) {}
+  ) {
+    this.sealed = [
+      { what: 'TOTP secret', column: totpFactors.sealedSecrets, context: (id) => `totp_factor:${id}` },
+      { what: 'signing key', column: signingKeys.sealedKeys, context: (id) => `signing_key:${id}` },
+    ];
+  }
+
+  /** Where stored sealed values live (each read by its table's repository), and the associated data each was sealed with. */
+  private readonly sealed: readonly { what: string; column: SealedColumn; context: (id: string) => string }[];
 
   async verify(): Promise<void> {
     const em = this.em.fork();
@@ -88,18 +92,15 @@ export class KeyCustody {
    * restored database is proven readable, not only its key-check values. Says what it opened.
    */
   async openSample(limit = 20): Promise<string> {
-    const connection = this.em.fork().getConnection();
-    const checks = await this.checks.all(this.em.fork());
+    const em = this.em.fork();
+    const checks = await this.checks.all(em);
     const opened = [`${checks.size} key-check value${checks.size === 1 ? '' : 's'}`];
     for (const [kid, sealed] of checks) {
       if (!this.opens(sealed, checkContext(kid))) throw new ConfigError([`${this.variable()}: key ${kid} does not open its key-check value`]);
     }
-    for (const sealed of SEALED) {
-      const rows = await connection.execute<{ id: string; sealed: string }[]>(
-        `select ${sealed.id} as id, ${sealed.column} as sealed from ${sealed.table} order by random() limit ?`,
-        [limit],
-      );
-      const closed = rows.filter((row) => !this.opens(row.sealed, sealed.context(row)));
+    for (const sealed of this.sealed) {
+      const rows = await sealed.column.sample(em, limit);
+      const closed = rows.filter((row) => !this.opens(row.sealed, sealed.context(row.id)));
       if (closed.length > 0) {
         throw new ConfigError([`${this.variable()}: ${closed.length} of ${rows.length} sampled ${sealed.what}s do not open (key ids ${[...new Set(closed.map((row) => row.sealed.split('.')[1]))].join(', ')})`]);
       }
@@ -110,26 +111,20 @@ export class KeyCustody {
 
   /** Key ids that seal stored values → what they seal, e.g. `3 TOTP secrets, 1 signing key`. */
   private async kidsInUse(): Promise<Map<string, string>> {
-    const connection = this.em.fork().getConnection();
+    const em = this.em.fork();
     const counts = new Map<string, string[]>();
-    for (const sealed of SEALED) {
-      const rows = await connection.execute<{ kid: string; n: number }[]>(
-        `select split_part(${sealed.column}, '.', 2) as kid, count(*)::int as n from ${sealed.table} group by 1`,
-      );
-      for (const { kid, n } of rows) counts.set(kid, [...(counts.get(kid) ?? []), `${n} ${sealed.what}${n > 1 ? 's' : ''}`]);
+    for (const sealed of this.sealed) {
+      for (const [kid, n] of await sealed.column.kidCounts(em)) counts.set(kid, [...(counts.get(kid) ?? []), `${n} ${sealed.what}${n > 1 ? 's' : ''}`]);
     }
     return new Map([...counts].map(([kid, parts]) => [kid, parts.join(', ')]));
   }
 
   /** Before a key has a check value: one stored secret of each kind sealed under it must open. */
   private async opensStoredSamples(kid: string): Promise<boolean> {
-    const connection = this.em.fork().getConnection();
-    for (const sealed of SEALED) {
-      const [row] = await connection.execute<{ id: string; sealed: string }[]>(
-        `select ${sealed.id} as id, ${sealed.column} as sealed from ${sealed.table} where split_part(${sealed.column}, '.', 2) = ? limit 1`,
-        [kid],
-      );
-      if (row && !this.opens(row.sealed, sealed.context(row))) return false;
+    const em = this.em.fork();
+    for (const sealed of this.sealed) {
+      const row = await sealed.column.firstUnder(em, kid);
+      if (row && !this.opens(row.sealed, sealed.context(row.id))) return false;
     }
     return true;
   }

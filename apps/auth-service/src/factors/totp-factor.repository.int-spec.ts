@@ -68,4 +68,17 @@ describe(TotpFactorRepository.name, () => {
     expect(await sut.replaceSealed(ctx.em(), id, `v1.k1.${id}`, 'v1.k2.new')).toBe(true);
     expect((await sut.all(ctx.em())).find((f) => f.id === id)?.secretSealed).toBe('v1.k2.new');
   });
+
+  it('reads its sealed secrets for the key check: the key ids in use, one value per key id, a sample', async () => {
+    await ctx.sql('delete from auth.totp_factor');
+    const account = await ctx.newAccount();
+    const first = await factor(account.id, false);
+    const second = await factor(account.id, false);
+    await ctx.sql(`update auth.totp_factor set secret_sealed = 'v1.k2.other' where id = ?`, [second]);
+    expect(await sut.sealedSecrets.kidCounts(ctx.em())).toEqual(new Map([['k1', 1], ['k2', 1]]));
+    expect(await sut.sealedSecrets.firstUnder(ctx.em(), 'k1')).toEqual({ id: first, sealed: `v1.k1.${first}` });
+    expect(await sut.sealedSecrets.firstUnder(ctx.em(), 'k3')).toBeUndefined();
+    expect((await sut.sealedSecrets.sample(ctx.em(), 10)).map((row) => row.id).sort()).toEqual([first, second].sort());
+    expect(await sut.sealedSecrets.sample(ctx.em(), 1)).toHaveLength(1);
+  });
 });

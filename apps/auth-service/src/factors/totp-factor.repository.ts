@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sealedColumn } from '../crypto/sealed-column';
 import { TotpFactor } from './entities/totp-factor.entity';
 
 /**
@@ -9,6 +10,9 @@ import { TotpFactor } from './entities/totp-factor.entity';
  */
 @Injectable()
 export class TotpFactorRepository {
+  /** The secrets as the boot's key check reads them (KeyCustody). */
+  readonly sealedSecrets = sealedColumn('auth.totp_factor', 'id', 'secret_sealed');
+
   async insert(em: EntityManager, factor: Omit<TotpFactor, 'confirmedAt' | 'lastUsedAt' | 'lastStep'>): Promise<void> {
     await em.insert(TotpFactor, factor);
   }

@@ -5,6 +5,6 @@ import { TotpFactorsService } from './totp-factors.service';
 /** The TOTP strategy and its storage; the HTTP surface for factors is FactorsModule. */
 @Module({
   providers: [TotpFactorRepository, TotpFactorsService],
-  exports: [TotpFactorsService],
+  exports: [TotpFactorsService, TotpFactorRepository],
 })
 export class TotpFactorsModule {}

@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { sealedColumn } from '../crypto/sealed-column';
 import { SigningKey } from './entities/signing-key.entity';
 
 /** The queries of `auth.signing_key`, each on the EntityManager it is given (never its own transaction). */
 @Injectable()
 export class SigningKeyRepository {
+  /** The private keys as the boot's key check reads them (KeyCustody). */
+  readonly sealedKeys = sealedColumn('auth.signing_key', 'kid', 'private_key_sealed');
+
   findActive(em: EntityManager): Promise<SigningKey | null> {
     return em.findOne(SigningKey, { retiredAt: null });
   }

@@ -6,6 +6,6 @@ import { SigningKeysService } from './signing-keys.service';
 @Module({
   controllers: [JwksController],
   providers: [SigningKeyRepository, SigningKeysService],
-  exports: [SigningKeysService],
+  exports: [SigningKeysService, SigningKeyRepository],
 })
 export class SigningKeysModule {}
