@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { VersionCount } from './stats.service';
+
+/** Checks counted on one day for one version, channel and edition. */
+export interface VersionCount {
+  day: string;
+  version: string;
+  channel: string;
+  edition: string;
+  count: number;
+}
 
 /** The queries of `release.check_count`, each on the EntityManager it is given (never its own transaction). */
 @Injectable()

@@ -3,18 +3,10 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
-import { StatsRepository } from './stats.repository';
+import { StatsRepository, type VersionCount } from './stats.repository';
 
 /** 0001-01-01T00:00:00Z (Date.UTC would read year 1 as 1901). */
 const FIRST_DAY_MS = Date.parse('0001-01-01T00:00:00Z');
-
-export interface VersionCount {
-  day: string;
-  version: string;
-  channel: string;
-  edition: string;
-  count: number;
-}
 
 /**
  * Counts checks per day × version × channel × edition — nothing else about a caller is kept.
