@@ -2,6 +2,8 @@ import { MikroORM, UniqueConstraintViolationException } from '@mikro-orm/postgre
 import { Account } from '../src/accounts/entities/account.entity';
 import { AUTH_DATABASE } from '../src/app/auth-database';
 import { authOpenApiDocument } from '../src/app/openapi-document';
+import { codesOutsideErrorResponses } from '@keyhaven/testing';
+import { AUTH_ERROR_STATUS } from '../src/app/auth-errors';
 import { Harness, startHarness } from './support/auth-harness';
 
 describe('auth-service app', () => {
@@ -48,6 +50,12 @@ describe('auth-service app', () => {
     const response = await harness.request('GET', '/docs/json');
     expect(response.json().info.title).toBe('Keyhaven auth-service');
     expect(Object.keys(response.json().paths)).toEqual(expect.arrayContaining(['/v1/sessions/mfa/totp', '/v1/me/factors/totp', '/.well-known/jwks.json']));
+  });
+
+  it('documents error codes as error responses from its table, not in success descriptions', async () => {
+    const document = (await harness.request('GET', '/docs/json')).json();
+    expect(codesOutsideErrorResponses(document, Object.keys(AUTH_ERROR_STATUS))).toEqual([]);
+    expect(document.paths['/v1/sessions/mfa/totp'].post.responses['429'].content['application/json'].schema.properties.error.properties.code.enum).toEqual(['too_many_attempts']);
   });
 
   it('builds the same document without a database (the account page\'s API types are generated from it)', async () => {

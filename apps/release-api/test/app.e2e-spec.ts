@@ -1,7 +1,8 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { migrateAndMarkReady } from '@keyhaven/http';
-import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
+import { codesOutsideErrorResponses, createTestDatabase, TestDatabase } from '@keyhaven/testing';
+import { RELEASE_ERROR_STATUS } from '../src/app/release-errors';
 import { Release } from '../src/releases/entities/release.entity';
 import { RELEASE_DATABASE } from '../src/app/release-database';
 import { createReleaseApp } from '../src/app/create-app';
@@ -50,6 +51,12 @@ describe('release-api app', () => {
       expect.arrayContaining(['/v1/check', '/v1/check.svg', '/v1/keys', '/v1/releases', '/v1/releases/{version}', '/v1/advisories', '/v1/advisories/import', '/v1/advisories/{id}', '/v1/stats/versions', '/v1/audit']),
     );
     expect(document.paths['/v1/releases'].post.security).toEqual([{ bearer: [] }]);
+  });
+
+  it('documents error codes as error responses from its table, not in success descriptions', async () => {
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(codesOutsideErrorResponses(document, Object.keys(RELEASE_ERROR_STATUS))).toEqual([]);
+    expect(document.paths['/v1/releases'].post.responses['409'].content['application/json'].schema.properties.error.properties.code.enum).toEqual(['release_exists']);
   });
 
   it('answers unknown routes with the uniform error body', async () => {

@@ -6,6 +6,7 @@ import { actorOf, OpsOnly } from '../app/ops-only.decorator';
 import { ResponseSigner } from '../signing/response-signer';
 import { CheckService, HttpAnswer } from './check.service';
 import { CheckQueryDto } from './dto/check-query.dto';
+import { ApiErrors } from '../app/release-errors';
 
 /** Sends the exact signed bytes: letting a serializer re-encode them would break the signature. */
 function send(reply: FastifyReply, answer: HttpAnswer): void {
@@ -22,6 +23,7 @@ export class CheckController {
 
   @Get('check')
   @ApiOkResponse({ description: 'The signed check answer (see docs/release-api.md); header Keyhaven-Signature.' })
+  @ApiErrors({ code: 'invalid_version', when: 'no version, or one that is not semver' })
   async check(@Query() query: CheckQueryDto, @Headers('if-none-match') ifNoneMatch: string | undefined, @Res() reply: FastifyReply) {
     send(reply, await this.checks.respond(query, ifNoneMatch));
   }

@@ -7,3 +7,4 @@ export * from './lib/inventory-coverage';
 export * from './lib/slapd';
 export * from './lib/pg-cluster';
 export * from './lib/s3-server';
+export * from './lib/openapi-errors';
