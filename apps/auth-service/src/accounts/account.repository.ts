@@ -1,10 +1,49 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, runPrepared } from '@keyhaven/database';
 import type { LinkedAccount, SyncChange } from '../directory/sync-plan';
 import { Account } from './entities/account.entity';
 
 type Param = string | number | boolean | Date | null;
 type Row = Record<string, unknown>;
+
+/** What a claimed second-factor attempt answers: the counter after it, and what the step needs of the account. */
+export interface AttemptClaim {
+  id: string;
+  email: string;
+  roles: string[];
+  /** Consecutive attempts including this one. */
+  count: number;
+}
+
+/** The second-factor limits a claim applies (AUTH_MFA_*; see SecondFactorAttempts). */
+export interface AttemptLimits {
+  free: number;
+  delayBaseMs: number;
+  lockAfter: number;
+  lockDurationMs: number;
+}
+
+// The sign-in step's statements on auth.account, prepared once per pooled connection.
+const CLAIM_ATTEMPT = prepared(
+  'account.claim_attempt',
+  `update auth.account set
+     mfa_failed_count = mfa_failed_count + 1,
+     mfa_next_attempt_at = case when mfa_failed_count + 1 >= $1::int then null
+                                when mfa_failed_count + 1 >= $2::int then $3::timestamptz + ($4::float8 * power(2, least(mfa_failed_count + 1 - $2::int, 20))) * interval '1 millisecond'
+                                else null end,
+     mfa_locked_until = case when mfa_failed_count + 1 >= $1::int then $3::timestamptz + $5::float8 * interval '1 millisecond' else mfa_locked_until end,
+     mfa_last_attempt_at = $3::timestamptz
+   where id = $6 and locked_at is null and erasure_scheduled_at is null
+     and (mfa_locked_until is null or mfa_locked_until <= $3::timestamptz)
+     and (mfa_next_attempt_at is null or mfa_next_attempt_at <= $3::timestamptz)
+   returning id, email, roles, mfa_failed_count`,
+);
+const RESET_ATTEMPTS = prepared(
+  'account.reset_attempts',
+  'update auth.account set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null, mfa_last_attempt_at = null where id = $1',
+);
+const ATTEMPT_DELAY = prepared('account.attempt_delay', 'select mfa_locked_until, mfa_next_attempt_at from auth.account where id = $1');
 
 export interface LockedAccount {
   id: string;
@@ -15,10 +54,10 @@ export interface LockedAccount {
 
 /**
  * The queries of `auth.account` — sign-up, sign-in lookups, passwords, directory links and the
- * directory sync's writes, self-service deletion's schedule. Every method runs on the
- * EntityManager it is given (the caller's transaction, or a fork whose statements each commit on
- * their own); none opens a transaction or commits. Not here yet: the second-factor attempt
- * counters (`SecondFactorAttempts`), and the export and erasure of one data subject
+ * directory sync's writes, self-service deletion's schedule, the second-factor attempt counters
+ * (their policy is `SecondFactorAttempts`'). Every method runs on the EntityManager it is given
+ * (the caller's transaction, or a fork whose statements each commit on their own); none opens a
+ * transaction or commits. Not here: the export and erasure of one data subject
  * (`PersonalDataRepository`, which reads and deletes a person's rows across the schema).
  */
 @Injectable()
@@ -185,6 +224,51 @@ export class AccountRepository {
       of('relink').map((c) => ({ id: c.accountId, dn: c.dn, login: c.login })),
     );
     return changes.filter((change) => took.has(`${change.kind}:${change.accountId}`));
+  }
+
+  /**
+   * Claims a second-factor attempt (see SecondFactorAttempts): one conditional UPDATE that counts
+   * it and starts the delay or the lock it earns, unless one runs — and unless the account is
+   * locked or closing (then nothing is counted). Undefined when refused; `attemptDelay` and the
+   * account then say why.
+   */
+  async claimSecondFactorAttempt(em: EntityManager, id: string, now: Date, limits: AttemptLimits): Promise<AttemptClaim | undefined> {
+    const { rows } = await runPrepared(em, CLAIM_ATTEMPT, [limits.lockAfter, limits.free, now, limits.delayBaseMs, limits.lockDurationMs, id]);
+    const row = rows[0];
+    return row ? { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], count: Number(row['mfa_failed_count']) } : undefined;
+  }
+
+  /** After a successful second step: the counter, its delay and lock start over. */
+  async resetSecondFactorAttempts(em: EntityManager, id: string): Promise<void> {
+    await runPrepared(em, RESET_ATTEMPTS, [id]);
+  }
+
+  /** The running lock and delay of the account's second-factor attempts. */
+  async attemptDelay(em: EntityManager, id: string): Promise<{ lockedUntil: Date | null; nextAttemptAt: Date | null } | undefined> {
+    const row = (await runPrepared(em, ATTEMPT_DELAY, [id])).rows[0];
+    if (!row) return undefined;
+    const at = (value: unknown) => (value ? new Date(value as string) : null);
+    return { lockedUntil: at(row['mfa_locked_until']), nextAttemptAt: at(row['mfa_next_attempt_at']) };
+  }
+
+  /**
+   * Storage limitation for the counters: up to `batchSize` counters whose last attempt is before
+   * `cutoff` and whose delay and lock are over are cleared, skipping rows a sign-in holds.
+   * Answers how many. The caller runs each batch in a short transaction of its own.
+   */
+  async clearStaleAttempts(em: EntityManager, cutoff: Date, now: Date, batchSize: number): Promise<number> {
+    const rows = await this.run(
+      em,
+      `with stale as (
+         select id from auth.account
+          where mfa_failed_count > 0 and mfa_last_attempt_at < ?
+            and (mfa_locked_until is null or mfa_locked_until <= ?) and (mfa_next_attempt_at is null or mfa_next_attempt_at <= ?)
+          limit ? for update skip locked)
+       update auth.account a set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null, mfa_last_attempt_at = null
+         from stale where a.id = stale.id returning 1`,
+      [cutoff, now, now, Math.trunc(batchSize)],
+    );
+    return rows.length;
   }
 
   private run(em: EntityManager, sql: string, params: Param[]): Promise<Row[]> {

@@ -1,7 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, runPrepared } from '@keyhaven/database';
 import { sealedColumn } from '../crypto/sealed-column';
 import { TotpFactor } from './entities/totp-factor.entity';
+
+/** What the sign-in step reads of a confirmed factor. */
+export type ConfirmedTotpFactor = Pick<TotpFactor, 'id' | 'secretSealed' | 'lastUsedAt' | 'lastStep'>;
+
+// The sign-in step's statements, prepared once per pooled connection.
+const LIST_CONFIRMED = prepared(
+  'totp_factor.list_confirmed',
+  'select id, secret_sealed, last_used_at, last_step from auth.totp_factor where account_id = $1 and confirmed_at is not null order by created_at, id',
+);
+const CONSUME_STEP = prepared(
+  'totp_factor.consume_step',
+  'update auth.totp_factor set last_step = $1, last_used_at = $2 where id = $3 and confirmed_at is not null and (last_step is null or last_step < $1) returning id',
+);
 
 /**
  * Every query on TOTP factors, each on the EntityManager it is given (the caller's audited change,
@@ -21,8 +35,14 @@ export class TotpFactorRepository {
     return em.find(TotpFactor, { accountId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
   }
 
-  listConfirmed(em: EntityManager, accountId: string): Promise<TotpFactor[]> {
-    return em.find(TotpFactor, { accountId, confirmedAt: { $ne: null } }, { orderBy: { createdAt: 'asc' } });
+  async listConfirmed(em: EntityManager, accountId: string): Promise<ConfirmedTotpFactor[]> {
+    const { rows } = await runPrepared(em, LIST_CONFIRMED, [accountId]);
+    return rows.map((row) => ({
+      id: String(row['id']),
+      secretSealed: String(row['secret_sealed']),
+      lastUsedAt: row['last_used_at'] ? new Date(row['last_used_at'] as string) : undefined,
+      lastStep: row['last_step'] == null ? undefined : String(row['last_step']),
+    }));
   }
 
   findOwned(em: EntityManager, id: string, accountId: string): Promise<TotpFactor | null> {
@@ -39,13 +59,7 @@ export class TotpFactorRepository {
    * database row lock, so of N racing requests with one code exactly one gets `true`.
    */
   async consumeStep(em: EntityManager, id: string, step: number, now: Date): Promise<boolean> {
-    const rows: unknown[] = await em.getConnection().execute(
-      'update auth.totp_factor set last_step = ?, last_used_at = ? where id = ? and confirmed_at is not null and (last_step is null or last_step < ?) returning id',
-      [step, now, id, step],
-      'all',
-      em.getTransactionContext(),
-    );
-    return rows.length === 1;
+    return (await runPrepared(em, CONSUME_STEP, [step, now, id])).rowCount === 1;
   }
 
   /** Confirms a pending factor and takes the confirming code's step with it (it cannot sign in again). */

@@ -128,7 +128,7 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     return this.keyRing.encrypt(secret, `totp_factor:${id}`);
   }
 
-  private open(factor: TotpFactor): string {
+  private open(factor: Pick<TotpFactor, 'id' | 'secretSealed'>): string {
     return this.keyRing.decrypt(factor.secretSealed, `totp_factor:${factor.id}`).toString('utf8');
   }
 }
@@ -138,7 +138,7 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
  * both. So while a factor has never signed in, a refused step at or before `last_step` was
  * refused because of the user's own confirmation, not because someone else used that code.
  */
-function consumedByConfirmation(factor: TotpFactor, step: number): boolean {
+function consumedByConfirmation(factor: Pick<TotpFactor, 'lastUsedAt' | 'lastStep'>, step: number): boolean {
   return factor.lastUsedAt == null && factor.lastStep != null && step <= Number(factor.lastStep);
 }
 

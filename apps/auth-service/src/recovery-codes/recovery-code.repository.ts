@@ -2,6 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { RecoveryCode } from './entities/recovery-code.entity';
+import { prepared, runPrepared } from '@keyhaven/database';
+
+// The sign-in step's statements, prepared once per pooled connection.
+const CONSUME_CODE = prepared('recovery_code.consume', 'update auth.recovery_code set used_at = $1 where account_id = $2 and code_hash = $3 and used_at is null returning id');
+const REMAINING = prepared('recovery_code.remaining', 'select count(*)::int as remaining from auth.recovery_code where account_id = $1 and used_at is null');
 
 /** The queries of `auth.recovery_code`, each on the EntityManager it is given (never its own transaction). */
 @Injectable()
@@ -17,14 +22,11 @@ export class RecoveryCodeRepository {
 
   /** Single use under concurrency: the first UPDATE to set `used_at` wins, the others match no row. */
   async consume(em: EntityManager, accountId: string, codeHash: string, now: Date): Promise<boolean> {
-    const rows: unknown[] = await em
-      .getConnection()
-      .execute('update auth.recovery_code set used_at = ? where account_id = ? and code_hash = ? and used_at is null returning id', [now, accountId, codeHash], 'all', em.getTransactionContext());
-    return rows.length === 1;
+    return (await runPrepared(em, CONSUME_CODE, [now, accountId, codeHash])).rowCount === 1;
   }
 
-  remaining(em: EntityManager, accountId: string): Promise<number> {
-    return em.count(RecoveryCode, { accountId, usedAt: null });
+  async remaining(em: EntityManager, accountId: string): Promise<number> {
+    return Number((await runPrepared(em, REMAINING, [accountId])).rows[0]?.['remaining'] ?? 0);
   }
 
   deleteAllFor(em: EntityManager, accountId: string): Promise<number> {

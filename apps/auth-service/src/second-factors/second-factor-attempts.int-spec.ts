@@ -1,3 +1,4 @@
+import { AccountRepository } from '../accounts/account.repository';
 import { MediumContext, startMedium } from '../../test/support/medium';
 import { AuthError } from '../app/auth-errors';
 import { SecondFactorAttempts } from './second-factor-attempts';
@@ -9,7 +10,7 @@ describe(SecondFactorAttempts.name, () => {
   beforeAll(async () => {
     // Three free attempts, then 30 s doubling; locked for an hour at the sixth.
     ctx = await startMedium({ AUTH_MFA_FREE_ATTEMPTS: '3', AUTH_MFA_DELAY_BASE: '30s', AUTH_MFA_LOCK_AFTER: '6', AUTH_MFA_LOCK_DURATION: '1h' });
-    sut = new SecondFactorAttempts(ctx.orm.em, ctx.clock, ctx.config);
+    sut = new SecondFactorAttempts(ctx.orm.em, ctx.clock, ctx.config, new AccountRepository());
   });
 
   afterAll(async () => {

@@ -3,6 +3,7 @@ import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { AuthError } from '../app/auth-errors';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import { AccountRepository, AttemptClaim } from '../accounts/account.repository';
 
 export interface AttemptPolicy {
   /** Attempts allowed back to back before the delay starts. */
@@ -22,10 +23,7 @@ export function delayAfter(count: number, policy: AttemptPolicy): number {
   return policy.delayBaseMs * 2 ** Math.min(count - policy.free, 20);
 }
 
-export interface ClaimedAttempt {
-  /** Consecutive attempts including this one. */
-  count: number;
-}
+export type ClaimedAttempt = Pick<AttemptClaim, 'count'>;
 
 /**
  * The per-account failure counter shared by every second factor. An attempt is *claimed* before
@@ -42,36 +40,31 @@ export class SecondFactorAttempts {
     private readonly em: EntityManager,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) config: AuthConfig,
+    private readonly accounts: AccountRepository,
   ) {
     this.policy = config.attempts;
   }
 
-  async claim(accountId: string): Promise<ClaimedAttempt> {
-    const now = this.clock.now();
-    const p = this.policy;
-    // The new count decides the next delay or, at the limit, the lock (which then alone decides
-    // when the next attempt is taken) — in the same statement.
-    const rows: { mfa_failed_count: number }[] = await this.connection().execute(
-      `update auth.account set
-         mfa_failed_count = mfa_failed_count + 1,
-         mfa_next_attempt_at = case when mfa_failed_count + 1 >= ?::int then null when mfa_failed_count + 1 >= ?::int then ?::timestamptz + (?::float8 * power(2, least(mfa_failed_count + 1 - ?::int, 20))) * interval '1 millisecond' else null end,
-         mfa_locked_until = case when mfa_failed_count + 1 >= ?::int then ?::timestamptz + ?::float8 * interval '1 millisecond' else mfa_locked_until end,
-         mfa_last_attempt_at = ?::timestamptz
-       where id = ?
-         and (mfa_locked_until is null or mfa_locked_until <= ?::timestamptz)
-         and (mfa_next_attempt_at is null or mfa_next_attempt_at <= ?::timestamptz)
-       returning mfa_failed_count`,
-      [p.lockAfter, p.free, now, p.delayBaseMs, p.free, p.lockAfter, now, p.lockDurationMs, now, accountId, now, now],
-    );
-    if (rows[0]) return { count: Number(rows[0].mfa_failed_count) };
+  /**
+   * Claims an attempt — committed on its own, before the code is checked, so no failure of the
+   * step afterwards can give the attempt back — and answers it with what the step needs of the
+   * account. Undefined when refused: a delay or lock runs, or the account is locked, closing or
+   * gone (`refusal` and the account say which).
+   */
+  tryClaim(accountId: string): Promise<AttemptClaim | undefined> {
+    return this.accounts.claimSecondFactorAttempt(this.em, accountId, this.clock.now(), this.policy);
+  }
+
+  /** `tryClaim`, refused with 429 too_many_attempts. */
+  async claim(accountId: string): Promise<AttemptClaim> {
+    const claimed = await this.tryClaim(accountId);
+    if (claimed) return claimed;
     throw await this.refusal(accountId);
   }
 
-  async reset(accountId: string, tx: EntityManager = this.em.fork()): Promise<void> {
-    await tx.execute(
-      'update auth.account set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null, mfa_last_attempt_at = null where id = ?',
-      [accountId],
-    );
+  /** After a success, inside the step's transaction when given. */
+  async reset(accountId: string, tx: EntityManager = this.em): Promise<void> {
+    await this.accounts.resetSecondFactorAttempts(tx, accountId);
   }
 
   /**
@@ -83,21 +76,7 @@ export class SecondFactorAttempts {
     const cutoff = new Date(now.getTime() - this.policy.retentionMs);
     let total = 0;
     for (;;) {
-      const cleared = await this.em.fork().transactional(async (tx) => {
-        const rows: unknown[] = await tx.getConnection().execute(
-          `with stale as (
-             select id from auth.account
-              where mfa_failed_count > 0 and mfa_last_attempt_at < ?
-                and (mfa_locked_until is null or mfa_locked_until <= ?) and (mfa_next_attempt_at is null or mfa_next_attempt_at <= ?)
-              limit ? for update skip locked)
-           update auth.account a set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null, mfa_last_attempt_at = null
-             from stale where a.id = stale.id returning 1`,
-          [cutoff, now, now, Math.trunc(batchSize)],
-          'all',
-          tx.getTransactionContext(),
-        );
-        return rows.length;
-      });
+      const cleared = await this.em.fork().transactional((tx) => this.accounts.clearStaleAttempts(tx, cutoff, now, batchSize));
       total += cleared;
       if (cleared < batchSize) return total;
     }
@@ -113,16 +92,13 @@ export class SecondFactorAttempts {
     return attempt.count === this.policy.free;
   }
 
-  private async refusal(accountId: string): Promise<AuthError> {
-    const rows: { mfa_locked_until: Date | null; mfa_next_attempt_at: Date | null }[] = await this.connection().execute(
-      'select mfa_locked_until, mfa_next_attempt_at from auth.account where id = ?',
-      [accountId],
-    );
-    const row = rows[0];
+  /** 429 too_many_attempts with the wait the running delay or lock leaves. */
+  async refusal(accountId: string): Promise<AuthError> {
+    const delay = await this.accounts.attemptDelay(this.em, accountId);
     const nowMs = this.clock.nowMs();
-    const lockedUntil = row?.mfa_locked_until ? new Date(row.mfa_locked_until).getTime() : 0;
+    const lockedUntil = delay?.lockedUntil ? delay.lockedUntil.getTime() : 0;
     const locked = lockedUntil > nowMs;
-    const until = locked ? lockedUntil : row?.mfa_next_attempt_at ? new Date(row.mfa_next_attempt_at).getTime() : nowMs + 1000;
+    const until = locked ? lockedUntil : delay?.nextAttemptAt ? delay.nextAttemptAt.getTime() : nowMs + 1000;
     const retryAfter = Math.max(1, Math.ceil((until - nowMs) / 1000));
     return new AuthError(
       'too_many_attempts',
@@ -130,9 +106,5 @@ export class SecondFactorAttempts {
       { locked, retryAfterSeconds: retryAfter },
       { 'Retry-After': String(retryAfter) },
     );
-  }
-
-  private connection() {
-    return this.em.getConnection();
   }
 }

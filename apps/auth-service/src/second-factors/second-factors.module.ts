@@ -1,3 +1,4 @@
+import { AccountDataModule } from '../accounts/account-data.module';
 import { Global, Module } from '@nestjs/common';
 import { RecoveryCodesModule } from '../recovery-codes/recovery-codes.module';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
@@ -16,7 +17,7 @@ import { SECOND_FACTOR_STRATEGIES, SecondFactorStrategy } from './second-factor.
  */
 @Global()
 @Module({
-  imports: [TotpFactorsModule, WebAuthnFactorsModule, RecoveryCodesModule],
+  imports: [AccountDataModule, TotpFactorsModule, WebAuthnFactorsModule, RecoveryCodesModule],
   providers: [
     {
       provide: SECOND_FACTOR_STRATEGIES,

@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, runPrepared } from '@keyhaven/database';
 import { SecurityEvent } from './entities/security-event.entity';
+
+// One audit row, on the paths that write one per request (the sign-in steps): prepared once per pooled connection.
+const INSERT_EVENT = prepared(
+  'security_event.insert',
+  'insert into auth.security_event (id, type, account_id, actor_id, ip_prefix, details, occurred_at) values ($1, $2, $3, $4, $5, $6::jsonb, $7)',
+);
 
 /**
  * The queries of `auth.security_event` (append-only: a trigger refuses updates and deletes, except
@@ -11,7 +18,8 @@ import { SecurityEvent } from './entities/security-event.entity';
 @Injectable()
 export class SecurityEventRepository {
   async insert(em: EntityManager, event: RequiredEntityData<SecurityEvent>): Promise<void> {
-    await em.insert(SecurityEvent, event);
+    const details = event.details === undefined || event.details === null ? null : JSON.stringify(event.details);
+    await runPrepared(em, INSERT_EVENT, [event.id as string, event.type as string, event.accountId as string, (event.actorId as string | undefined) ?? null, (event.ipPrefix as string | undefined) ?? null, details, event.occurredAt as Date]);
   }
 
   /** One statement for all of them: a directory sync may audit thousands of changes. */

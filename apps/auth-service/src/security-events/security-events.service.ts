@@ -29,7 +29,7 @@ export class SecurityEventsService {
    * written on its own, so it is recorded even though the request then fails.
    */
   async record(event: SecurityEventInput): Promise<void> {
-    await this.insert(this.em.fork(), event);
+    await this.insert(this.em, event);
   }
 
   /**

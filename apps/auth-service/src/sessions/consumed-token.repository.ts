@@ -1,5 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, runPrepared } from '@keyhaven/database';
+
+const CONSUME = prepared(
+  'consumed_token.consume',
+  `with pruned as (
+     delete from auth.consumed_token where jti in (
+       select jti from auth.consumed_token where expires_at < $1 limit 100 for update skip locked))
+   insert into auth.consumed_token (jti, account_id, expires_at) values ($2, $3, $4)
+   on conflict (jti) do nothing
+   returning jti`,
+);
 
 /** Spent pending tokens (see ConsumedToken). */
 @Injectable()
@@ -12,17 +23,7 @@ export class ConsumedTokenRepository {
    * time and skipping rows another request is pruning, so no request waits on another.
    */
   async consume(jti: string, accountId: string, expiresAt: Date, now: Date, tx?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await this.em.getConnection().execute(
-      `with pruned as (
-         delete from auth.consumed_token where jti in (
-           select jti from auth.consumed_token where expires_at < ? limit 100 for update skip locked))
-       insert into auth.consumed_token (jti, account_id, expires_at) values (?, ?, ?)
-       on conflict (jti) do nothing
-       returning jti`,
-      [now, jti, accountId, expiresAt],
-      'all',
-      tx?.getTransactionContext(),
-    );
-    return rows.length === 1;
+    const { rowCount } = await runPrepared(tx ?? this.em, CONSUME, [now, jti, accountId, expiresAt]);
+    return rowCount === 1;
   }
 }

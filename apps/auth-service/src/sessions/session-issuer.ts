@@ -86,9 +86,9 @@ export class SessionIssuer {
   }
 
   /** The access token (with `sid`) and refresh token of an opened draft. */
-  async tokensFor(subject: TokenSubject, draft: SessionDraft): Promise<SessionTokens> {
+  async tokensFor(subject: TokenSubject, draft: SessionDraft, options: { newDeviceChecked?: boolean } = {}): Promise<SessionTokens> {
     const { row } = draft;
-    await this.noticeNewDevice(subject, row);
+    if (!options.newDeviceChecked && (await this.recordIfNewDevice(subject.id, draft))) this.mailNewDevice(subject, draft);
     const access = await this.tokens.issue(subject, { use: row.tokenUse, aal: row.aal, amr: row.amr as Amr[], authTime: row.authTime, sid: row.id });
     return { ...access, refreshToken: draft.refresh.token, refreshExpiresIn: this.refreshLifetime(row.expiresAt, row.createdAt) };
   }
@@ -168,13 +168,22 @@ export class SessionIssuer {
 
   /**
    * A sign-in from a device label and network this account has not signed in from before (while
-   * its earlier sessions are kept) is recorded and mailed — but not the account's first sign-in
-   * ever, which has nothing to compare with.
+   * its earlier sessions are kept) is recorded — in `tx` when the sign-in step has one open — and
+   * then mailed (`mailNewDevice`); but not the account's first sign-in ever, which has nothing to
+   * compare with. Answers whether it was new.
    */
-  private async noticeNewDevice(subject: TokenSubject, row: SessionDraft['row']): Promise<void> {
-    const seen = await this.store.seenBefore(subject.id, row.deviceLabel, row.network, row.id);
-    if (!seen.any || seen.same) return;
-    await this.events.record({ type: 'new_device_sign_in', accountId: subject.id, details: { sessionId: row.id, device: row.deviceLabel, network: row.network ?? null } });
+  async recordIfNewDevice(accountId: string, draft: SessionDraft, tx?: EntityManager): Promise<boolean> {
+    const { row } = draft;
+    const seen = await this.store.seenBefore(accountId, row.deviceLabel, row.network, row.id, tx);
+    if (!seen.any || seen.same) return false;
+    const event = { type: 'new_device_sign_in' as const, accountId, details: { sessionId: row.id, device: row.deviceLabel, network: row.network ?? null } };
+    await (tx ? this.events.recordIn(tx, event) : this.events.record(event));
+    return true;
+  }
+
+  /** The mail about a sign-in `recordIfNewDevice` found new (after its transaction committed). */
+  mailNewDevice(subject: TokenSubject, draft: SessionDraft): void {
+    const { row } = draft;
     void this.notifier.newDeviceSignIn(subject.email, { at: row.createdAt, device: row.deviceLabel, network: row.network });
   }
 

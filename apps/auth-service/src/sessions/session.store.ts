@@ -224,10 +224,8 @@ export class SessionStore {
   }
 
   /** Whether the account has signed in from this device label and network before (any session still kept). */
-  async seenBefore(accountId: string, deviceLabel: string, network: string | undefined, exceptId: string): Promise<{ any: boolean; same: boolean }> {
-    const rows = await this.run(SESSION_SEEN_BEFORE,
-      [deviceLabel, network ?? null, accountId, exceptId],
-    );
+  async seenBefore(accountId: string, deviceLabel: string, network: string | undefined, exceptId: string, tx?: EntityManager): Promise<{ any: boolean; same: boolean }> {
+    const rows = await this.run(SESSION_SEEN_BEFORE, [deviceLabel, network ?? null, accountId, exceptId], tx);
     return { any: Boolean(rows[0]?.['any']), same: Boolean(rows[0]?.['same']) };
   }
 

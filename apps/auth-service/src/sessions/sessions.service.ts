@@ -114,45 +114,58 @@ export class SessionsService {
    * then reset on success or audit, count and mail on failure.
    */
   async secondFactor<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, client: ClientInfo): Promise<SessionAnswer> {
-    const account = await this.accounts.findById(pending.sub);
-    if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
-    refuseIfClosing(account);
-    // Locked (by the directory sync or an admin) since the password step: no session.
-    if (account.lockedAt) throw new AuthError('account_locked', 'This account is locked; ask an administrator.', { reason: account.lockReason });
-    const attempt = await this.attempts.claim(account.id);
+    // One statement counts the attempt and reads the account; a locked or closing account is
+    // refused without counting (see `refusal`).
+    const attempt = await this.attempts.tryClaim(pending.sub);
+    if (!attempt) throw await this.refusal(pending.sub);
+    const subject: TokenSubject = { id: attempt.id, email: attempt.email, roles: attempt.roles };
     // The session is prepared first, so its row goes into the step's one transaction with the
     // spending of the pending token and the code: a step that commits has its session.
-    const draft = this.issuer.draft(account.id, { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() }, client);
-    const outcome = await this.verifySpendingToken(pending, strategy, input, draft, client);
+    const draft = this.issuer.draft(attempt.id, { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() }, client);
+    const { outcome, newDevice } = await this.verifySpendingToken(pending, strategy, input, draft, client);
     if (outcome.ok) {
-      await this.attempts.reset(account.id);
       if (strategy.method === 'recovery_code') {
-        void this.notifier.recoveryCodeUsed(account.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
+        void this.notifier.recoveryCodeUsed(attempt.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
       }
-      return this.fullSession(account, draft);
+      if (newDevice) this.issuer.mailNewDevice(subject, draft);
+      return this.fullSession(subject, draft, { newDeviceChecked: true });
     }
 
     const details = { method: strategy.method, factorId: outcome.factorId, attempt: attempt.count, reason: outcome.reason };
     if (outcome.reason === 'counter_regression') {
-      await this.possibleClone(account, outcome, client);
+      await this.possibleClone(subject, outcome, client);
     } else if (outcome.reason === 'code_already_used' && outcome.details?.['consumedBy'] === 'confirmation') {
       // The step the user's own confirmation took (the guide's "confirm, then sign in"): no alarm.
-      await this.events.record({ type: 'mfa_failed', accountId: account.id, ip: client.ip, details: { ...details, consumedBy: 'confirmation' } });
+      await this.events.record({ type: 'mfa_failed', accountId: attempt.id, ip: client.ip, details: { ...details, consumedBy: 'confirmation' } });
     } else if (outcome.reason === 'code_already_used') {
       // ASVS 2.8.5: a reused code means someone saw it — tell the user.
-      await this.events.record({ type: 'code_reused', accountId: account.id, ip: client.ip, details });
-      void this.notifier.codeReused(account.email);
+      await this.events.record({ type: 'code_reused', accountId: attempt.id, ip: client.ip, details });
+      void this.notifier.codeReused(attempt.email);
     } else {
-      await this.events.record({ type: 'mfa_failed', accountId: account.id, ip: client.ip, details });
+      await this.events.record({ type: 'mfa_failed', accountId: attempt.id, ip: client.ip, details });
     }
-    if (this.attempts.isBurst(attempt)) void this.notifier.failedAttempts(account.email, attempt.count);
+    if (this.attempts.isBurst(attempt)) void this.notifier.failedAttempts(attempt.email, attempt.count);
     const lockedUntil = this.attempts.lockedUntilAfter(attempt);
     if (lockedUntil) {
-      await this.events.record({ type: 'mfa_locked', accountId: account.id, ip: client.ip, details: { until: lockedUntil.toISOString(), attempts: attempt.count } });
-      void this.notifier.locked(account.email, lockedUntil);
+      await this.events.record({ type: 'mfa_locked', accountId: attempt.id, ip: client.ip, details: { until: lockedUntil.toISOString(), attempts: attempt.count } });
+      void this.notifier.locked(attempt.email, lockedUntil);
     }
     const publicDetails = outcome.details?.['consumedBy'] === 'confirmation' ? outcome.details : undefined;
     throw new AuthError(outcome.reason, outcome.message ?? FAILURE_MESSAGES[outcome.reason] ?? 'The second factor was refused.', publicDetails);
+  }
+
+  /**
+   * Why no attempt could be claimed, in the order the checks are meant: the account is gone, it
+   * is closing (an erasure is scheduled), it is locked — none of which counted an attempt — or a
+   * delay or lock of the attempts runs.
+   */
+  private async refusal(accountId: string): Promise<AuthError> {
+    const account = await this.accounts.findById(accountId);
+    if (!account) return new AuthError('invalid_token', 'The account of this token no longer exists.');
+    refuseIfClosing(account);
+    // Locked (by the directory sync or an admin) since the password step: no session.
+    if (account.lockedAt) return new AuthError('account_locked', 'This account is locked; ask an administrator.', { reason: account.lockReason });
+    return this.attempts.refusal(accountId);
   }
 
   /**
@@ -177,14 +190,13 @@ export class SessionsService {
     // Possession of the key and user verification on it (verifyPasskey requires UV): two factors.
     const draft = this.issuer.draft(account.id, { use: 'access', aal: 2, amr: ['hwk', 'user', 'mfa'], authTime: this.clock.now() }, client);
     await this.issuer.open(draft);
-    return this.fullSession(account, draft);
+    return this.fullSession({ id: account.id, email: account.email, roles: account.roles }, draft);
   }
 
   /** The answer of a multi-factor sign-in whose session row is written (`draft` opened). */
-  private async fullSession(account: Account, draft: SessionDraft): Promise<SessionAnswer> {
-    const subject: TokenSubject = { id: account.id, email: account.email, roles: account.roles };
-    const token = answerTokens(await this.issuer.tokensFor(subject, draft));
-    const { remaining } = await this.recoveryCodes.remaining(account.id);
+  private async fullSession(subject: TokenSubject, draft: SessionDraft, options: { newDeviceChecked?: boolean } = {}): Promise<SessionAnswer> {
+    const token = answerTokens(await this.issuer.tokensFor(subject, draft, options));
+    const { remaining } = await this.recoveryCodes.remaining(subject.id);
     return {
       ...token,
       aal: 2,
@@ -197,7 +209,7 @@ export class SessionsService {
   }
 
   /** WebAuthn section 6.1.1: a counter that did not grow may mean a cloned key — audit it and tell the user. */
-  private async possibleClone(account: Account, outcome: Extract<SecondFactorOutcome, { ok: false }>, client: ClientInfo): Promise<void> {
+  private async possibleClone(account: Pick<Account, 'id' | 'email'>, outcome: Extract<SecondFactorOutcome, { ok: false }>, client: ClientInfo): Promise<void> {
     // The key's name goes into the mail, not the event: events outlive an erasure and a name is the user's own text.
     const { name, ...details } = outcome.details ?? {};
     await this.events.record({ type: 'webauthn_counter_regression', accountId: account.id, ip: client.ip, details: { factorId: outcome.factorId, ...details } });
@@ -216,10 +228,17 @@ export class SessionsService {
    * inside it (the embedded database runs one transaction at a time). Tokens without a jti
    * predate this rule.
    */
-  private async verifySpendingToken<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, session: SessionDraft, client: ClientInfo): Promise<SecondFactorOutcome> {
+  private async verifySpendingToken<I>(
+    pending: TokenClaims,
+    strategy: SecondFactorStrategy<I>,
+    input: I,
+    session: SessionDraft,
+    client: ClientInfo,
+  ): Promise<{ outcome: SecondFactorOutcome; newDevice: boolean }> {
     const jti = pending.jti;
     if (jti === undefined) throw spentToken();
     let spent = false;
+    let newDevice = false;
     const spend: SpendWith = async (write, grant) => {
       try {
         return await this.em.fork().transactional(async (tx) => {
@@ -229,9 +248,12 @@ export class SessionsService {
           if (grant?.amr?.length) session.row.amr = [...new Set([...session.row.amr.filter((m) => m !== 'mfa'), ...grant.amr, 'mfa'])];
           await this.issuer.open(session, tx);
           // The success is audited in the same transaction: a step whose event cannot be written
-          // takes no code, spends no token and opens no session.
+          // takes no code, spends no token and opens no session. The attempt counter starts over
+          // with it, and a sign-in from a new device is recorded with it.
           await this.events.recordIn(tx, { type: 'mfa_succeeded', accountId: pending.sub, ip: client.ip, details: { method: strategy.method, factorId: grant?.factorId } });
           if (strategy.method === 'recovery_code') await this.events.recordIn(tx, { type: 'recovery_code_used', accountId: pending.sub, ip: client.ip });
+          await this.attempts.reset(pending.sub, tx);
+          newDevice = await this.issuer.recordIfNewDevice(pending.sub, session, tx);
           spent = true;
           return true;
         });
@@ -243,7 +265,7 @@ export class SessionsService {
     const outcome = await strategy.verify(pending.sub, input, spend);
     // A success that consumed nothing would let the token (and the code) be used again.
     if (outcome.ok && !spent) throw new Error(`${strategy.method} verified without spending the pending token`);
-    return outcome;
+    return { outcome, newDevice };
   }
 
   private mfaRequiredFor(roles: string[]): boolean {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { KeyObject } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
@@ -29,6 +30,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: config.issuer,
       audience: TOKEN_AUDIENCE,
       ignoreExpiration: true,
+      // The key object itself (jsonwebtoken 9 takes one): exporting it to PEM for jsonwebtoken to
+      // parse again cost two key conversions per request.
       secretOrKeyProvider: (_request: unknown, rawJwt: unknown, done: (err: unknown, key?: string) => void) => {
         let kid: string | undefined;
         try {
@@ -42,7 +45,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
           return;
         }
         keys.publicKey(kid).then(
-          (key) => (key ? done(null, key.export({ type: 'spki', format: 'pem' }).toString()) : done(new AuthError('invalid_token', 'The bearer token was signed by an unknown key.'))),
+          (key) => (key ? done(null, asVerificationKey(key)) : done(new AuthError('invalid_token', 'The bearer token was signed by an unknown key.'))),
           (error: unknown) => done(error),
         );
       },
@@ -69,4 +72,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     // Guards and handlers see one spelling, also for a token issued before it changed.
     return { ...claims, token_use: use };
   }
+}
+
+/** passport-jwt's types say PEM text; the jsonwebtoken 9 it hands the key to takes a KeyObject as is. */
+function asVerificationKey(key: KeyObject): string {
+  return key as unknown as string;
 }
