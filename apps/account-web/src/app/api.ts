@@ -3,6 +3,7 @@
  * `/`, so every call is a same-origin relative path: no CORS, and the strict CSP only needs
  * `connect-src 'self'`.
  */
+import type { RecordsOfProcessing, RetentionView } from '@keyhaven/database';
 import type { components } from './generated/auth-api';
 
 /**
@@ -31,16 +32,11 @@ export type SecurityEvent = Pick<Schemas['SecurityEventDto'], 'id' | 'occurredAt
 
 /**
  * auth-service's records of processing (`GET /v1/privacy/records`), as far as the page reads them.
- * Written here: the service documents that answer in words only (its shape is @keyhaven/http's records reply).
+ * The OpenAPI document describes that answer in words only, so the shape comes from the type the
+ * server builds it with (@keyhaven/database, a type-only import: nothing of it is bundled).
  */
-export interface PrivacyRecords {
-  url: string;
-  storage: {
-    table: string;
-    personalData: boolean;
-    holds: { category: string; fields: string[] }[];
-    retention: { kind: string; rule: string; setting: string | null; value: string | null };
-  }[];
+export interface PrivacyRecords extends Pick<RecordsOfProcessing, 'url'> {
+  storage: (Pick<RecordsOfProcessing['storage'][number], 'table' | 'personalData' | 'holds'> & { retention: Omit<RetentionView, 'table'> })[];
 }
 
 export type SessionView = Schemas['SessionViewDto'];
