@@ -13,7 +13,9 @@ import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import { CodeDto, RefreshDto, SessionAnswerDto, SignInDto, WebAuthnStepDto } from './dto/sessions.dto';
 import { DEVICE_COOKIE, RememberedDevices } from './remembered-devices';
 import { CurrentUser, PasswordGuard, PendingOnly } from './guards/auth.guards';
-import { SessionAnswer, SessionsService } from './sessions.service';
+import { SecondStepService } from './second-step.service';
+import { SessionsService } from './sessions.service';
+import type { SessionAnswer } from './sign-in-answer';
 import type { TokenClaims } from './token-claims';
 import { ApiErrors } from '../app/auth-errors';
 
@@ -28,6 +30,7 @@ const PasswordAccount = createParamDecorator(
 export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
+    private readonly secondStep: SecondStepService,
     private readonly totp: TotpFactorsService,
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly webauthn: WebAuthnFactorsService,
@@ -83,7 +86,7 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionAnswerDto })
   @ApiErrors('invalid_code', 'code_already_used', 'too_many_attempts')
   async totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
-    return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.totp, { code: body.code }, client));
+    return this.remembering(body.rememberDevice, pending, client, reply, await this.secondStep.secondFactor(pending, this.totp, { code: body.code }, client));
   }
 
   @Post('mfa/webauthn/options')
@@ -105,7 +108,7 @@ export class SessionsController {
   })
   @ApiErrors('webauthn_failed', 'challenge_expired', 'challenge_not_found', 'unknown_credential', 'counter_regression', 'too_many_attempts')
   async webauthnStep(@CurrentUser() pending: TokenClaims, @Body() body: WebAuthnStepDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
-    return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.webauthn, { response: body.response }, client));
+    return this.remembering(body.rememberDevice, pending, client, reply, await this.secondStep.secondFactor(pending, this.webauthn, { response: body.response }, client));
   }
 
   @Post('passkey/options')
@@ -122,7 +125,7 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionAnswerDto, description: 'aal 2, amr hwk,user,mfa' })
   @ApiErrors('unknown_credential', 'webauthn_failed', 'challenge_expired', 'challenge_not_found', 'counter_regression')
   passkeySignIn(@Body() body: WebAuthnAssertionDto, @Client() client: ClientInfo): Promise<SessionAnswer> {
-    return this.sessions.passkeySignIn(body.response, client);
+    return this.secondStep.passkeySignIn(body.response, client);
   }
 
   @Post('mfa/recovery-code')
@@ -132,7 +135,7 @@ export class SessionsController {
   @ApiOkResponse({ type: SessionAnswerDto, description: 'with recoveryCodesRemaining' })
   @ApiErrors('invalid_code', 'too_many_attempts')
   async recoveryCodeStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
-    return this.remembering(body.rememberDevice, pending, client, reply, await this.sessions.secondFactor(pending, this.recoveryCodes, { code: body.code }, client));
+    return this.remembering(body.rememberDevice, pending, client, reply, await this.secondStep.secondFactor(pending, this.recoveryCodes, { code: body.code }, client));
   }
 
   /** After a second step that succeeded: with `rememberDevice`, a device token in the answer and in the page's cookie. */

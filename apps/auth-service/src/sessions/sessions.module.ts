@@ -1,9 +1,11 @@
+import { AccountDataModule } from '../accounts/account-data.module';
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts/accounts.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { ConsumedTokenRepository } from './consumed-token.repository';
 import { SessionsController } from './sessions.controller';
+import { SecondStepService } from './second-step.service';
 import { SessionsService } from './sessions.service';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { TokenService } from './token.service';
@@ -17,9 +19,9 @@ import { RefreshTokens } from './refresh-tokens';
 
 /** Sign-in (password, second factor) and the passport strategies every guarded route relies on. */
 @Module({
-  imports: [PassportModule.register({ session: false }), AccountsModule, SigningKeysModule],
+  imports: [PassportModule.register({ session: false }), AccountsModule, AccountDataModule, SigningKeysModule],
   controllers: [SessionsController, RevocationListController],
-  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, RefreshTokens, SessionIssuer, TokenService, JwtStrategy, SessionsService],
+  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, RefreshTokens, SessionIssuer, TokenService, JwtStrategy, SessionsService, SecondStepService],
   exports: [SessionStore, RememberedDeviceStore, SessionRevocation],
 })
 export class SessionsModule {}

@@ -1,24 +1,9 @@
-import { Entity, EntityRepositoryType, Index, Opt, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { EntityRepository } from '@mikro-orm/postgresql';
+import { Entity, Index, Opt, OptionalProps, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { randomUUID } from 'node:crypto';
-// A cycle, used only inside a method (after both modules are loaded).
-import { AccountRepository } from '../account.repository';
-
-/**
- * Kept only because `SessionsService` (being rewritten) calls `em.getRepository(Account)
- * .startGracePeriod`; the query is `AccountRepository`'s (accounts/account.repository.ts), the
- * owner of every `auth.account` query. Remove it once that call goes through AccountRepository.
- */
-export class AccountEntityRepository extends EntityRepository<Account> {
-  startGracePeriod(id: string, now: Date): Promise<Date> {
-    return new AccountRepository().startGracePeriod(this.getEntityManager().fork(), id, now);
-  }
-}
 
 /** A person who signs in. The email is stored normalised (trimmed, lower case). */
-@Entity({ tableName: 'account', repository: () => AccountEntityRepository })
+@Entity({ tableName: 'account' })
 export class Account {
-  [EntityRepositoryType]?: AccountEntityRepository;
   [OptionalProps]?: 'id' | 'roles' | 'createdAt' | 'updatedAt' | 'passwordHash' | 'directoryRoles';
 
   @PrimaryKey({ type: 'uuid' })
