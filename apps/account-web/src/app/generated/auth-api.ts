@@ -1069,6 +1069,38 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
             /** @description `account_not_found` */
             404: {
                 headers: {
@@ -1119,6 +1151,38 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     DirectoryController_run: {
@@ -1138,6 +1202,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
             /** @description `directory_run_not_found` */
             404: {
@@ -1173,6 +1269,38 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     DirectoryController_start: {
@@ -1194,6 +1322,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
             /** @description `directory_not_configured` */
             404: {
@@ -1245,6 +1405,38 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     AdminController_findUsers: {
@@ -1265,6 +1457,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1290,6 +1514,38 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     AdminController_revokeSessions: {
@@ -1309,6 +1565,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `forbidden`: the token lacks the role admin; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "forbidden" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
             /** @description `account_not_found` */
             404: {
@@ -1412,6 +1700,38 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
             /** @description `deletion_already_scheduled`; `last_admin` */
             409: {
                 headers: {
@@ -1445,6 +1765,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
             /** @description `too_many_exports`: more than once an hour (with Retry-After) */
             429: {
@@ -1481,6 +1833,38 @@ export interface operations {
                     "application/json": components["schemas"]["FactorDto"][];
                 };
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     FactorsController_remove: {
@@ -1500,7 +1884,23 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `step_up_required` */
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,7 +1909,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "step_up_required";
+                            code: "step_up_required" | "enrollment_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -1556,7 +1956,7 @@ export interface operations {
                     "application/json": components["schemas"]["TotpEnrollmentDto"];
                 };
             };
-            /** @description `invalid_credentials`: first factor, wrong currentPassword */
+            /** @description `invalid_credentials`: first factor, wrong currentPassword; `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1565,14 +1965,14 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "invalid_credentials";
+                            code: "invalid_credentials" | "invalid_token";
                             details?: unknown;
                             message: string;
                         };
                     };
                 };
             };
-            /** @description `step_up_required`; `password_required`: first factor, no currentPassword */
+            /** @description `step_up_required`; `password_required`: first factor, no currentPassword; `wrong_token_use`: the pending sign-in token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1581,7 +1981,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "step_up_required" | "password_required";
+                            code: "step_up_required" | "password_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -1629,7 +2029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConfirmedFactorDto"];
                 };
             };
-            /** @description `invalid_code` */
+            /** @description `invalid_code`; `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1638,7 +2038,23 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "invalid_code";
+                            code: "invalid_code" | "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -1700,7 +2116,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `webauthn_failed`; `challenge_expired`; `challenge_not_found` */
+            /** @description `webauthn_failed`; `challenge_expired`; `challenge_not_found`; `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1709,7 +2125,23 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "webauthn_failed" | "challenge_expired" | "challenge_not_found";
+                            code: "webauthn_failed" | "challenge_expired" | "challenge_not_found" | "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -1754,7 +2186,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_credentials`: first factor, wrong currentPassword */
+            /** @description `invalid_credentials`: first factor, wrong currentPassword; `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1763,14 +2195,14 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "invalid_credentials";
+                            code: "invalid_credentials" | "invalid_token";
                             details?: unknown;
                             message: string;
                         };
                     };
                 };
             };
-            /** @description `step_up_required`; `password_required`: first factor, no currentPassword */
+            /** @description `step_up_required`; `password_required`: first factor, no currentPassword; `wrong_token_use`: the pending sign-in token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1779,7 +2211,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "step_up_required" | "password_required";
+                            code: "step_up_required" | "password_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -1840,7 +2272,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `invalid_credentials`: the current password is wrong (audited) */
+            /** @description `invalid_credentials`: the current password is wrong (audited); `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1849,14 +2281,14 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "invalid_credentials";
+                            code: "invalid_credentials" | "invalid_token";
                             details?: unknown;
                             message: string;
                         };
                     };
                 };
             };
-            /** @description `step_up_required` */
+            /** @description `step_up_required`; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1865,7 +2297,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "step_up_required";
+                            code: "step_up_required" | "enrollment_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -1923,6 +2355,38 @@ export interface operations {
                     "application/json": components["schemas"]["RemainingDto"];
                 };
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     RecoveryCodesController_regenerate: {
@@ -1943,6 +2407,38 @@ export interface operations {
                     "application/json": components["schemas"]["RecoveryCodesDto"];
                 };
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `step_up_required`: a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE; `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "step_up_required" | "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     MeSessionsController_forgetAllDevices: {
@@ -1960,6 +2456,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -1980,6 +2508,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
             /** @description `remembered_device_not_found` */
             404: {
@@ -2017,6 +2577,38 @@ export interface operations {
                     "application/json": components["schemas"]["SecurityEventDto"][];
                 };
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     MeSessionsController_list: {
@@ -2037,6 +2629,38 @@ export interface operations {
                     "application/json": components["schemas"]["SessionListDto"];
                 };
             };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
         };
     };
     MeSessionsController_revokeOthers: {
@@ -2054,6 +2678,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2074,6 +2730,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
             /** @description `session_not_found`: a session that is not yours or has ended */
             404: {
@@ -2194,7 +2882,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionAnswerDto"];
                 };
             };
-            /** @description `invalid_code` */
+            /** @description `invalid_code`; `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2203,7 +2891,23 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "invalid_code";
+                            code: "invalid_code" | "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: a session token where the pending sign-in token belongs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -2249,7 +2953,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionAnswerDto"];
                 };
             };
-            /** @description `invalid_code`; `code_already_used` */
+            /** @description `invalid_code`; `code_already_used`; `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2258,7 +2962,23 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "invalid_code" | "code_already_used";
+                            code: "invalid_code" | "code_already_used" | "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: a session token where the pending sign-in token belongs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -2305,7 +3025,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionAnswerDto"];
                 };
             };
-            /** @description `webauthn_failed`; `challenge_expired`; `challenge_not_found`; `unknown_credential`; `counter_regression` */
+            /** @description `webauthn_failed`; `challenge_expired`; `challenge_not_found`; `unknown_credential`; `counter_regression`; `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2314,7 +3034,23 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "webauthn_failed" | "challenge_expired" | "challenge_not_found" | "unknown_credential" | "counter_regression";
+                            code: "webauthn_failed" | "challenge_expired" | "challenge_not_found" | "unknown_credential" | "counter_regression" | "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: a session token where the pending sign-in token belongs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
                             details?: unknown;
                             message: string;
                         };
@@ -2354,6 +3090,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `enrollment_required`: an enroll-only token; `wrong_token_use`: a session token where the pending sign-in token belongs */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "enrollment_required" | "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };
@@ -2488,6 +3256,38 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_token`: no bearer token, or one that is not valid or whose session has ended */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "invalid_token";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
+            };
+            /** @description `wrong_token_use`: the pending sign-in token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "wrong_token_use";
+                            details?: unknown;
+                            message: string;
+                        };
+                    };
+                };
             };
         };
     };

@@ -6,7 +6,7 @@ import { Clock } from '@keyhaven/config';
 import type { FastifyRequest } from 'fastify';
 import { FirstFactorService } from '../../accounts/first-factor.service';
 import { clientOf } from '../../common/request-context';
-import { AuthError } from '../../app/auth-errors';
+import { ApiErrors, AuthError } from '../../app/auth-errors';
 import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
 import { SecondFactorRegistry } from '../../second-factors/second-factor-registry';
 import { TokenClaims, TokenUse } from '../token-claims';
@@ -127,19 +127,27 @@ export class StepUpGuard implements CanActivate {
 
 /** A route for bearer tokens of the given uses (default: full sessions only). */
 export function Authenticated(...uses: TokenUse[]) {
+  const allowed = uses.length ? uses : ['access'];
   return applyDecorators(
-    SetMetadata(TOKEN_USES, uses.length ? uses : ['access']),
+    SetMetadata(TOKEN_USES, allowed),
     UseGuards(BearerGuard, TokenUseGuard, RolesGuard, StepUpGuard),
     ApiBearerAuth(),
+    // What BearerGuard and TokenUseGuard answer.
+    ApiErrors(
+      { code: 'invalid_token', when: 'no bearer token, or one that is not valid or whose session has ended' },
+      ...(allowed.includes('enrollment') ? [] : [{ code: 'enrollment_required' as const, when: 'an enroll-only token' }]),
+      { code: 'wrong_token_use', when: allowed.includes('mfa_pending') ? 'a session token where the pending sign-in token belongs' : 'the pending sign-in token' },
+    ),
   );
 }
 
 /** Only the token between password and second factor. */
 export const PendingOnly = () => Authenticated('mfa_pending');
 
-export const Roles = (...roles: string[]) => SetMetadata(ROLES, roles);
+export const Roles = (...roles: string[]) => applyDecorators(SetMetadata(ROLES, roles), ApiErrors({ code: 'forbidden', when: `the token lacks the role ${roles.join(' or ')}` }));
 
 /** aal2 when the account has a factor, and an authentication within AUTH_STEP_UP_MAX_AGE. */
-export const StepUp = () => SetMetadata(STEP_UP, true);
+export const StepUp = () =>
+  applyDecorators(SetMetadata(STEP_UP, true), ApiErrors({ code: 'step_up_required', when: 'a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE' }));
 
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): TokenClaims => claimsOf(context));

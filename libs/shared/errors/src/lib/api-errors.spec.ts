@@ -31,6 +31,17 @@ describe('apiErrorsFor', () => {
     expect(responses['429']?.schema.properties.error.properties.code.enum).toEqual(['too_many_attempts']);
   });
 
+  it('adds up several ApiErrors on one route (a guard\'s and the route\'s), a code said twice keeping the first description applied', () => {
+    const route: MethodDecorator = (target, key, descriptor) => {
+      ApiErrors({ code: 'invalid_code', when: 'the route says why' })(target, key, descriptor);
+      ApiErrors('invalid_code', 'code_already_used', 'factor_not_found')(target, key, descriptor);
+    };
+    const responses = responsesOf(route);
+    expect(Object.keys(responses).sort()).toEqual(['401', '404']);
+    expect(responses['401']?.description).toBe('`invalid_code`: the route says why; `code_already_used`');
+    expect(responses['401']?.schema.properties.error.properties.code.enum).toEqual(['invalid_code', 'code_already_used']);
+  });
+
   it('takes the status from the table, not from the route', () => {
     const responses = responsesOf(ApiErrors('factor_not_found'));
     expect(Object.keys(responses)).toEqual(['404']);
