@@ -130,7 +130,7 @@ export class DirectorySyncService {
       const events: SecurityEventInput[] = [];
       for (const change of await this.accounts.applyDirectoryChanges(tx, plan.changes, finishedAt)) {
         // A lock ends the account's sessions with it (#14's revocation, reason account_locked).
-        if (change.kind === 'lock') await this.sessions.revoke(change.accountId, 'account_locked', finishedAt, {}, tx);
+        if (change.kind === 'lock') await this.sessions.revoke(tx, change.accountId, 'account_locked', finishedAt, {});
         const event = eventOf(change, runId, run.requestedBy ?? undefined);
         if (event) events.push(event);
       }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
@@ -46,12 +47,14 @@ export class MeSessionsService {
     private readonly events: SecurityEventsService,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly em: EntityManager,
   ) {}
 
   async list(user: TokenClaims): Promise<{ sessions: SessionView[]; rememberedDevices: RememberedDeviceView[] }> {
     const now = this.clock.now();
-    const rows = await this.sessions.listOpen(user.sub, now, new Date(now.getTime() - this.config.session.idleMs));
-    const devices = await this.devices.list(user.sub, now);
+    const em = this.em.fork();
+    const rows = await this.sessions.listOpen(em, user.sub, now, new Date(now.getTime() - this.config.session.idleMs));
+    const devices = await this.devices.list(em, user.sub, now);
     return {
       sessions: rows.map((row) => ({
         id: row.id,
@@ -97,7 +100,7 @@ export class MeSessionsService {
 
   async forgetDevice(user: TokenClaims, id: string, client: ClientInfo): Promise<void> {
     const forgotten = await this.events.audited(async (tx) => {
-      const done = await this.devices.forget(user.sub, id, tx);
+      const done = await this.devices.forget(tx, user.sub, id);
       return { result: done, events: done ? [{ type: 'devices_forgotten' as const, accountId: user.sub, ip: client.ip, details: { reason: 'forgotten_by_user', deviceIds: [id] } }] : [] };
     });
     if (!forgotten) throw new AuthError('remembered_device_not_found', 'You have no remembered device with this id.');
@@ -105,7 +108,7 @@ export class MeSessionsService {
 
   async forgetAllDevices(user: TokenClaims, client: ClientInfo): Promise<{ forgotten: number }> {
     const forgotten = await this.events.audited(async (tx) => {
-      const count = await this.devices.forgetAll(user.sub, tx);
+      const count = await this.devices.forgetAll(tx, user.sub);
       return { result: count, events: count > 0 ? [{ type: 'devices_forgotten' as const, accountId: user.sub, ip: client.ip, details: { reason: 'forgotten_by_user', count } }] : [] };
     });
     return { forgotten };

@@ -42,7 +42,7 @@ export class DeletionService {
         throw new AuthError('last_admin', 'You are the last administrator; make another account an administrator first.');
       }
       if (!(await this.accounts.scheduleErasure(tx, accountId, at))) throw new AuthError('deletion_already_scheduled', 'This account is already scheduled for erasure.');
-      await this.sessions.revoke(accountId, 'account_deletion', now, {}, tx);
+      await this.sessions.revoke(tx, accountId, 'account_deletion', now, {});
       // The job rides on this transaction; pg-boss holds it until `at`, and any replica runs it once.
       const job: ErasureJob = { accountId, scheduledAt: at.toISOString() };
       await this.jobs.insert([{ name: ERASURE_QUEUE, data: job, startAfter: at, singletonKey: `${accountId}:${at.getTime()}` }], transactionJobDb(tx));

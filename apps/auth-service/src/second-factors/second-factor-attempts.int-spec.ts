@@ -55,7 +55,7 @@ describe(SecondFactorAttempts.name, () => {
     const [reset, stale, lockOver, stillLocked, fresh] = [await ctx.newAccount(), await ctx.newAccount(), await ctx.newAccount(), await ctx.newAccount(), await ctx.newAccount()];
     const start = ctx.clock.nowMs();
     await sut.claim(reset.id);
-    await sut.reset(reset.id);
+    await sut.reset(reset.id, ctx.em());
     await sut.claim(stale.id);
     await sut.claim(stillLocked.id);
     // A lock that is still running a day later (as a longer AUTH_MFA_LOCK_DURATION would leave it).

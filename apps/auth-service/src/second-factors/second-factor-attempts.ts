@@ -52,7 +52,7 @@ export class SecondFactorAttempts {
    * gone (`refusal` and the account say which).
    */
   tryClaim(accountId: string): Promise<AttemptClaim | undefined> {
-    return this.accounts.claimSecondFactorAttempt(this.em, accountId, this.clock.now(), this.policy);
+    return this.accounts.claimSecondFactorAttempt(this.em.fork(), accountId, this.clock.now(), this.policy);
   }
 
   /** `tryClaim`, refused with 429 too_many_attempts. */
@@ -62,8 +62,8 @@ export class SecondFactorAttempts {
     throw await this.refusal(accountId);
   }
 
-  /** After a success, inside the step's transaction when given. */
-  async reset(accountId: string, tx: EntityManager = this.em): Promise<void> {
+  /** After a success, inside the caller's transaction (the step's, or an admin's factor reset). */
+  async reset(accountId: string, tx: EntityManager): Promise<void> {
     await this.accounts.resetSecondFactorAttempts(tx, accountId);
   }
 
@@ -94,7 +94,7 @@ export class SecondFactorAttempts {
 
   /** 429 too_many_attempts with the wait the running delay or lock leaves. */
   async refusal(accountId: string): Promise<AuthError> {
-    const delay = await this.accounts.attemptDelay(this.em, accountId);
+    const delay = await this.accounts.attemptDelay(this.em.fork(), accountId);
     const nowMs = this.clock.nowMs();
     const lockedUntil = delay?.lockedUntil ? delay.lockedUntil.getTime() : 0;
     const locked = lockedUntil > nowMs;

@@ -4,11 +4,10 @@ import { ConsumedTokenRepository } from './consumed-token.repository';
 
 describe(ConsumedTokenRepository.name, () => {
   let ctx: MediumContext;
-  let sut: ConsumedTokenRepository;
+  const sut = new ConsumedTokenRepository();
 
   beforeAll(async () => {
     ctx = await startMedium();
-    sut = new ConsumedTokenRepository(ctx.orm.em);
   });
 
   afterAll(async () => {
@@ -20,14 +19,14 @@ describe(ConsumedTokenRepository.name, () => {
   it('spends a token once: the first caller gets true, every later one false', async () => {
     const account = await ctx.newAccount();
     const jti = randomUUID();
-    expect(await sut.consume(jti, account.id, inFiveMinutes(), ctx.clock.now())).toBe(true);
-    expect(await sut.consume(jti, account.id, inFiveMinutes(), ctx.clock.now())).toBe(false);
+    expect(await sut.consume(ctx.em(), jti, account.id, inFiveMinutes(), ctx.clock.now())).toBe(true);
+    expect(await sut.consume(ctx.em(), jti, account.id, inFiveMinutes(), ctx.clock.now())).toBe(false);
   });
 
   it('lets exactly one of many racing spends of one token win', async () => {
     const account = await ctx.newAccount();
     const jti = randomUUID();
-    const results = await Promise.all(Array.from({ length: 10 }, () => sut.consume(jti, account.id, inFiveMinutes(), ctx.clock.now())));
+    const results = await Promise.all(Array.from({ length: 10 }, () => sut.consume(ctx.em(), jti, account.id, inFiveMinutes(), ctx.clock.now())));
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 
@@ -39,10 +38,10 @@ describe(ConsumedTokenRepository.name, () => {
       [account.id, now],
     );
     const live = randomUUID();
-    expect(await sut.consume(live, account.id, inFiveMinutes(), now)).toBe(true);
+    expect(await sut.consume(ctx.em(), live, account.id, inFiveMinutes(), now)).toBe(true);
     const count = async () => Number((await ctx.sql<{ n: string }>('select count(*) as n from auth.consumed_token where account_id = ? and expires_at < ?', [account.id, now]))[0]!.n);
     expect(await count()).toBe(50); // 100 at a time
-    await sut.consume(randomUUID(), account.id, inFiveMinutes(), now);
+    await sut.consume(ctx.em(), randomUUID(), account.id, inFiveMinutes(), now);
     expect(await count()).toBe(0);
     expect(await ctx.sql('select 1 from auth.consumed_token where jti = ?', [live])).toHaveLength(1);
   });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared, runPrepared } from '@keyhaven/database';
 
 const CONSUME = prepared(
@@ -12,18 +12,16 @@ const CONSUME = prepared(
    returning jti`,
 );
 
-/** Spent pending tokens (see ConsumedToken). */
+/** Spent pending tokens (see ConsumedToken). Runs on the EntityManager it is given; never commits on its own. */
 @Injectable()
 export class ConsumedTokenRepository {
-  constructor(private readonly em: EntityManager) {}
-
   /**
    * Marks a token as used with one conditional insert: `true` for the first caller, `false` for
    * every later one (or a racing one). Expired rows are pruned in the same statement, a few at a
    * time and skipping rows another request is pruning, so no request waits on another.
    */
-  async consume(jti: string, accountId: string, expiresAt: Date, now: Date, tx?: EntityManager): Promise<boolean> {
-    const { rowCount } = await runPrepared(tx ?? this.em, CONSUME, [now, jti, accountId, expiresAt]);
+  async consume(em: EntityManager, jti: string, accountId: string, expiresAt: Date, now: Date): Promise<boolean> {
+    const { rowCount } = await runPrepared(em, CONSUME, [now, jti, accountId, expiresAt]);
     return rowCount === 1;
   }
 }

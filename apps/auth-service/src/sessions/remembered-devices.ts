@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { serialize } from 'cookie';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuthError } from '../app/auth-errors';
@@ -37,6 +38,7 @@ export class RememberedDevices {
     private readonly notifier: SecurityNotifier,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly em: EntityManager,
   ) {}
 
   get enabled(): boolean {
@@ -51,7 +53,7 @@ export class RememberedDevices {
     const device = deviceLabel(client.userAgent);
     const network = truncateIp(client.ip);
     await this.events.audited(async (tx) => {
-      const id = await this.store.remember({ accountId, tokenHash: hash, deviceLabel: device, network, now, expiresAt }, tx);
+      const id = await this.store.remember(tx, { accountId, tokenHash: hash, deviceLabel: device, network, now, expiresAt });
       return { result: id, events: [{ type: 'device_remembered' as const, accountId, ip: client.ip, details: { deviceId: id, device, expiresAt: expiresAt.toISOString() } }] };
     });
     const account = await this.accounts.findById(accountId);
@@ -70,7 +72,7 @@ export class RememberedDevices {
   async recognise(accountId: string, presented: unknown, client: ClientInfo, strict: boolean): Promise<DeviceRecognition> {
     if (!this.enabled) return { kind: 'none' };
     const hash = parseOpaqueToken('device', presented);
-    const found = hash ? await this.store.use(hash, accountId, this.clock.now()) : undefined;
+    const found = hash ? await this.store.use(this.em.fork(), hash, accountId, this.clock.now()) : undefined;
     if (found && found.accountId === accountId) return { kind: 'remembered', id: found.id };
     if (found) {
       await this.events.record({ type: 'device_token_ignored', accountId, ip: client.ip, details: { reason: 'other_account', device: deviceLabel(client.userAgent) } });

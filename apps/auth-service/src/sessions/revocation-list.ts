@@ -1,6 +1,7 @@
 import { Controller, Get, Header, Inject, Injectable } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { SignJWT } from 'jose';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
@@ -30,12 +31,13 @@ export class RevocationListService {
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly em: EntityManager,
   ) {}
 
   async signed(): Promise<string> {
     const now = this.clock.now();
     const coveredMs = this.config.accessTokenTtlMs + 60_000;
-    const sids = await this.store.revokedSince(new Date(now.getTime() - coveredMs));
+    const sids = await this.store.revokedSince(this.em.fork(), new Date(now.getTime() - coveredMs));
     const { kid, privateKey } = await this.keys.activeKey();
     const iat = Math.floor(now.getTime() / 1000);
     return new SignJWT({ token_use: REVOCATION_LIST_USE, sids, covers: Math.floor(coveredMs / 1000) })

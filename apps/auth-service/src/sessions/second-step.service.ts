@@ -183,7 +183,7 @@ export class SecondStepService {
     const spend: SpendWith = async (write, grant) => {
       try {
         return await this.em.fork().transactional(async (tx) => {
-          if (!(await this.consumedTokens.consume(jti, pending.sub, new Date(pending.exp * 1000), this.clock.now(), tx))) throw spentToken();
+          if (!(await this.consumedTokens.consume(tx, jti, pending.sub, new Date(pending.exp * 1000), this.clock.now()))) throw spentToken();
           if (!(await write(tx))) throw new NothingTaken();
           // What the factor proved beyond its type (a key that verified its user: `user`).
           if (grant?.amr?.length) session.row.amr = [...new Set([...session.row.amr.filter((m) => m !== 'mfa'), ...grant.amr, 'mfa'])];

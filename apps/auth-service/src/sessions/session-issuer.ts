@@ -56,6 +56,7 @@ export class SessionIssuer {
     private readonly notifier: SecurityNotifier,
     private readonly clock: Clock,
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
+    private readonly em: EntityManager,
   ) {}
 
   draft(accountId: string, grant: SessionGrant, client: ClientInfo): SessionDraft {
@@ -80,9 +81,9 @@ export class SessionIssuer {
     };
   }
 
-  /** Writes the draft's row and first refresh token — on `tx` when the sign-in step has one open. */
+  /** Writes the draft's row and first refresh token — on `tx` when the sign-in step has one open, else committed on its own. */
   open(draft: SessionDraft, tx?: EntityManager): Promise<void> {
-    return this.store.open(draft.row, draft.refresh.hash, tx);
+    return this.store.open(tx ?? this.em.fork(), draft.row, draft.refresh.hash);
   }
 
   /** The access token (with `sid`) and refresh token of an opened draft. */
@@ -113,26 +114,30 @@ export class SessionIssuer {
     if (!presentedToken) throw invalidRefreshToken();
     const now = this.clock.now();
     const idleSince = new Date(now.getTime() - this.config.session.idleMs);
+    // Every statement of a refresh commits on its own. The injected EntityManager is passed as is
+    // rather than a fork: this runs per request, and runPrepared only reads its (absent)
+    // transaction context, so a fork would be an allocation for nothing.
+    const em = this.em;
     let session: LiveSession | undefined;
     let next: { token: string; hash: Buffer };
     if (presentedToken.kind === 'session') {
       const { sessionId, generation, hash } = presentedToken;
       next = this.refreshTokens.mint(sessionId, generation + 1);
-      session = await this.store.rotate(sessionId, generation, hash, next.hash, now, idleSince);
+      session = await this.store.rotate(em, sessionId, generation, hash, next.hash, now, idleSince);
       if (!session) {
         // The MAC says this token was issued: if its session has moved past it, it was spent.
-        const current = await this.store.refreshGeneration(sessionId);
+        const current = await this.store.refreshGeneration(em, sessionId);
         if (current !== undefined && generation < current) await this.revokeAfterReuse(sessionId, client);
         throw invalidRefreshToken();
       }
     } else {
       // A token from before session-bound tokens: spent in auth.refresh_token, its session moved
       // on to the session-bound form.
-      const legacy = await this.store.legacyTokenSession(presentedToken.hash);
+      const legacy = await this.store.legacyTokenSession(em, presentedToken.hash);
       next = legacy ? this.refreshTokens.mint(legacy.sessionId, legacy.generation + 1) : { token: '', hash: Buffer.alloc(0) };
-      session = legacy ? await this.store.rotateLegacy(presentedToken.hash, legacy.sessionId, legacy.generation, next.hash, now, idleSince) : undefined;
+      session = legacy ? await this.store.rotateLegacy(em, presentedToken.hash, legacy.sessionId, legacy.generation, next.hash, now, idleSince) : undefined;
       if (!session) {
-        const reusedIn = await this.store.spentTokenSession(presentedToken.hash);
+        const reusedIn = await this.store.spentTokenSession(em, presentedToken.hash);
         if (reusedIn) await this.revokeAfterReuse(reusedIn, client);
         throw invalidRefreshToken();
       }
@@ -150,11 +155,11 @@ export class SessionIssuer {
   }
 
   private async revokeAfterReuse(sessionId: string, client: ClientInfo): Promise<void> {
-    const accountId = await this.store.ownerOf(sessionId);
+    const accountId = await this.store.ownerOf(this.em.fork(), sessionId);
     if (!accountId) return;
     const now = this.clock.now();
     const revoked = await this.events.audited(async (tx) => {
-      const ids = await this.store.revoke(accountId, 'refresh_token_reused', now, { ids: [sessionId] }, tx);
+      const ids = await this.store.revoke(tx, accountId, 'refresh_token_reused', now, { ids: [sessionId] });
       return {
         result: ids.length > 0,
         events: ids.length > 0 ? [{ type: 'refresh_token_reused' as const, accountId, ip: client.ip, details: { sessionId, device: deviceLabel(client.userAgent) } }] : [],
@@ -174,7 +179,7 @@ export class SessionIssuer {
    */
   async recordIfNewDevice(accountId: string, draft: SessionDraft, tx?: EntityManager): Promise<boolean> {
     const { row } = draft;
-    const seen = await this.store.seenBefore(accountId, row.deviceLabel, row.network, row.id, tx);
+    const seen = await this.store.seenBefore(tx ?? this.em.fork(), accountId, row.deviceLabel, row.network, row.id);
     if (!seen.any || seen.same) return false;
     const event = { type: 'new_device_sign_in' as const, accountId, details: { sessionId: row.id, device: row.deviceLabel, network: row.network ?? null } };
     await (tx ? this.events.recordIn(tx, event) : this.events.record(event));

@@ -38,7 +38,8 @@ export class SessionRevocation {
    * Revokes every open session of the account (except `keep`, e.g. the one changing the
    * password) and, unless `keepDevices`, forgets its remembered devices — a device token with
    * the password would otherwise sign straight back in. Records `session_revoked` (and
-   * `devices_forgotten`) when anything ended.
+   * `devices_forgotten`) when anything ended. Runs in the caller's transaction `tx` when given,
+   * else in an audited unit of work of its own; either way the stores get that one transaction.
    */
   async revokeAccount(
     accountId: string,
@@ -48,8 +49,8 @@ export class SessionRevocation {
   ): Promise<AccountRevocation> {
     const work = async (em: EntityManager): Promise<AccountRevocation> => {
       const now = this.clock.now();
-      const revokedSessions = await this.store.revoke(accountId, reason, now, options.keep ? { keep: options.keep } : {}, em);
-      const forgottenDevices = options.keepDevices ? 0 : await this.devices.forgetAll(accountId, em);
+      const revokedSessions = await this.store.revoke(em, accountId, reason, now, options.keep ? { keep: options.keep } : {});
+      const forgottenDevices = options.keepDevices ? 0 : await this.devices.forgetAll(em, accountId);
       const actor = { accountId, ...(options.actorId ? { actorId: options.actorId } : {}), ...(options.ip ? { ip: options.ip } : {}) };
       if (revokedSessions.length > 0 || options.auditAlways) {
         await this.events.recordIn(em, { ...actor, type: 'session_revoked', details: { reason, sessionIds: revokedSessions } });
@@ -64,7 +65,7 @@ export class SessionRevocation {
   /** Ends one session of the account; false when it has no such open session (another's, unknown, ended). */
   async revokeOne(accountId: string, sessionId: string, reason: RevokeReason, actor: RevocationActor = {}): Promise<boolean> {
     return this.events.audited(async (tx) => {
-      const ids = await this.store.revoke(accountId, reason, this.clock.now(), { ids: [sessionId] }, tx);
+      const ids = await this.store.revoke(tx, accountId, reason, this.clock.now(), { ids: [sessionId] });
       const events =
         ids.length === 1
           ? [{ type: 'session_revoked' as const, accountId, ...(actor.actorId ? { actorId: actor.actorId } : {}), ip: actor.ip, details: { reason, sessionIds: ids } }]
@@ -78,7 +79,7 @@ export class SessionRevocation {
    * added or removed: what "remembered" vouched for has changed). Recorded when there were any.
    */
   async forgetDevices(accountId: string, reason: string, actor: RevocationActor, tx: EntityManager): Promise<number> {
-    const count = await this.devices.forgetAll(accountId, tx);
+    const count = await this.devices.forgetAll(tx, accountId);
     if (count > 0) {
       await this.events.recordIn(tx, { type: 'devices_forgotten', accountId, ...(actor.actorId ? { actorId: actor.actorId } : {}), ip: actor.ip, details: { reason, count } });
     }

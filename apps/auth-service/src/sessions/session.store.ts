@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared, runPrepared, type PreparedStatement, type SqlParam, type SqlRow } from '@keyhaven/database';
 import type { RevokeReason } from './entities/session.entity';
 
@@ -98,15 +98,15 @@ export const SESSION_ENDED_AT_SQL = `coalesce(revoked_at, least(expires_at, last
  * The one owner of `auth.session` and `auth.refresh_token`. Every method is one statement (one
  * round trip); correctness under concurrency is the database's: a refresh token is spent by a
  * conditional UPDATE, so of many requests racing with one token exactly one finds it current.
- * Methods take the caller's transaction when they are part of a larger change.
+ * Every method runs on the EntityManager it is given (the caller's transaction, or a fork whose
+ * statements each commit on their own); none opens a transaction or commits.
  */
 @Injectable()
 export class SessionStore {
-  constructor(private readonly em: EntityManager) {}
-
-  /** The session row with the hash of its first refresh token (generation 0), inside `tx` when given. */
-  async open(session: NewSession, refreshHash: Buffer, tx?: EntityManager): Promise<void> {
+  /** The session row with the hash of its first refresh token (generation 0). */
+  async open(em: EntityManager, session: NewSession, refreshHash: Buffer): Promise<void> {
     await this.run(
+      em,
       SESSION_OPEN,
       [
         session.id,
@@ -123,7 +123,6 @@ export class SessionStore {
         session.rememberedDeviceId ?? null,
         refreshHash,
       ],
-      tx,
     );
   }
 
@@ -135,16 +134,16 @@ export class SessionStore {
    * one token queue on the row; the first moves it, the others then find a later generation.
    * Undefined when nothing was rotated.
    */
-  async rotate(sessionId: string, generation: number, oldHash: Buffer, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
-    const rows = await this.run(SESSION_ROTATE,
+  async rotate(em: EntityManager, sessionId: string, generation: number, oldHash: Buffer, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
+    const rows = await this.run(em, SESSION_ROTATE,
       [newHash, now, sessionId, generation, oldHash, now, idleSince],
     );
     return liveSession(rows[0]);
   }
 
   /** The generation a session's current refresh token has; undefined when there is no such session. */
-  async refreshGeneration(sessionId: string): Promise<number | undefined> {
-    const rows = await this.run(SESSION_GENERATION, [sessionId]);
+  async refreshGeneration(em: EntityManager, sessionId: string): Promise<number | undefined> {
+    const rows = await this.run(em, SESSION_GENERATION, [sessionId]);
     return rows[0] ? Number(rows[0]['refresh_generation']) : undefined;
   }
 
@@ -152,8 +151,8 @@ export class SessionStore {
    * A token issued before session-bound tokens (auth.refresh_token): its session and the
    * generation the session is at, while the token is unspent.
    */
-  async legacyTokenSession(hash: Buffer): Promise<{ sessionId: string; generation: number } | undefined> {
-    const rows = await this.run(SESSION_LEGACY_TOKEN,
+  async legacyTokenSession(em: EntityManager, hash: Buffer): Promise<{ sessionId: string; generation: number } | undefined> {
+    const rows = await this.run(em, SESSION_LEGACY_TOKEN,
       [hash],
     );
     return rows[0] ? { sessionId: String(rows[0]['id']), generation: Number(rows[0]['refresh_generation']) } : undefined;
@@ -164,16 +163,16 @@ export class SessionStore {
    * (where a replay of it is recognised) and the session moves to `generation + 1` with the new,
    * session-bound token's hash — one statement. Undefined when nothing was rotated.
    */
-  async rotateLegacy(oldHash: Buffer, sessionId: string, generation: number, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
-    const rows = await this.run(SESSION_ROTATE_LEGACY,
+  async rotateLegacy(em: EntityManager, oldHash: Buffer, sessionId: string, generation: number, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
+    const rows = await this.run(em, SESSION_ROTATE_LEGACY,
       [now, oldHash, sessionId, generation, now, idleSince, newHash, now, generation],
     );
     return liveSession(rows[0]);
   }
 
   /** What a legacy refresh token that did not rotate was: unknown, or a spent token of a session. */
-  async spentTokenSession(hash: Buffer): Promise<string | undefined> {
-    const rows = await this.run(SESSION_SPENT_TOKEN, [hash]);
+  async spentTokenSession(em: EntityManager, hash: Buffer): Promise<string | undefined> {
+    const rows = await this.run(em, SESSION_SPENT_TOKEN, [hash]);
     return rows[0] ? String(rows[0]['session_id']) : undefined;
   }
 
@@ -181,18 +180,17 @@ export class SessionStore {
    * Ends sessions that are still open: `ids` of one account (undefined: all of the account's), except
    * `keep`. Answers the ids it revoked (not those that had already ended).
    */
-  async revoke(accountId: string, reason: RevokeReason, now: Date, options: { ids?: readonly string[]; keep?: string } = {}, tx?: EntityManager): Promise<string[]> {
-    const rows = await this.run(SESSION_REVOKE,
+  async revoke(em: EntityManager, accountId: string, reason: RevokeReason, now: Date, options: { ids?: readonly string[]; keep?: string } = {}): Promise<string[]> {
+    const rows = await this.run(em, SESSION_REVOKE,
       [now, reason, accountId, now, options.ids ? JSON.stringify(options.ids) : null, options.ids ? JSON.stringify(options.ids) : null, options.keep ?? null, options.keep ?? null],
-      tx,
     );
     return rows.map((row) => String(row['id']));
   }
 
   /** The session's account, when the session exists (any state). */
-  async ownerOf(sessionId: string): Promise<string | undefined> {
+  async ownerOf(em: EntityManager, sessionId: string): Promise<string | undefined> {
     if (!UUID.test(sessionId)) return undefined;
-    const rows = await this.run(SESSION_OWNER, [sessionId]);
+    const rows = await this.run(em, SESSION_OWNER, [sessionId]);
     return rows[0] ? String(rows[0]['account_id']) : undefined;
   }
 
@@ -200,15 +198,15 @@ export class SessionStore {
    * Whether an access token's session is still open — the one query auth-service's bearer guard
    * adds per request (a primary-key probe), so a revocation holds at once on every replica.
    */
-  async isOpen(sessionId: string, accountId: string, now: Date): Promise<boolean> {
+  async isOpen(em: EntityManager, sessionId: string, accountId: string, now: Date): Promise<boolean> {
     if (!UUID.test(sessionId) || !UUID.test(accountId)) return false;
-    const rows = await this.run(SESSION_IS_OPEN, [sessionId, accountId, now]);
+    const rows = await this.run(em, SESSION_IS_OPEN, [sessionId, accountId, now]);
     return rows.length === 1;
   }
 
   /** Open sessions of an account (not revoked, not past their end, used since `idleSince`), newest first. */
-  async listOpen(accountId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {
-    const rows = await this.run(SESSION_LIST_OPEN,
+  async listOpen(em: EntityManager, accountId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {
+    const rows = await this.run(em, SESSION_LIST_OPEN,
       [accountId, now, idleSince],
     );
     return rows.map(sessionRow);
@@ -218,20 +216,20 @@ export class SessionStore {
    * Ids of sessions revoked since `since` — the revocation list other services fetch. Only
    * revocations whose access tokens may still be alive matter, so the list stays short.
    */
-  async revokedSince(since: Date): Promise<string[]> {
-    const rows = await this.run(SESSION_REVOKED_SINCE, [since]);
+  async revokedSince(em: EntityManager, since: Date): Promise<string[]> {
+    const rows = await this.run(em, SESSION_REVOKED_SINCE, [since]);
     return rows.map((row) => String(row['id']));
   }
 
   /** Whether the account has signed in from this device label and network before (any session still kept). */
-  async seenBefore(accountId: string, deviceLabel: string, network: string | undefined, exceptId: string, tx?: EntityManager): Promise<{ any: boolean; same: boolean }> {
-    const rows = await this.run(SESSION_SEEN_BEFORE, [deviceLabel, network ?? null, accountId, exceptId], tx);
+  async seenBefore(em: EntityManager, accountId: string, deviceLabel: string, network: string | undefined, exceptId: string): Promise<{ any: boolean; same: boolean }> {
+    const rows = await this.run(em, SESSION_SEEN_BEFORE, [deviceLabel, network ?? null, accountId, exceptId]);
     return { any: Boolean(rows[0]?.['any']), same: Boolean(rows[0]?.['same']) };
   }
 
   /** Each statement is prepared once per pooled connection (see runPrepared): the refresh and the guard's probe run per request. */
-  private async run(statement: PreparedStatement, params: SqlParam[], tx?: EntityManager): Promise<Row[]> {
-    return (await runPrepared(tx ?? this.em, statement, params)).rows;
+  private async run(em: EntityManager, statement: PreparedStatement, params: SqlParam[]): Promise<Row[]> {
+    return (await runPrepared(em, statement, params)).rows;
   }
 }
 

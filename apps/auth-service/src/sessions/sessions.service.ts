@@ -41,7 +41,7 @@ export class SessionsService {
       return { ...token, aal: 1, mfaRequired: true, methods, enrollmentRequired: false };
     }
     if (this.mfaRequiredFor(account.roles)) {
-      const graceStart = await this.accounts.startGracePeriod(this.em, account.id, now);
+      const graceStart = await this.accounts.startGracePeriod(this.em.fork(), account.id, now);
       const deadline = new Date(graceStart.getTime() + this.config.mfaGracePeriodMs);
       // Past the grace period the password alone buys nothing but the way to enroll; during it, a
       // session that ends with the grace period (a refresh cannot stretch it).

@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { KeyObject } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
+import { EntityManager } from '@mikro-orm/postgresql';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../../config/auth.config';
 import { AuthError } from '../../app/auth-errors';
@@ -23,6 +24,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly clock: Clock,
     private readonly sessions: SessionStore,
     @Inject(AUTH_CONFIG) config: AuthConfig,
+    private readonly em: EntityManager,
   ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
@@ -63,9 +65,11 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!use) throw new AuthError('invalid_token', 'Unknown token use.');
     // A session's tokens stop working here the moment it is revoked, on every replica: one
     // primary-key probe per request (other services learn it from the revocation list within
-    // AUTH_REVOCATION_MAX_DELAY). A pending token belongs to no session yet.
+    // AUTH_REVOCATION_MAX_DELAY). A pending token belongs to no session yet. The probe runs on the
+    // injected EntityManager itself rather than a fork: it runs per request, and runPrepared only
+    // reads its (absent) transaction context.
     if (use !== 'mfa_pending') {
-      if (typeof claims.sid !== 'string' || !(await this.sessions.isOpen(claims.sid, claims.sub, this.clock.now()))) {
+      if (typeof claims.sid !== 'string' || !(await this.sessions.isOpen(this.em, claims.sid, claims.sub, this.clock.now()))) {
         throw new AuthError('invalid_token', 'The session of this token has ended; sign in again.');
       }
     }
