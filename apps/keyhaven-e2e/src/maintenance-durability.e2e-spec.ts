@@ -88,7 +88,8 @@ async function teardown(stack: Stack | undefined): Promise<void> {
   await stack.store.remove();
 }
 
-async function api(service: ServiceProcess, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function api(service: ServiceProcess, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const response = await fetch(`${service.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

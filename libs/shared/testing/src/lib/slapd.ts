@@ -1,9 +1,9 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freeLoopbackPort as freePort } from '@keyhaven/database/embedded';
 
 const run = promisify(execFile);
 
@@ -216,17 +216,6 @@ export function userLdif(dn: string, user: DirectoryUser): string {
     ...(user.extra ?? []),
     '',
   ].join('\n');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 // A private OID arc for test-only attributes: the AD and 389-DS account flags on OpenLDAP.
