@@ -1,6 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { prepared, runPrepared, type SqlRow } from '@keyhaven/database';
 import { WebAuthnCredential } from './entities/webauthn-credential.entity';
+
+// The sign-in step's statements, prepared once per pooled connection.
+const COLUMNS = 'id, account_id, name, credential_id, public_key, counter, transports, aaguid, device_type, backed_up, passkey, created_at, last_used_at';
+const LIST_FOR = prepared('webauthn_credential.list_for', `select ${COLUMNS} from auth.webauthn_credential where account_id = $1 order by created_at, id`);
+const BY_CREDENTIAL_ID = prepared('webauthn_credential.by_credential_id', `select ${COLUMNS} from auth.webauthn_credential where credential_id = $1`);
+const RECORD_USE = prepared(
+  'webauthn_credential.record_use',
+  `update auth.webauthn_credential set counter = $1::bigint, backed_up = $2, last_used_at = $3
+    where id = $4 and (counter < $1::bigint or (counter = 0 and $1::bigint = 0))
+   returning id`,
+);
 
 /**
  * Every query on security keys and passkeys, each on the EntityManager it is given (the caller's
@@ -13,16 +25,17 @@ export class WebAuthnCredentialRepository {
     await em.insert(WebAuthnCredential, credential);
   }
 
-  listFor(em: EntityManager, accountId: string): Promise<WebAuthnCredential[]> {
-    return em.find(WebAuthnCredential, { accountId }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  async listFor(em: EntityManager, accountId: string): Promise<WebAuthnCredential[]> {
+    return (await runPrepared(em, LIST_FOR, [accountId])).rows.map(credentialOf);
   }
 
   async hasAny(em: EntityManager, accountId: string): Promise<boolean> {
     return (await em.count(WebAuthnCredential, { accountId })) > 0;
   }
 
-  findByCredentialId(em: EntityManager, credentialId: string): Promise<WebAuthnCredential | null> {
-    return em.findOne(WebAuthnCredential, { credentialId });
+  async findByCredentialId(em: EntityManager, credentialId: string): Promise<WebAuthnCredential | null> {
+    const row = (await runPrepared(em, BY_CREDENTIAL_ID, [credentialId])).rows[0];
+    return row ? credentialOf(row) : null;
   }
 
   /**
@@ -32,15 +45,7 @@ export class WebAuthnCredentialRepository {
    * cannot both pass with one counter value.
    */
   async recordUse(em: EntityManager, id: string, newCounter: number, backedUp: boolean, now: Date): Promise<boolean> {
-    const rows: unknown[] = await em.getConnection().execute(
-      `update auth.webauthn_credential set counter = ?::bigint, backed_up = ?, last_used_at = ?
-        where id = ? and (counter < ?::bigint or (counter = 0 and ?::bigint = 0))
-       returning id`,
-      [newCounter, backedUp, now, id, newCounter, newCounter],
-      'all',
-      em.getTransactionContext(),
-    );
-    return rows.length === 1;
+    return (await runPrepared(em, RECORD_USE, [newCounter, backedUp, now, id])).rowCount === 1;
   }
 
   async delete(em: EntityManager, id: string, accountId: string): Promise<boolean> {
@@ -50,4 +55,23 @@ export class WebAuthnCredentialRepository {
   deleteAllFor(em: EntityManager, accountId: string): Promise<number> {
     return em.nativeDelete(WebAuthnCredential, { accountId });
   }
+}
+
+/** A row as the entity MikroORM would have loaded (bigint `counter` as text, as the entity declares it). */
+function credentialOf(row: SqlRow): WebAuthnCredential {
+  return Object.assign(new WebAuthnCredential(), {
+    id: String(row['id']),
+    accountId: String(row['account_id']),
+    name: String(row['name']),
+    credentialId: String(row['credential_id']),
+    publicKey: String(row['public_key']),
+    counter: String(row['counter']),
+    transports: (row['transports'] as string[] | null) ?? [],
+    aaguid: String(row['aaguid']),
+    deviceType: String(row['device_type']),
+    backedUp: Boolean(row['backed_up']),
+    passkey: Boolean(row['passkey']),
+    createdAt: new Date(row['created_at'] as string),
+    lastUsedAt: row['last_used_at'] ? new Date(row['last_used_at'] as string) : undefined,
+  });
 }
