@@ -43,7 +43,8 @@ export default tseslint.config(
             {
               name: 'class-validator',
               importNames: ['IsOptional'],
-              message: 'IsOptional also lets null through (a NOT NULL column then fails with a 500): use Omittable from @keyhaven/errors, plus ValidateIf(v !== null) where null is meant.',
+              message:
+                'IsOptional also lets null through (a NOT NULL column then fails with a 500): use Omittable from @keyhaven/errors, plus ValidateIf(v !== null) where null is meant.',
             },
           ],
         },
@@ -56,7 +57,14 @@ export default tseslint.config(
   },
   {
     // Boot, CLI and test plumbing are where the environment is read on purpose.
-    files: ['**/main.ts', '**/mikro-orm.config.ts', 'libs/shared/testing/**/*.ts', 'apps/keyhaven-e2e/**/*.ts', 'libs/shared/http/src/lib/boot.ts', 'tools/**/*.ts'],
+    files: [
+      '**/main.ts',
+      '**/mikro-orm.config.ts',
+      'libs/shared/testing/**/*.ts',
+      'apps/keyhaven-e2e/**/*.ts',
+      'libs/shared/http/src/lib/boot.ts',
+      'tools/**/*.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

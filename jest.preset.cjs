@@ -14,9 +14,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@scure|@noble|otplib|@otplib)/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
-  moduleNameMapper: Object.fromEntries(
-    Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, path.join(__dirname, target)]),
-  ),
+  moduleNameMapper: Object.fromEntries(Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, path.join(__dirname, target)])),
   globalSetup: path.join(__dirname, 'libs/shared/testing/src/global-setup.ts'),
   globalTeardown: path.join(__dirname, 'libs/shared/testing/src/global-teardown.ts'),
   testTimeout: 30_000,

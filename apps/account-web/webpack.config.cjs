@@ -51,7 +51,10 @@ module.exports = {
       },
     ],
   },
-  plugins: [new StaticFilesPlugin(['index.html', 'styles.css', 'favicon.svg']), new SourceMapDevToolPlugin({ test: /\.js$/, filename: '[file].map', append: false })],
+  plugins: [
+    new StaticFilesPlugin(['index.html', 'styles.css', 'favicon.svg']),
+    new SourceMapDevToolPlugin({ test: /\.js$/, filename: '[file].map', append: false }),
+  ],
   performance: { hints: false },
   stats: 'errors-warnings',
 };

@@ -28,7 +28,10 @@ const scenarios = readdirSync(dir)
 const databases = ['embedded', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])];
 
 pinLoadGenerator();
-const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
 console.log(`Keyhaven benchmarks (${quick ? 'quick' : 'full'}; databases: ${databases.join(', ')}; node ${process.version})`);
 console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${CORES.describe}; load average at start ${load()}`);
 
@@ -45,7 +48,7 @@ for (const database of databases) {
       console.log(`(${file}: ${((performance.now() - started) / 1000).toFixed(1)} s)`);
     } catch (error) {
       failed++;
-      console.error(`scenario ${file} failed on ${database}: ${error?.stack ?? error}${error?.cause ? `\ncause: ${error.cause.stack ?? error.cause}` : ""}`);
+      console.error(`scenario ${file} failed on ${database}: ${error?.stack ?? error}${error?.cause ? `\ncause: ${error.cause.stack ?? error.cause}` : ''}`);
       console.error(ctx.serviceLogs());
       results.push({ measure: `${file.replace(/\.mjs$/, '')}: FAILED`, database, value: NaN, unit: '', detail: String(error?.message ?? error).slice(0, 80) });
     } finally {
@@ -57,7 +60,9 @@ for (const database of databases) {
 console.log(`\n## Summary (${quick ? 'quick' : 'full'} run; load average at the end ${load()})`);
 console.table(results.map(summaryRow));
 const missed = results.filter((result) => result.goal && !meets(result));
-console.log(`${results.filter((result) => result.goal).length - missed.length} of ${results.filter((result) => result.goal).length} goals met${failed ? `; ${failed} scenario run(s) failed` : ''}.`);
+console.log(
+  `${results.filter((result) => result.goal).length - missed.length} of ${results.filter((result) => result.goal).length} goals met${failed ? `; ${failed} scenario run(s) failed` : ''}.`,
+);
 process.exit(failed ? 1 : 0);
 
 function meets({ value, goal }) {
@@ -73,7 +78,10 @@ function format(value, unit) {
 
 function summaryRow(result) {
   const goal = result.goal
-    ? [result.goal.min !== undefined ? `≥ ${format(result.goal.min, result.unit)}` : '', result.goal.max !== undefined ? `≤ ${format(result.goal.max, result.unit)}` : '']
+    ? [
+        result.goal.min !== undefined ? `≥ ${format(result.goal.min, result.unit)}` : '',
+        result.goal.max !== undefined ? `≤ ${format(result.goal.max, result.unit)}` : '',
+      ]
         .filter(Boolean)
         .join(', ')
     : '(reported)';

@@ -40,7 +40,9 @@ const current = (() => {
 })();
 if (check) {
   if (current !== text) {
-    console.error(`api-types: ${relative(root, target)} is stale: auth-service's OpenAPI document changed. Run node tools/scripts/api-types.mjs and commit the result.`);
+    console.error(
+      `api-types: ${relative(root, target)} is stale: auth-service's OpenAPI document changed. Run node tools/scripts/api-types.mjs and commit the result.`,
+    );
     process.exit(1);
   }
   console.log(`api-types: ${relative(root, target)} is up to date`);

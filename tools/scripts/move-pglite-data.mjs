@@ -52,7 +52,9 @@ let embedded;
 let current;
 try {
   console.log(`Installing ${PGLITE} into a temporary folder (it can read the old files)…`);
-  execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', work, PGLITE], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', work, PGLITE], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const { PGlite } = await import(pathToFileURL(join(work, 'node_modules/@electric-sql/pglite/dist/index.js')).href);
 
   // A DATA_DIR that is itself an old PGlite folder must make room for the new cluster first.
@@ -79,7 +81,11 @@ try {
 } catch (error) {
   console.error(`\nThe move stopped${current ? ` at ${current.name}` : ''}: ${error.message}`);
   for (const service of found) {
-    console.error(service.moved ? `  ${service.name}: moved (old folder kept at ${service.old})` : `  ${service.name}: not moved; its old folder is untouched at ${service.old}`);
+    console.error(
+      service.moved
+        ? `  ${service.name}: moved (old folder kept at ${service.old})`
+        : `  ${service.name}: not moved; its old folder is untouched at ${service.old}`,
+    );
   }
   console.error('Fix the cause and run it again: it picks up what was not moved.');
   process.exitCode = 1;
@@ -119,10 +125,16 @@ async function moveService(service, source, serverUrl) {
   try {
     for (const schema of service.schemas) {
       const { rows } = await target.query(`select name from "${schema}".mikro_orm_migrations order by id`);
-      if (rows.map((r) => r.name).join() !== applied.join()) fail(`${service.name}: the new schema "${schema}" is at other migrations than the old data; nothing copied.`);
+      if (rows.map((r) => r.name).join() !== applied.join())
+        fail(`${service.name}: the new schema "${schema}" is at other migrations than the old data; nothing copied.`);
     }
     if (service.jobsSchema && present.includes(service.jobsSchema)) await prepareJobs(service.jobsSchema, source, serverUrl);
-    await copyRows(service, schemas.filter((s) => present.includes(s)), source, target);
+    await copyRows(
+      service,
+      schemas.filter((s) => present.includes(s)),
+      source,
+      target,
+    );
     for (const schema of schemas) await target.query(`comment on schema "${schema}" is null`).catch(() => undefined);
   } finally {
     await target.end();
@@ -154,7 +166,11 @@ async function prepareJobs(schema, source, serverUrl) {
     const [{ version: oldVersion }] = (await source.query(`select version from "${schema}".version`)).rows;
     const [{ version }] = (await boss.getDb().executeSql(`select version from "${schema}".version`)).rows;
     if (Number(version) !== Number(oldVersion)) fail(`the job queue schema is at pg-boss schema version ${oldVersion} in the old data, ${version} here.`);
-    const queues = (await source.query(`select name, policy, retry_limit, retry_delay, retry_backoff, expire_seconds, retention_minutes, dead_letter from "${schema}".queue order by dead_letter nulls first`)).rows;
+    const queues = (
+      await source.query(
+        `select name, policy, retry_limit, retry_delay, retry_backoff, expire_seconds, retention_minutes, dead_letter from "${schema}".queue order by dead_letter nulls first`,
+      )
+    ).rows;
     for (const q of queues) {
       if (await boss.getQueue(q.name)) continue;
       const options = {
@@ -198,7 +214,9 @@ async function copyRows(service, schemas, source, target) {
       if (copied[0].n !== rows[0].n) fail(`${table}: ${rows[0].n} rows in the old data, ${copied[0].n} copied.`);
       counts.push(`${schema}.${name} ${copied[0].n}`);
     }
-    const sequences = (await source.query('select schemaname, sequencename, last_value from pg_sequences where schemaname = any($1) and last_value is not null', [schemas])).rows;
+    const sequences = (
+      await source.query('select schemaname, sequencename, last_value from pg_sequences where schemaname = any($1) and last_value is not null', [schemas])
+    ).rows;
     for (const s of sequences) await target.query('select setval($1::regclass, $2)', [`"${s.schemaname}"."${s.sequencename}"`, s.last_value]);
     await target.query('commit');
     console.log(`${service.name}: copied ${counts.join(', ')}`);

@@ -64,9 +64,7 @@ function stopAll(code) {
   if (stopping) return;
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : null))).then(() =>
-    process.exit(code),
-  );
+  Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : null))).then(() => process.exit(code));
 }
 
 for (const service of SERVICES) {
@@ -112,7 +110,9 @@ if (ready.every(Boolean)) {
     console.log(`  ${service.name.padEnd(13)} http://localhost:${service.port}   (API docs: http://localhost:${service.port}/docs)`);
   }
   console.log(`  account page  http://localhost:${SERVICES[0].port}/`);
-  console.log(`  data          ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL in ${shownDataDir}/postgres (password in ${shownDataDir}/postgres.password)`}`);
+  console.log(
+    `  data          ${process.env.DATABASE_URL ? 'DATABASE_URL' : `embedded PostgreSQL in ${shownDataDir}/postgres (password in ${shownDataDir}/postgres.password)`}`,
+  );
   if (bootstrapEnv.AUTH_BOOTSTRAP_EMAIL) {
     console.log(`  admin         ${demoAdmin.email} (roles admin, ops); password in ${shown(demoAdmin.file)}`);
   }

@@ -46,7 +46,12 @@ const run = oneOff
         kinds: ['account'],
         // `main.js erasures`: the tombstones, ids and times only (keyhaven-ops keeps them in the backup erasure ledger).
         async list(app) {
-          return (await app.get(ErasureService).ledger()).map((t) => ({ kind: 'account' as const, id: t.accountId, erasedAt: t.erasedAt.toISOString(), requestedBy: t.requestedBy }));
+          return (await app.get(ErasureService).ledger()).map((t) => ({
+            kind: 'account' as const,
+            id: t.accountId,
+            erasedAt: t.erasedAt.toISOString(),
+            requestedBy: t.requestedBy,
+          }));
         },
         // `main.js reapply-erasures` (after a restore): the ledger's erasures again, with a tombstone that says so.
         reapply(app, records) {

@@ -157,9 +157,7 @@ describe('accounts and sessions', () => {
       const mint = async (lifetimeSeconds: number) => {
         const { kid, privateKey } = await keys.activeKey();
         const now = Math.floor(harness.clock.nowMs() / 1000);
-        return new SignJWT({ ...claims, iat: now, exp: now + lifetimeSeconds })
-          .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
-          .sign(privateKey);
+        return new SignJWT({ ...claims, iat: now, exp: now + lifetimeSeconds }).setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(privateKey);
       };
       // A year-long token from the service's own active key: its lifetime alone refuses it.
       const yearLong = await harness.request('GET', '/v1/me/factors', { token: await mint(365 * 86_400) });

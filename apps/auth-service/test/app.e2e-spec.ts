@@ -55,10 +55,12 @@ describe('auth-service app', () => {
   it('documents error codes as error responses from its table, not in success descriptions', async () => {
     const document = (await harness.request('GET', '/docs/json')).json();
     expect(codesOutsideErrorResponses(document, Object.keys(AUTH_ERROR_STATUS))).toEqual([]);
-    expect(document.paths['/v1/sessions/mfa/totp'].post.responses['429'].content['application/json'].schema.properties.error.properties.code.enum).toEqual(['too_many_attempts']);
+    expect(document.paths['/v1/sessions/mfa/totp'].post.responses['429'].content['application/json'].schema.properties.error.properties.code.enum).toEqual([
+      'too_many_attempts',
+    ]);
   });
 
-  it('builds the same document without a database (the account page\'s API types are generated from it)', async () => {
+  it("builds the same document without a database (the account page's API types are generated from it)", async () => {
     const served = (await harness.request('GET', '/docs/json')).json();
     expect(await authOpenApiDocument()).toEqual(served);
   });

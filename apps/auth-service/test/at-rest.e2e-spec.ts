@@ -53,11 +53,16 @@ describe('secrets at rest', () => {
   // eslint-disable-next-line no-restricted-properties -- test plumbing: which engine the run targets
   const onPostgres = Boolean(process.env['TEST_DATABASE_URL']);
   if (!onPostgres) {
-    console.log('secrets at rest: pg_dump test skipped — it needs TEST_DATABASE_URL (the embedded PostgreSQL 17 ships no pg_dump, and an older pg_dump refuses a newer server).');
+    console.log(
+      'secrets at rest: pg_dump test skipped — it needs TEST_DATABASE_URL (the embedded PostgreSQL 17 ships no pg_dump, and an older pg_dump refuses a newer server).',
+    );
   }
   (onPostgres ? it : it.skip)('writes a pg_dump that contains neither password, nor TOTP secret, nor recovery code', async () => {
     const secrets = await enrollEverything(harness);
-    const dump = execFileSync('pg_dump', ['--no-owner', '--schema=auth', `--dbname=${harness.database.url}`], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const dump = execFileSync('pg_dump', ['--no-owner', '--schema=auth', `--dbname=${harness.database.url}`], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
     expect(dump).toContain(secrets.user.email);
     expect(dump).toContain('totp_factor');
     expect(leaks(dump, secrets)).toEqual([]);

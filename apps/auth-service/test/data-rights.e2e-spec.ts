@@ -25,7 +25,10 @@ describe('data-subject rights (auth-service)', () => {
     const { secret } = await user.enrollTotp('Ada’s phone');
     const token = await user.aal2Token(secret);
     const options = await harness.request('POST', '/v1/me/factors/webauthn/options', { token, body: { passkey: false } });
-    const registered = await harness.request('POST', '/v1/me/factors/webauthn', { token, body: { name: 'Blue YubiKey', response: new SoftAuthenticator().create(options.json()) } });
+    const registered = await harness.request('POST', '/v1/me/factors/webauthn', {
+      token,
+      body: { name: 'Blue YubiKey', response: new SoftAuthenticator().create(options.json()) },
+    });
     expect(registered.statusCode).toBe(201);
     return { user, token: await user.aal2Token(secret), secret };
   }
@@ -152,7 +155,10 @@ describe('data-subject rights (auth-service)', () => {
       const statuses = answers.map((a) => a.statusCode).sort();
       expect(statuses[0]).toBe(202);
       expect([401, 409]).toContain(statuses[1]);
-      const jobs = await harness.sql<{ data: { accountId: string }; start_after: Date }>(`select data, start_after from auth_jobs.job where name = 'account-erasure' and data->>'accountId' = $1`, [user.id]);
+      const jobs = await harness.sql<{ data: { accountId: string }; start_after: Date }>(
+        `select data, start_after from auth_jobs.job where name = 'account-erasure' and data->>'accountId' = $1`,
+        [user.id],
+      );
       expect(jobs).toHaveLength(1);
     });
 
@@ -173,9 +179,15 @@ describe('data-subject rights (auth-service)', () => {
       const named = await harness.sql(`select id from auth.security_event where account_id = $1 and details::text like '%YubiKey%'`, [user.id]);
       // New events carry no factor names any more; plant one the way older versions wrote them.
       expect(named).toEqual([]);
-      await harness.sql(`insert into auth.security_event (id, type, account_id, actor_id, details, occurred_at) values (gen_random_uuid(), 'factor_enrolled', $1, $1, '{"name":"Ada’s phone","type":"totp"}', now())`, [user.id]);
+      await harness.sql(
+        `insert into auth.security_event (id, type, account_id, actor_id, details, occurred_at) values (gen_random_uuid(), 'factor_enrolled', $1, $1, '{"name":"Ada’s phone","type":"totp"}', now())`,
+        [user.id],
+      );
 
-      const answer = await harness.request('POST', `/v1/admin/accounts/${user.id}/erase`, { token: await admin.accessToken(), body: { reason: 'Art. 17 request by letter (ticket 4712)' } });
+      const answer = await harness.request('POST', `/v1/admin/accounts/${user.id}/erase`, {
+        token: await admin.accessToken(),
+        body: { reason: 'Art. 17 request by letter (ticket 4712)' },
+      });
       expect(answer.statusCode).toBe(200);
       expect(answer.json()).toMatchObject({ accountId: user.id, securityEventsKept: (before[0]?.n ?? 0) + 2 });
 
@@ -204,7 +216,10 @@ describe('data-subject rights (auth-service)', () => {
     it("publishes an erased staff account's id and time in the erasures feed — nothing else", async () => {
       const admin = await harness.newUser({ roles: ['admin'] });
       const operator = await harness.newUser({ roles: ['ops'] });
-      const answer = await harness.request('POST', `/v1/admin/accounts/${operator.id}/erase`, { token: await admin.accessToken(), body: { reason: 'left the company (ticket 99)' } });
+      const answer = await harness.request('POST', `/v1/admin/accounts/${operator.id}/erase`, {
+        token: await admin.accessToken(),
+        body: { reason: 'left the company (ticket 99)' },
+      });
       expect(answer.statusCode).toBe(200);
       const feed = (await harness.request('GET', '/v1/privacy/erasures?limit=1000')).json();
       expect(feed.erasures).toContainEqual({ accountId: operator.id, erasedAt: answer.json().erasedAt });
@@ -234,12 +249,24 @@ describe('data-subject rights (auth-service)', () => {
       const admin = await harness.newUser({ roles: ['admin'] });
       const user = await harness.newUser();
       await harness.request('POST', `/v1/admin/accounts/${user.id}/erase`, { token: await admin.accessToken(), body: { reason: 'Art. 17 request' } });
-      const [tombstone] = await harness.sql<{ account_id: string; erased_at: Date; requested_by: 'admin'; requester_id: string; reason: string }>('select * from auth.account_tombstone where account_id = $1', [user.id]);
+      const [tombstone] = await harness.sql<{ account_id: string; erased_at: Date; requested_by: 'admin'; requester_id: string; reason: string }>(
+        'select * from auth.account_tombstone where account_id = $1',
+        [user.id],
+      );
       // "The restore": the account is back (same id), the tombstone is not.
       await harness.sql(`delete from auth.account_tombstone where account_id = $1`, [user.id]);
       await harness.sql(`insert into auth.account (id, email, password_hash) values ($1, $2, 'x')`, [user.id, `restored-${user.email}`]);
 
-      const tombstones = [{ accountId: user.id, erasedAt: new Date(tombstone?.erased_at ?? 0), requestedBy: 'admin' as const, requesterId: tombstone?.requester_id ?? null, reason: tombstone?.reason ?? '', operator: false }];
+      const tombstones = [
+        {
+          accountId: user.id,
+          erasedAt: new Date(tombstone?.erased_at ?? 0),
+          requestedBy: 'admin' as const,
+          requesterId: tombstone?.requester_id ?? null,
+          reason: tombstone?.reason ?? '',
+          operator: false,
+        },
+      ];
       const erasure = harness.app.get(ErasureService);
       expect(await erasure.reapply(tombstones)).toEqual({ erased: [user.id], tombstonesRestored: 0 });
       expect(await harness.sql('select 1 from auth.account where id = $1', [user.id])).toEqual([]);

@@ -108,11 +108,16 @@ describe('directory sign-in (LDAP)', () => {
     const enrolled = await harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: 'eve-directory-pw' } });
     expect(enrolled.statusCode).toBe(201);
     const { id, secret } = enrolled.json();
-    expect((await harness.request('POST', `/v1/me/factors/totp/${id}/confirm`, { token, body: { code: await totpCode(secret, harness.clock.nowMs()) } })).statusCode).toBe(200);
+    expect(
+      (await harness.request('POST', `/v1/me/factors/totp/${id}/confirm`, { token, body: { code: await totpCode(secret, harness.clock.nowMs()) } })).statusCode,
+    ).toBe(200);
     harness.clock.advance(30_000);
     const pending = await signIn({ login: 'eve', password: 'eve-directory-pw' });
     expect(pending.json()).toMatchObject({ mfaRequired: true, aal: 1 });
-    const full = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending.json().accessToken, body: { code: await totpCode(secret, harness.clock.nowMs()) } });
+    const full = await harness.request('POST', '/v1/sessions/mfa/totp', {
+      token: pending.json().accessToken,
+      body: { code: await totpCode(secret, harness.clock.nowMs()) },
+    });
     expect(full.statusCode).toBe(200);
     expect(full.json().aal).toBe(2);
   });
@@ -120,7 +125,10 @@ describe('directory sign-in (LDAP)', () => {
   it('refuses a password change for a directory account (409 password_managed_by_directory) and stores no local hash', async () => {
     const signedIn = await signIn({ login: 'fay', password: 'fay-directory-pw' });
     const token = signedIn.json().accessToken;
-    const change = await harness.request('POST', '/v1/me/password', { token, body: { currentPassword: 'fay-directory-pw', newPassword: 'a local passphrase that must not exist' } });
+    const change = await harness.request('POST', '/v1/me/password', {
+      token,
+      body: { currentPassword: 'fay-directory-pw', newPassword: 'a local passphrase that must not exist' },
+    });
     expect(change.statusCode).toBe(409);
     expect(change.json().error.code).toBe('password_managed_by_directory');
     const [row] = await harness.sql<{ password_hash: string | null }>('select password_hash from auth.account where id = $1', [decodeClaims(token)['sub']]);

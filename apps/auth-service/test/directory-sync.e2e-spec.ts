@@ -63,8 +63,13 @@ describe('directory sync (LDAP)', () => {
   });
 
   const rolesOf = async (uid: string) => (await harness.sql<{ roles: string[] }>('select roles from auth.account where id = $1', [ids.get(uid)]))[0]?.roles;
-  const lockOf = async (uid: string) => (await harness.sql<{ lock_reason: string | null }>('select lock_reason from auth.account where id = $1', [ids.get(uid)]))[0]?.lock_reason;
-  const eventsOf = async (uid: string) => (await harness.sql<{ type: string; details: Record<string, unknown> }>('select type, details from auth.security_event where account_id = $1 order by occurred_at, id', [ids.get(uid)]));
+  const lockOf = async (uid: string) =>
+    (await harness.sql<{ lock_reason: string | null }>('select lock_reason from auth.account where id = $1', [ids.get(uid)]))[0]?.lock_reason;
+  const eventsOf = async (uid: string) =>
+    await harness.sql<{ type: string; details: Record<string, unknown> }>(
+      'select type, details from auth.security_event where account_id = $1 order by occurred_at, id',
+      [ids.get(uid)],
+    );
 
   async function startSync(body: Record<string, unknown> = {}): Promise<string> {
     const started = await harness.request('POST', '/v1/admin/ldap/sync', { token: adminToken, body });
@@ -104,7 +109,11 @@ describe('directory sync (LDAP)', () => {
 
   it('changes nothing when nothing changed in the directory (paged: page size 2 against a size limit of 2)', async () => {
     const run = await sync();
-    expect(run).toMatchObject({ status: 'completed', abortReason: null, counts: { directoryUsers: PEOPLE.length, linkedAccounts: PEOPLE.length, locked: 0, unlocked: 0, roleChanges: 0 } });
+    expect(run).toMatchObject({
+      status: 'completed',
+      abortReason: null,
+      counts: { directoryUsers: PEOPLE.length, linkedAccounts: PEOPLE.length, locked: 0, unlocked: 0, roleChanges: 0 },
+    });
   });
 
   it('locks a person disabled in the directory and one deleted there; their sessions end at once; events are recorded', async () => {
@@ -130,8 +139,16 @@ describe('directory sync (LDAP)', () => {
     expect((await harness.sql('select 1 from auth.account where id = $1', [ids.get('eve')])).length).toBe(1);
     const refused = await harness.request('GET', '/v1/me/factors', { token: tokens.get('cy') });
     expect(refused.statusCode).toBe(401);
-    expect(await eventsOf('cy')).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'account_locked', details: expect.objectContaining({ reason: 'ldap_disabled', runId: run.id }) })]));
-    expect((await harness.sql<{ revoke_reason: string }>('select revoke_reason from auth.session where account_id = $1', [ids.get('cy')])).map((s) => s.revoke_reason)).toEqual(['account_locked']);
+    expect(await eventsOf('cy')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'account_locked', details: expect.objectContaining({ reason: 'ldap_disabled', runId: run.id }) }),
+      ]),
+    );
+    expect(
+      (await harness.sql<{ revoke_reason: string }>('select revoke_reason from auth.session where account_id = $1', [ids.get('cy')])).map(
+        (s) => s.revoke_reason,
+      ),
+    ).toEqual(['account_locked']);
   });
 
   it('unlocks a person enabled again — but never lifts a lock the directory did not set', async () => {
@@ -150,13 +167,17 @@ describe('directory sync (LDAP)', () => {
     await harness.sql("update auth.account set roles = array_append(roles, 'auditor') where id = $1", [ids.get('dee')]);
     // groupOfNames needs a member: bob makes way for an entry that is nobody's.
     await slapd.modify(`dn: cn=sre,${slapd.groupsDn}\nchangetype: modify\nreplace: member\nmember: cn=vacancy,${slapd.baseDn}\n`);
-    await slapd.modify(`dn: cn=ops,${slapd.groupsDn}\nchangetype: modify\ndelete: member\nmember: ${slapd.userDn('dee')}\n-\nadd: member\nmember: ${slapd.userDn('fay')}\n`);
+    await slapd.modify(
+      `dn: cn=ops,${slapd.groupsDn}\nchangetype: modify\ndelete: member\nmember: ${slapd.userDn('dee')}\n-\nadd: member\nmember: ${slapd.userDn('fay')}\n`,
+    );
     const run = await sync();
     expect(run.counts?.['roleChanges']).toBe(3);
     expect(await rolesOf('bob')).toEqual([]);
     expect(await rolesOf('dee')).toEqual(['auditor']);
     expect(await rolesOf('fay')).toEqual(['ops']);
-    expect(await eventsOf('fay')).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'directory_roles_changed', details: expect.objectContaining({ added: ['ops'], removed: [] }) })]));
+    expect(await eventsOf('fay')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ type: 'directory_roles_changed', details: expect.objectContaining({ added: ['ops'], removed: [] }) })]),
+    );
   });
 
   it('copies a changed mail address', async () => {
@@ -204,7 +225,8 @@ describe('directory sync (LDAP)', () => {
       for (let i = 0; i < 300 && waiting === 0; i++) {
         await new Promise((resolve) => setTimeout(resolve, 50));
         // The run's progress write after its first page, waiting for our transaction.
-        waiting = (await harness.sql("select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid)) and query like '%set users_read%'", [holderPid])).length;
+        waiting = (await harness.sql("select pid from pg_stat_activity where $1 = any(pg_blocking_pids(pid)) and query like '%set users_read%'", [holderPid]))
+          .length;
       }
       expect(waiting).toBe(1);
       // Mid-run: the first page is read, the rest is not. slapd crashes.
@@ -216,7 +238,13 @@ describe('directory sync (LDAP)', () => {
     }
     try {
       const run = await finished(runId);
-      expect(run).toMatchObject({ status: 'aborted', abortReason: 'search: the connection to the directory was lost', counts: null, actions: [], usersRead: 2 });
+      expect(run).toMatchObject({
+        status: 'aborted',
+        abortReason: 'search: the connection to the directory was lost',
+        counts: null,
+        actions: [],
+        usersRead: 2,
+      });
       // No account locked or changed, no event written by the run.
       expect(await accounts()).toEqual(before);
       expect(await harness.sql("select 1 from auth.security_event where details->>'runId' = $1", [runId])).toEqual([]);
@@ -234,12 +262,18 @@ describe('directory sync (LDAP)', () => {
       await slapd.start();
     }
     const next = await sync();
-    expect(next).toMatchObject({ status: 'completed', abortReason: null, usersRead: PEOPLE.length - 1, counts: { directoryUsers: PEOPLE.length - 1, linkedAccounts: linked, locked: 0, unlocked: 0 } });
+    expect(next).toMatchObject({
+      status: 'completed',
+      abortReason: null,
+      usersRead: PEOPLE.length - 1,
+      counts: { directoryUsers: PEOPLE.length - 1, linkedAccounts: linked, locked: 0, unlocked: 0 },
+    });
     expect((await harness.request('POST', '/v1/sessions', { body: { login: 'fay', password: 'fay-directory-pw' } })).statusCode).toBe(200);
   });
 
   it('refuses a run that would lock more than LDAP_SYNC_MAX_LOCK_PERCENT, unless forced', async () => {
-    for (const uid of ['hal', 'ivy', 'ada']) await slapd.modify(`dn: ${slapd.userDn(uid)}\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
+    for (const uid of ['hal', 'ivy', 'ada'])
+      await slapd.modify(`dn: ${slapd.userDn(uid)}\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
     // eve (missing) and jon (admin) are locked already: 3 new locks of 10 linked accounts is 30 %; with cy 40 %.
     await slapd.modify(`dn: ${slapd.userDn('cy')}\nchangetype: modify\nadd: pwdAccountLockedTime\npwdAccountLockedTime: 000001010000Z\n`);
     const refused = await sync();
@@ -279,7 +313,9 @@ describe('directory sync safety and schedule', () => {
       await slapd.modify(`dn: ${slapd.userDn('ada')}\nchangetype: modrdn\nnewrdn: uid=ada\ndeleteoldrdn: 1\nnewsuperior: ou=former,${slapd.baseDn}\n`);
       const service = harness.app.get(DirectorySyncService);
       await service.handle({});
-      const [run] = await harness.sql<{ status: string; abort_reason: string; trigger: string }>('select status, abort_reason, trigger from auth.directory_sync_run');
+      const [run] = await harness.sql<{ status: string; abort_reason: string; trigger: string }>(
+        'select status, abort_reason, trigger from auth.directory_sync_run',
+      );
       expect(run).toMatchObject({ status: 'aborted', trigger: 'schedule' });
       expect(run?.abort_reason).toMatch(/no users/);
       expect((await harness.sql('select lock_reason from auth.account where id = $1', [id]))[0]).toEqual({ lock_reason: null });
@@ -347,7 +383,14 @@ describe.each<FlavourCase>([
     }
     const replace = async (uid: string, lines: string[]) => {
       if (lines.length === 0) return;
-      await slapd.modify([`dn: ${slapd.userDn(uid)}`, 'changetype: modify', ...lines.flatMap((line, i) => [...(i ? ['-'] : []), `replace: ${line.split(':')[0]}`, line]), ''].join('\n'));
+      await slapd.modify(
+        [
+          `dn: ${slapd.userDn(uid)}`,
+          'changetype: modify',
+          ...lines.flatMap((line, i) => [...(i ? ['-'] : []), `replace: ${line.split(':')[0]}`, line]),
+          '',
+        ].join('\n'),
+      );
     };
     await replace('off', disabled);
     await replace('old', expired);
@@ -355,7 +398,9 @@ describe.each<FlavourCase>([
     expect((await harness.request('POST', '/v1/sessions', { body: { login: 'off', password: 'off-directory-pw' } })).statusCode).toBe(401);
 
     await harness.app.get(DirectorySyncService).handle({});
-    const [run] = await harness.sql<{ status: string; actions: { login: string; action: string; reason: string }[] }>('select status, actions from auth.directory_sync_run');
+    const [run] = await harness.sql<{ status: string; actions: { login: string; action: string; reason: string }[] }>(
+      'select status, actions from auth.directory_sync_run',
+    );
     expect(run?.status).toBe('completed');
     const locks = await harness.sql<{ email: string; lock_reason: string | null }>('select email, lock_reason from auth.account order by email');
     expect(locks).toEqual([
@@ -364,6 +409,7 @@ describe.each<FlavourCase>([
       { email: 'old@example.test', lock_reason: 'ldap_disabled' },
       { email: 'out@example.test', lock_reason: null },
     ]);
-    if (lockedOut.length) expect(run?.actions).toEqual(expect.arrayContaining([expect.objectContaining({ login: 'out', action: 'report', reason: 'locked_out_in_directory' })]));
+    if (lockedOut.length)
+      expect(run?.actions).toEqual(expect.arrayContaining([expect.objectContaining({ login: 'out', action: 'report', reason: 'locked_out_in_directory' })]));
   });
 });

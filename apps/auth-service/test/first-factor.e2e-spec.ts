@@ -104,8 +104,10 @@ describe('per-IP throttling of first-factor enrollment', () => {
   it('answers 429 to the fourth password guess from one address', async () => {
     const created = await harness.request('POST', '/v1/accounts', { body: { email: 'guess@example.test', password: PASSWORD }, ip: '198.51.100.20' });
     expect(created.statusCode).toBe(201);
-    const token = (await harness.request('POST', '/v1/sessions', { body: { email: 'guess@example.test', password: PASSWORD }, ip: '198.51.100.20' })).json().accessToken;
-    const guess = (password: string) => harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: password }, ip: '203.0.113.30' });
+    const token = (await harness.request('POST', '/v1/sessions', { body: { email: 'guess@example.test', password: PASSWORD }, ip: '198.51.100.20' })).json()
+      .accessToken;
+    const guess = (password: string) =>
+      harness.request('POST', '/v1/me/factors/totp', { token, body: { name: 'Phone', currentPassword: password }, ip: '203.0.113.30' });
     for (const attempt of ['guess one', 'guess two', 'guess three']) expect((await guess(attempt)).statusCode).toBe(401);
     const fourth = await guess('guess four');
     expect(fourth.statusCode).toBe(429);

@@ -42,7 +42,8 @@ describe('auth-service answers', () => {
   });
 
   it('refuses passwords and names made of control characters', async () => {
-    const signUp = (password: string) => harness.request('POST', '/v1/accounts', { body: { email: `ctl-${password.length}-${password.charCodeAt(0)}@example.test`, password } });
+    const signUp = (password: string) =>
+      harness.request('POST', '/v1/accounts', { body: { email: `ctl-${password.length}-${password.charCodeAt(0)}@example.test`, password } });
     // NUL never gets past the input gate; other control characters are the password policy's.
     expect((await signUp('\u0000'.repeat(16))).json().error.code).toBe('validation_failed');
     expect((await signUp('\u0001'.repeat(16))).json().error).toMatchObject({ code: 'weak_password', details: { reason: 'control_characters' } });

@@ -26,7 +26,10 @@ describe('POST /v1/sessions/refresh on the lean path: the same gate as every rou
     const ip = nextIp();
     const extra = await raw(ip, JSON.stringify({ refreshToken: 'khr_x', admin: true }));
     expect(extra.statusCode).toBe(400);
-    expect(extra.json().error).toMatchObject({ code: 'validation_failed', details: { fields: [{ field: 'admin', problems: ['property admin should not exist'] }] } });
+    expect(extra.json().error).toMatchObject({
+      code: 'validation_failed',
+      details: { fields: [{ field: 'admin', problems: ['property admin should not exist'] }] },
+    });
     const long = await raw(ip, JSON.stringify({ refreshToken: 'k'.repeat(513) }));
     expect(long.json().error).toMatchObject({ code: 'validation_failed', details: { fields: [{ field: 'refreshToken' }] } });
     const array = await raw(ip, JSON.stringify(['khr_x']));
@@ -49,7 +52,11 @@ describe('POST /v1/sessions/refresh on the lean path: the same gate as every rou
       const lean = await raw(nextIp(), payload, headers);
       // POST /v1/accounts: public, JSON, behind the validation pipe and the exception filter.
       const nest = await harness.app.inject({ method: 'POST', url: '/v1/accounts', remoteAddress: nextIp(), headers, payload });
-      expect({ payload: payload.slice(0, 40), status: lean.statusCode, code: lean.json().error.code }).toEqual({ payload: payload.slice(0, 40), status: nest.statusCode, code: nest.json().error.code });
+      expect({ payload: payload.slice(0, 40), status: lean.statusCode, code: lean.json().error.code }).toEqual({
+        payload: payload.slice(0, 40),
+        status: nest.statusCode,
+        code: nest.json().error.code,
+      });
       expect(lean.headers['cache-control']).toBe('no-store');
       expect(lean.headers['x-content-type-options']).toBe('nosniff');
       expect(lean.headers['x-request-id']).toEqual(expect.any(String));

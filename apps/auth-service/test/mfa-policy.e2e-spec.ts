@@ -71,7 +71,9 @@ describe('second-factor attempt limits', () => {
     await user.enrollTotp();
     const pending = async () => (await user.signIn()).accessToken;
     expect((await harness.request('POST', '/v1/sessions/mfa/totp', { token: await pending(), body: { code: '000000' } })).statusCode).toBe(401);
-    expect((await harness.request('POST', '/v1/sessions/mfa/recovery-code', { token: await pending(), body: { code: 'AAAA-AAAA-AAAA-AAAA-AAAA-AAAA' } })).statusCode).toBe(401);
+    expect(
+      (await harness.request('POST', '/v1/sessions/mfa/recovery-code', { token: await pending(), body: { code: 'AAAA-AAAA-AAAA-AAAA-AAAA-AAAA' } })).statusCode,
+    ).toBe(401);
     expect((await harness.request('POST', '/v1/sessions/mfa/totp', { token: await pending(), body: { code: '000000' } })).statusCode).toBe(401);
     expect((await harness.request('POST', '/v1/sessions/mfa/recovery-code', { token: await pending(), body: { code: 'AAAA' } })).statusCode).toBe(429);
   });
@@ -85,7 +87,10 @@ describe('second-factor attempt limits', () => {
       expect(response.statusCode).toBe(401);
       expect(response.json().error.code).toBe('invalid_token');
     }
-    const answer = await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: await totpCode(secret, harness.clock.nowMs()) } });
+    const answer = await harness.request('POST', '/v1/sessions/mfa/totp', {
+      token: (await user.signIn()).accessToken,
+      body: { code: await totpCode(secret, harness.clock.nowMs()) },
+    });
     expect(answer.statusCode).toBe(200);
   });
 });
@@ -125,7 +130,10 @@ describe('per-IP throttling of sign-in routes', () => {
     const sixth = await signUp('another@example.test');
     expect(sixth.statusCode).toBe(429);
     expect(sixth.json().error.code).toBe('too_many_requests');
-    expect((await harness.request('POST', '/v1/accounts', { body: { email: 'another@example.test', password: 'correct horse battery staple' }, ip: '198.51.100.8' })).statusCode).toBe(201);
+    expect(
+      (await harness.request('POST', '/v1/accounts', { body: { email: 'another@example.test', password: 'correct horse battery staple' }, ip: '198.51.100.8' }))
+        .statusCode,
+    ).toBe(201);
   });
 });
 
@@ -198,7 +206,12 @@ describe('MFA enforcement with a grace period', () => {
     const ops = await harness.newUser({ roles: ['ops'] });
     const start = harness.clock.now();
     const during = await ops.signIn();
-    expect(during).toMatchObject({ aal: 1, mfaRequired: false, enrollmentRequired: true, enrollmentDeadline: new Date(start.getTime() + 7 * 24 * 60 * MINUTE).toISOString() });
+    expect(during).toMatchObject({
+      aal: 1,
+      mfaRequired: false,
+      enrollmentRequired: true,
+      enrollmentDeadline: new Date(start.getTime() + 7 * 24 * 60 * MINUTE).toISOString(),
+    });
     expect(decodeClaims(during.accessToken)['token_use']).toBe('access');
 
     harness.clock.advance(3 * 24 * 60 * MINUTE);
@@ -269,14 +282,23 @@ describe('admin reset', () => {
     for (let i = 0; i < 3; i++) await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: '000000' } });
 
     const reason = 'Lost phone; identity checked by video call (ticket 4711)';
-    const reset = await harness.request('POST', `/v1/admin/users/${user.id}/factors/reset`, { token: await admin.accessToken(), body: { reason }, ip: '2001:db8:abcd:12::9' });
+    const reset = await harness.request('POST', `/v1/admin/users/${user.id}/factors/reset`, {
+      token: await admin.accessToken(),
+      body: { reason },
+      ip: '2001:db8:abcd:12::9',
+    });
     expect(reset.statusCode).toBe(200);
     expect(reset.json()).toEqual({ removedFactors: 1, removedRecoveryCodes: 10 });
 
     const session = await user.signIn();
     expect(session['mfaRequired']).toBe(false);
     const events = (await harness.request('GET', '/v1/me/security-events', { token: session.accessToken })).json();
-    expect(events.find((e: { type: string }) => e.type === 'admin_factors_reset')).toMatchObject({ type: 'admin_factors_reset', actorId: admin.id, ipPrefix: '2001:db8:abcd::/48', details: { reason } });
+    expect(events.find((e: { type: string }) => e.type === 'admin_factors_reset')).toMatchObject({
+      type: 'admin_factors_reset',
+      actorId: admin.id,
+      ipPrefix: '2001:db8:abcd::/48',
+      details: { reason },
+    });
     await harness.mailsSettled();
     const mail = await harness.smtp.waitFor((m) => m.to.includes(user.email) && /reset by an administrator/.test(m.subject));
     expect(mail.text).toContain(reason);
@@ -291,27 +313,45 @@ describe('admin reset', () => {
     const found = await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(`  ${user.email.toUpperCase()} `)}`, { token });
     expect(found.statusCode).toBe(200);
     expect(found.json()).toEqual({
-      users: [{ id: user.id, email: user.email, roles: [], createdAt: expect.any(String), factors: [{ id: factorId, type: 'totp', name: 'Phone', confirmed: true, lastUsedAt: null }] }],
+      users: [
+        {
+          id: user.id,
+          email: user.email,
+          roles: [],
+          createdAt: expect.any(String),
+          factors: [{ id: factorId, type: 'totp', name: 'Phone', confirmed: true, lastUsedAt: null }],
+        },
+      ],
     });
     expect((await harness.request('GET', `/v1/admin/users?email=nobody%40example.test`, { token })).json()).toEqual({ users: [] });
     // Exact, not a search: a prefix finds nobody.
-    expect((await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(user.email.slice(0, 5))}`, { token })).json().error.code).toBe('validation_failed');
+    expect((await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(user.email.slice(0, 5))}`, { token })).json().error.code).toBe(
+      'validation_failed',
+    );
     expect((await harness.request('GET', '/v1/admin/users', { token })).json().error.code).toBe('validation_failed');
-    const notAdmin = await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(admin.email)}`, { token: await (await harness.newUser()).accessToken() });
+    const notAdmin = await harness.request('GET', `/v1/admin/users?email=${encodeURIComponent(admin.email)}`, {
+      token: await (await harness.newUser()).accessToken(),
+    });
     expect(notAdmin.statusCode).toBe(403);
   });
 
   it('is for admins only', async () => {
     const user = await harness.newUser();
     const other = await harness.newUser();
-    const response = await harness.request('POST', `/v1/admin/users/${other.id}/factors/reset`, { token: await user.accessToken(), body: { reason: 'because' } });
+    const response = await harness.request('POST', `/v1/admin/users/${other.id}/factors/reset`, {
+      token: await user.accessToken(),
+      body: { reason: 'because' },
+    });
     expect(response.statusCode).toBe(403);
     expect(response.json().error.code).toBe('forbidden');
   });
 
   it('answers 404 for an unknown user', async () => {
     const admin = await harness.newUser({ roles: ['admin'] });
-    const response = await harness.request('POST', '/v1/admin/users/00000000-0000-4000-8000-000000000000/factors/reset', { token: await admin.accessToken(), body: { reason: 'cleanup' } });
+    const response = await harness.request('POST', '/v1/admin/users/00000000-0000-4000-8000-000000000000/factors/reset', {
+      token: await admin.accessToken(),
+      body: { reason: 'cleanup' },
+    });
     expect(response.statusCode).toBe(404);
     expect(response.json().error.code).toBe('account_not_found');
   });

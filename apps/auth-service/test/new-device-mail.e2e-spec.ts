@@ -16,7 +16,8 @@ describe('security mail: a sign-in from a new device and network', () => {
 
   it('mails the owner (read from the SMTP server) when a device label + network is new to the account, once, without any token; not for the first sign-in or a known device', async () => {
     const user = await harness.newUser();
-    const signIn = (userAgent: string, ip: string) => harness.request('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD }, headers: { 'user-agent': userAgent }, ip });
+    const signIn = (userAgent: string, ip: string) =>
+      harness.request('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD }, headers: { 'user-agent': userAgent }, ip });
     const mails = async () => {
       await harness.mailsSettled();
       return harness.smtp.mails.filter((m) => m.to.includes(user.email) && /New sign-in/.test(m.subject));
@@ -33,7 +34,9 @@ describe('security mail: a sign-in from a new device and network', () => {
     expect(mail?.text).toMatch(/DELETE \/v1\/me\/sessions/);
     expect(mail?.text).not.toMatch(/khr_|eyJ|198\.51\.100\.23/);
     const events = (await harness.request('GET', '/v1/me/security-events', { token: stranger.json().accessToken })).json();
-    expect(events).toContainEqual(expect.objectContaining({ type: 'new_device_sign_in', details: expect.objectContaining({ device: 'Chrome on macOS', network: '198.51.100.0/24' }) }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'new_device_sign_in', details: expect.objectContaining({ device: 'Chrome on macOS', network: '198.51.100.0/24' }) }),
+    );
 
     // Known from now on.
     expect((await signIn(CHROME_MAC, '198.51.100.40')).statusCode).toBe(200);

@@ -14,7 +14,13 @@ describe('POST /v1/me/password', () => {
   });
 
   const signIn = async (email: string, password = PASSWORD) => harness.request('POST', '/v1/sessions', { body: { email, password } });
-  const change = (token: string, body: unknown, ip?: string) => harness.request('POST', '/v1/me/password', { token, body, ...(ip ? { ip } : {}), headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' } });
+  const change = (token: string, body: unknown, ip?: string) =>
+    harness.request('POST', '/v1/me/password', {
+      token,
+      body,
+      ...(ip ? { ip } : {}),
+      headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0' },
+    });
 
   it('changes the password, signs out every other session (the current one stays), audits it and mails the owner without the password', async () => {
     const user = await harness.newUser();

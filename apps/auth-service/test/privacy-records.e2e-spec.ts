@@ -26,10 +26,7 @@ describe('records of processing and retention (auth-service)', () => {
 
   describe('the inventory', () => {
     it('describes every table of the migrated schema and every entity, and nothing that is gone', async () => {
-      const entities = harness.app
-        .get(MikroORM)
-        .getMetadata()
-        .getAll();
+      const entities = harness.app.get(MikroORM).getMetadata().getAll();
       const tables = Object.values(entities)
         .filter((meta) => !meta.embeddable && !meta.virtual && meta.tableName)
         .map((meta) => ({ name: meta.className, table: `auth.${meta.tableName}` }));
@@ -79,7 +76,13 @@ describe('records of processing and retention (auth-service)', () => {
       );
       try {
         const answer = await other.request('GET', '/v1/privacy/records');
-        expect(answer.json().backups).toMatchObject({ configured: true, window: '42d', setting: 'BACKUP_RETENTION', repository: 's3', encryption: 'aes-256-cbc' });
+        expect(answer.json().backups).toMatchObject({
+          configured: true,
+          window: '42d',
+          setting: 'BACKUP_RETENTION',
+          repository: 's3',
+          encryption: 'aes-256-cbc',
+        });
         expect(answer.body).not.toMatch(/acme-keyhaven-backups|AKIAEXAMPLE|bucket-secret-value/);
         const page = await other.request('GET', '/v1/privacy/records', { headers: { accept: 'text/html' } });
         expect(page.body).toContain('<code>BACKUP_RETENTION</code> = 42d; encryption aes-256-cbc');
@@ -114,7 +117,11 @@ describe('records of processing and retention (auth-service)', () => {
   describe(RetentionService.name, () => {
     const account = '0b6f2c52-9a1e-4f59-8d1c-5b1f0f1f1f01';
     const insertEvent = (id: string, occurredAt: Date) =>
-      harness.sql(`insert into auth.security_event (id, type, account_id, actor_id, occurred_at) values ($1, 'mfa_failed', $2, $2, $3)`, [id, account, occurredAt]);
+      harness.sql(`insert into auth.security_event (id, type, account_id, actor_id, occurred_at) values ($1, 'mfa_failed', $2, $2, $3)`, [
+        id,
+        account,
+        occurredAt,
+      ]);
 
     it('deletes events older than AUTH_EVENT_RETENTION and keeps younger ones; the append-only guard stays for everything else', async () => {
       const now = harness.clock.now();
@@ -145,18 +152,24 @@ describe('records of processing and retention (auth-service)', () => {
     it('deletes tombstones past AUTH_TOMBSTONE_RETENTION, expired challenges, spent tokens and long-ended sessions', async () => {
       const now = harness.clock.now();
       const user = await harness.newUser();
-      await harness.sql(`insert into auth.account_tombstone (account_id, erased_at, requested_by, reason) values ($1, $2, 'self', 'x'), ($3, $4, 'self', 'y')`, [
-        '22222222-0000-4000-8000-000000000001',
-        new Date(now.getTime() - 731 * DAY),
-        '22222222-0000-4000-8000-000000000002',
-        new Date(now.getTime() - 729 * DAY),
-      ]);
-      await harness.sql(`insert into auth.webauthn_challenge (challenge, ceremony, account_id, expires_at) values ('old', 'registration', $1, $2), ('fresh', 'registration', $1, $3)`, [
+      await harness.sql(
+        `insert into auth.account_tombstone (account_id, erased_at, requested_by, reason) values ($1, $2, 'self', 'x'), ($3, $4, 'self', 'y')`,
+        [
+          '22222222-0000-4000-8000-000000000001',
+          new Date(now.getTime() - 731 * DAY),
+          '22222222-0000-4000-8000-000000000002',
+          new Date(now.getTime() - 729 * DAY),
+        ],
+      );
+      await harness.sql(
+        `insert into auth.webauthn_challenge (challenge, ceremony, account_id, expires_at) values ('old', 'registration', $1, $2), ('fresh', 'registration', $1, $3)`,
+        [user.id, new Date(now.getTime() - 1000), new Date(now.getTime() + 60_000)],
+      );
+      await harness.sql(`insert into auth.consumed_token (jti, account_id, expires_at) values ('spent-old', $1, $2), ('spent-new', $1, $3)`, [
         user.id,
         new Date(now.getTime() - 1000),
         new Date(now.getTime() + 60_000),
       ]);
-      await harness.sql(`insert into auth.consumed_token (jti, account_id, expires_at) values ('spent-old', $1, $2), ('spent-new', $1, $3)`, [user.id, new Date(now.getTime() - 1000), new Date(now.getTime() + 60_000)]);
       await user.signIn(); // an open session: kept
       await harness.sql(
         `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, revoked_at, revoke_reason)
@@ -175,7 +188,13 @@ describe('records of processing and retention (auth-service)', () => {
       const now = harness.clock.now();
       const [stale, fresh, stillLocked, staleLockOver] = await Promise.all([harness.newUser(), harness.newUser(), harness.newUser(), harness.newUser()]);
       const counter = (id: string, count: number, lastAttemptAt: Date, lockedUntil: Date | null, nextAttemptAt: Date | null = null) =>
-        harness.sql('update auth.account set mfa_failed_count = $2, mfa_last_attempt_at = $3, mfa_locked_until = $4, mfa_next_attempt_at = $5 where id = $1', [id, count, lastAttemptAt, lockedUntil, nextAttemptAt]);
+        harness.sql('update auth.account set mfa_failed_count = $2, mfa_last_attempt_at = $3, mfa_locked_until = $4, mfa_next_attempt_at = $5 where id = $1', [
+          id,
+          count,
+          lastAttemptAt,
+          lockedUntil,
+          nextAttemptAt,
+        ]);
       await counter(stale.id, 2, new Date(now.getTime() - 25 * HOUR), null);
       await counter(fresh.id, 2, new Date(now.getTime() - 23 * HOUR), null);
       await counter(stillLocked.id, 10, new Date(now.getTime() - 25 * HOUR), new Date(now.getTime() + HOUR));

@@ -15,7 +15,11 @@ describe('sessions: remember this device', () => {
   });
 
   const password = (user: TestUser, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
-    harness.request('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD, ...extra }, headers: { 'user-agent': FIREFOX, ...headers }, ip: '203.0.113.20' });
+    harness.request('POST', '/v1/sessions', {
+      body: { email: user.email, password: PASSWORD, ...extra },
+      headers: { 'user-agent': FIREFOX, ...headers },
+      ip: '203.0.113.20',
+    });
 
   /** Password + TOTP with rememberDevice: the answer and its Set-Cookie. */
   const rememberedSignIn = async (user: TestUser, secret: string) => {
@@ -43,7 +47,10 @@ describe('sessions: remember this device', () => {
     expect(cookie).toMatch(/Path=\/v1\/sessions/);
     expect(cookie).toMatch(/Max-Age=2592000/);
     // Stored only as a hash.
-    const rows = await harness.sql<{ token_hash: Buffer; device_label: string }>('select token_hash, device_label from auth.remembered_device where account_id = $1', [user.id]);
+    const rows = await harness.sql<{ token_hash: Buffer; device_label: string }>(
+      'select token_hash, device_label from auth.remembered_device where account_id = $1',
+      [user.id],
+    );
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(answer.deviceToken.slice(4));
     expect(rows[0]!.device_label).toBe('Firefox on Linux');
@@ -76,7 +83,9 @@ describe('sessions: remember this device', () => {
     const user = await harness.newUser();
     const { secret } = await user.enrollTotp();
     const forgotten = (await rememberedSignIn(user, secret)).answer;
-    const token = (await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD, deviceToken: forgotten.deviceToken } })).json().accessToken;
+    const token = (
+      await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: PASSWORD, deviceToken: forgotten.deviceToken } })
+    ).json().accessToken;
     expect((await harness.request('DELETE', '/v1/me/remembered-devices', { token })).json()).toEqual({ forgotten: 1 });
     const expiring = (await rememberedSignIn(user, secret)).answer;
     harness.clock.advance(30 * 86_400_000 + 1_000);
@@ -128,7 +137,10 @@ describe('sessions: remember this device', () => {
     let device = (await rememberedSignIn(user, secret)).answer;
     const aal2 = device.accessToken;
     const enrolled = await harness.request('POST', '/v1/me/factors/totp', { token: aal2, body: { name: 'Tablet' } });
-    const confirm = await harness.request('POST', `/v1/me/factors/totp/${enrolled.json().id}/confirm`, { token: aal2, body: { code: await totpCode(enrolled.json().secret, harness.clock.nowMs()) } });
+    const confirm = await harness.request('POST', `/v1/me/factors/totp/${enrolled.json().id}/confirm`, {
+      token: aal2,
+      body: { code: await totpCode(enrolled.json().secret, harness.clock.nowMs()) },
+    });
     expect(confirm.statusCode).toBe(200);
     expect(await works(device.deviceToken)).toBe(false);
 
@@ -140,16 +152,25 @@ describe('sessions: remember this device', () => {
 
     // The password changed.
     device = (await rememberedSignIn(user, secret)).answer;
-    const changed = await harness.request('POST', '/v1/me/password', { token: device.accessToken, body: { currentPassword: PASSWORD, newPassword: PASSWORD + ' 2' } });
+    const changed = await harness.request('POST', '/v1/me/password', {
+      token: device.accessToken,
+      body: { currentPassword: PASSWORD, newPassword: PASSWORD + ' 2' },
+    });
     expect(changed.json()).toMatchObject({ forgottenDevices: 1 });
-    const again = await harness.request('POST', '/v1/me/password', { token: device.accessToken, body: { currentPassword: PASSWORD + ' 2', newPassword: PASSWORD } });
+    const again = await harness.request('POST', '/v1/me/password', {
+      token: device.accessToken,
+      body: { currentPassword: PASSWORD + ' 2', newPassword: PASSWORD },
+    });
     expect(again.statusCode).toBe(200);
     expect(await works(device.deviceToken)).toBe(false);
 
     // An admin reset.
     device = (await rememberedSignIn(user, secret)).answer;
     const admin = await harness.newUser({ roles: ['admin'] });
-    const reset = await harness.request('POST', `/v1/admin/users/${user.id}/factors/reset`, { token: await admin.accessToken(), body: { reason: 'Lost phone, checked by call' } });
+    const reset = await harness.request('POST', `/v1/admin/users/${user.id}/factors/reset`, {
+      token: await admin.accessToken(),
+      body: { reason: 'Lost phone, checked by call' },
+    });
     expect(reset.statusCode).toBe(200);
     expect(await harness.sql('select 1 from auth.remembered_device where account_id = $1', [user.id])).toHaveLength(0);
   });
@@ -160,7 +181,10 @@ describe('sessions: remember this device', () => {
       const user = await off.newUser();
       const { secret } = await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
-      const step = await off.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code: await totpCode(secret, off.clock.nowMs()), rememberDevice: true } });
+      const step = await off.request('POST', '/v1/sessions/mfa/totp', {
+        token: pending,
+        body: { code: await totpCode(secret, off.clock.nowMs()), rememberDevice: true },
+      });
       expect(step.statusCode).toBe(200);
       expect(step.json().deviceToken).toBeUndefined();
       expect(step.headers['set-cookie']).toBeUndefined();

@@ -21,7 +21,8 @@ describe('sessions: see and end them', () => {
     return { ...body, sid: String(decodeClaims(body.accessToken)['sid']) };
   };
   const list = (token: string) => harness.request('GET', '/v1/me/sessions', { token });
-  const events = async (token: string) => (await harness.request('GET', '/v1/me/security-events', { token })).json() as { type: string; actorId: string; details: Record<string, unknown> }[];
+  const events = async (token: string) =>
+    (await harness.request('GET', '/v1/me/security-events', { token })).json() as { type: string; actorId: string; details: Record<string, unknown> }[];
 
   describe('GET /v1/me/sessions', () => {
     it('lists the open sessions with device and network, marks the current one, and leaves ended ones out', async () => {
@@ -38,7 +39,15 @@ describe('sessions: see and end them', () => {
       const { sessions, rememberedDevices } = answer.json();
       expect(rememberedDevices).toEqual([]);
       expect(sessions.map((s: { id: string }) => s.id)).toEqual([mac.sid, laptop.sid]);
-      expect(sessions[1]).toMatchObject({ id: laptop.sid, current: true, device: 'Firefox on Linux', network: '203.0.113.0/24', aal: 1, amr: ['pwd'], rememberedDeviceId: null });
+      expect(sessions[1]).toMatchObject({
+        id: laptop.sid,
+        current: true,
+        device: 'Firefox on Linux',
+        network: '203.0.113.0/24',
+        aal: 1,
+        amr: ['pwd'],
+        rememberedDeviceId: null,
+      });
       expect(sessions[0]).toMatchObject({ current: false, device: 'Chrome on macOS', network: '2001:db8:1234::/48' });
       // Nothing of the raw User-Agent or the address, and no token.
       expect(answer.body).not.toMatch(/Gecko|203\.0\.113\.77|khr_/);
@@ -95,7 +104,10 @@ describe('sessions: see and end them', () => {
       for (const other of others) expect((await list(other.accessToken)).statusCode).toBe(401);
       expect((await list(current.accessToken)).json().sessions).toHaveLength(1);
       expect((await list(stranger.accessToken)).statusCode).toBe(200);
-      expect((await events(current.accessToken))[0]).toMatchObject({ type: 'session_revoked', details: { reason: 'revoked_by_user', sessionIds: expect.arrayContaining(others.map((o) => o.sid)) } });
+      expect((await events(current.accessToken))[0]).toMatchObject({
+        type: 'session_revoked',
+        details: { reason: 'revoked_by_user', sessionIds: expect.arrayContaining(others.map((o) => o.sid)) },
+      });
     });
   });
 
@@ -126,7 +138,13 @@ describe('sessions: see and end them', () => {
       expect(answer.json()).toEqual({ revokedSessions: 2, forgottenDevices: 0 });
       for (const session of sessions) expect((await list(session.accessToken)).statusCode).toBe(401);
       const fresh = await signIn(user);
-      expect((await events(fresh.accessToken))).toContainEqual(expect.objectContaining({ type: 'session_revoked', actorId: admin.id, details: { reason: 'revoked_by_admin', sessionIds: expect.arrayContaining(sessions.map((s) => s.sid)) } }));
+      expect(await events(fresh.accessToken)).toContainEqual(
+        expect.objectContaining({
+          type: 'session_revoked',
+          actorId: admin.id,
+          details: { reason: 'revoked_by_admin', sessionIds: expect.arrayContaining(sessions.map((s) => s.sid)) },
+        }),
+      );
       const unknown = await harness.request('POST', '/v1/admin/users/00000000-0000-4000-8000-000000000000/sessions/revoke', { token: adminToken });
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json().error.code).toBe('account_not_found');
@@ -138,7 +156,10 @@ describe('sessions: see and end them', () => {
       const user = await harness.newUser();
       const { secret } = await user.enrollTotp();
       const token = await user.aal2Token(secret);
-      const reset = await harness.request('POST', `/v1/admin/users/${user.id}/factors/reset`, { token: adminToken, body: { reason: 'Lost phone, checked by call' } });
+      const reset = await harness.request('POST', `/v1/admin/users/${user.id}/factors/reset`, {
+        token: adminToken,
+        body: { reason: 'Lost phone, checked by call' },
+      });
       expect(reset.statusCode).toBe(200);
       expect((await list(token)).statusCode).toBe(401);
     });

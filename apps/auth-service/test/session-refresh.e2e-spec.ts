@@ -16,14 +16,17 @@ describe('sessions: refresh with rotation and reuse detection', () => {
   });
 
   const signIn = async (user: TestUser, headers: Record<string, string> = {}) => {
-    const answer = await harness.request('POST', '/v1/sessions', { body: { email: user.email, password: 'correct horse battery staple' }, headers, ip: '203.0.113.77' });
+    const answer = await harness.request('POST', '/v1/sessions', {
+      body: { email: user.email, password: 'correct horse battery staple' },
+      headers,
+      ip: '203.0.113.77',
+    });
     expect(answer.statusCode).toBe(200);
     return answer.json() as { accessToken: string; refreshToken: string; refreshExpiresIn: number };
   };
   const refresh = (refreshToken: unknown) => harness.request('POST', '/v1/sessions/refresh', { body: { refreshToken } });
   const me = (token: string) => harness.request('GET', '/v1/me/factors', { token });
-  const sessionRow = async (id: string) =>
-    (await harness.sql('select * from auth.session where id = $1', [id]))[0];
+  const sessionRow = async (id: string) => (await harness.sql('select * from auth.session where id = $1', [id]))[0];
 
   describe('POST /v1/sessions', () => {
     it('opens a session row per sign-in, named in the token as sid, with a device label and a network but no address', async () => {
@@ -31,7 +34,15 @@ describe('sessions: refresh with rotation and reuse detection', () => {
       const answer = await signIn(user, { 'user-agent': FIREFOX });
       const claims = decodeClaims(answer.accessToken);
       const row = await sessionRow(String(claims['sid']));
-      expect(row).toMatchObject({ account_id: user.id, aal: 1, amr: ['pwd'], device_label: 'Firefox on Linux', network: '203.0.113.0/24', token_use: 'access', revoked_at: null });
+      expect(row).toMatchObject({
+        account_id: user.id,
+        aal: 1,
+        amr: ['pwd'],
+        device_label: 'Firefox on Linux',
+        network: '203.0.113.0/24',
+        token_use: 'access',
+        revoked_at: null,
+      });
       expect(JSON.stringify(row)).not.toContain('203.0.113.77');
       expect(JSON.stringify(row)).not.toContain('Gecko');
       expect(new Date(String(row!['expires_at'])).getTime() - harness.clock.nowMs()).toBe(30 * 86_400_000);
@@ -67,10 +78,14 @@ describe('sessions: refresh with rotation and reuse detection', () => {
       expect(step.statusCode).toBe(200);
       const signedIn = step.json();
       expect(signedIn.refreshToken).toMatch(/^khr_/);
-      expect((await sessionRow(String(decodeClaims(signedIn.accessToken)['sid']))) ).toMatchObject({ aal: 2, amr: ['pwd', 'otp', 'mfa'] });
+      expect(await sessionRow(String(decodeClaims(signedIn.accessToken)['sid']))).toMatchObject({ aal: 2, amr: ['pwd', 'otp', 'mfa'] });
       harness.clock.advance(11 * 60_000); // past AUTH_STEP_UP_MAX_AGE (10m)
       const refreshed = (await refresh(signedIn.refreshToken)).json();
-      expect(decodeClaims(refreshed.accessToken)).toMatchObject({ aal: 2, amr: ['pwd', 'otp', 'mfa'], auth_time: decodeClaims(signedIn.accessToken)['auth_time'] });
+      expect(decodeClaims(refreshed.accessToken)).toMatchObject({
+        aal: 2,
+        amr: ['pwd', 'otp', 'mfa'],
+        auth_time: decodeClaims(signedIn.accessToken)['auth_time'],
+      });
       const stepUp = await harness.request('POST', '/v1/me/recovery-codes', { token: refreshed.accessToken });
       expect(stepUp.statusCode).toBe(403);
       expect(stepUp.json().error.code).toBe('step_up_required');
@@ -80,7 +95,11 @@ describe('sessions: refresh with rotation and reuse detection', () => {
       const user = await harness.newUser();
       const first = await signIn(user, { 'user-agent': FIREFOX });
       const next = (await refresh(first.refreshToken)).json();
-      const replay = await harness.request('POST', '/v1/sessions/refresh', { body: { refreshToken: first.refreshToken }, ip: '198.51.100.9', headers: { 'user-agent': 'curl/8.5.0' } });
+      const replay = await harness.request('POST', '/v1/sessions/refresh', {
+        body: { refreshToken: first.refreshToken },
+        ip: '198.51.100.9',
+        headers: { 'user-agent': 'curl/8.5.0' },
+      });
       expect(replay.statusCode).toBe(401);
       expect(replay.json().error.code).toBe('invalid_token');
       // Everything of that session stops: the newest refresh token and its access token too.
@@ -93,7 +112,11 @@ describe('sessions: refresh with rotation and reuse detection', () => {
       const other = await signIn(user);
       const events: { type: string }[] = (await harness.request('GET', '/v1/me/security-events', { token: other.accessToken })).json();
       // (The sign-in from a new device label, just before, is an event of its own.)
-      expect(events.find((event) => event.type === 'refresh_token_reused')).toMatchObject({ type: 'refresh_token_reused', ipPrefix: '198.51.100.0/24', details: { sessionId: decodeClaims(first.accessToken)['sid'], device: 'curl' } });
+      expect(events.find((event) => event.type === 'refresh_token_reused')).toMatchObject({
+        type: 'refresh_token_reused',
+        ipPrefix: '198.51.100.0/24',
+        details: { sessionId: decodeClaims(first.accessToken)['sid'], device: 'curl' },
+      });
       await harness.mailsSettled();
       const mail = harness.smtp.mails.find((m) => m.to.includes(user.email) && /used twice/.test(m.subject));
       expect(mail?.text).toMatch(/Device: curl, network 198\.51\.100\.0\/24/);
@@ -126,7 +149,10 @@ describe('sessions: refresh with rotation and reuse detection', () => {
       // As a session opened before the migration looks: no refresh_hash, its token in auth.refresh_token.
       const legacy = `khr_${randomBytes(32).toString('base64url')}`;
       await harness.sql('update auth.session set refresh_hash = null where id = $1', [sid]);
-      await harness.sql(`insert into auth.refresh_token (token_hash, session_id, created_at) values (sha256(convert_to($1, 'UTF8')), $2, now())`, [legacy, sid]);
+      await harness.sql(`insert into auth.refresh_token (token_hash, session_id, created_at) values (sha256(convert_to($1, 'UTF8')), $2, now())`, [
+        legacy,
+        sid,
+      ]);
       const answer = await refresh(legacy);
       expect(answer.statusCode).toBe(200);
       const next = answer.json();

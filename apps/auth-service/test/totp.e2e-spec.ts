@@ -72,7 +72,7 @@ describe('TOTP factors', () => {
       const pending = await user.signIn();
       expect(pending).toMatchObject({ aal: 1, mfaRequired: true, methods: ['totp', 'recovery_code'], enrollmentRequired: false });
       expect(decodeClaims(pending.accessToken)).toMatchObject({ token_use: 'mfa_pending', aal: 1, amr: ['pwd'] });
-      expect(decodeClaims(pending.accessToken)['exp']).toBe(decodeClaims(pending.accessToken)['iat'] as number + 300);
+      expect(decodeClaims(pending.accessToken)['exp']).toBe((decodeClaims(pending.accessToken)['iat'] as number) + 300);
       const answer = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending.accessToken, body: { code: await code(secret) } });
       expect(answer.statusCode).toBe(200);
       expect(answer.json()).toMatchObject({ aal: 2, tokenType: 'Bearer', mfaRequired: false, recoveryCodesRemaining: 10 });
@@ -84,14 +84,23 @@ describe('TOTP factors', () => {
       const { secret } = await user.enrollTotp();
       // Past the step the confirmation spent, so the step behind "now" is still unused.
       harness.clock.advance(60_000);
-      for (const [offset, status] of [[-60_000, 401], [-30_000, 200]] as const) {
+      for (const [offset, status] of [
+        [-60_000, 401],
+        [-30_000, 200],
+      ] as const) {
         const pending = (await user.signIn()).accessToken;
-        const answer = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code: await totpCode(secret, harness.clock.nowMs() + offset) } });
+        const answer = await harness.request('POST', '/v1/sessions/mfa/totp', {
+          token: pending,
+          body: { code: await totpCode(secret, harness.clock.nowMs() + offset) },
+        });
         expect(answer.statusCode).toBe(status);
       }
       harness.clock.advance(90_000);
       const pending = (await user.signIn()).accessToken;
-      const ahead = await harness.request('POST', '/v1/sessions/mfa/totp', { token: pending, body: { code: await totpCode(secret, harness.clock.nowMs() + 30_000) } });
+      const ahead = await harness.request('POST', '/v1/sessions/mfa/totp', {
+        token: pending,
+        body: { code: await totpCode(secret, harness.clock.nowMs() + 30_000) },
+      });
       expect(ahead.statusCode).toBe(200);
     });
 
@@ -110,7 +119,11 @@ describe('TOTP factors', () => {
       const user = await harness.newUser();
       await user.enrollTotp();
       const pending = (await user.signIn()).accessToken;
-      for (const [method, url] of [['GET', '/v1/me/factors'], ['GET', '/v1/me/recovery-codes'], ['GET', '/v1/me/security-events']]) {
+      for (const [method, url] of [
+        ['GET', '/v1/me/factors'],
+        ['GET', '/v1/me/recovery-codes'],
+        ['GET', '/v1/me/security-events'],
+      ]) {
         const response = await harness.request(method!, url!, { token: pending });
         expect(response.statusCode).toBe(403);
         expect(response.json().error.code).toBe('wrong_token_use');
@@ -130,7 +143,9 @@ describe('TOTP factors', () => {
       const mail = await harness.smtp.waitFor((m) => m.to.includes(user.email) && /used twice/.test(m.subject));
       expect(mail.text).toContain('change your password');
       const events = (await harness.request('GET', '/v1/me/security-events', { token: first.json().accessToken })).json();
-      expect(events.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['code_reused', 'mfa_succeeded', 'factor_confirmed', 'factor_enrolled']));
+      expect(events.map((e: { type: string }) => e.type)).toEqual(
+        expect.arrayContaining(['code_reused', 'mfa_succeeded', 'factor_confirmed', 'factor_enrolled']),
+      );
     });
 
     it('refuses the step its own confirmation took with "wait for the next code", without an alarm', async () => {
@@ -150,9 +165,14 @@ describe('TOTP factors', () => {
       await harness.mailsSettled();
       const alarms = harness.smtp.mails.slice(mailsBefore).filter((m) => m.to.includes(user.email) && /used twice/.test(m.subject));
       expect(alarms).toEqual([]);
-      const events = (await harness.request('GET', '/v1/me/security-events', { token: next.json().accessToken })).json() as { type: string; details: Record<string, unknown> }[];
+      const events = (await harness.request('GET', '/v1/me/security-events', { token: next.json().accessToken })).json() as {
+        type: string;
+        details: Record<string, unknown>;
+      }[];
       expect(events.map((e) => e.type)).not.toContain('code_reused');
-      expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'mfa_failed', details: expect.objectContaining({ consumedBy: 'confirmation' }) })]));
+      expect(events).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'mfa_failed', details: expect.objectContaining({ consumedBy: 'confirmation' }) })]),
+      );
       // Once the factor has signed in, the same step again is a reuse: refused and mailed.
       const replay = await harness.request('POST', '/v1/sessions/mfa/totp', { token: (await user.signIn()).accessToken, body: { code: await code(secret) } });
       expect(replay.json().error).toEqual({ code: 'code_already_used', message: expect.any(String) });

@@ -20,17 +20,28 @@ describe('WebAuthn attestation policy (AUTH_WEBAUTHN_ATTESTATION=direct)', () =>
   describe('POST /v1/me/factors/webauthn', () => {
     it('asks for direct attestation and the configured attachment', async () => {
       const user = await harness.newUser();
-      const options = (await harness.request('POST', '/v1/me/factors/webauthn/options', { token: await user.accessToken(), body: { currentPassword: PASSWORD } })).json();
-      expect(options).toMatchObject({ attestation: 'direct', authenticatorSelection: { authenticatorAttachment: 'cross-platform', userVerification: 'discouraged' } });
+      const options = (
+        await harness.request('POST', '/v1/me/factors/webauthn/options', { token: await user.accessToken(), body: { currentPassword: PASSWORD } })
+      ).json();
+      expect(options).toMatchObject({
+        attestation: 'direct',
+        authenticatorSelection: { authenticatorAttachment: 'cross-platform', userVerification: 'discouraged' },
+      });
     });
 
     it('refuses an authenticator without an attestation of an allowed model (400 authenticator_not_allowed)', async () => {
       const user = await harness.newUser();
       const token = await user.accessToken();
       const options = (await harness.request('POST', '/v1/me/factors/webauthn/options', { token, body: { currentPassword: PASSWORD } })).json();
-      const refused = await harness.request('POST', '/v1/me/factors/webauthn', { token, body: { name: 'Unknown model', response: new SoftAuthenticator().create(options) } });
+      const refused = await harness.request('POST', '/v1/me/factors/webauthn', {
+        token,
+        body: { name: 'Unknown model', response: new SoftAuthenticator().create(options) },
+      });
       expect(refused.statusCode).toBe(400);
-      expect(refused.json().error).toMatchObject({ code: 'authenticator_not_allowed', details: { aaguid: '00000000-0000-0000-0000-000000000000', fmt: 'none' } });
+      expect(refused.json().error).toMatchObject({
+        code: 'authenticator_not_allowed',
+        details: { aaguid: '00000000-0000-0000-0000-000000000000', fmt: 'none' },
+      });
       expect((await harness.request('GET', '/v1/me/factors', { token })).json()).toEqual([]);
     });
   });

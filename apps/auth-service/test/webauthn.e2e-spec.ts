@@ -14,7 +14,12 @@ describe('WebAuthn security keys and passkeys', () => {
 
   const post = (url: string, token: string | undefined, body: unknown = {}) => harness.request('POST', url, { token, body });
 
-  async function register(token: string, key: SoftAuthenticator, name: string, options: { passkey?: boolean; overrides?: CeremonyOverrides & { reuse?: SoftCredential } } = {}) {
+  async function register(
+    token: string,
+    key: SoftAuthenticator,
+    name: string,
+    options: { passkey?: boolean; overrides?: CeremonyOverrides & { reuse?: SoftCredential } } = {},
+  ) {
     const creation = await post('/v1/me/factors/webauthn/options', token, { passkey: options.passkey ?? false, currentPassword: PASSWORD });
     expect(creation.statusCode).toBe(200);
     return post('/v1/me/factors/webauthn', token, { name, response: key.create(creation.json(), options.overrides) });
@@ -85,7 +90,9 @@ describe('WebAuthn security keys and passkeys', () => {
       expect(registered.recoveryCodes).toHaveLength(10);
       const token = await aal2();
       const listed = (await harness.request('GET', '/v1/me/factors', { token })).json();
-      expect(listed).toEqual([expect.objectContaining({ id: registered.factor.id, type: 'webauthn', name: 'YubiKey', createdAt: expect.any(String), lastUsedAt: expect.any(String) })]);
+      expect(listed).toEqual([
+        expect.objectContaining({ id: registered.factor.id, type: 'webauthn', name: 'YubiKey', createdAt: expect.any(String), lastUsedAt: expect.any(String) }),
+      ]);
       const events = (await harness.request('GET', '/v1/me/security-events', { token })).json().map((e: { type: string }) => e.type);
       expect(events).toEqual(expect.arrayContaining(['factor_enrolled', 'factor_confirmed', 'mfa_succeeded']));
     });
@@ -265,7 +272,12 @@ describe('WebAuthn security keys and passkeys', () => {
       expect(mail.text).toContain('YubiKey');
       const events = (await harness.request('GET', '/v1/me/security-events', { token: await aal2() })).json();
       expect(events).toEqual(
-        expect.arrayContaining([expect.objectContaining({ type: 'webauthn_counter_regression', details: expect.objectContaining({ storedCounter: stored, receivedCounter: stored }) })]),
+        expect.arrayContaining([
+          expect.objectContaining({
+            type: 'webauthn_counter_regression',
+            details: expect.objectContaining({ storedCounter: stored, receivedCounter: stored }),
+          }),
+        ]),
       );
     });
 
@@ -302,7 +314,11 @@ describe('WebAuthn security keys and passkeys', () => {
       const { options } = await keyStep(user, key);
       const pending = (await user.signIn()).accessToken;
       const good = key.get(options);
-      for (const response of [{}, { ...good, response: { ...good.response, signature: '' } }, { ...good, response: { ...good.response, authenticatorData: 'AA' } }]) {
+      for (const response of [
+        {},
+        { ...good, response: { ...good.response, signature: '' } },
+        { ...good, response: { ...good.response, authenticatorData: 'AA' } },
+      ]) {
         const answer = await post('/v1/sessions/mfa/webauthn', pending, { response });
         expect(answer.statusCode).toBe(401);
       }
@@ -329,7 +345,9 @@ describe('WebAuthn security keys and passkeys', () => {
       expect(answer.json()).toMatchObject({ aal: 2, mfaRequired: false, tokenType: 'Bearer' });
       expect(decodeClaims(answer.json().accessToken)).toMatchObject({ sub: user.id, aal: 2, amr: ['hwk', 'user', 'mfa'], token_use: 'access' });
       const events = (await harness.request('GET', '/v1/me/security-events', { token: answer.json().accessToken })).json();
-      expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'passkey_signed_in', details: expect.objectContaining({ method: 'passkey' }) })]));
+      expect(events).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'passkey_signed_in', details: expect.objectContaining({ method: 'passkey' }) })]),
+      );
     });
 
     it('refuses an unknown credential (401 unknown_credential)', async () => {

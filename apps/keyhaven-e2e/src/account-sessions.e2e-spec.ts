@@ -1,6 +1,17 @@
 import type { Browser, Page } from 'playwright-core';
 import { describeInBrowser, launchChromium, screenshot } from './support/browser';
-import { alertText, Harness, newAccountWithTotp, openPage, PASSWORD, Stack, STACK_START_TIMEOUT_MS, startStack, totpAt, waitForText } from './support/account-page';
+import {
+  alertText,
+  Harness,
+  newAccountWithTotp,
+  openPage,
+  PASSWORD,
+  Stack,
+  STACK_START_TIMEOUT_MS,
+  startStack,
+  totpAt,
+  waitForText,
+} from './support/account-page';
 
 const SUITE = 'account-sessions';
 /** Short-lived access tokens, so the page's refresh (at 80 %, at least 5 s ahead) runs within the test. */

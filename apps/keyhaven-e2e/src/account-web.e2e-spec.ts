@@ -1,6 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { addVirtualAuthenticator, describeInBrowser, launchChromium, screenshot } from './support/browser';
-import { PASSWORD, STACK_START_TIMEOUT_MS, totpAt, wrongCode, Harness, Stack, startStack, newAccount, newAccountWithTotp, openPage, expectFocusOn, alertText, waitForText, signInWithPassword } from './support/account-page';
+import {
+  PASSWORD,
+  STACK_START_TIMEOUT_MS,
+  totpAt,
+  wrongCode,
+  Harness,
+  Stack,
+  startStack,
+  newAccount,
+  newAccountWithTotp,
+  openPage,
+  expectFocusOn,
+  alertText,
+  waitForText,
+  signInWithPassword,
+} from './support/account-page';
 
 const SUITE = 'account-web';
 
@@ -59,9 +74,15 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     await expect(
       page.evaluate(() => ({
         lang: document.documentElement.lang,
-        unlabelled: Array.from(document.querySelectorAll('input')).filter((input) => !input.labels?.length).map((input) => input.id),
-        unnamed: Array.from(document.querySelectorAll('button')).filter((b) => !(b.textContent?.trim() || b.getAttribute('aria-label'))).map((b) => b.id),
-        images: Array.from(document.querySelectorAll('img')).filter((img) => !img.alt).map((img) => img.id),
+        unlabelled: Array.from(document.querySelectorAll('input'))
+          .filter((input) => !input.labels?.length)
+          .map((input) => input.id),
+        unnamed: Array.from(document.querySelectorAll('button'))
+          .filter((b) => !(b.textContent?.trim() || b.getAttribute('aria-label')))
+          .map((b) => b.id),
+        images: Array.from(document.querySelectorAll('img'))
+          .filter((img) => !img.alt)
+          .map((img) => img.id),
       })),
     ).resolves.toEqual({ lang: 'en', unlabelled: [], unnamed: [], images: [] });
 
@@ -350,7 +371,12 @@ describeInBrowser('account web page (built page, built auth-service, Debian Chro
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-data')]);
     expect(download.suggestedFilename()).toMatch(/^keyhaven-export-\d{4}-\d{2}-\d{2}\.json$/);
     const exported = JSON.parse(await readFile((await download.path())!, 'utf8'));
-    expect(exported).toMatchObject({ schema: 'keyhaven.export/v1', account: { email }, factors: [{ type: 'totp', name: 'Phone' }], recoveryCodes: { remaining: 10 } });
+    expect(exported).toMatchObject({
+      schema: 'keyhaven.export/v1',
+      account: { email },
+      factors: [{ type: 'totp', name: 'Phone' }],
+      recoveryCodes: { remaining: 10 },
+    });
     await waitForText(page, '#status', /^Your data was downloaded as keyhaven-export-/);
     // Once an hour: a second click says so instead of downloading.
     await page.click('#export-data');

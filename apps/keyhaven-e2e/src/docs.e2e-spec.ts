@@ -10,7 +10,13 @@ import { docsScript, runnableBlocks } from './support/runnable-docs';
 
 /** The README first (it signs the ops CLI in), then the guides; guides added later run too. */
 const FIRST = ['README.md', 'docs/auth-service.md', 'docs/release-api.md', 'docs/maintenance.md', 'docs/ops-cli.md'];
-const DOCS = [...FIRST, ...readdirSync(join(WORKSPACE, 'docs')).map((name) => `docs/${name}`).filter((file) => file.endsWith('.md') && !FIRST.includes(file)).sort()];
+const DOCS = [
+  ...FIRST,
+  ...readdirSync(join(WORKSPACE, 'docs'))
+    .map((name) => `docs/${name}`)
+    .filter((file) => file.endsWith('.md') && !FIRST.includes(file))
+    .sort(),
+];
 
 /**
  * Fails at the first command that fails: `set -e`, pipefail, and curl failing on HTTP errors
@@ -69,7 +75,22 @@ async function until(condition: () => boolean, what: string, timeoutMs: number):
 
 describe('runnableBlocks', () => {
   it('takes only the ```sh blocks right after a runnable marker, with their line numbers', () => {
-    const markdown = ['# Guide', '```sh', 'echo not marked', '```', '<!-- runnable -->', '```sh', 'A=1', 'echo $A', '```', 'text', '<!-- runnable -->', '```bash', 'true', '```'].join('\n');
+    const markdown = [
+      '# Guide',
+      '```sh',
+      'echo not marked',
+      '```',
+      '<!-- runnable -->',
+      '```sh',
+      'A=1',
+      'echo $A',
+      '```',
+      'text',
+      '<!-- runnable -->',
+      '```bash',
+      'true',
+      '```',
+    ].join('\n');
     expect(runnableBlocks(markdown, 'guide.md')).toEqual([
       { file: 'guide.md', line: 7, code: 'A=1\necho $A' },
       { file: 'guide.md', line: 13, code: 'true' },
@@ -77,7 +98,9 @@ describe('runnableBlocks', () => {
   });
 
   it('refuses a marker that is not followed by a shell block (a typo must not skip a block)', () => {
-    expect(() => runnableBlocks('<!-- runnable -->\n\n```sh\ntrue\n```', 'bad.md')).toThrow('bad.md:1: <!-- runnable --> must be directly followed by a ```sh block');
+    expect(() => runnableBlocks('<!-- runnable -->\n\n```sh\ntrue\n```', 'bad.md')).toThrow(
+      'bad.md:1: <!-- runnable --> must be directly followed by a ```sh block',
+    );
     expect(() => runnableBlocks('<!-- runnable -->\n```json\n{}\n```', 'bad.md')).toThrow('bad.md:1');
   });
 
@@ -125,7 +148,9 @@ describe('docs that run: the runnable blocks of README.md and docs/*.md against 
   });
 
   it('runs every marked block in order, as a reader copying them would, and each command succeeds', async () => {
-    const blocks = DOCS.filter((file) => existsSync(join(WORKSPACE, file))).flatMap((file) => runnableBlocks(readFileSync(join(WORKSPACE, file), 'utf8'), file));
+    const blocks = DOCS.filter((file) => existsSync(join(WORKSPACE, file))).flatMap((file) =>
+      runnableBlocks(readFileSync(join(WORKSPACE, file), 'utf8'), file),
+    );
     expect(blocks.filter((block) => block.file === 'README.md').length).toBeGreaterThanOrEqual(3);
 
     // A reader's checkout: the built bundles, and a fresh `.data` the services create.
@@ -156,20 +181,28 @@ describe('docs that run: the runnable blocks of README.md and docs/*.md against 
     expect(services.output()).toContain('Keyhaven is running');
 
     // The blocks name 3000 and 3001; this run's services listen elsewhere (the line count stays).
-    const rewrite = (code: string) => code.replace(/(localhost|127\.0\.0\.1):3000\b/g, `$1:${authPort}`).replace(/(localhost|127\.0\.0\.1):3001\b/g, `$1:${releasePort}`);
+    const rewrite = (code: string) =>
+      code.replace(/(localhost|127\.0\.0\.1):3000\b/g, `$1:${authPort}`).replace(/(localhost|127\.0\.0\.1):3001\b/g, `$1:${releasePort}`);
     const { script, origin } = docsScript(PRELUDE, blocks, rewrite);
     const scriptFile = join(home, 'docs.sh');
     await writeFile(scriptFile, script);
     session = run('bash', [scriptFile], {
       cwd: checkout,
       // The CLI's defaults, and the maintenance try-out's webhook receiver, follow the same ports.
-      env: { ...base, KEYHAVEN_AUTH_URL: `http://localhost:${authPort}`, KEYHAVEN_RELEASE_URL: `http://localhost:${releasePort}`, HOOK_PORT: String(await freePort()) },
+      env: {
+        ...base,
+        KEYHAVEN_AUTH_URL: `http://localhost:${authPort}`,
+        KEYHAVEN_RELEASE_URL: `http://localhost:${releasePort}`,
+        HOOK_PORT: String(await freePort()),
+      },
     });
     const status = await Promise.race([session.exited, after(300_000, 'timeout')]);
     const output = session.output();
     if (status !== 0) {
       const where = failedAt(output, origin);
-      throw new Error(`A runnable doc block failed${where ? ` at ${where}` : ''} (exit ${status}). Output:\n${output.slice(-6000)}\n--- services ---\n${services.output().slice(-3000)}`);
+      throw new Error(
+        `A runnable doc block failed${where ? ` at ${where}` : ''} (exit ${status}). Output:\n${output.slice(-6000)}\n--- services ---\n${services.output().slice(-3000)}`,
+      );
     }
   });
 });

@@ -28,7 +28,14 @@ describe('embedded mode (built services, no DATABASE_URL)', () => {
   async function npmStart(dataDir: string) {
     const child = spawn(process.execPath, [join(WORKSPACE, 'tools/scripts/start.mjs'), '--no-build'], {
       cwd: WORKSPACE,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', LOG_LEVEL: 'warn', DATA_DIR: dataDir, AUTH_PORT: String(await freePort()), RELEASE_PORT: String(await freePort()) },
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        HOME: process.env['HOME'] ?? '/tmp',
+        LOG_LEVEL: 'warn',
+        DATA_DIR: dataDir,
+        AUTH_PORT: String(await freePort()),
+        RELEASE_PORT: String(await freePort()),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

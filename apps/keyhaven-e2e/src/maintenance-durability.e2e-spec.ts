@@ -101,7 +101,11 @@ async function api(service: ServiceProcess, token: string, method: string, path:
 /** Subscribes every receiver and opens WINDOWS windows whose notices fall due over the next ~20 s. */
 async function planNotices(stack: Stack, service: ServiceProcess): Promise<string[]> {
   for (const [i, receiver] of stack.receivers.entries()) {
-    const created = await api(service, stack.jwks.token, 'POST', '/v1/subscriptions', { kind: 'webhook', url: receiver.url, secret: `subscriber-secret-${i}-0123456789` });
+    const created = await api(service, stack.jwks.token, 'POST', '/v1/subscriptions', {
+      kind: 'webhook',
+      url: receiver.url,
+      secret: `subscriber-secret-${i}-0123456789`,
+    });
     expect(created.status).toBe(201);
   }
   const ids: string[] = [];
@@ -131,7 +135,10 @@ function expectEveryNoticeOnce(stack: Stack, windowIds: string[]): { duplicates:
       idsByNotice.set(key, (idsByNotice.get(key) ?? new Set()).add(body.id));
     }
     expect([...idsByNotice.keys()].sort()).toEqual(
-      windowIds.flatMap((id) => ['announced', 'reminder', 'reminder', 'started', 'completed'].map((type) => `${id} maintenance.${type}`)).filter((key, i, all) => all.indexOf(key) === i).sort(),
+      windowIds
+        .flatMap((id) => ['announced', 'reminder', 'reminder', 'started', 'completed'].map((type) => `${id} maintenance.${type}`))
+        .filter((key, i, all) => all.indexOf(key) === i)
+        .sort(),
     );
     // Two reminders per window, each its own notice (and delivery id); every other type once.
     for (const [key, ids] of idsByNotice) expect(ids.size).toBe(key.endsWith('reminder') ? 2 : 1);

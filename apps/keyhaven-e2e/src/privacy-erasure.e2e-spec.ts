@@ -82,25 +82,56 @@ describe('erasure across services (built auth-service and release-api)', () => {
     expect(created.status).toBe(201);
     await db.query('update auth.account set roles = $2 where id = $1', [created.json.id, roles]);
     const first = await call<{ accessToken: string }>(base, 'POST', '/v1/sessions', { email, password: PASSWORD });
-    const enrolled = await call<{ id: string; secret: string }>(base, 'POST', '/v1/me/factors/totp', { name: 'Phone', currentPassword: PASSWORD }, first.json.accessToken);
+    const enrolled = await call<{ id: string; secret: string }>(
+      base,
+      'POST',
+      '/v1/me/factors/totp',
+      { name: 'Phone', currentPassword: PASSWORD },
+      first.json.accessToken,
+    );
     const epoch = Math.floor(Date.now() / 1000);
-    await call(base, 'POST', `/v1/me/factors/totp/${enrolled.json.id}/confirm`, { code: await generate({ secret: enrolled.json.secret, epoch: epoch - 30 }) }, first.json.accessToken);
+    await call(
+      base,
+      'POST',
+      `/v1/me/factors/totp/${enrolled.json.id}/confirm`,
+      { code: await generate({ secret: enrolled.json.secret, epoch: epoch - 30 }) },
+      first.json.accessToken,
+    );
     const pending = await call<{ accessToken: string }>(base, 'POST', '/v1/sessions', { email, password: PASSWORD });
-    const full = await call<{ accessToken: string; aal: number }>(base, 'POST', '/v1/sessions/mfa/totp', { code: await generate({ secret: enrolled.json.secret, epoch }) }, pending.json.accessToken);
+    const full = await call<{ accessToken: string; aal: number }>(
+      base,
+      'POST',
+      '/v1/sessions/mfa/totp',
+      { code: await generate({ secret: enrolled.json.secret, epoch }) },
+      pending.json.accessToken,
+    );
     expect(full.json.aal).toBe(2);
     return { id: created.json.id, token: full.json.accessToken };
   }
 
-  const adminToken = async () => (await call<{ accessToken: string }>(auth?.url ?? '', 'POST', '/v1/sessions', { email: ADMIN, password: PASSWORD })).json.accessToken;
+  const adminToken = async () =>
+    (await call<{ accessToken: string }>(auth?.url ?? '', 'POST', '/v1/sessions', { email: ADMIN, password: PASSWORD })).json.accessToken;
 
   it('replaces an erased ops person’s email in release-api’s audit rows with a stable pseudonym', async () => {
     const ops = await opsPerson('ops-person@e2e.test', ['ops']);
-    const released = await call(release?.url ?? '', 'POST', '/v1/releases', { version: '9.9.9', channel: 'stable', releasedAt: '2026-11-01T00:00:00Z' }, ops.token);
+    const released = await call(
+      release?.url ?? '',
+      'POST',
+      '/v1/releases',
+      { version: '9.9.9', channel: 'stable', releasedAt: '2026-11-01T00:00:00Z' },
+      ops.token,
+    );
     expect(released.status).toBe(201);
     const before = await db.query('select actor_email from release.audit_event where actor_sub = $1', [ops.id]);
     expect(before.rows).toEqual([{ actor_email: 'ops-person@e2e.test' }]);
 
-    const erased = await call(auth?.url ?? '', 'POST', `/v1/admin/accounts/${ops.id}/erase`, { reason: 'left the company; Art. 17 request' }, await adminToken());
+    const erased = await call(
+      auth?.url ?? '',
+      'POST',
+      `/v1/admin/accounts/${ops.id}/erase`,
+      { reason: 'left the company; Art. 17 request' },
+      await adminToken(),
+    );
     expect(erased.status).toBe(200);
 
     const pseudonym = `erased-${createHash('sha256').update(ops.id).digest('hex').slice(0, 16)}`;
@@ -115,17 +146,23 @@ describe('erasure across services (built auth-service and release-api)', () => {
 
   it('leaves nothing erased when the process is killed mid-erasure, and erases everything on the next try', async () => {
     const user = await opsPerson('kill-me@e2e.test', []);
-    const count = async (table: string, column = 'account_id') => Number((await db.query(`select count(*)::int as n from auth.${table} where ${column} = $1`, [user.id])).rows[0].n);
+    const count = async (table: string, column = 'account_id') =>
+      Number((await db.query(`select count(*)::int as n from auth.${table} where ${column} = $1`, [user.id])).rows[0].n);
     const snapshot = async () => ({
       account: await count('account', 'id'),
       factors: await count('totp_factor'),
       codes: await count('recovery_code'),
       sessions: await count('session'),
-      namedEvents: Number((await db.query(`select count(*)::int as n from auth.security_event where account_id = $1 and details ? 'name'`, [user.id])).rows[0].n),
+      namedEvents: Number(
+        (await db.query(`select count(*)::int as n from auth.security_event where account_id = $1 and details ? 'name'`, [user.id])).rows[0].n,
+      ),
       tombstones: await count('account_tombstone'),
     });
     // An event as older versions wrote it, with a factor name the erasure must strip.
-    await db.query(`insert into auth.security_event (id, type, account_id, actor_id, details, occurred_at) values (gen_random_uuid(), 'factor_enrolled', $1, $1, '{"name":"Phone"}', now())`, [user.id]);
+    await db.query(
+      `insert into auth.security_event (id, type, account_id, actor_id, details, occurred_at) values (gen_random_uuid(), 'factor_enrolled', $1, $1, '{"name":"Phone"}', now())`,
+      [user.id],
+    );
     const before = await snapshot();
     expect(before).toMatchObject({ account: 1, factors: 1, codes: 10, namedEvents: 1, tombstones: 0 });
 
@@ -135,7 +172,9 @@ describe('erasure across services (built auth-service and release-api)', () => {
     await blocker.query('begin');
     await blocker.query('lock table auth.account_tombstone in access exclusive mode');
     const admin = await adminToken();
-    const inFlight = call(auth?.url ?? '', 'POST', `/v1/admin/accounts/${user.id}/erase`, { reason: 'test of an interrupted erasure' }, admin).catch((error: unknown) => error);
+    const inFlight = call(auth?.url ?? '', 'POST', `/v1/admin/accounts/${user.id}/erase`, { reason: 'test of an interrupted erasure' }, admin).catch(
+      (error: unknown) => error,
+    );
     await until(async () => {
       const { rows } = await db.query(`select 1 from pg_stat_activity where wait_event_type = 'Lock' and query like '%account_tombstone%'`);
       return rows.length > 0 ? true : undefined;
@@ -150,7 +189,13 @@ describe('erasure across services (built auth-service and release-api)', () => {
 
     auth = await startService('auth-service', authEnv());
     await auth.ready(180_000);
-    const again = await call<{ accountId: string }>(auth.url, 'POST', `/v1/admin/accounts/${user.id}/erase`, { reason: 'test of an interrupted erasure' }, await adminToken());
+    const again = await call<{ accountId: string }>(
+      auth.url,
+      'POST',
+      `/v1/admin/accounts/${user.id}/erase`,
+      { reason: 'test of an interrupted erasure' },
+      await adminToken(),
+    );
     expect(again.status).toBe(200);
     expect(await snapshot()).toEqual({ account: 0, factors: 0, codes: 0, sessions: 0, namedEvents: 0, tombstones: 1 });
   }, 400_000);

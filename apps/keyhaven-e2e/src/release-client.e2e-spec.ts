@@ -25,7 +25,6 @@ function loadBuiltPackage(): ReleaseClientPackage {
   return require(join(WORKSPACE, 'dist/libs/release/client/src/index.js')) as ReleaseClientPackage;
 }
 
-
 /** The headers of a check answer that matter to the client; a proxy or cache passes them on. */
 const PASSED_HEADERS = ['content-type', 'etag', 'cache-control', 'keyhaven-signature', 'retry-after'];
 
@@ -48,7 +47,12 @@ type ProxyMode =
  * what passed, and tampers or replays on demand — what a hostile network or a stale cache does.
  */
 async function startTamperingProxy(initialTarget: string) {
-  const state = { target: initialTarget, mode: { kind: 'forward' } as ProxyMode, last: undefined as RecordedAnswer | undefined, upstreamStatuses: [] as number[] };
+  const state = {
+    target: initialTarget,
+    mode: { kind: 'forward' } as ProxyMode,
+    last: undefined as RecordedAnswer | undefined,
+    upstreamStatuses: [] as number[],
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       const mode = state.mode;
@@ -182,7 +186,11 @@ describe('release client against the built release-api', () => {
     const { sut, ctx } = await setup();
 
     const first = await sut.check();
-    expect(first).toMatchObject({ keyId: SIGNING_KID, notModified: false, answer: { status: 'security_update', critical: true, current: { version: '13.1.0' } } });
+    expect(first).toMatchObject({
+      keyId: SIGNING_KID,
+      notModified: false,
+      answer: { status: 'security_update', critical: true, current: { version: '13.1.0' } },
+    });
     expect(first.etag).toBeDefined();
 
     const second = await sut.check();

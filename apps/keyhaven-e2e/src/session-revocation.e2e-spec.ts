@@ -56,7 +56,13 @@ describe('session revocation across services (built auth-service and release-api
     const factor = await call(auth.url, 'POST', '/v1/me/factors/totp', { name: 'e2e', currentPassword: OPS.password }, String(first.json['accessToken']));
     const secret = String(factor.json['secret']);
     const now = Math.floor(Date.now() / 1000);
-    const confirmed = await call(auth.url, 'POST', `/v1/me/factors/totp/${String(factor.json['id'])}/confirm`, { code: await generate({ secret, epoch: now }) }, String(first.json['accessToken']));
+    const confirmed = await call(
+      auth.url,
+      'POST',
+      `/v1/me/factors/totp/${String(factor.json['id'])}/confirm`,
+      { code: await generate({ secret, epoch: now }) },
+      String(first.json['accessToken']),
+    );
     expect(confirmed.status).toBe(200);
     const recoveryCodes = confirmed.json['recoveryCodes'] as string[];
 

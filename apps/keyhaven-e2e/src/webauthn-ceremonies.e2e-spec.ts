@@ -23,21 +23,36 @@ type Json = Record<string, unknown>;
 async function ceremony(page: Page, kind: 'create' | 'get', options: Json): Promise<Json> {
   return page.evaluate(
     async ({ kind, options }) => {
-      const toBytes = (text: string) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4)), (c) => c.charCodeAt(0));
+      const toBytes = (text: string) =>
+        Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4)), (c) => c.charCodeAt(0));
       const toText = (buffer: ArrayBuffer | null) =>
-        buffer ? btoa(String.fromCharCode(...new Uint8Array(buffer))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '') : undefined;
+        buffer
+          ? btoa(String.fromCharCode(...new Uint8Array(buffer)))
+              .replace(/\+/g, '-')
+              .replace(/\//g, '_')
+              .replace(/=+$/, '')
+          : undefined;
       const o = options as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON from the server
       const credentialList = (list: { id: string }[] | undefined) => (list ?? []).map((c) => ({ ...c, id: toBytes(c.id) }));
       if (kind === 'create') {
         const credential = (await navigator.credentials.create({
-          publicKey: { ...o, challenge: toBytes(o.challenge), user: { ...o.user, id: toBytes(o.user.id) }, excludeCredentials: credentialList(o.excludeCredentials) },
+          publicKey: {
+            ...o,
+            challenge: toBytes(o.challenge),
+            user: { ...o.user, id: toBytes(o.user.id) },
+            excludeCredentials: credentialList(o.excludeCredentials),
+          },
         } as unknown as CredentialCreationOptions)) as PublicKeyCredential;
         const response = credential.response as AuthenticatorAttestationResponse;
         return {
           id: credential.id,
           rawId: toText(credential.rawId),
           type: credential.type,
-          response: { clientDataJSON: toText(response.clientDataJSON), attestationObject: toText(response.attestationObject), transports: response.getTransports() },
+          response: {
+            clientDataJSON: toText(response.clientDataJSON),
+            attestationObject: toText(response.attestationObject),
+            transports: response.getTransports(),
+          },
           clientExtensionResults: {},
         };
       }
@@ -74,7 +89,13 @@ describeInBrowser('WebAuthn ceremonies with Chromium virtual authenticators (bui
     store = await freshStore();
     const port = await freePort();
     allowedOrigin = `http://localhost:${port}`;
-    service = await startService('auth-service', { ...store.env, PORT: String(port), AUTH_WEBAUTHN_RP_ID: 'localhost', AUTH_WEBAUTHN_ORIGINS: allowedOrigin, AUTH_THROTTLE_LIMIT: '1000' });
+    service = await startService('auth-service', {
+      ...store.env,
+      PORT: String(port),
+      AUTH_WEBAUTHN_RP_ID: 'localhost',
+      AUTH_WEBAUTHN_ORIGINS: allowedOrigin,
+      AUTH_THROTTLE_LIMIT: '1000',
+    });
     await service.ready();
     // A blank page on another localhost port: same RP ID, an origin auth-service does not allow.
     blank = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>other</title>'));
@@ -94,7 +115,11 @@ describeInBrowser('WebAuthn ceremonies with Chromium virtual authenticators (bui
   });
 
   async function call(path: string, body: unknown, token?: string): Promise<{ status: number; json: Json }> {
-    const response = await fetch(`${service.url}${path}`, { method: 'POST', headers: { ...J, ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    const response = await fetch(`${service.url}${path}`, {
+      method: 'POST',
+      headers: { ...J, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, json: (await response.json()) as Json };
   }
 

@@ -17,7 +17,10 @@ describe('release-api app', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(RELEASE_DATABASE);
-    app = await createReleaseApp(loadReleaseConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', RELEASE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY }), database.url);
+    app = await createReleaseApp(
+      loadReleaseConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'silent', RELEASE_KEY_ENCRYPTION_KEY: KEY_ENCRYPTION_KEY }),
+      database.url,
+    );
     app.useLogger(false);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -48,7 +51,18 @@ describe('release-api app', () => {
   it('documents its routes, ops ones with bearer auth', async () => {
     const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(['/v1/check', '/v1/check.svg', '/v1/keys', '/v1/releases', '/v1/releases/{version}', '/v1/advisories', '/v1/advisories/import', '/v1/advisories/{id}', '/v1/stats/versions', '/v1/audit']),
+      expect.arrayContaining([
+        '/v1/check',
+        '/v1/check.svg',
+        '/v1/keys',
+        '/v1/releases',
+        '/v1/releases/{version}',
+        '/v1/advisories',
+        '/v1/advisories/import',
+        '/v1/advisories/{id}',
+        '/v1/stats/versions',
+        '/v1/audit',
+      ]),
     );
     expect(document.paths['/v1/releases'].post.security).toEqual([{ bearer: [] }]);
   });
@@ -56,7 +70,9 @@ describe('release-api app', () => {
   it('documents error codes as error responses from its table, not in success descriptions', async () => {
     const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
     expect(codesOutsideErrorResponses(document, Object.keys(RELEASE_ERROR_STATUS))).toEqual([]);
-    expect(document.paths['/v1/releases'].post.responses['409'].content['application/json'].schema.properties.error.properties.code.enum).toEqual(['release_exists']);
+    expect(document.paths['/v1/releases'].post.responses['409'].content['application/json'].schema.properties.error.properties.code.enum).toEqual([
+      'release_exists',
+    ]);
   });
 
   it('answers unknown routes with the uniform error body', async () => {

@@ -126,7 +126,10 @@ describe(CheckService.name, () => {
         title: 'Authentication bypass in the SAML login',
         severity: { type: 'CVSS_V3', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', score: 9.8, level: 'critical' },
         knownExploited: true,
-        affected: [{ introduced: '13.0.0', fixed: '13.4.2' }, { introduced: '14.0.0', lastAffected: '14.0.0' }],
+        affected: [
+          { introduced: '13.0.0', fixed: '13.4.2' },
+          { introduced: '14.0.0', lastAffected: '14.0.0' },
+        ],
         fixedIn: ['13.4.2', '14.0.1'],
         url: 'https://keyhaven.example/security/KHSA-2026-0003',
       });
@@ -180,10 +183,14 @@ describe(CheckService.name, () => {
         writeFileSync(join(dir, 'body'), response.rawPayload);
         writeFileSync(join(dir, 'sig'), Buffer.from(match![2]!, 'base64url'));
         const verify = (body: string) =>
-          execFileSync('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'key.pem'), '-rawin', '-in', join(dir, body), '-sigfile', join(dir, 'sig')], {
-            encoding: 'utf8',
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
+          execFileSync(
+            'openssl',
+            ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'key.pem'), '-rawin', '-in', join(dir, body), '-sigfile', join(dir, 'sig')],
+            {
+              encoding: 'utf8',
+              stdio: ['ignore', 'pipe', 'pipe'],
+            },
+          );
         expect(verify('body')).toMatch(/Signature Verified Successfully/);
 
         writeFileSync(join(dir, 'tampered'), response.body.replace('"critical":true', '"critical":false'));

@@ -32,7 +32,9 @@ describe('describeDeliveryFailure', () => {
   };
 
   beforeAll(() => {
-    const config = { maintenance: { webhookTimeoutMs: TIMEOUT_MS, webhookAllowlist: parseWebhookAllowlist(['127.0.0.1', 'receiver.invalid']).allowlist } } as ReleaseConfig;
+    const config = {
+      maintenance: { webhookTimeoutMs: TIMEOUT_MS, webhookAllowlist: parseWebhookAllowlist(['127.0.0.1', 'receiver.invalid']).allowlist },
+    } as ReleaseConfig;
     sender = new WebhookSender(config, systemResolver);
   });
 
@@ -62,7 +64,9 @@ describe('describeDeliveryFailure', () => {
   });
 
   it('names a host that does not resolve', async () => {
-    expect(await failureOf('http://receiver.invalid/hook')).toMatch(/^DNS: receiver\.invalid could not be resolved \((ENOTFOUND|EAI_AGAIN|EAI_NONAME|ENODATA)\)$/);
+    expect(await failureOf('http://receiver.invalid/hook')).toMatch(
+      /^DNS: receiver\.invalid could not be resolved \((ENOTFOUND|EAI_AGAIN|EAI_NONAME|ENODATA)\)$/,
+    );
   });
 
   it('names the HTTP status, and the egress policy refusal as it is', async () => {
@@ -71,11 +75,17 @@ describe('describeDeliveryFailure', () => {
       response.end();
     });
     expect(await failureOf(`http://127.0.0.1:${port}/hook`)).toBe('HTTP 503');
-    expect(await failureOf('http://10.1.2.3/hook')).toBe('10.1.2.3 is a private (RFC 1918) address, not allowed as a webhook target (MAINTENANCE_WEBHOOK_ALLOWLIST lists exceptions)');
+    expect(await failureOf('http://10.1.2.3/hook')).toBe(
+      '10.1.2.3 is a private (RFC 1918) address, not allowed as a webhook target (MAINTENANCE_WEBHOOK_ALLOWLIST lists exceptions)',
+    );
   });
 
   it('says what an SMTP server answered', () => {
-    const smtp = Object.assign(new Error('Mail command failed: 550 5.1.1 no such user'), { code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 no such user' });
+    const smtp = Object.assign(new Error('Mail command failed: 550 5.1.1 no such user'), {
+      code: 'EENVELOPE',
+      responseCode: 550,
+      response: '550 5.1.1 no such user',
+    });
     expect(describeDeliveryFailure(smtp, TIMEOUT_MS)).toBe('SMTP 550: 550 5.1.1 no such user');
   });
 });

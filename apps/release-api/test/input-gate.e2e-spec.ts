@@ -89,17 +89,25 @@ describe('release-api input gate', () => {
       await expectRefused('POST', '/v1/advisories', { title: 'C', affected: [{ introduced: '0', fixed: '1.0.0' }], publishedAt: '2026-11-20T00:00:00' });
     });
 
-    it.each([
-      ['from=2026-02-30&to=2026-03-01'],
-      ['from=2026-01-01&to=0000-01-01'],
-      ['from=2026-01-01&to=0001-01-01'],
-      ['from=2026-1-1'],
-    ])('refuses impossible days in GET /v1/stats/versions?%s', async (query) => {
-      await expectRefused('GET', `/v1/stats/versions?${query}`, undefined);
-    });
+    it.each([['from=2026-02-30&to=2026-03-01'], ['from=2026-01-01&to=0000-01-01'], ['from=2026-01-01&to=0001-01-01'], ['from=2026-1-1']])(
+      'refuses impossible days in GET /v1/stats/versions?%s',
+      async (query) => {
+        await expectRefused('GET', `/v1/stats/versions?${query}`, undefined);
+      },
+    );
 
-    it.each([['published', '0000-01-01T00:00:00Z'], ['modified', '2026-02-30T00:00:00Z'], ['withdrawn', '2026-01-01T00:00:00']])('refuses an OSV %s of %j', async (field, value) => {
-      const record = { id: 'x_DATES-1', modified: '2026-11-02T10:00:00Z', summary: 's', affected: [{ ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }] }], [field]: value };
+    it.each([
+      ['published', '0000-01-01T00:00:00Z'],
+      ['modified', '2026-02-30T00:00:00Z'],
+      ['withdrawn', '2026-01-01T00:00:00'],
+    ])('refuses an OSV %s of %j', async (field, value) => {
+      const record = {
+        id: 'x_DATES-1',
+        modified: '2026-11-02T10:00:00Z',
+        summary: 's',
+        affected: [{ ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }] }],
+        [field]: value,
+      };
       const response = await call('POST', '/v1/advisories/import', record);
       expect({ status: response.statusCode, code: response.json().error?.code }).toEqual({ status: 400, code: 'invalid_osv' });
     });
@@ -119,7 +127,12 @@ describe('release-api input gate', () => {
 
     it('refuses a CVSS vector that names a metric twice', async () => {
       const vector = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/AV:L';
-      const error = await expectRefused('POST', '/v1/advisories', { title: 'E', severity: { vector }, affected: [{ introduced: '0', fixed: '1.0.0' }] }, 'invalid_cvss');
+      const error = await expectRefused(
+        'POST',
+        '/v1/advisories',
+        { title: 'E', severity: { vector }, affected: [{ introduced: '0', fixed: '1.0.0' }] },
+        'invalid_cvss',
+      );
       expect(error.message).toContain('AV');
     });
 
@@ -152,7 +165,14 @@ describe('release-api input gate', () => {
 
   describe('bulk import', () => {
     it('takes more keys than other routes (an array of OSV records), still bounded', async () => {
-      const record = (i: number) => ({ schema_version: '1.6.0', id: `x_BULK-${i}`, modified: '2026-11-02T10:00:00Z', summary: 's', details: 'd', affected: [{ ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }] }] });
+      const record = (i: number) => ({
+        schema_version: '1.6.0',
+        id: `x_BULK-${i}`,
+        modified: '2026-11-02T10:00:00Z',
+        summary: 's',
+        details: 'd',
+        affected: [{ ranges: [{ type: 'SEMVER', events: [{ introduced: '0' }, { fixed: '1.0.0' }] }] }],
+      });
       const many = Array.from({ length: 150 }, (_, i) => record(i));
       const taken = await call('POST', '/v1/advisories/import', many);
       expect(taken.json().error?.code).not.toBe('malformed_json');
@@ -166,7 +186,12 @@ describe('release-api input gate', () => {
     it('answers a 539 kB body of 50,000 unknown keys with a small 400 on a validated route', async () => {
       const body = `{${Array.from({ length: 50_000 }, (_, i) => `"key${i}":1`).join(',')}}`;
       expect(body.length).toBeGreaterThan(500_000);
-      const response = await app.inject({ method: 'POST', url: '/v1/releases', payload: body, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/v1/releases',
+        payload: body,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
       expect(response.statusCode).toBe(400);
       expect(response.json().error.code).toBe('malformed_json');
       // Before the gate this was a 5.4 MB list of every key, built in 1.3–1.7 s of event loop.

@@ -62,7 +62,9 @@ describe('the lean lane in release-api: /v1/check and /health/live', () => {
   it('counts each lean answer once in http_requests_total, by route pattern and status', async () => {
     const count = async (route: string, status: number) => {
       const text = (await get('/metrics')).body;
-      const line = text.split('\n').find((l) => l.startsWith('http_requests_total{') && l.includes(`route="${route}"`) && l.includes(`status="${status}"`) && l.includes('method="GET"'));
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith('http_requests_total{') && l.includes(`route="${route}"`) && l.includes(`status="${status}"`) && l.includes('method="GET"'));
       return line ? Number(line.split(' ').at(-1)) : 0;
     };
     const [checks, lives] = [await count('/v1/check', 200), await count('/health/live', 200)];

@@ -50,7 +50,11 @@ describe(NoticeDispatcher.name, () => {
     database = await createTestDatabase(RELEASE_DATABASE);
     auth = await startFakeAuthService();
     smtp = await startSmtpCapture();
-    [production, staging, flaky] = await Promise.all([startWebhookReceiver(SECRET_PRODUCTION), startWebhookReceiver(SECRET_STAGING), startWebhookReceiver(SECRET_FLAKY)]);
+    [production, staging, flaky] = await Promise.all([
+      startWebhookReceiver(SECRET_PRODUCTION),
+      startWebhookReceiver(SECRET_STAGING),
+      startWebhookReceiver(SECRET_FLAKY),
+    ]);
     ({ app } = await startReleaseAppOnClock(
       database.url,
       auth,
@@ -135,7 +139,13 @@ describe(NoticeDispatcher.name, () => {
 
   it('announces an emergency window at once', async () => {
     // Inside the 6 s lead: only possible with a reason, and announced at once rather than at start − lead.
-    const window = await create({ title: 'Emergency', startsAt: at(5_000), endsAt: at(3_600_000), environments: ['staging'], emergencyReason: 'Exploited TLS bug' });
+    const window = await create({
+      title: 'Emergency',
+      startsAt: at(5_000),
+      endsAt: at(3_600_000),
+      environments: ['staging'],
+      emergencyReason: 'Exploited TLS bug',
+    });
     const [hook] = (await staging.waitUntil((all) => all.some(forWindow(window.id)))).filter(forWindow(window.id));
     expect(body(hook!)).toMatchObject({ type: 'maintenance.announced', window: { shortNotice: true, emergencyReason: 'Exploited TLS bug' } });
   });
@@ -146,7 +156,8 @@ describe(NoticeDispatcher.name, () => {
     const window = await create({ title: 'Flaky receiver', startsAt: at(5_500), endsAt: at(3_600_000), environments: ['flaky'], emergencyReason: 'Test' });
     const dead = await eventually(async () => {
       const { deliveries } = (await call('GET', `/v1/deliveries?state=dead&windowId=${window.id}`)).json();
-      return (deliveries as { type: string }[]).find((d) => d.type === 'maintenance.announced') as { id: string; attempts: number; lastError: string; type: string; kind: string; target: string } | undefined;
+      return (deliveries as { type: string }[]).find((d) => d.type === 'maintenance.announced') as
+        { id: string; attempts: number; lastError: string; type: string; kind: string; target: string } | undefined;
     });
     expect(dead).toMatchObject({ attempts: 3, lastError: 'HTTP 503', type: 'maintenance.announced', kind: 'webhook', target: flaky.url });
     expect(flaky.refused).toBeGreaterThanOrEqual(3); // the first attempt and both retries
@@ -164,7 +175,7 @@ describe(NoticeDispatcher.name, () => {
     expect((await call('POST', '/v1/deliveries/00000000-0000-4000-8000-000000000000/replay')).statusCode).toBe(404);
   });
 
-  it('links the window\'s calendar event and lets the recipient unsubscribe by the signed link', async () => {
+  it("links the window's calendar event and lets the recipient unsubscribe by the signed link", async () => {
     const subscribed = await call('POST', '/v1/subscriptions', { kind: 'email', address: 'leaving@example.test', environments: ['mail'] });
     expect(subscribed.statusCode).toBe(201);
     const window = await create({ title: 'Mail links', startsAt: at(4_000), endsAt: at(3_600_000), environments: ['mail'], emergencyReason: 'Test' });
@@ -199,7 +210,9 @@ describe(NoticeDispatcher.name, () => {
       deliveries: [expect.objectContaining({ type: 'maintenance.announced', window: { id: window.id, title: 'Mail links' } })],
     });
     // The unsubscribe token does not open the data, nor the other way round.
-    expect((await app.inject({ method: 'GET', url: dataPath.replace(/token=[^&]+/, `token=${new URL(link).searchParams.get('token')}`) })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: dataPath.replace(/token=[^&]+/, `token=${new URL(link).searchParams.get('token')}`) })).statusCode).toBe(
+      404,
+    );
     const subscriptionId = stored.json().subscription.id as string;
 
     // Opening the link only asks: link scanners must not unsubscribe anyone.
@@ -211,20 +224,35 @@ describe(NoticeDispatcher.name, () => {
     expect(await isSubscribed()).toBe(true);
 
     // A forged or foreign token changes nothing.
-    const forged = await app.inject({ method: 'POST', url: path.replace(/token=[^&]+/, 'token=AAAA'), headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+    const forged = await app.inject({
+      method: 'POST',
+      url: path.replace(/token=[^&]+/, 'token=AAAA'),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
     expect(forged.statusCode).toBe(404);
     expect(forged.json().error.code).toBe('subscription_not_found');
     expect(await isSubscribed()).toBe(true);
 
     // A mail client's one-click POST removes it; a second click still succeeds.
     for (let click = 0; click < 2; click++) {
-      const done = await app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'List-Unsubscribe=One-Click' });
+      const done = await app.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'List-Unsubscribe=One-Click',
+      });
       expect(done.statusCode).toBe(200);
       expect(done.body).toContain('You are unsubscribed');
     }
     expect(await isSubscribed()).toBe(false);
     const [audit] = (await call('GET', '/v1/audit?limit=1')).json().entries;
-    expect(audit).toMatchObject({ action: 'subscription.unsubscribe', actor: { sub: 'recipient (unsubscribe link)' }, before: { kind: 'email', target: '@example.test' }, after: { erased: true } });
+    expect(audit).toMatchObject({
+      action: 'subscription.unsubscribe',
+      actor: { sub: 'recipient (unsubscribe link)' },
+      before: { kind: 'email', target: '@example.test' },
+      after: { erased: true },
+    });
     // Erased at once, delivery history included — not 90 days later.
     expect((await app.inject({ method: 'GET', url: dataPath })).statusCode).toBe(404);
     const { deliveries } = (await call('GET', `/v1/deliveries?windowId=${window.id}`)).json();

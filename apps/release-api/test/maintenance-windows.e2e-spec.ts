@@ -40,7 +40,13 @@ describe(WindowsService.name, () => {
     app.inject({ method, url, payload: payload as never, headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
   const at = (offsetMs: number) => new Date(clock.nowMs() + offsetMs).toISOString();
   const newWindow = async (overrides: Record<string, unknown> = {}) => {
-    const response = await call('POST', '/v1/maintenance-windows', { title: 'Database upgrade', description: 'Read-only meanwhile.', startsAt: at(96 * HOUR), endsAt: at(98 * HOUR), ...overrides });
+    const response = await call('POST', '/v1/maintenance-windows', {
+      title: 'Database upgrade',
+      description: 'Read-only meanwhile.',
+      startsAt: at(96 * HOUR),
+      endsAt: at(98 * HOUR),
+      ...overrides,
+    });
     expect(response.statusCode).toBe(201);
     return response.json();
   };
@@ -63,7 +69,12 @@ describe(WindowsService.name, () => {
     });
 
     it('refuses an emergency reason for a window that keeps the full lead, and keeps nothing', async () => {
-      const response = await call('POST', '/v1/maintenance-windows', { title: 'Routine', startsAt: at(80 * HOUR), endsAt: at(81 * HOUR), emergencyReason: 'Just in case' });
+      const response = await call('POST', '/v1/maintenance-windows', {
+        title: 'Routine',
+        startsAt: at(80 * HOUR),
+        endsAt: at(81 * HOUR),
+        emergencyReason: 'Just in case',
+      });
       expect(response.statusCode).toBe(422);
       expect(response.json().error).toMatchObject({ code: 'emergency_reason_unneeded', details: { field: 'emergencyReason', leadMs: 72 * HOUR } });
       expect(response.json().error.message).toContain('at least 72h ahead');
@@ -71,7 +82,9 @@ describe(WindowsService.name, () => {
       expect(listed.map((w) => w.title)).not.toContain('Routine');
       // A short-notice window may reword its reason; an ordinary one takes none on PATCH either.
       const ordinary = await newWindow({ startsAt: at(80 * HOUR), endsAt: at(81 * HOUR) });
-      expect((await call('PATCH', `/v1/maintenance-windows/${ordinary.id}`, { emergencyReason: 'Now urgent?' })).json().error.code).toBe('emergency_reason_unneeded');
+      expect((await call('PATCH', `/v1/maintenance-windows/${ordinary.id}`, { emergencyReason: 'Now urgent?' })).json().error.code).toBe(
+        'emergency_reason_unneeded',
+      );
       const urgent = await newWindow({ startsAt: at(2 * HOUR), endsAt: at(3 * HOUR), emergencyReason: 'Disk failing' });
       const reworded = await call('PATCH', `/v1/maintenance-windows/${urgent.id}`, { emergencyReason: 'Disk failing (vendor ticket 81)' });
       expect(reworded.json()).toMatchObject({ shortNotice: true, emergencyReason: 'Disk failing (vendor ticket 81)' });
@@ -128,7 +141,11 @@ describe(WindowsService.name, () => {
       expect(moved.json()).toMatchObject({ sequence: 1, startsAt: at(120 * HOUR) });
       const tooSoon = await call('PATCH', `/v1/maintenance-windows/${window.id}`, { startsAt: at(10 * HOUR), endsAt: at(11 * HOUR) });
       expect(tooSoon.statusCode).toBe(422);
-      const emergency = await call('PATCH', `/v1/maintenance-windows/${window.id}`, { startsAt: at(10 * HOUR), endsAt: at(11 * HOUR), emergencyReason: 'Disk failing' });
+      const emergency = await call('PATCH', `/v1/maintenance-windows/${window.id}`, {
+        startsAt: at(10 * HOUR),
+        endsAt: at(11 * HOUR),
+        emergencyReason: 'Disk failing',
+      });
       expect(emergency.json()).toMatchObject({ sequence: 2, shortNotice: true, emergencyReason: 'Disk failing' });
     });
 
@@ -157,7 +174,11 @@ describe(WindowsService.name, () => {
       const after = (await call('GET', '/v1/check?version=1.0.0&environment=edge-eu', undefined, null)).json();
       expect(after.sequence).toBeGreaterThan(before.sequence);
       expect(after.maintenance.map((w: { id: string }) => w.id)).toContain(window.id);
-      expect(after.maintenance.find((w: { id: string }) => w.id === window.id)).toMatchObject({ title: 'Edge move', status: 'scheduled', environments: ['edge-eu'] });
+      expect(after.maintenance.find((w: { id: string }) => w.id === window.id)).toMatchObject({
+        title: 'Edge move',
+        status: 'scheduled',
+        environments: ['edge-eu'],
+      });
       const elsewhere = (await call('GET', '/v1/check?version=1.0.0&environment=edge-us', undefined, null)).json();
       expect(elsewhere.maintenance.map((w: { id: string }) => w.id)).not.toContain(window.id);
       await call('POST', `/v1/maintenance-windows/${window.id}/cancel`, {});
@@ -180,9 +201,22 @@ describe(WindowsService.name, () => {
 
   describe('subscriptions', () => {
     it('creates a webhook subscription and never returns its secret', async () => {
-      const response = await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'https://hooks.example.test/hook', secret: 'a-long-random-secret-123', environments: ['production'] });
+      const response = await call('POST', '/v1/subscriptions', {
+        kind: 'webhook',
+        url: 'https://hooks.example.test/hook',
+        secret: 'a-long-random-secret-123',
+        environments: ['production'],
+      });
       expect(response.statusCode).toBe(201);
-      expect(response.json()).toEqual({ id: expect.any(String), kind: 'webhook', url: 'https://hooks.example.test/hook', address: null, timeZone: null, environments: ['production'], createdAt: expect.any(String) });
+      expect(response.json()).toEqual({
+        id: expect.any(String),
+        kind: 'webhook',
+        url: 'https://hooks.example.test/hook',
+        address: null,
+        timeZone: null,
+        environments: ['production'],
+        createdAt: expect.any(String),
+      });
       const listed = (await call('GET', '/v1/subscriptions')).json().subscriptions;
       expect(JSON.stringify(listed)).not.toContain('a-long-random-secret-123');
     });
@@ -203,12 +237,21 @@ describe(WindowsService.name, () => {
     });
 
     it('audits who added and removed a subscription, keeping only where notices went', async () => {
-      const created = (await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'https://hooks.example.test/T0/B1/s3cr3t-path', secret: 'a-long-random-secret-123' })).json();
+      const created = (
+        await call('POST', '/v1/subscriptions', { kind: 'webhook', url: 'https://hooks.example.test/T0/B1/s3cr3t-path', secret: 'a-long-random-secret-123' })
+      ).json();
       expect((await call('DELETE', `/v1/subscriptions/${created.id}`)).statusCode).toBe(204);
       const entries = (await call('GET', '/v1/audit?limit=2')).json().entries;
       const target = { kind: 'webhook', target: 'https://hooks.example.test', environments: [] };
       expect(entries).toEqual([
-        expect.objectContaining({ action: 'subscription.remove', subject: created.id, before: target, after: null, sequence: null, actor: expect.objectContaining({ sub: expect.any(String) }) }),
+        expect.objectContaining({
+          action: 'subscription.remove',
+          subject: created.id,
+          before: target,
+          after: null,
+          sequence: null,
+          actor: expect.objectContaining({ sub: expect.any(String) }),
+        }),
         expect.objectContaining({ action: 'subscription.create', subject: created.id, before: null, after: target, sequence: null }),
       ]);
       // Neither the webhook's path nor its secret is in the trail.
@@ -224,9 +267,15 @@ describe(WindowsService.name, () => {
       await sql.connect();
       try {
         const subscribe = async (address: string) => (await call('POST', '/v1/subscriptions', { kind: 'email', address })).json().id as string;
-        const [kept, leaving, referenced] = [await subscribe('kept@example.test'), await subscribe('gone@example.test'), await subscribe('referenced@example.test')];
+        const [kept, leaving, referenced] = [
+          await subscribe('kept@example.test'),
+          await subscribe('gone@example.test'),
+          await subscribe('referenced@example.test'),
+        ];
         const window = await newWindow();
-        const notices = (await sql.query<{ id: string }>('select id from release.maintenance_notice where window_id = $1 order by due_at', [window.id])).rows.map((r) => r.id);
+        const notices = (
+          await sql.query<{ id: string }>('select id from release.maintenance_notice where window_id = $1 order by due_at', [window.id])
+        ).rows.map((r) => r.id);
         expect(notices.length).toBeGreaterThanOrEqual(4);
         const old = new Date(clock.nowMs() - 91 * DAY);
         const recent = new Date(clock.nowMs() - 89 * DAY);
@@ -247,9 +296,13 @@ describe(WindowsService.name, () => {
 
         expect(await app.get(MaintenanceRetention).prune()).toEqual({ deliveries: 2, subscriptions: 1 });
 
-        const left = (await sql.query<{ id: string }>('select id from release.notice_delivery where notice_id = any($1::uuid[])', [notices])).rows.map((r) => r.id);
+        const left = (await sql.query<{ id: string }>('select id from release.notice_delivery where notice_id = any($1::uuid[])', [notices])).rows.map(
+          (r) => r.id,
+        );
         expect(left.sort()).toEqual([pending, young, stillReferenced].sort());
-        const subscriptions = (await sql.query<{ id: string }>('select id from release.maintenance_subscription where id = any($1::uuid[])', [[kept, leaving, referenced]])).rows.map((r) => r.id);
+        const subscriptions = (
+          await sql.query<{ id: string }>('select id from release.maintenance_subscription where id = any($1::uuid[])', [[kept, leaving, referenced]])
+        ).rows.map((r) => r.id);
         expect(subscriptions.sort()).toEqual([kept, referenced].sort()); // the address of `leaving` is gone for good
       } finally {
         await sql.end();

@@ -200,7 +200,10 @@ describe(ReleasesService.name, () => {
         aliases: ['CVE-2026-60001'],
         title: 'Stored XSS in the admin audit view',
         severity: { vector: 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N' },
-        affected: [{ introduced: '4.0.0', fixed: '4.2.1' }, { introduced: '5.0.0', fixed: '5.0.2' }],
+        affected: [
+          { introduced: '4.0.0', fixed: '4.2.1' },
+          { introduced: '5.0.0', fixed: '5.0.2' },
+        ],
         url: 'https://keyhaven.example/security/KHSA-2026-0200',
       });
       expect(created.statusCode).toBe(201);
@@ -210,7 +213,8 @@ describe(ReleasesService.name, () => {
         withdrawnAt: null,
         publishedAt: '2026-11-27T12:00:00.000Z',
       });
-      const ids = async (version: string) => (await call('GET', `/v1/advisories?version=${version}`, undefined, null)).json().advisories.map((a: { id: string }) => a.id);
+      const ids = async (version: string) =>
+        (await call('GET', `/v1/advisories?version=${version}`, undefined, null)).json().advisories.map((a: { id: string }) => a.id);
       expect(await ids('4.2.0')).toEqual(['KHSA-2026-0200']);
       expect(await ids('4.2.1')).toEqual([]);
       expect(await ids('5.0.1')).toEqual(['KHSA-2026-0200']);
@@ -255,7 +259,10 @@ describe(ReleasesService.name, () => {
         title: 'Open redirect after login',
         summary: OSV_ADVISORY.details,
         severity: { type: 'CVSS_V4', vector: OSV_ADVISORY.severity[1]!.score, level: 'medium' },
-        affected: [{ introduced: '2.0.0', fixed: '2.3.1' }, { introduced: '3.0.0', lastAffected: '3.1.0' }],
+        affected: [
+          { introduced: '2.0.0', fixed: '2.3.1' },
+          { introduced: '3.0.0', lastAffected: '3.1.0' },
+        ],
         fixedIn: ['2.3.1', '3.2.0'],
         url: 'https://keyhaven.example/security/KHSA-2026-0100',
         publishedAt: '2026-11-01T09:00:00.000Z',

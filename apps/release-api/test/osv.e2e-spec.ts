@@ -70,7 +70,10 @@ describe(`${AdvisoriesService.name} (OSV against the real world)`, () => {
           summary: 'With a CVSS 3.1 vector, a last-affected range and a URL.',
           severity: { vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' },
           knownExploited: true,
-          affected: [{ introduced: '0', fixed: '1.0.1' }, { introduced: '2.0.0', lastAffected: '2.0.3' }],
+          affected: [
+            { introduced: '0', fixed: '1.0.1' },
+            { introduced: '2.0.0', lastAffected: '2.0.3' },
+          ],
           url: 'https://keyhaven.example/security/every-field',
           publishedAt: '2026-10-01T00:00:00Z',
         },
@@ -149,7 +152,9 @@ describe(`${AdvisoriesService.name} (OSV against the real world)`, () => {
         id: productPackage ? 'KHSA-2025-0001' : 'KHSA-2025-0002',
         modified: '2025-05-01T00:00:00Z',
         summary: 'Exported before the schema was followed',
-        affected: [{ package: { ecosystem: 'Keyhaven', name: 'keyhaven' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { fixed: '1.0.5' }] }] }],
+        affected: [
+          { package: { ecosystem: 'Keyhaven', name: 'keyhaven' }, ranges: [{ type: 'SEMVER', events: [{ introduced: '1.0.0' }, { fixed: '1.0.5' }] }] },
+        ],
       };
       const response = await sut('POST', '/v1/advisories/import', legacy);
       expect(response.statusCode).toBe(200);

@@ -57,7 +57,11 @@ describe('records of processing and retention (release-api)', () => {
       .filter((meta) => !meta.embeddable && !meta.virtual && meta.tableName)
       .map((meta) => ({ name: meta.className, table: `release.${meta.tableName}` }));
     expect(entities.length).toBeGreaterThanOrEqual(12);
-    expect(await inventoryCoverage(database.url, ['release'], releaseDataInventory(config), entities)).toEqual({ unregistered: [], stale: [], entitiesWithoutEntry: [] });
+    expect(await inventoryCoverage(database.url, ['release'], releaseDataInventory(config), entities)).toEqual({
+      unregistered: [],
+      stale: [],
+      entitiesWithoutEntry: [],
+    });
     expect(inventoryProblems(releaseDataInventory(config))).toEqual([]);
   });
 
@@ -66,9 +70,20 @@ describe('records of processing and retention (release-api)', () => {
     expect(answer.statusCode).toBe(200);
     const records = answer.json();
     expect(records.service).toBe('release-api');
-    expect(records.storage.find((t: { table: string }) => t.table === 'release.audit_event').retention).toMatchObject({ setting: 'RELEASE_AUDIT_RETENTION', value: '400d' });
-    expect(records.storage.find((t: { table: string }) => t.table === 'release.notice_delivery').retention).toMatchObject({ setting: 'MAINTENANCE_RETENTION', value: '90d' });
-    expect(records.recipients).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'SMTP relay', host: 'relay.example.test:25' }), expect.objectContaining({ name: 'Webhook receivers' })]));
+    expect(records.storage.find((t: { table: string }) => t.table === 'release.audit_event').retention).toMatchObject({
+      setting: 'RELEASE_AUDIT_RETENTION',
+      value: '400d',
+    });
+    expect(records.storage.find((t: { table: string }) => t.table === 'release.notice_delivery').retention).toMatchObject({
+      setting: 'MAINTENANCE_RETENTION',
+      value: '90d',
+    });
+    expect(records.recipients).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'SMTP relay', host: 'relay.example.test:25' }),
+        expect.objectContaining({ name: 'Webhook receivers' }),
+      ]),
+    );
     expect(answer.body).not.toContain('pw-secret');
     const page = await app.inject({ method: 'GET', url: '/v1/privacy/records', headers: { accept: 'text/html' } });
     expect(page.headers['content-type']).toMatch(/^text\/html/);
@@ -97,8 +112,14 @@ describe('records of processing and retention (release-api)', () => {
     const { rows: notices } = await db.query(
       `insert into release.maintenance_window (id, title, starts_at, ends_at) values (gen_random_uuid(), 'Past', now(), now() + interval '1 hour') returning id`,
     );
-    const { rows: planned } = await db.query(`insert into release.maintenance_notice (id, window_id, type, key, window_sequence, due_at) values (gen_random_uuid(), $1, 'maintenance.announced', 'a', 0, now()) returning id`, [notices[0].id]);
-    await db.query(`insert into release.notice_delivery (id, notice_id, subscription_id, state, delivered_at) values (gen_random_uuid(), $1, $2, 'delivered', now())`, [planned[0].id, id]);
+    const { rows: planned } = await db.query(
+      `insert into release.maintenance_notice (id, window_id, type, key, window_sequence, due_at) values (gen_random_uuid(), $1, 'maintenance.announced', 'a', 0, now()) returning id`,
+      [notices[0].id],
+    );
+    await db.query(
+      `insert into release.notice_delivery (id, notice_id, subscription_id, state, delivered_at) values (gen_random_uuid(), $1, $2, 'delivered', now())`,
+      [planned[0].id, id],
+    );
 
     expect((await call('DELETE', `/v1/subscriptions/${id}?erase=maybe`)).statusCode).toBe(400);
     const erased = await call('DELETE', `/v1/subscriptions/${id}?erase=true`);
@@ -115,16 +136,22 @@ describe('records of processing and retention (release-api)', () => {
       const gone = ['7a1b2c3d-0000-4000-8000-000000000001', '7a1b2c3d-0000-4000-8000-000000000002'];
       const kept = '7a1b2c3d-0000-4000-8000-000000000003';
       for (const sub of [...gone, kept]) {
-        await db.query(`insert into release.audit_event (actor_sub, actor_email, action, subject) values ($1, $2, 'release.create', '9.9.9')`, [sub, `${sub.slice(-1)}@example.test`]);
+        await db.query(`insert into release.audit_event (actor_sub, actor_email, action, subject) values ($1, $2, 'release.create', '9.9.9')`, [
+          sub,
+          `${sub.slice(-1)}@example.test`,
+        ]);
       }
       // 501 entries: two pages of 500 (the sync's page size); the erased staff are on both.
       auth.erasures.push({ accountId: gone[0] ?? '', erasedAt: '2036-11-01T00:00:00.000Z' });
-      for (let i = 0; i < 499; i++) auth.erasures.push({ accountId: `8b000000-0000-4000-8000-${String(i).padStart(12, '0')}`, erasedAt: '2036-11-02T00:00:00.000Z' });
+      for (let i = 0; i < 499; i++)
+        auth.erasures.push({ accountId: `8b000000-0000-4000-8000-${String(i).padStart(12, '0')}`, erasedAt: '2036-11-02T00:00:00.000Z' });
       auth.erasures.push({ accountId: gone[1] ?? '', erasedAt: '2036-11-03T00:00:00.000Z' });
 
       const operators = app.get(ErasedOperators);
       expect(await operators.sync()).toBe(2);
-      const { rows } = await db.query(`select actor_sub, actor_email from release.audit_event where actor_sub = any($1::text[]) order by actor_sub`, [[...gone, kept]]);
+      const { rows } = await db.query(`select actor_sub, actor_email from release.audit_event where actor_sub = any($1::text[]) order by actor_sub`, [
+        [...gone, kept],
+      ]);
       expect(rows).toEqual([
         { actor_sub: gone[0], actor_email: erasedPseudonym(gone[0] ?? '') },
         { actor_sub: gone[1], actor_email: erasedPseudonym(gone[1] ?? '') },
@@ -154,7 +181,9 @@ describe('records of processing and retention (release-api)', () => {
 
       expect(await subscriptions.reapplyErasures([id, lost])).toEqual({ erased: [id], tombstonesRestored: 1 });
       expect((await db.query('select 1 from release.maintenance_subscription where id = $1', [id])).rows).toEqual([]);
-      const { rows: audit } = await db.query(`select subject, actor_sub, after from release.audit_event where subject = any($1::text[]) order by subject`, [[id, lost].sort()]);
+      const { rows: audit } = await db.query(`select subject, actor_sub, after from release.audit_event where subject = any($1::text[]) order by subject`, [
+        [id, lost].sort(),
+      ]);
       expect(audit).toEqual(
         [
           { subject: id, actor_sub: 'backup restore (erasure ledger)', after: { erased: true, deliveries: 0, reapplied: true } },

@@ -103,7 +103,8 @@ describe(ResponseSigner.name, () => {
       const { sut, ctx } = await setup({ RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url'), RELEASE_CHECK_VALIDITY: '7d' });
       try {
         const replica = await ctx.replica();
-        const signedBy = async (app: typeof sut) => /keyid="([^"]+)"/.exec(String((await app.inject({ method: 'GET', url: '/v1/check?version=1.0.0' })).headers['keyhaven-signature']))?.[1];
+        const signedBy = async (app: typeof sut) =>
+          /keyid="([^"]+)"/.exec(String((await app.inject({ method: 'GET', url: '/v1/check?version=1.0.0' })).headers['keyhaven-signature']))?.[1];
         const old = await signedBy(sut);
         expect(await signedBy(replica)).toBe(old); // cached on both now
         const rotated = await sut.inject({ method: 'POST', url: '/v1/keys/rotate', headers: { authorization: `Bearer ${await ctx.token()}` } });

@@ -18,7 +18,8 @@ export const ROOT = join(import.meta.dirname, '../../..');
  * run. Without taskset (or with one core, or BENCH_PIN=off) nothing is pinned.
  */
 export const CORES = (() => {
-  if (process.env.BENCH_PIN === 'off') return { pinned: false, describe: 'not pinned (BENCH_PIN=off): the OS schedules servers and load generator on both cores' };
+  if (process.env.BENCH_PIN === 'off')
+    return { pinned: false, describe: 'not pinned (BENCH_PIN=off): the OS schedules servers and load generator on both cores' };
   const available = spawnSync('nproc', [], { encoding: 'utf8' }).stdout?.trim();
   const taskset = spawnSync('taskset', ['--version'], { encoding: 'utf8' }).status === 0;
   if (!taskset || Number(available) < 2) return { pinned: false, describe: 'not pinned (taskset missing or one core)' };
@@ -143,7 +144,10 @@ export function createContext({ quick, database, results }) {
       const store = env.DATABASE_URL || env.DATA_DIR ? { env: {} } : await ctx.freshStore();
       const port = await freePort();
       const started = performance.now();
-      const [command, args] = serverCommand(process.execPath, [...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, 'dist/apps', name, 'main.js')]);
+      const [command, args] = serverCommand(process.execPath, [
+        ...(process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        join(ROOT, 'dist/apps', name, 'main.js'),
+      ]);
       const child = spawn(command, args, {
         cwd: ROOT,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', ...store.env, ...env, PORT: String(port) },

@@ -25,15 +25,19 @@ let agent = new Agent({ keepAlive: true, maxSockets: 8 });
 export async function post(url, path, body, headers = {}) {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const outgoing = httpRequest(`${url}${path}`, { method: 'POST', agent, headers: { ...J, ...headers, 'content-length': Buffer.byteLength(payload) } }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: response.statusCode ?? 0, answer: text ? JSON.parse(text) : undefined });
-      });
-      response.on('error', reject);
-    });
+    const outgoing = httpRequest(
+      `${url}${path}`,
+      { method: 'POST', agent, headers: { ...J, ...headers, 'content-length': Buffer.byteLength(payload) } },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, answer: text ? JSON.parse(text) : undefined });
+        });
+        response.on('error', reject);
+      },
+    );
     outgoing.setTimeout(60_000, () => outgoing.destroy(new Error(`${path}: no answer in 60 s`)));
     outgoing.on('error', reject);
     outgoing.end(payload);
@@ -117,7 +121,9 @@ export function stepLoad(url, path, users, body) {
 export async function startBareUpdate(ctx, databaseUrl, rows) {
   const setup = new pg.Client({ connectionString: databaseUrl });
   await setup.connect();
-  await setup.query('create schema if not exists bench; drop table if exists bench.totp_step; create table bench.totp_step (id int primary key, last_step bigint)');
+  await setup.query(
+    'create schema if not exists bench; drop table if exists bench.totp_step; create table bench.totp_step (id int primary key, last_step bigint)',
+  );
   await setup.query('insert into bench.totp_step (id) select generate_series(1, $1::int)', [rows]);
   await setup.end();
   const dir = await mkdtemp(join(tmpdir(), 'kh-bench-update-'));

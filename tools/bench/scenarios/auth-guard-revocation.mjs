@@ -71,7 +71,12 @@ export default async function authGuardRevocation(ctx) {
       'revoked ids held': REVOKED,
     },
   ]);
-  ctx.result({ measure: 'release-api guarded GET with the revocation check vs without', value: ctx.ratio(withRps, withoutRps), goal: { min: 0.95 }, detail: `${Math.round(withRps)} vs ${Math.round(withoutRps)} req/s, ${REVOKED} revoked ids held` });
+  ctx.result({
+    measure: 'release-api guarded GET with the revocation check vs without',
+    value: ctx.ratio(withRps, withoutRps),
+    goal: { min: 0.95 },
+    detail: `${Math.round(withRps)} vs ${Math.round(withoutRps)} req/s, ${REVOKED} revoked ids held`,
+  });
   await service.stop();
   await keys.stop();
 }

@@ -21,7 +21,12 @@ export default async function authRecoveryCode(ctx) {
   const baseline = await loadAmount(bare.load(prepared.length));
   if (measured.non2xx + measured.errors > 0) throw new Error(`${measured.non2xx + measured.errors} recovery-code steps failed`);
 
-  ctx.result({ measure: 'auth-service recovery-code step vs bare Fastify + one UPDATE', value: ctx.ratio(measured.rps, baseline.rps), goal: { min: 0.7 }, detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s, p99 ${measured.p99} ms` });
+  ctx.result({
+    measure: 'auth-service recovery-code step vs bare Fastify + one UPDATE',
+    value: ctx.ratio(measured.rps, baseline.rps),
+    goal: { min: 0.7 },
+    detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s, p99 ${measured.p99} ms`,
+  });
   ctx.table(title, [stepRow(ctx, measured, baseline)]);
   await bare.stop();
   await service.stop();

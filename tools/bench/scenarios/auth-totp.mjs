@@ -26,14 +26,22 @@ export default async function authTotp(ctx) {
   const seeded = await measure(ctx, service, bare, users, 'seeded');
 
   const accounts = ctx.quick ? ACCOUNTS / 10 : ACCOUNTS;
-  ctx.result({ measure: 'auth-service TOTP step vs bare Fastify + one UPDATE', value: ctx.ratio(empty.measured.rps, empty.baseline.rps), goal: { min: 0.7 }, detail: `${Math.round(empty.measured.rps)} vs ${Math.round(empty.baseline.rps)} req/s, p99 ${empty.measured.p99} ms` });
+  ctx.result({
+    measure: 'auth-service TOTP step vs bare Fastify + one UPDATE',
+    value: ctx.ratio(empty.measured.rps, empty.baseline.rps),
+    goal: { min: 0.7 },
+    detail: `${Math.round(empty.measured.rps)} vs ${Math.round(empty.baseline.rps)} req/s, p99 ${empty.measured.p99} ms`,
+  });
   ctx.result({
     measure: `auth-service TOTP step with ${accounts.toLocaleString('en')} accounts / ${(accounts * EVENTS_PER_ACCOUNT).toLocaleString('en')} events vs empty`,
     value: ctx.ratio(seeded.measured.rps / seeded.baseline.rps, empty.measured.rps / empty.baseline.rps),
     goal: { min: 0.9 },
     detail: `${Math.round(seeded.measured.rps)} vs ${Math.round(empty.measured.rps)} req/s (each against its own bare run)`,
   });
-  ctx.table(title, [stepRow(ctx, empty.measured, empty.baseline, { database: 'empty' }), stepRow(ctx, seeded.measured, seeded.baseline, { database: `${accounts} accounts` })]);
+  ctx.table(title, [
+    stepRow(ctx, empty.measured, empty.baseline, { database: 'empty' }),
+    stepRow(ctx, seeded.measured, seeded.baseline, { database: `${accounts} accounts` }),
+  ]);
   await bare.stop();
   await service.stop();
 }

@@ -35,7 +35,8 @@ export default async function backup(ctx) {
   const dir = await mkdtemp(join(tmpdir(), 'keyhaven-bench-backup-'));
   await chmod(dir, 0o755);
   const dataDir = `/var/lib/postgresql/${major}/${name}`;
-  const psql = (sql, database = 'postgres') => sh('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(port), '-d', database, '-c', sql]);
+  const psql = (sql, database = 'postgres') =>
+    sh('runuser', ['-u', 'postgres', '--', 'psql', '-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(port), '-d', database, '-c', sql]);
   const cluster = (action) => sh('pg_ctlcluster', ['--skip-systemctl-redirect', major, name, action, ...(action === 'stop' ? ['-m', 'fast'] : [])]);
   const services = [];
   try {
@@ -47,7 +48,8 @@ export default async function backup(ctx) {
     const databaseUrl = `postgres://keyhaven:${password}@127.0.0.1:${port}/keyhaven`;
     const keys = { AUTH_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`, RELEASE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
     const serviceEnv = { PATH: process.env.PATH, HOME: dir, DATABASE_URL: databaseUrl, ...keys, DATA_DIR: join(dir, 'service-data'), LOG_LEVEL: 'warn' };
-    for (const service of ['auth-service', 'release-api']) await sh(process.execPath, [join(ROOT, 'dist/apps', service, 'main.js'), 'migrate'], { env: serviceEnv });
+    for (const service of ['auth-service', 'release-api'])
+      await sh(process.execPath, [join(ROOT, 'dist/apps', service, 'main.js'), 'migrate'], { env: serviceEnv });
 
     // The data: accounts (a password hash's length of text), ten security events each.
     await psql(
@@ -96,7 +98,8 @@ export default async function backup(ctx) {
     const pgRestoreSeconds = await seconds(() => sh('pg_restore', ['-d', dumpUrl, '--no-owner', dumpFile]));
     // Baseline RTO: pg_restore, then both services ready on that database.
     const dumpReady = await seconds(async () => {
-      for (const service of ['auth-service', 'release-api']) services.push(await ctx.startService(service, { ...serviceEnv, DATABASE_URL: dumpUrl, PORT: '0' }));
+      for (const service of ['auth-service', 'release-api'])
+        services.push(await ctx.startService(service, { ...serviceEnv, DATABASE_URL: dumpUrl, PORT: '0' }));
     });
     while (services.length) await services.pop().stop();
 
@@ -140,12 +143,33 @@ export default async function backup(ctx) {
         'pg_restore RTO s': baselineRto.toFixed(1),
       },
     ]);
-    ctx.result({ measure: 'pgBackRest full backup MB/s vs pg_dump -Fc', value: ctx.ratio(backupRate, dumpRate), detail: `${backupRate.toFixed(1)} vs ${dumpRate.toFixed(1)} MB/s (whole cluster vs one database)` });
-    ctx.result({ measure: 'pgBackRest restore MB/s vs pg_restore', value: ctx.ratio(restoreRate, pgRestoreRate), detail: `${restoreRate.toFixed(1)} vs ${pgRestoreRate.toFixed(1)} MB/s` });
-    ctx.result({ measure: 'backup in repository vs pg_dump file (size)', value: ctx.ratio(newest.repositorySize, dumpBytes), detail: `${mb(newest.repositorySize).toFixed(1)} vs ${mb(dumpBytes).toFixed(1)} MB, encrypted vs plain` });
-    ctx.result({ measure: 'RTO: restore → both services ready', value: rtoSeconds * 1000, unit: 'ms', detail: `pg_restore path ${(baselineRto * 1000).toFixed(0)} ms; ratio ${ctx.ratio(rtoSeconds, baselineRto)}` });
+    ctx.result({
+      measure: 'pgBackRest full backup MB/s vs pg_dump -Fc',
+      value: ctx.ratio(backupRate, dumpRate),
+      detail: `${backupRate.toFixed(1)} vs ${dumpRate.toFixed(1)} MB/s (whole cluster vs one database)`,
+    });
+    ctx.result({
+      measure: 'pgBackRest restore MB/s vs pg_restore',
+      value: ctx.ratio(restoreRate, pgRestoreRate),
+      detail: `${restoreRate.toFixed(1)} vs ${pgRestoreRate.toFixed(1)} MB/s`,
+    });
+    ctx.result({
+      measure: 'backup in repository vs pg_dump file (size)',
+      value: ctx.ratio(newest.repositorySize, dumpBytes),
+      detail: `${mb(newest.repositorySize).toFixed(1)} vs ${mb(dumpBytes).toFixed(1)} MB, encrypted vs plain`,
+    });
+    ctx.result({
+      measure: 'RTO: restore → both services ready',
+      value: rtoSeconds * 1000,
+      unit: 'ms',
+      detail: `pg_restore path ${(baselineRto * 1000).toFixed(0)} ms; ratio ${ctx.ratio(rtoSeconds, baselineRto)}`,
+    });
   } finally {
-    while (services.length) await services.pop().stop().catch(() => undefined);
+    while (services.length)
+      await services
+        .pop()
+        .stop()
+        .catch(() => undefined);
     await sh('pg_dropcluster', ['--stop', major, name]).catch(() => undefined);
     await rm(`/etc/postgresql/${major}/${name}`, { recursive: true, force: true });
     await rm(dir, { recursive: true, force: true });

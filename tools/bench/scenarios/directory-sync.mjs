@@ -52,7 +52,14 @@ export default async function directorySync(ctx) {
     // The run: people whose group grants a role get it, 1 % are disabled in the directory.
     const rssBefore = await ctx.rssMiB(service.pid);
     let rssPeak = rssBefore;
-    const sampler = setInterval(() => ctx.rssMiB(service.pid).then((mib) => (rssPeak = Math.max(rssPeak, mib)), () => undefined), 25);
+    const sampler = setInterval(
+      () =>
+        ctx.rssMiB(service.pid).then(
+          (mib) => (rssPeak = Math.max(rssPeak, mib)),
+          () => undefined,
+        ),
+      25,
+    );
     const started = performance.now();
     const run = await preparing(() => syncAndWait(service.url, token));
     const wallMs = performance.now() - started;
@@ -61,18 +68,49 @@ export default async function directorySync(ctx) {
     const syncMs = Date.parse(run.finishedAt) - Date.parse(run.startedAt);
     const perSecond = (people * 1000) / syncMs;
 
-    ctx.result({ measure: `directory sync of ${people.toLocaleString('en')} people / ${GROUPS} groups`, value: perSecond, unit: '/s', goal: { min: 1000 }, detail: `${Math.round(syncMs)} ms (run), ${Math.round(wallMs)} ms (request → report); locked ${run.counts.locked}, role changes ${run.counts.roleChanges}` });
-    ctx.result({ measure: 'directory sync vs bare paged read of the directory (time ratio)', value: ctx.ratio(bare.ms, syncMs), goal: undefined, detail: `bare read ${Math.round(bare.ms)} ms` });
-    ctx.result({ measure: 'auth-service RSS growth during the sync', value: rssPeak - rssBefore, unit: 'MiB', goal: { max: 50 }, detail: `${Math.round(rssBefore)} → ${Math.round(rssPeak)} MiB` });
+    ctx.result({
+      measure: `directory sync of ${people.toLocaleString('en')} people / ${GROUPS} groups`,
+      value: perSecond,
+      unit: '/s',
+      goal: { min: 1000 },
+      detail: `${Math.round(syncMs)} ms (run), ${Math.round(wallMs)} ms (request → report); locked ${run.counts.locked}, role changes ${run.counts.roleChanges}`,
+    });
+    ctx.result({
+      measure: 'directory sync vs bare paged read of the directory (time ratio)',
+      value: ctx.ratio(bare.ms, syncMs),
+      goal: undefined,
+      detail: `bare read ${Math.round(bare.ms)} ms`,
+    });
+    ctx.result({
+      measure: 'auth-service RSS growth during the sync',
+      value: rssPeak - rssBefore,
+      unit: 'MiB',
+      goal: { max: 50 },
+      detail: `${Math.round(rssBefore)} → ${Math.round(rssPeak)} MiB`,
+    });
 
     // Sign-in: a directory person (search + bind, each on its own connection) vs a local account (Argon2id).
     const amount = ctx.quick ? 40 : 300;
     const directory = await loadAmount(signInLoad(service.url, { login: 'p17', password: 'p17-pw' }, amount));
     const local = await loadAmount(signInLoad(service.url, { email: ADMIN.email, password: ADMIN.password }, amount));
-    if (directory.non2xx + directory.errors + local.non2xx + local.errors > 0) throw new Error(`sign-ins failed: ${directory.non2xx + directory.errors} directory, ${local.non2xx + local.errors} local`);
-    ctx.result({ measure: 'sign-in with a directory password vs a local password', value: ctx.ratio(directory.rps, local.rps), goal: undefined, detail: `${Math.round(directory.rps)} vs ${Math.round(local.rps)} req/s, p99 ${directory.p99} vs ${local.p99} ms` });
+    if (directory.non2xx + directory.errors + local.non2xx + local.errors > 0)
+      throw new Error(`sign-ins failed: ${directory.non2xx + directory.errors} directory, ${local.non2xx + local.errors} local`);
+    ctx.result({
+      measure: 'sign-in with a directory password vs a local password',
+      value: ctx.ratio(directory.rps, local.rps),
+      goal: undefined,
+      detail: `${Math.round(directory.rps)} vs ${Math.round(local.rps)} req/s, p99 ${directory.p99} vs ${local.p99} ms`,
+    });
     ctx.table(title, [
-      { step: 'sync', people, ms: Math.round(syncMs), 'people/s': Math.round(perSecond), 'bare read ms': Math.round(bare.ms), 'RSS before MiB': Math.round(rssBefore), 'RSS peak MiB': Math.round(rssPeak) },
+      {
+        step: 'sync',
+        people,
+        ms: Math.round(syncMs),
+        'people/s': Math.round(perSecond),
+        'bare read ms': Math.round(bare.ms),
+        'RSS before MiB': Math.round(rssBefore),
+        'RSS peak MiB': Math.round(rssPeak),
+      },
       { step: 'sign-in directory', 'req/s': Math.round(directory.rps), p99: directory.p99 },
       { step: 'sign-in local', 'req/s': Math.round(local.rps), p99: local.p99 },
     ]);
@@ -114,7 +152,9 @@ async function startBenchSlapd(people) {
   ];
   for (let i = 0; i < people; i++) {
     const disabled = i % 100 === 99 ? 'pwdAccountLockedTime: 000001010000Z\n' : '';
-    entries.push(`dn: uid=p${i},ou=people,${BASE}\nobjectClass: inetOrgPerson\nuid: p${i}\ncn: Person ${i}\nsn: ${i}\nmail: p${i}@bench.test\nuserPassword: p${i}-pw\n${disabled}`);
+    entries.push(
+      `dn: uid=p${i},ou=people,${BASE}\nobjectClass: inetOrgPerson\nuid: p${i}\ncn: Person ${i}\nsn: ${i}\nmail: p${i}@bench.test\nuserPassword: p${i}-pw\n${disabled}`,
+    );
   }
   for (let g = 0; g < GROUPS; g++) {
     const members = [];
@@ -152,10 +192,19 @@ async function bareRead(url) {
   const started = performance.now();
   await client.bind(`cn=keyhaven,${BASE}`, 'service-secret');
   const people = [];
-  for await (const page of client.searchPaginated(`ou=people,${BASE}`, { filter: '(objectClass=inetOrgPerson)', attributes: ['entryUUID', 'uid', 'mail', 'cn', 'displayName', 'pwdAccountLockedTime'], paged: { pageSize: 500 } })) {
+  for await (const page of client.searchPaginated(`ou=people,${BASE}`, {
+    filter: '(objectClass=inetOrgPerson)',
+    attributes: ['entryUUID', 'uid', 'mail', 'cn', 'displayName', 'pwdAccountLockedTime'],
+    paged: { pageSize: 500 },
+  })) {
     for (const entry of page.searchEntries) people.push({ dn: entry.dn, id: String(entry.entryUUID), login: String(entry.uid), mail: String(entry.mail) });
   }
-  for await (const page of client.searchPaginated(`ou=groups,${BASE}`, { filter: '(objectClass=groupOfNames)', attributes: ['member', 'uniqueMember'], paged: { pageSize: 500 } })) void page;
+  for await (const page of client.searchPaginated(`ou=groups,${BASE}`, {
+    filter: '(objectClass=groupOfNames)',
+    attributes: ['member', 'uniqueMember'],
+    paged: { pageSize: 500 },
+  }))
+    void page;
   const ms = performance.now() - started;
   await client.unbind();
   return { ms, people };
@@ -201,7 +250,13 @@ async function syncAndWait(url, token) {
 }
 
 function signInLoad(url, body, amount) {
-  return { url: `${url}/v1/sessions`, method: 'POST', connections: 4, amount, requests: [{ method: 'POST', path: '/v1/sessions', headers: J, body: JSON.stringify(body) }] };
+  return {
+    url: `${url}/v1/sessions`,
+    method: 'POST',
+    connections: 4,
+    amount,
+    requests: [{ method: 'POST', path: '/v1/sessions', headers: J, body: JSON.stringify(body) }],
+  };
 }
 
 function freePort() {

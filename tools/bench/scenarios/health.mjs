@@ -30,11 +30,28 @@ export default async function health(ctx) {
     await service.stop();
 
     const live = ctx.ratio(measured.rps, baseline.rps);
-    ctx.result({ measure: `${name} first start (empty store${ctx.database === 'embedded' ? ', initdb' : ''})`, value: first.bootMs, unit: 'ms', goal: { max: 4000 }, detail: `CPU ${Math.round(first.cpuMs)} ms` });
-    ctx.result({ measure: `${name} boot → ready`, value: median.bootMs, unit: 'ms', goal: { max: 1500 }, detail: `median of 3; CPU ${Math.round(median.cpuMs)} ms` });
+    ctx.result({
+      measure: `${name} first start (empty store${ctx.database === 'embedded' ? ', initdb' : ''})`,
+      value: first.bootMs,
+      unit: 'ms',
+      goal: { max: 4000 },
+      detail: `CPU ${Math.round(first.cpuMs)} ms`,
+    });
+    ctx.result({
+      measure: `${name} boot → ready`,
+      value: median.bootMs,
+      unit: 'ms',
+      goal: { max: 1500 },
+      detail: `median of 3; CPU ${Math.round(median.cpuMs)} ms`,
+    });
     ctx.result({ measure: `${name} idle RSS`, value: idleRss, unit: 'MiB', goal: { max: 150 } });
     if (databaseMiB !== undefined) ctx.result({ measure: `embedded PostgreSQL beside ${name} (PSS)`, value: databaseMiB, unit: 'MiB' });
-    ctx.result({ measure: `${name} /health/live vs bare Fastify`, value: live, goal: { min: 0.8 }, detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s` });
+    ctx.result({
+      measure: `${name} /health/live vs bare Fastify`,
+      value: live,
+      goal: { min: 0.8 },
+      detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s`,
+    });
     rows.push({
       service: name,
       'first start ms': Math.round(first.bootMs),

@@ -162,7 +162,11 @@ export default async function maintenanceFanout(ctx) {
 
     const rate = received.distinct / seconds;
     const bareRate = subscribers / bareSeconds;
-    ctx.result({ measure: `release-api maintenance fan-out to ${subscribers.toLocaleString('en')} webhooks vs bare signed POSTs`, value: ctx.ratio(rate, bareRate), detail: `${Math.round(rate)} vs ${Math.round(bareRate)}/s, ${received.total - received.distinct} duplicates` });
+    ctx.result({
+      measure: `release-api maintenance fan-out to ${subscribers.toLocaleString('en')} webhooks vs bare signed POSTs`,
+      value: ctx.ratio(rate, bareRate),
+      detail: `${Math.round(rate)} vs ${Math.round(bareRate)}/s, ${received.total - received.distinct} duplicates`,
+    });
     ctx.table(title, [
       {
         subscribers: expected,

@@ -39,8 +39,19 @@ export default async function privacy(ctx) {
     await seedExpired(db, expiredEvents);
     const alone = await runRetention(service.env);
 
-    ctx.result({ measure: `erasure of one account with 10 factors and ${accountEvents.toLocaleString('en')} events`, value: Math.round(eraseMs), unit: 'ms', goal: { max: 5000 }, detail: `${Math.round((accountEvents * 1000) / eraseMs)} events/s` });
-    ctx.result({ measure: `retention over ${alone.rows.toLocaleString('en')} expired events`, value: alone.ms, unit: 'ms', detail: `${Math.round((alone.rows * 1000) / Math.max(alone.ms, 1))} rows/s` });
+    ctx.result({
+      measure: `erasure of one account with 10 factors and ${accountEvents.toLocaleString('en')} events`,
+      value: Math.round(eraseMs),
+      unit: 'ms',
+      goal: { max: 5000 },
+      detail: `${Math.round((accountEvents * 1000) / eraseMs)} events/s`,
+    });
+    ctx.result({
+      measure: `retention over ${alone.rows.toLocaleString('en')} expired events`,
+      value: alone.ms,
+      unit: 'ms',
+      detail: `${Math.round((alone.rows * 1000) / Math.max(alone.ms, 1))} rows/s`,
+    });
 
     // 3. The TOTP step without the job, then while the job deletes another batch of the same size.
     const quiet = await totpStep(ctx, service, users, 'quiet');
@@ -55,7 +66,11 @@ export default async function privacy(ctx) {
 
     const rowsPerSecond = (report) => Math.round((report.rows * 1000) / Math.max(report.ms, 1));
     ctx.table(title, [
-      { what: `erase 1 account: 10 factors, ${accountEvents.toLocaleString('en')} events`, ms: Math.round(eraseMs), 'events/s': Math.round((accountEvents * 1000) / eraseMs) },
+      {
+        what: `erase 1 account: 10 factors, ${accountEvents.toLocaleString('en')} events`,
+        ms: Math.round(eraseMs),
+        'events/s': Math.round((accountEvents * 1000) / eraseMs),
+      },
       { what: `retention job alone: ${alone.rows.toLocaleString('en')} rows`, ms: alone.ms, 'rows/s': rowsPerSecond(alone) },
       { what: `retention job beside sign-ins: ${concurrent.rows.toLocaleString('en')} rows`, ms: concurrent.ms, 'rows/s': rowsPerSecond(concurrent) },
       { what: 'TOTP step without the job', 'req/s': Math.round(quiet.rps), 'p99 ms': quiet.p99 },
@@ -100,15 +115,23 @@ function runRetention(env) {
 }
 
 async function seedVictim(db, events) {
-  const { rows } = await db.query(`insert into auth.account (id, email, password_hash) values (gen_random_uuid(), 'bench-victim@example.test', 'x') returning id`);
+  const { rows } = await db.query(
+    `insert into auth.account (id, email, password_hash) values (gen_random_uuid(), 'bench-victim@example.test', 'x') returning id`,
+  );
   const id = rows[0].id;
-  await db.query(`insert into auth.totp_factor (id, account_id, name, secret_sealed, created_at, confirmed_at) select gen_random_uuid(), $1, 'App ' || g, 'v1.x.y.z', now(), now() from generate_series(1, 5) g`, [id]);
+  await db.query(
+    `insert into auth.totp_factor (id, account_id, name, secret_sealed, created_at, confirmed_at) select gen_random_uuid(), $1, 'App ' || g, 'v1.x.y.z', now(), now() from generate_series(1, 5) g`,
+    [id],
+  );
   await db.query(
     `insert into auth.webauthn_credential (id, account_id, name, credential_id, public_key, counter, aaguid, device_type, backed_up, passkey, created_at)
      select gen_random_uuid(), $1::uuid, 'Key ' || g, 'cred-' || g || '-' || $1::text, 'pk', 0, '00000000-0000-0000-0000-000000000000', 'singleDevice', false, false, now() from generate_series(1, 5) g`,
     [id],
   );
-  await db.query(`insert into auth.recovery_code (id, account_id, code_hash, created_at) select gen_random_uuid(), $1, md5(g::text), now() from generate_series(1, 10) g`, [id]);
+  await db.query(
+    `insert into auth.recovery_code (id, account_id, code_hash, created_at) select gen_random_uuid(), $1, md5(g::text), now() from generate_series(1, 10) g`,
+    [id],
+  );
   await db.query(
     `insert into auth.security_event (id, type, account_id, actor_id, details, occurred_at)
      select gen_random_uuid(), 'mfa_succeeded', $1, $1, jsonb_build_object('method', 'totp', 'name', 'App ' || (g % 5)), now() - g * interval '1 minute'

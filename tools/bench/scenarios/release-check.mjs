@@ -40,15 +40,29 @@ export default async function releaseCheck(ctx) {
       row['bare req/s'] = Math.round(baseline.rps);
       row['warm / bare'] = ctx.ratio(warm.rps, baseline.rps);
       row['p99 ms at half load'] = half.p99;
-      ctx.result({ measure: 'release-api warm GET /v1/check vs bare Fastify (same bytes)', value: ctx.ratio(warm.rps, baseline.rps), goal: { min: 0.9 }, detail: `${Math.round(warm.rps)} vs ${Math.round(baseline.rps)} req/s` });
-      ctx.result({ measure: 'release-api GET /v1/check p99 at half of max load', value: half.p99, unit: 'ms', goal: { max: 5 }, detail: `${Math.round(half.rps)} req/s offered` });
+      ctx.result({
+        measure: 'release-api warm GET /v1/check vs bare Fastify (same bytes)',
+        value: ctx.ratio(warm.rps, baseline.rps),
+        goal: { min: 0.9 },
+        detail: `${Math.round(warm.rps)} vs ${Math.round(baseline.rps)} req/s`,
+      });
+      ctx.result({
+        measure: 'release-api GET /v1/check p99 at half of max load',
+        value: half.p99,
+        unit: 'ms',
+        goal: { max: 5 },
+        detail: `${Math.round(half.rps)} req/s offered`,
+      });
     }
     rows.push(row);
     await service.stop();
   }
   const growth = ctx.ratio(measured[10_000].warm.rps, measured[10].warm.rps);
   ctx.result({ measure: 'release-api warm GET /v1/check, 10,000 vs 10 releases/advisories', value: growth, goal: { min: 0.83 } });
-  ctx.result({ measure: 'release-api 1,000 distinct versions, 10,000 vs 10 releases/advisories', value: ctx.ratio(measured[10_000].distinct.rps, measured[10].distinct.rps) });
+  ctx.result({
+    measure: 'release-api 1,000 distinct versions, 10,000 vs 10 releases/advisories',
+    value: ctx.ratio(measured[10_000].distinct.rps, measured[10].distinct.rps),
+  });
   rows.push({
     catalog: '10,000 / 10 (≈1 means size-independent)',
     'warm req/s': growth,

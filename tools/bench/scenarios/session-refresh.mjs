@@ -55,7 +55,12 @@ export default async function sessionRefresh(ctx) {
   const baseline = await loadAmount(bare.load(tokens.length));
   if (measured.non2xx + measured.errors > 0) throw new Error(`${measured.non2xx + measured.errors} refreshes failed`);
   ctx.table(title, [stepRow(ctx, measured, baseline)]);
-  ctx.result({ measure: 'auth-service POST /v1/sessions/refresh vs bare Fastify + one UPDATE', value: ctx.ratio(measured.rps, baseline.rps), goal: { min: 0.7 }, detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s, p99 ${measured.p99} ms` });
+  ctx.result({
+    measure: 'auth-service POST /v1/sessions/refresh vs bare Fastify + one UPDATE',
+    value: ctx.ratio(measured.rps, baseline.rps),
+    goal: { min: 0.7 },
+    detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s, p99 ${measured.p99} ms`,
+  });
   await bare.stop();
   await service.stop();
 }

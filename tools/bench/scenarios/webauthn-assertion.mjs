@@ -41,7 +41,12 @@ export default async function webauthnAssertion(ctx) {
     if (measured.non2xx + measured.errors > 0) throw new Error(`${measured.non2xx + measured.errors} WebAuthn requests failed`);
     // Two requests per step on both sides: the request rates compare the step rates.
     const ratio = ctx.ratio(measured.rps, baseline.rps);
-    ctx.result({ measure: 'auth-service WebAuthn step (options + verify) vs bare Fastify (ES256 verify + one UPDATE)', value: ratio, goal: { min: 0.6 }, detail: `${Math.round(measured.rps / 2)} vs ${Math.round(baseline.rps / 2)} steps/s` });
+    ctx.result({
+      measure: 'auth-service WebAuthn step (options + verify) vs bare Fastify (ES256 verify + one UPDATE)',
+      value: ratio,
+      goal: { min: 0.6 },
+      detail: `${Math.round(measured.rps / 2)} vs ${Math.round(baseline.rps / 2)} steps/s`,
+    });
     ctx.table(title, [
       {
         steps: measured.total / 2,
@@ -135,7 +140,9 @@ async function prepareKeys(url, count) {
 async function startBareWebauthn(ctx, databaseUrl, users) {
   const setup = new pg.Client({ connectionString: databaseUrl });
   await setup.connect();
-  await setup.query('create schema if not exists bench; drop table if exists bench.credential; create table bench.credential (id int primary key, sign_count bigint not null default 0)');
+  await setup.query(
+    'create schema if not exists bench; drop table if exists bench.credential; create table bench.credential (id int primary key, sign_count bigint not null default 0)',
+  );
   await setup.query('insert into bench.credential (id) select generate_series(1, $1::int)', [users.length]);
   await setup.end();
   const dir = await mkdtemp(join(tmpdir(), 'kh-bench-webauthn-'));
@@ -188,7 +195,15 @@ function cbor(value) {
 function newKey(userHandle) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = privateKey.export({ format: 'jwk' });
-  const cosePublicKey = cbor(new Map([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(jwk.x, 'base64url')], [-3, Buffer.from(jwk.y, 'base64url')]]));
+  const cosePublicKey = cbor(
+    new Map([
+      [1, 2],
+      [3, -7],
+      [-1, 1],
+      [-2, Buffer.from(jwk.x, 'base64url')],
+      [-3, Buffer.from(jwk.y, 'base64url')],
+    ]),
+  );
   const credentialId = randomBytes(16);
   const id = b64url(credentialId);
   let counter = 0;
@@ -203,7 +218,11 @@ function newKey(userHandle) {
     publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }),
     register(challenge) {
       const length = Buffer.from([credentialId.length >> 8, credentialId.length & 255]);
-      const attestationObject = cbor({ fmt: 'none', attStmt: {}, authData: authData(0x41, Buffer.concat([Buffer.alloc(16), length, credentialId, cosePublicKey])) });
+      const attestationObject = cbor({
+        fmt: 'none',
+        attStmt: {},
+        authData: authData(0x41, Buffer.concat([Buffer.alloc(16), length, credentialId, cosePublicKey])),
+      });
       return {
         id,
         rawId: id,

@@ -29,7 +29,8 @@ describe('keyhaven-ops backup snapshot|restore-snapshot (embedded database)', ()
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  const cli = (argv: string[], more: Record<string, string> = {}) => runBuiltCli(['backup', ...argv], { HOME: dir, DATA_DIR: dataDir, BACKUP_CIPHER_PASS: CIPHER, ...more });
+  const cli = (argv: string[], more: Record<string, string> = {}) =>
+    runBuiltCli(['backup', ...argv], { HOME: dir, DATA_DIR: dataDir, BACKUP_CIPHER_PASS: CIPHER, ...more });
 
   const ADMIN = { email: 'admin@example.test', password: `pass-${randomBytes(9).toString('hex')}` };
 
@@ -46,7 +47,11 @@ describe('keyhaven-ops backup snapshot|restore-snapshot (embedded database)', ()
   }
 
   async function post(url: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, string> }> {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, string> };
   }
 
@@ -55,8 +60,20 @@ describe('keyhaven-ops backup snapshot|restore-snapshot (embedded database)', ()
     if (!existing) expect((await post(`${base}/v1/accounts`, account)).status).toBe(201);
     const session = await post(`${base}/v1/sessions`, account);
     const factor = await post(`${base}/v1/me/factors/totp`, { name: 'phone', currentPassword: account.password }, session.body['accessToken']);
-    expect((await post(`${base}/v1/me/factors/totp/${factor.body['id']}/confirm`, { code: await oathtoolCode(factor.body['secret'], new Date()) }, session.body['accessToken'])).status).toBe(200);
-    return { ...account, secret: factor.body['secret'], id: JSON.parse(Buffer.from(String(session.body['accessToken']).split('.')[1] ?? '', 'base64url').toString())['sub'] as string };
+    expect(
+      (
+        await post(
+          `${base}/v1/me/factors/totp/${factor.body['id']}/confirm`,
+          { code: await oathtoolCode(factor.body['secret'], new Date()) },
+          session.body['accessToken'],
+        )
+      ).status,
+    ).toBe(200);
+    return {
+      ...account,
+      secret: factor.body['secret'],
+      id: JSON.parse(Buffer.from(String(session.body['accessToken']).split('.')[1] ?? '', 'base64url').toString())['sub'] as string,
+    };
   }
 
   async function aal2(base: string, account: { email: string; password: string; secret: string }): Promise<{ status: number; body: Record<string, string> }> {
@@ -120,7 +137,10 @@ describe('keyhaven-ops backup snapshot|restore-snapshot (embedded database)', ()
 
   it('refuses without a cipher pass, with DATABASE_URL set, and a file that is not a snapshot', async () => {
     expect(await cli(['snapshot'], { BACKUP_CIPHER_PASS: '' })).toMatchObject({ code: 2, stderr: expect.stringContaining('BACKUP_CIPHER_PASS is not set') });
-    expect(await cli(['snapshot'], { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/x' })).toMatchObject({ code: 2, stderr: expect.stringContaining('snapshots are for the embedded database') });
+    expect(await cli(['snapshot'], { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/x' })).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('snapshots are for the embedded database'),
+    });
     expect(await cli(['restore-snapshot', join(dir, 'nothing.khsnap')])).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read') });
   });
 });

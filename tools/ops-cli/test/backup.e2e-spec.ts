@@ -88,12 +88,18 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
   const backup = async (argv: string[], more: Record<string, string> = {}) => {
     const start = Date.now();
     const result = await runBuiltCli(['backup', ...argv], { ...backupEnv, ...more });
-    if (process.env['BACKUP_E2E_TIMINGS']) process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(1)} s] backup ${argv.join(' ')}: ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
+    if (process.env['BACKUP_E2E_TIMINGS'])
+      process.stderr.write(`[${((Date.now() - began) / 1000).toFixed(1)} s] backup ${argv.join(' ')}: ${((Date.now() - start) / 1000).toFixed(1)} s\n`);
     return result;
   };
 
   async function startServices(): Promise<{ auth: ServiceProcess; release: ServiceProcess }> {
-    auth = await startBuiltService('auth-service', { DATABASE_URL: databaseUrl, ...keys, AUTH_BOOTSTRAP_EMAIL: OPS.email, AUTH_BOOTSTRAP_PASSWORD: OPS.password });
+    auth = await startBuiltService('auth-service', {
+      DATABASE_URL: databaseUrl,
+      ...keys,
+      AUTH_BOOTSTRAP_EMAIL: OPS.email,
+      AUTH_BOOTSTRAP_PASSWORD: OPS.password,
+    });
     release = await startBuiltService('release-api', {
       DATABASE_URL: databaseUrl,
       ...keys,
@@ -133,7 +139,13 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
   async function signInWithTotp(base: string, email: string, password: string, secret: string): Promise<number> {
     const first = await call(base, 'POST', '/v1/sessions', { email, password });
     if (first.status !== 200) return first.status;
-    const second = await call(base, 'POST', '/v1/sessions/mfa/totp', { code: await oathtoolCode(secret, new Date(Date.now() + 30_000)) }, first.body['accessToken'] as string);
+    const second = await call(
+      base,
+      'POST',
+      '/v1/sessions/mfa/totp',
+      { code: await oathtoolCode(secret, new Date(Date.now() + 30_000)) },
+      first.body['accessToken'] as string,
+    );
     return second.status === 200 ? Number(second.body['aal']) : second.status;
   }
 
@@ -144,20 +156,29 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     const account = { email: `user${n}@example.test`, password: `pass-${n}-${randomBytes(9).toString('hex')}` };
     const secret = await accountWithTotp(base.auth, account.email, account.password);
     await ok(base.release, 'POST', '/v1/releases', { version: `20.${n}.0`, channel: 'stable', releasedAt: new Date().toISOString() }, opsToken);
-    await ok(base.release, 'POST', '/v1/maintenance-windows', { title: `Window ${n}`, description: 'Upgrade', startsAt: inDays(10 + n), endsAt: inDays(10.1 + n) }, opsToken);
+    await ok(
+      base.release,
+      'POST',
+      '/v1/maintenance-windows',
+      { title: `Window ${n}`, description: 'Upgrade', startsAt: inDays(10 + n), endsAt: inDays(10.1 + n) },
+      opsToken,
+    );
     return { ...account, secret };
   }
 
   async function releaseVersions(base: string): Promise<string[]> {
     const { releases } = (await ok(base, 'GET', '/v1/releases')) as { releases: { version: string }[] };
-    return releases.map((entry) => entry.version).filter((version) => version.startsWith('20.')).sort();
+    return releases
+      .map((entry) => entry.version)
+      .filter((version) => version.startsWith('20.'))
+      .sort();
   }
 
   /** Closes the current WAL segment and waits until PostgreSQL reports it archived. */
   async function archiveNow(): Promise<void> {
     const segment = (await cluster.psql('select pg_walfile_name(pg_switch_wal())')).trim();
     const deadline = Date.now() + 30_000;
-    while ((await cluster.psql('select coalesce(last_archived_wal, \'\') from pg_stat_archiver')).trim() < segment) {
+    while ((await cluster.psql("select coalesce(last_archived_wal, '') from pg_stat_archiver")).trim() < segment) {
       if (Date.now() > deadline) throw new Error(`WAL segment ${segment} was not archived within 30 s`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -177,13 +198,22 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     const { auth: a, release: r } = await startServices();
     const base = { auth: a.url, release: r.url };
     opsSecret = await accountWithTotp(base.auth, OPS.email, OPS.password, false);
-    const login = await runBuiltCli(['login', '--email', OPS.email, '--auth-url', base.auth, '--print-token', '--code', await oathtoolCode(opsSecret, new Date(Date.now() + 30_000))], {
-      HOME: dir,
-      KEYHAVEN_PASSWORD: OPS.password,
-    });
+    const login = await runBuiltCli(
+      ['login', '--email', OPS.email, '--auth-url', base.auth, '--print-token', '--code', await oathtoolCode(opsSecret, new Date(Date.now() + 30_000))],
+      {
+        HOME: dir,
+        KEYHAVEN_PASSWORD: OPS.password,
+      },
+    );
     expect(login.code).toBe(0);
     const opsToken = login.stdout.trim();
-    const hook = (await ok(base.release, 'POST', '/v1/subscriptions', { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'a webhook secret of 32 characters!' }, opsToken)) as { id: string };
+    const hook = (await ok(
+      base.release,
+      'POST',
+      '/v1/subscriptions',
+      { kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'a webhook secret of 32 characters!' },
+      opsToken,
+    )) as { id: string };
     const set1 = await writeSet(base, opsToken, 1);
     // release-api generates (and seals) its response-signing key on first use.
     expect(((await ok(base.release, 'GET', '/v1/keys')) as { keys: unknown[] }).keys).toHaveLength(1);
@@ -247,7 +277,9 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     const drill = await backup(['drill'], { DATABASE_URL: databaseUrl, ...keys });
     expect(drill).toMatchObject({ code: 0, stdout: expect.stringContaining('Drill passed.') });
     expect(drill.stdout).toMatch(/ok {3}auth-service: ok — migrations up to date \(\d+\); keys open 1 key-check value, 3 TOTP secrets, 1 signing key/);
-    expect(drill.stdout).toMatch(/ok {3}release-api: ok — migrations up to date \(\d+\); keys open 1 key-check value, 1 generated signing key, 1 webhook secret/);
+    expect(drill.stdout).toMatch(
+      /ok {3}release-api: ok — migrations up to date \(\d+\); keys open 1 key-check value, 1 generated signing key, 1 webhook secret/,
+    );
     expect(drill.stdout).toMatch(/auth\.account: 3 rows/);
     expect(drill.stdout).toMatch(/restored and promoted in [\d.]+ s; newest moment \S+ \(RPO now \d+ s\)/);
     // Everything the drills started is gone: no scratch server left on the machine.
@@ -260,7 +292,13 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     const base = { auth: a.url, release: r.url };
     const first = await call(base.auth, 'POST', '/v1/sessions', OPS);
     // The next time step: the last one the admin spent was in the first test, well over 30 s ago.
-    const second = await call(base.auth, 'POST', '/v1/sessions/mfa/totp', { code: await oathtoolCode(opsSecret, new Date(Date.now() + 30_000)) }, first.body['accessToken'] as string);
+    const second = await call(
+      base.auth,
+      'POST',
+      '/v1/sessions/mfa/totp',
+      { code: await oathtoolCode(opsSecret, new Date(Date.now() + 30_000)) },
+      first.body['accessToken'] as string,
+    );
     expect(second.status).toBe(200);
     const opsToken = second.body['accessToken'] as string;
 
@@ -311,8 +349,14 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     expect(await sql(`select count(*) from auth.totp_factor where account_id = '${personId}'`)).toBe('0');
     expect(await sql(`select count(*) from auth.recovery_code where account_id = '${personId}'`)).toBe('0');
     expect(await sql(`select count(*) from auth.security_event where account_id = '${personId}' and details ?| array['name', 'device']`)).toBe('0');
-    expect(Number(await sql(`select count(*) from auth.security_event where account_id = '${personId}' and type = 'account_erased' and details->>'reapplied' = 'true'`))).toBe(1);
-    expect(await sql(`select requested_by || ' ' || reason from auth.account_tombstone where account_id = '${personId}'`)).toBe('admin erasure re-applied after a restore from backup (erasure ledger)');
+    expect(
+      Number(
+        await sql(`select count(*) from auth.security_event where account_id = '${personId}' and type = 'account_erased' and details->>'reapplied' = 'true'`),
+      ),
+    ).toBe(1);
+    expect(await sql(`select requested_by || ' ' || reason from auth.account_tombstone where account_id = '${personId}'`)).toBe(
+      'admin erasure re-applied after a restore from backup (erasure ledger)',
+    );
     expect(await sql(`select count(*) from release.maintenance_subscription where id = '${subscriber.id}'`)).toBe('0');
     expect(await sql(`select count(*) from release.audit_event where subject = '${subscriber.id}' and action = 'subscription.erase'`)).toBe('1');
 
@@ -361,19 +405,33 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
       expect(await backup(['erasure-ledger'], s3Env)).toMatchObject({ code: 0, stdout: expect.stringMatching(/^Erasure ledger as of \S+: \d+ erasure\(s\)/) });
       await cluster.psql("insert into release.release (version, channel, editions, released_at) values ('20.9.0', 'stable', '{}', now())", 'keyhaven');
       await archiveNow();
-      await expectEncrypted((await files(s3.directory)).filter((path) => path.endsWith('._S3rver_object')), 'user1@example.test');
+      await expectEncrypted(
+        (await files(s3.directory)).filter((path) => path.endsWith('._S3rver_object')),
+        'user1@example.test',
+      );
 
       // A drill from the bucket, handed a wrong auth-service ring: the data comes back (the row
       // written after the backup, from the archived WAL), the keys do not open it, and it says so.
-      const wrongRing = await backup(['drill', '--json'], { ...s3Env, DATABASE_URL: databaseUrl, ...keys, AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` });
+      const wrongRing = await backup(['drill', '--json'], {
+        ...s3Env,
+        DATABASE_URL: databaseUrl,
+        ...keys,
+        AUTH_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      });
       expect(wrongRing.code).toBe(1);
-      const report = JSON.parse(wrongRing.stdout) as { ok: boolean; checks: { service: string; ok: boolean; line: string }[]; tables: { table: string; rows: number }[] };
+      const report = JSON.parse(wrongRing.stdout) as {
+        ok: boolean;
+        checks: { service: string; ok: boolean; line: string }[];
+        tables: { table: string; rows: number }[];
+      };
       expect(report.tables).toContainEqual({ table: 'release.release', rows: 3 });
       expect(report.checks).toEqual([
         { service: 'auth-service', ok: false, line: expect.stringMatching(/AUTH_ENCRYPTION_KEYS: key k1 does not open what it sealed/) },
         { service: 'release-api', ok: true, line: expect.stringMatching(/^ok — /) },
       ]);
-      expect(JSON.parse(wrongRing.stderr)).toMatchObject({ error: { code: 'backup_failed', message: expect.stringMatching(/^restore drill failed: auth-service: /) } });
+      expect(JSON.parse(wrongRing.stderr)).toMatchObject({
+        error: { code: 'backup_failed', message: expect.stringMatching(/^restore drill failed: auth-service: /) },
+      });
       // Everything the drills started is gone: no scratch folder left behind.
       expect((await readdir(tmpdir())).filter((name) => name.startsWith('keyhaven-drill-'))).toEqual([]);
     }, 180_000);
@@ -388,13 +446,19 @@ describeWithCluster('keyhaven-ops backup (pgBackRest on a throwaway cluster)', (
     });
 
     it('refuses a restore target that is not an instant with an offset, and a non-empty --target without --force', async () => {
-      expect(await backup(['restore', '--to', '2026-12-01 10:15'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--to: expected an ISO 8601 date-time with an offset') });
+      expect(await backup(['restore', '--to', '2026-12-01 10:15'])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--to: expected an ISO 8601 date-time with an offset'),
+      });
       expect(await backup(['restore', '--to', '2026-02-30T10:00:00Z'])).toMatchObject({ code: 2, stderr: expect.stringContaining('no such date') });
       expect(await backup(['restore'])).toMatchObject({ code: 2, stderr: expect.stringContaining('exactly one of --to <instant> or --latest') });
       const target = join(dir, 'occupied');
       await mkdir(target);
       await writeFile(join(target, 'keep.txt'), 'mine');
-      expect(await backup(['restore', '--latest', '--target', target])).toMatchObject({ code: 1, stderr: expect.stringContaining('is not empty: add --force') });
+      expect(await backup(['restore', '--latest', '--target', target])).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('is not empty: add --force'),
+      });
       expect(await readFile(join(target, 'keep.txt'), 'utf8')).toBe('mine');
     });
 

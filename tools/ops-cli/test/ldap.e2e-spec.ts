@@ -39,10 +39,22 @@ describe('keyhaven-ops ldap (built) against the built auth-service and slapd', (
     const first = await post('/v1/sessions', ADMIN);
     const factor = await post('/v1/me/factors/totp', { name: 'e2e', currentPassword: ADMIN.password }, String(first['accessToken']));
     await post(`/v1/me/factors/totp/${factor['id']}/confirm`, { code: await oathtoolCode(String(factor['secret']), new Date()) }, String(first['accessToken']));
-    const login = await runBuiltCli(['login', '--email', ADMIN.email, '--auth-url', auth.url, '--print-token', '--code', await oathtoolCode(String(factor['secret']), new Date(Date.now() + 30_000))], {
-      HOME: dir,
-      KEYHAVEN_PASSWORD: ADMIN.password,
-    });
+    const login = await runBuiltCli(
+      [
+        'login',
+        '--email',
+        ADMIN.email,
+        '--auth-url',
+        auth.url,
+        '--print-token',
+        '--code',
+        await oathtoolCode(String(factor['secret']), new Date(Date.now() + 30_000)),
+      ],
+      {
+        HOME: dir,
+        KEYHAVEN_PASSWORD: ADMIN.password,
+      },
+    );
     if (login.code !== 0) throw new Error(`login failed: ${login.stderr}`);
     env = { HOME: dir, KEYHAVEN_AUTH_URL: auth.url, KEYHAVEN_TOKEN: login.stdout.trim() };
   }, 180_000);
@@ -75,7 +87,11 @@ describe('keyhaven-ops ldap (built) against the built auth-service and slapd', (
     expect(real.code).toBe(0);
     const run = JSON.parse(real.stdout);
     expect(run).toMatchObject({ status: 'completed', dryRun: false, counts: { locked: 1 } });
-    const signIn = await fetch(`${auth.url}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login: 'bob', password: 'bob-directory-pw' }) });
+    const signIn = await fetch(`${auth.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: 'bob', password: 'bob-directory-pw' }),
+    });
     expect(signIn.status).toBe(401);
 
     const list = await cli('ldap', 'runs');

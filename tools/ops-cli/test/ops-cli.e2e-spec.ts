@@ -7,7 +7,13 @@ import { runCli } from '../src/cli/run';
 import { COMMANDS } from '../src/commands';
 import { fakeJwt, startStandInAuth, startStandInReleaseApi } from './support/stand-in-apis';
 
-const OPS = { email: 'ops@example.test', password: 'correct horse battery staple', roles: ['admin', 'ops'], totpCode: '123456', recoveryCode: 'abcd-efgh-ijkl' };
+const OPS = {
+  email: 'ops@example.test',
+  password: 'correct horse battery staple',
+  roles: ['admin', 'ops'],
+  totpCode: '123456',
+  recoveryCode: 'abcd-efgh-ijkl',
+};
 const VIEWER = { email: 'viewer@example.test', password: 'another long passphrase', roles: [] };
 /** The stand-in release-api's clock: the notice lead is counted from here. */
 const NOW = new Date('2026-11-27T12:00:00.000Z');
@@ -93,7 +99,9 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut, ctx } = await setup([{ ...OPS, recoveryCodesLeft: 2 }]);
       const result = await sut(['login', '--email', OPS.email, '--recovery-code', OPS.recoveryCode], { env: { KEYHAVEN_PASSWORD: OPS.password } });
       expect(result.code).toBe(0);
-      expect(result.stderr).toBe(`warning: only 2 recovery codes left: make a new set on the account page (${ctx.auth.url}) or with POST /v1/me/recovery-codes.\n`);
+      expect(result.stderr).toBe(
+        `warning: only 2 recovery codes left: make a new set on the account page (${ctx.auth.url}) or with POST /v1/me/recovery-codes.\n`,
+      );
     });
 
     it('exits 3 with the API message on a wrong password', async () => {
@@ -149,7 +157,9 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut } = await setup();
       const garbage = await sut(['whoami'], { env: { KEYHAVEN_TOKEN: 'not-a-token' } });
       expect(garbage).toMatchObject({ code: 3, stdout: '' });
-      expect(garbage.stderr).toBe('keyhaven-ops: KEYHAVEN_TOKEN is not an access token of auth-service (no readable JWT with sub and exp). Run: keyhaven-ops login\n');
+      expect(garbage.stderr).toBe(
+        'keyhaven-ops: KEYHAVEN_TOKEN is not an access token of auth-service (no readable JWT with sub and exp). Run: keyhaven-ops login\n',
+      );
       const expired = fakeJwt({ sub: 'x', email: OPS.email, roles: ['ops'], aal: 2, iat: 1_700_000_000, exp: 1_700_000_900 });
       const old = await sut(['whoami'], { env: { KEYHAVEN_TOKEN: expired } });
       expect(old.code).toBe(3);
@@ -163,8 +173,22 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       await ctx.login();
 
       const added = await sut([
-        'releases', 'add', '14.3.0', '--channel', 'stable', '--edition', 'community', '--edition', 'enterprise',
-        '--released-at', '2026-11-20', '--supported-until', '2027-11-20T00:00:00Z', '--upgrade-from', '>=13.4.0', '--security',
+        'releases',
+        'add',
+        '14.3.0',
+        '--channel',
+        'stable',
+        '--edition',
+        'community',
+        '--edition',
+        'enterprise',
+        '--released-at',
+        '2026-11-20',
+        '--supported-until',
+        '2027-11-20T00:00:00Z',
+        '--upgrade-from',
+        '>=13.4.0',
+        '--security',
       ]);
       expect(added).toMatchObject({ code: 0, stdout: 'Published 14.3.0 (stable).\n' });
       const post = ctx.release.requests.at(-1)!;
@@ -205,7 +229,8 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const again = await sut(['releases', 'add', '1.0.0', '--channel', 'stable']);
       expect(again).toMatchObject({
         code: 1,
-        stderr: 'keyhaven-ops: Release 1.0.0 is already in the catalog (release_exists). Change it with: keyhaven-ops releases edit 1.0.0 [--released-at …] [--supported-until …] [--notes-url …]; or yank it: keyhaven-ops releases yank 1.0.0\n',
+        stderr:
+          'keyhaven-ops: Release 1.0.0 is already in the catalog (release_exists). Change it with: keyhaven-ops releases edit 1.0.0 [--released-at …] [--supported-until …] [--notes-url …]; or yank it: keyhaven-ops releases yank 1.0.0\n',
       });
       expect(await sut(['releases', 'edit', '1.0.0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('Nothing to change') });
     });
@@ -269,9 +294,23 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut, ctx } = await setup();
       await ctx.login();
       const added = await sut([
-        'advisories', 'add', '--id', 'KHSA-2026-0010', '--title', 'Stored XSS in the audit view', '--alias', 'CVE-2026-40001',
-        '--cvss', 'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N', '--affected', '13.0.0..13.4.2', '--affected', '14.0.0..=14.0.1',
-        '--fixed-in', '13.4.2', '--known-exploited',
+        'advisories',
+        'add',
+        '--id',
+        'KHSA-2026-0010',
+        '--title',
+        'Stored XSS in the audit view',
+        '--alias',
+        'CVE-2026-40001',
+        '--cvss',
+        'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N',
+        '--affected',
+        '13.0.0..13.4.2',
+        '--affected',
+        '14.0.0..=14.0.1',
+        '--fixed-in',
+        '13.4.2',
+        '--known-exploited',
       ]);
       expect(added).toMatchObject({ code: 0, stdout: 'Published KHSA-2026-0010: Stored XSS in the audit view\n' });
       expect(ctx.release.requests.at(-1)!.body).toEqual({
@@ -280,7 +319,10 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
         aliases: ['CVE-2026-40001'],
         severity: { vector: 'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N' },
         knownExploited: true,
-        affected: [{ introduced: '13.0.0', fixed: '13.4.2' }, { introduced: '14.0.0', lastAffected: '14.0.1' }],
+        affected: [
+          { introduced: '13.0.0', fixed: '13.4.2' },
+          { introduced: '14.0.0', lastAffected: '14.0.1' },
+        ],
         fixedIn: ['13.4.2'],
       });
 
@@ -297,7 +339,10 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut, ctx } = await setup();
       await ctx.login();
       const file = join(ctx.home, 'osv.json');
-      const documents = [{ id: 'KHSA-1', summary: 'one', schema_version: '1.6.0' }, { id: 'KHSA-2', summary: 'two' }];
+      const documents = [
+        { id: 'KHSA-1', summary: 'one', schema_version: '1.6.0' },
+        { id: 'KHSA-2', summary: 'two' },
+      ];
       await writeFile(file, JSON.stringify(documents));
       await sut(['advisories', 'import', file]);
       const second = await sut(['advisories', 'import', file]);
@@ -327,8 +372,18 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
 
   describe('maintenance', () => {
     const ANNOUNCE = [
-      'maintenance', 'announce', '--title', 'Database upgrade', '--description', 'Sign-in is unavailable for up to 30 minutes.',
-      '--starts-at', '2026-12-05T03:00:00+01:00', '--ends-at', '2026-12-05T04:00:00Z', '--environments', 'production,staging',
+      'maintenance',
+      'announce',
+      '--title',
+      'Database upgrade',
+      '--description',
+      'Sign-in is unavailable for up to 30 minutes.',
+      '--starts-at',
+      '2026-12-05T03:00:00+01:00',
+      '--ends-at',
+      '2026-12-05T04:00:00Z',
+      '--environments',
+      'production,staging',
     ];
 
     it('announces a window in UTC, lists it as a table and as JSON, and shows it', async () => {
@@ -397,14 +452,28 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
           'Run "keyhaven-ops maintenance announce --help" for usage.\n',
       );
       const backwards = await sut([...ANNOUNCE, '--ends-at', '2026-12-05T01:00:00Z']);
-      expect(backwards).toMatchObject({ code: 2, stderr: expect.stringContaining('--ends-at (2026-12-05 01:00 UTC) must be after --starts-at (2026-12-05 02:00 UTC)') });
+      expect(backwards).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--ends-at (2026-12-05 01:00 UTC) must be after --starts-at (2026-12-05 02:00 UTC)'),
+      });
       expect(ctx.release.requests).toHaveLength(before);
     });
 
     it('shows the earliest allowed start when the notice is too short (exit 1), and the API error with --json', async () => {
       const { sut, ctx } = await setup();
       await ctx.login();
-      const soon = ['maintenance', 'announce', '--title', 'Hotfix', '--description', 'x', '--starts-at', '2026-11-28T12:00:00Z', '--ends-at', '2026-11-28T13:00:00Z'];
+      const soon = [
+        'maintenance',
+        'announce',
+        '--title',
+        'Hotfix',
+        '--description',
+        'x',
+        '--starts-at',
+        '2026-11-28T12:00:00Z',
+        '--ends-at',
+        '2026-11-28T13:00:00Z',
+      ];
 
       const result = await sut(soon);
 
@@ -434,8 +503,20 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut, ctx } = await setup();
       await ctx.login();
       const result = await sut(
-        ['maintenance', 'announce', '--title', 'Certificate renewal', '--description-file', '-', '--starts-at', '2026-11-27T23:00+01:00',
-          '--ends-at', '2026-11-27T23:30+01:00', '--emergency-reason', 'The CA revoked the certificate'],
+        [
+          'maintenance',
+          'announce',
+          '--title',
+          'Certificate renewal',
+          '--description-file',
+          '-',
+          '--starts-at',
+          '2026-11-27T23:00+01:00',
+          '--ends-at',
+          '2026-11-27T23:30+01:00',
+          '--emergency-reason',
+          'The CA revoked the certificate',
+        ],
         { stdin: ['Line one.', 'Line two.'] },
       );
       expect(result.code).toBe(0);
@@ -453,7 +534,16 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       await ctx.login();
       await sut(ANNOUNCE);
 
-      const moved = await sut(['maintenance', 'reschedule', 'mw-0001', '--starts-at', '2026-12-06T02:00:00Z', '--ends-at', '2026-12-06T05:00:00Z', '--all-environments']);
+      const moved = await sut([
+        'maintenance',
+        'reschedule',
+        'mw-0001',
+        '--starts-at',
+        '2026-12-06T02:00:00Z',
+        '--ends-at',
+        '2026-12-06T05:00:00Z',
+        '--all-environments',
+      ]);
       expect(moved.code).toBe(0);
       expect(ctx.release.requests.at(-1)).toMatchObject({
         method: 'PATCH',
@@ -461,14 +551,20 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
         body: { startsAt: '2026-12-06T02:00:00.000Z', endsAt: '2026-12-06T05:00:00.000Z', environments: [] },
       });
       expect(Object.keys(ctx.release.requests.at(-1)!.body as object).sort()).toEqual(['endsAt', 'environments', 'startsAt']);
-      expect(moved.stdout).toMatch(/^Updated maintenance window mw-0001 \(revision 1\)\.\n.*\n {2}status: {8}scheduled \(revision 1\)\n {2}starts: {8}2026-12-06 02:00 UTC\n/);
+      expect(moved.stdout).toMatch(
+        /^Updated maintenance window mw-0001 \(revision 1\)\.\n.*\n {2}status: {8}scheduled \(revision 1\)\n {2}starts: {8}2026-12-06 02:00 UTC\n/,
+      );
 
       const tooSoon = await sut(['maintenance', 'reschedule', 'mw-0001', '--starts-at', '2026-11-28T02:00:00Z']);
       expect(tooSoon).toMatchObject({ code: 1, stderr: expect.stringContaining('Earliest allowed start: 2026-11-30 12:00 UTC') });
 
       const cancelled = await sut(['maintenance', 'cancel', 'mw-0001', '--reason', 'Postponed to January']);
       expect(cancelled).toMatchObject({ code: 0, stdout: 'Cancelled maintenance window mw-0001: Database upgrade.\n' });
-      expect(ctx.release.requests.at(-1)).toMatchObject({ method: 'POST', path: '/v1/maintenance-windows/mw-0001/cancel', body: { reason: 'Postponed to January' } });
+      expect(ctx.release.requests.at(-1)).toMatchObject({
+        method: 'POST',
+        path: '/v1/maintenance-windows/mw-0001/cancel',
+        body: { reason: 'Postponed to January' },
+      });
       expect((await sut(['maintenance', 'list'])).stdout).toBe('No upcoming or running maintenance windows.\n');
       expect((await sut(['maintenance', 'list', '--include-past'])).stdout).toMatch(/^mw-0001 +cancelled +2026-12-06 02:00 /m);
       expect(ctx.release.requests.at(-1)!.query).toEqual({ includePast: 'true' });
@@ -491,14 +587,33 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut, ctx } = await setup();
       await ctx.login();
       ctx.release.deliveries.set('dlv-1', {
-        id: 'dlv-1', state: 'dead', attempts: 8, lastError: 'HTTP 503', lastAttemptAt: '2026-11-27T11:59:00.000Z',
-        type: 'maintenance.announced', windowId: 'mw-9', subscriptionId: 'sub-9', kind: 'webhook', target: 'https://hooks.example.test/keyhaven',
+        id: 'dlv-1',
+        state: 'dead',
+        attempts: 8,
+        lastError: 'HTTP 503',
+        lastAttemptAt: '2026-11-27T11:59:00.000Z',
+        type: 'maintenance.announced',
+        windowId: 'mw-9',
+        subscriptionId: 'sub-9',
+        kind: 'webhook',
+        target: 'https://hooks.example.test/keyhaven',
       });
-      ctx.release.deliveries.set('dlv-2', { id: 'dlv-2', state: 'pending', attempts: 1, type: 'maintenance.reminder', windowId: 'mw-9', subscriptionId: 'sub-9' });
+      ctx.release.deliveries.set('dlv-2', {
+        id: 'dlv-2',
+        state: 'pending',
+        attempts: 1,
+        type: 'maintenance.reminder',
+        windowId: 'mw-9',
+        subscriptionId: 'sub-9',
+      });
 
       const dead = await sut(['maintenance', 'deliveries', '--state', 'dead', '--window', 'mw-9', '--limit', '50']);
       expect(dead.code).toBe(0);
-      expect(ctx.release.requests.at(-1)).toMatchObject({ path: '/v1/deliveries', query: { state: 'dead', windowId: 'mw-9', limit: '50' }, headers: { authorization: expect.stringMatching(/^Bearer /) } });
+      expect(ctx.release.requests.at(-1)).toMatchObject({
+        path: '/v1/deliveries',
+        query: { state: 'dead', windowId: 'mw-9', limit: '50' },
+        headers: { authorization: expect.stringMatching(/^Bearer /) },
+      });
       expect(dead.stdout).toBe(
         [
           'ID     STATE  NOTICE     WINDOW  TO                                   ATTEMPTS  LAST ATTEMPT (UTC)  LAST ERROR',
@@ -511,11 +626,17 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       expect(replayed).toMatchObject({ code: 0, stdout: 'Queued delivery dlv-1 again (state pending, 8 attempts so far).\n' });
       expect(ctx.release.requests.at(-1)).toMatchObject({ method: 'POST', path: '/v1/deliveries/dlv-1/replay' });
       expect((await sut(['maintenance', 'deliveries', '--state', 'dead'])).stdout).toBe('No dead deliveries.\n');
-      expect(await sut(['maintenance', 'replay', 'dlv-2'])).toMatchObject({ code: 1, stderr: 'keyhaven-ops: Delivery dlv-2 is still pending. (delivery_pending)\n' });
+      expect(await sut(['maintenance', 'replay', 'dlv-2'])).toMatchObject({
+        code: 1,
+        stderr: 'keyhaven-ops: Delivery dlv-2 is still pending. (delivery_pending)\n',
+      });
 
       const bad = await sut(['maintenance', 'deliveries', '--state', 'failed']);
       expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining('--state: expected one of dead, pending, delivered, got "failed"') });
-      expect(await sut(['maintenance', 'deliveries', '--limit', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--limit: expected a whole number from 1 to 500') });
+      expect(await sut(['maintenance', 'deliveries', '--limit', '0'])).toMatchObject({
+        code: 2,
+        stderr: expect.stringContaining('--limit: expected a whole number from 1 to 500'),
+      });
     });
 
     it('needs a session for ops calls (exit 3) but not for the public list', async () => {
@@ -533,9 +654,19 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut, ctx } = await setup();
       await ctx.login();
 
-      const webhook = await sut(['subscriptions', 'add', '--webhook', 'https://hooks.example.test/keyhaven', '--environments', 'production'], { env: { KEYHAVEN_WEBHOOK_SECRET: SECRET } });
-      expect(webhook).toMatchObject({ code: 0, stdout: 'Subscribed webhook https://hooks.example.test/keyhaven (sub-0001) to notices for environments production.\n' });
-      expect(ctx.release.requests.at(-1)!.body).toEqual({ kind: 'webhook', url: 'https://hooks.example.test/keyhaven', secret: SECRET, environments: ['production'] });
+      const webhook = await sut(['subscriptions', 'add', '--webhook', 'https://hooks.example.test/keyhaven', '--environments', 'production'], {
+        env: { KEYHAVEN_WEBHOOK_SECRET: SECRET },
+      });
+      expect(webhook).toMatchObject({
+        code: 0,
+        stdout: 'Subscribed webhook https://hooks.example.test/keyhaven (sub-0001) to notices for environments production.\n',
+      });
+      expect(ctx.release.requests.at(-1)!.body).toEqual({
+        kind: 'webhook',
+        url: 'https://hooks.example.test/keyhaven',
+        secret: SECRET,
+        environments: ['production'],
+      });
 
       const email = await sut(['subscriptions', 'add', '--email', 'ops@example.test', '--time-zone', 'Europe/Berlin']);
       expect(email).toMatchObject({ code: 0, stdout: 'Subscribed email ops@example.test (sub-0002) to notices for all environments.\n' });
@@ -557,7 +688,10 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       expect(removed).toMatchObject({ code: 0, stdout: 'Removed subscription sub-0001.\n' });
       expect(ctx.release.requests.at(-1)).toMatchObject({ method: 'DELETE', path: '/v1/subscriptions/sub-0001' });
       expect(JSON.parse((await sut(['subscriptions', 'remove', 'sub-0002', '--json'])).stdout)).toEqual({ id: 'sub-0002', removed: true });
-      expect(await sut(['subscriptions', 'remove', 'sub-0001'])).toMatchObject({ code: 1, stderr: 'keyhaven-ops: No subscription sub-0001. (subscription_not_found)\n' });
+      expect(await sut(['subscriptions', 'remove', 'sub-0001'])).toMatchObject({
+        code: 1,
+        stderr: 'keyhaven-ops: No subscription sub-0001. (subscription_not_found)\n',
+      });
       expect((await sut(['subscriptions', 'list'])).stdout).toBe('No subscriptions.\n');
     });
 
@@ -594,7 +728,8 @@ describe('keyhaven-ops (in-process, against stand-in APIs over real HTTP)', () =
       const { sut } = await setup();
       const group = await sut(['maintenance', '--help']);
       expect(group.code).toBe(0);
-      for (const name of ['announce', 'list', 'show', 'reschedule', 'cancel', 'deliveries', 'replay']) expect(group.stdout).toMatch(new RegExp(`^ {2}${name} `, 'm'));
+      for (const name of ['announce', 'list', 'show', 'reschedule', 'cancel', 'deliveries', 'replay'])
+        expect(group.stdout).toMatch(new RegExp(`^ {2}${name} `, 'm'));
       const announce = await sut(['maintenance', 'announce', '--help']);
       expect(announce.stdout).toContain('a time\nwithout an offset is refused rather than guessed');
       const top = await sut(['--help']);

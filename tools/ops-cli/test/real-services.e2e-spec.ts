@@ -160,7 +160,10 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
     it('adds a release, refuses it twice, and yanks it', async () => {
       const { sut, ctx } = await setup();
       const version = `14.9.${Math.floor(Math.random() * 1000)}`;
-      const added = await sut(['releases', 'add', version, '--channel', 'stable', '--released-at', '2026-11-20', '--upgrade-from', '>=13.4.0', '--security'], ctx.ops);
+      const added = await sut(
+        ['releases', 'add', version, '--channel', 'stable', '--released-at', '2026-11-20', '--upgrade-from', '>=13.4.0', '--security'],
+        ctx.ops,
+      );
       expect(added).toMatchObject({ code: 0, stdout: `Published ${version} (stable).\n` });
 
       const again = await sut(['releases', 'add', version, '--channel', 'stable'], ctx.ops);
@@ -184,7 +187,9 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
     it('exits 3 for an account without the ops role and without any token', async () => {
       const { sut, ctx } = await setup();
       const account = await ctx.newAccount();
-      const login = await sut(['login', '--email', account.email, '--code', await account.nextCode(), '--print-token'], { KEYHAVEN_PASSWORD: account.password });
+      const login = await sut(['login', '--email', account.email, '--code', await account.nextCode(), '--print-token'], {
+        KEYHAVEN_PASSWORD: account.password,
+      });
       const forbidden = await sut(['releases', 'yank', '14.2.1'], { KEYHAVEN_TOKEN: login.stdout.trim() });
       expect(forbidden).toMatchObject({ code: 3, stderr: expect.stringContaining('This needs an account with the ops role.') });
       expect(await sut(['releases', 'yank', '14.2.1'])).toMatchObject({ code: 3, stderr: expect.stringContaining('Not logged in') });
@@ -196,8 +201,23 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       const { sut, ctx } = await setup();
       const id = `KHSA-2026-E2E${Math.floor(Math.random() * 10_000)}`;
       const added = await sut(
-        ['advisories', 'add', '--id', id, '--title', 'Stored XSS in the audit view', '--alias', 'CVE-2026-40001',
-          '--cvss', 'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N', '--affected', '13.0.0..13.4.2', '--fixed-in', '13.4.2', '--json'],
+        [
+          'advisories',
+          'add',
+          '--id',
+          id,
+          '--title',
+          'Stored XSS in the audit view',
+          '--alias',
+          'CVE-2026-40001',
+          '--cvss',
+          'CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N',
+          '--affected',
+          '13.0.0..13.4.2',
+          '--fixed-in',
+          '13.4.2',
+          '--json',
+        ],
         ctx.ops,
       );
       expect(added.code).toBe(0);
@@ -271,19 +291,27 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       const { sut, ctx } = await setup();
       const env = `e2e-${randomBytes(3).toString('hex')}`;
 
-      const webhook = await sut(['subscriptions', 'add', '--webhook', receiver.url, '--environments', env, '--json'], { ...ctx.ops, KEYHAVEN_WEBHOOK_SECRET: SECRET });
+      const webhook = await sut(['subscriptions', 'add', '--webhook', receiver.url, '--environments', env, '--json'], {
+        ...ctx.ops,
+        KEYHAVEN_WEBHOOK_SECRET: SECRET,
+      });
       expect(webhook.code).toBe(0);
       const created = JSON.parse(webhook.stdout) as Record<string, unknown>;
       expect(created).toMatchObject({ kind: 'webhook', url: receiver.url, environments: [env] });
       expect(webhook.stdout).not.toContain(SECRET);
 
       const email = await sut(['subscriptions', 'add', '--email', `${env}@example.test`, '--time-zone', 'Europe/Berlin', '--environments', env], ctx.ops);
-      expect(email).toMatchObject({ code: 0, stdout: expect.stringMatching(new RegExp(`^Subscribed email ${env}@example\\.test \\([0-9a-f-]{36}\\) to notices for environments ${env}\\.\\n$`)) });
+      expect(email).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(new RegExp(`^Subscribed email ${env}@example\\.test \\([0-9a-f-]{36}\\) to notices for environments ${env}\\.\\n$`)),
+      });
       const emailId = /\(([0-9a-f-]{36})\)/.exec(email.stdout)![1];
 
       const table = await sut(['subscriptions', 'list'], ctx.ops);
       expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+KIND\s+TO\s+ENVIRONMENTS\s+TIME ZONE\s+CREATED \(UTC\)$/);
-      expect(table.stdout).toMatch(new RegExp(`^${created['id']}\\s+webhook\\s+${receiver.url.replace(/[./]/g, '\\$&')}\\s+${env}\\s+-\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}`, 'm'));
+      expect(table.stdout).toMatch(
+        new RegExp(`^${created['id']}\\s+webhook\\s+${receiver.url.replace(/[./]/g, '\\$&')}\\s+${env}\\s+-\\s+\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}`, 'm'),
+      );
       expect(table.stdout).toMatch(new RegExp(`^${emailId}\\s+email\\s+${env}@example\\.test\\s+${env}\\s+Europe/Berlin\\s`, 'm'));
       expect(table.stdout).not.toContain(SECRET);
 
@@ -301,26 +329,54 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       const env = `e2e-${randomBytes(3).toString('hex')}`;
       const start = hoursAhead(24 * 10);
       const end = new Date(start.getTime() + 2 * HOUR);
-      const utc = (at: Date) => at.toISOString().replace(/:00\.000Z$/, '').replace('T', ' ');
+      const utc = (at: Date) =>
+        at
+          .toISOString()
+          .replace(/:00\.000Z$/, '')
+          .replace('T', ' ');
 
       const announced = await sut(
-        ['maintenance', 'announce', '--title', 'Database upgrade', '--description', 'PostgreSQL 17; read-only meanwhile.',
-          '--starts-at', inZone(start, 2), '--ends-at', inZone(end, -5), '--environments', `${env},staging`, '--json'],
+        [
+          'maintenance',
+          'announce',
+          '--title',
+          'Database upgrade',
+          '--description',
+          'PostgreSQL 17; read-only meanwhile.',
+          '--starts-at',
+          inZone(start, 2),
+          '--ends-at',
+          inZone(end, -5),
+          '--environments',
+          `${env},staging`,
+          '--json',
+        ],
         ctx.ops,
       );
       expect(announced.code).toBe(0);
       const window = JSON.parse(announced.stdout) as { id: string; sequence: number };
-      expect(window).toMatchObject({ status: 'scheduled', startsAt: start.toISOString(), endsAt: end.toISOString(), environments: [env, 'staging'], shortNotice: false });
+      expect(window).toMatchObject({
+        status: 'scheduled',
+        startsAt: start.toISOString(),
+        endsAt: end.toISOString(),
+        environments: [env, 'staging'],
+        shortNotice: false,
+      });
 
       const table = await sut(['maintenance', 'list', '--environment', env]);
       expect(table.code).toBe(0);
       expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+STATUS\s+STARTS \(UTC\)\s+ENDS \(UTC\)\s+ENVIRONMENTS\s+SHORT NOTICE\s+SEQ\s+TITLE$/);
-      expect(table.stdout).toMatch(new RegExp(`^${window.id}\\s+scheduled\\s+${utc(start)}\\s+${utc(end)}\\s+${env},staging\\s+no\\s+${window.sequence}\\s+Database upgrade$`, 'm'));
+      expect(table.stdout).toMatch(
+        new RegExp(`^${window.id}\\s+scheduled\\s+${utc(start)}\\s+${utc(end)}\\s+${env},staging\\s+no\\s+${window.sequence}\\s+Database upgrade$`, 'm'),
+      );
       expect((await sut(['maintenance', 'list', '--environment', 'nowhere'])).stdout).not.toContain(window.id);
       expect((await sut(['maintenance', 'show', window.id])).stdout).toContain(`  starts:        ${utc(start)} UTC`);
 
       const later = new Date(start.getTime() + 24 * HOUR);
-      const moved = await sut(['maintenance', 'reschedule', window.id, '--starts-at', later.toISOString(), '--ends-at', new Date(later.getTime() + HOUR).toISOString(), '--json'], ctx.ops);
+      const moved = await sut(
+        ['maintenance', 'reschedule', window.id, '--starts-at', later.toISOString(), '--ends-at', new Date(later.getTime() + HOUR).toISOString(), '--json'],
+        ctx.ops,
+      );
       expect(moved.code).toBe(0);
       expect(JSON.parse(moved.stdout)).toMatchObject({ id: window.id, startsAt: later.toISOString(), sequence: window.sequence + 1 });
 
@@ -341,11 +397,22 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
     it('shows the earliest allowed start for a start inside the notice lead, and refuses a time without an offset', async () => {
       const { sut, ctx } = await setup();
       const start = hoursAhead(2);
-      const soon = ['maintenance', 'announce', '--title', 'Hotfix', '--starts-at', start.toISOString(), '--ends-at', new Date(start.getTime() + HOUR).toISOString()];
+      const soon = [
+        'maintenance',
+        'announce',
+        '--title',
+        'Hotfix',
+        '--starts-at',
+        start.toISOString(),
+        '--ends-at',
+        new Date(start.getTime() + HOUR).toISOString(),
+      ];
 
       const text = await sut(soon, ctx.ops);
       expect(text.code).toBe(1);
-      expect(text.stderr).toMatch(/\(notice_too_short\)\n {2}Earliest allowed start: \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC \(notice lead 72h\)\n {2}Start then or later, or give --emergency-reason/);
+      expect(text.stderr).toMatch(
+        /\(notice_too_short\)\n {2}Earliest allowed start: \d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})? UTC \(notice lead 72h\)\n {2}Start then or later, or give --emergency-reason/,
+      );
 
       const json = await sut([...soon, '--json'], ctx.ops);
       const error = (JSON.parse(json.stderr) as { error: { code: string; status: number; details: { earliestStart: string; leadMs: number } } }).error;
@@ -364,23 +431,45 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       const start = hoursAhead(3);
 
       const announced = await sut(
-        ['maintenance', 'announce', '--title', 'Certificate renewal', '--description-file', '-', '--starts-at', start.toISOString(),
-          '--ends-at', new Date(start.getTime() + HOUR).toISOString(), '--environments', env, '--emergency-reason', 'The CA revoked the certificate', '--json'],
+        [
+          'maintenance',
+          'announce',
+          '--title',
+          'Certificate renewal',
+          '--description-file',
+          '-',
+          '--starts-at',
+          start.toISOString(),
+          '--ends-at',
+          new Date(start.getTime() + HOUR).toISOString(),
+          '--environments',
+          env,
+          '--emergency-reason',
+          'The CA revoked the certificate',
+          '--json',
+        ],
         ctx.ops,
         'The TLS terminator restarts twice.\n',
       );
       expect(announced.code).toBe(0);
       const window = JSON.parse(announced.stdout) as { id: string };
-      expect(JSON.parse(announced.stdout)).toMatchObject({ shortNotice: true, emergencyReason: 'The CA revoked the certificate', description: 'The TLS terminator restarts twice.' });
+      expect(JSON.parse(announced.stdout)).toMatchObject({
+        shortNotice: true,
+        emergencyReason: 'The CA revoked the certificate',
+        description: 'The TLS terminator restarts twice.',
+      });
 
       const isAnnouncement = (hook: WebhookReceiver['received'][number]) =>
-        (hook.body as { type?: string; window?: { id?: string } }).window?.id === window.id && (hook.body as { type?: string }).type === 'maintenance.announced';
+        (hook.body as { type?: string; window?: { id?: string } }).window?.id === window.id &&
+        (hook.body as { type?: string }).type === 'maintenance.announced';
       const [announcement] = (await receiver.waitUntil((received) => received.some(isAnnouncement))).filter(isAnnouncement);
       expect(announcement.signatureValid).toBe(true);
       const deliveryId = announcement.deliveryId!;
 
       const delivered = await eventually(async () => {
-        const answer = JSON.parse((await sut(['maintenance', 'deliveries', '--window', window.id, '--state', 'delivered', '--json'], ctx.ops)).stdout) as { deliveries: { id: string }[] };
+        const answer = JSON.parse((await sut(['maintenance', 'deliveries', '--window', window.id, '--state', 'delivered', '--json'], ctx.ops)).stdout) as {
+          deliveries: { id: string }[];
+        };
         return answer.deliveries.find((delivery) => delivery.id === deliveryId);
       }, `delivery ${deliveryId} marked delivered`);
       expect(delivered).toMatchObject({ id: deliveryId, state: 'delivered', type: 'maintenance.announced', target: receiver.url, attempts: 1 });
@@ -395,7 +484,11 @@ describe('keyhaven-ops (built) against the built auth-service and release-api', 
       // Cancelling an announced window tells its subscribers.
       expect((await sut(['maintenance', 'cancel', window.id], ctx.ops)).code).toBe(0);
       await receiver.waitUntil((received) =>
-        received.some((hook) => (hook.body as { type?: string; window?: { id?: string } }).type === 'maintenance.cancelled' && (hook.body as { window?: { id?: string } }).window?.id === window.id),
+        received.some(
+          (hook) =>
+            (hook.body as { type?: string; window?: { id?: string } }).type === 'maintenance.cancelled' &&
+            (hook.body as { window?: { id?: string } }).window?.id === window.id,
+        ),
       );
     });
   });

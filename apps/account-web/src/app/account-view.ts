@@ -48,14 +48,22 @@ export class AccountView {
       );
     } else if (answer.enrollmentRequired) {
       const deadline = answer.enrollmentDeadline ? ` before ${formatWhen(answer.enrollmentDeadline)}` : '';
-      notices.append(element('p', { className: 'notice', text: `Your organisation requires a second factor. Add an authenticator app, security key or passkey${deadline}.` }));
+      notices.append(
+        element('p', {
+          className: 'notice',
+          text: `Your organisation requires a second factor. Add an authenticator app, security key or passkey${deadline}.`,
+        }),
+      );
     }
     const remaining = answer.recoveryCodesRemaining;
     if (remaining !== undefined && (answer.warnings?.includes('recovery_codes_low') || remaining <= 3)) {
       notices.append(
         element('p', {
           className: 'notice',
-          text: remaining === 0 ? 'You have no recovery codes left. Generate new ones below.' : `Only ${remaining} recovery code${remaining === 1 ? '' : 's'} left. Generate new ones below.`,
+          text:
+            remaining === 0
+              ? 'You have no recovery codes left. Generate new ones below.'
+              : `Only ${remaining} recovery code${remaining === 1 ? '' : 's'} left. Generate new ones below.`,
         }),
       );
     }
@@ -80,7 +88,11 @@ export class AccountView {
       ]);
       this.sections.factors.render(factors);
       if (sessions) this.sections.sessions.render(sessions);
-      if (remaining) this.sections.recoveryCodes.renderRemaining(remaining.remaining, factors.some((f) => f.confirmed !== false));
+      if (remaining)
+        this.sections.recoveryCodes.renderRemaining(
+          remaining.remaining,
+          factors.some((f) => f.confirmed !== false),
+        );
       if (events) renderEvents(events);
     } catch (error) {
       this.context.handleFailure(error, 'general');
@@ -101,12 +113,14 @@ export class AccountView {
 /** Recent security events, newest first. */
 function renderEvents(events: SecurityEvent[]): void {
   byId('event-list').replaceChildren(
-    ...events.slice(0, 20).map((event) =>
-      element('li', {}, [
-        element('time', { text: formatWhen(event.occurredAt), attrs: { datetime: event.occurredAt } }),
-        element('span', { text: describeEvent(event) + (event.ipPrefix ? ` · from ${event.ipPrefix}` : '') }),
-      ]),
-    ),
+    ...events
+      .slice(0, 20)
+      .map((event) =>
+        element('li', {}, [
+          element('time', { text: formatWhen(event.occurredAt), attrs: { datetime: event.occurredAt } }),
+          element('span', { text: describeEvent(event) + (event.ipPrefix ? ` · from ${event.ipPrefix}` : '') }),
+        ]),
+      ),
   );
   byId('no-events').hidden = events.length > 0;
 }

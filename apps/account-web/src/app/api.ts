@@ -18,7 +18,8 @@ export type SecondFactorMethod = Schemas['SessionAnswerDto']['methods'][number];
 export type SessionAnswer = Schemas['SessionAnswerDto'];
 
 /** A factor as the page reads it: what it shows, and whether it is pending or a passkey. */
-export type Factor = Pick<Schemas['FactorDto'], 'id' | 'type' | 'name' | 'createdAt' | 'lastUsedAt'> & Partial<Pick<Schemas['FactorDto'], 'confirmed' | 'passkey'>>;
+export type Factor = Pick<Schemas['FactorDto'], 'id' | 'type' | 'name' | 'createdAt' | 'lastUsedAt'> &
+  Partial<Pick<Schemas['FactorDto'], 'confirmed' | 'passkey'>>;
 
 export type TotpEnrollment = Schemas['TotpEnrollmentDto'];
 
@@ -28,7 +29,8 @@ export type ConfirmedFactor = Schemas['ConfirmedFactorDto'];
  * A security event as the page reads it. `type` stays a string: a newer server may record kinds
  * this page does not know yet, and the page describes those generically.
  */
-export type SecurityEvent = Pick<Schemas['SecurityEventDto'], 'id' | 'occurredAt'> & Partial<Pick<Schemas['SecurityEventDto'], 'ipPrefix' | 'details'>> & { type: string };
+export type SecurityEvent = Pick<Schemas['SecurityEventDto'], 'id' | 'occurredAt'> &
+  Partial<Pick<Schemas['SecurityEventDto'], 'ipPrefix' | 'details'>> & { type: string };
 
 /**
  * auth-service's records of processing (`GET /v1/privacy/records`), as far as the page reads them.
@@ -93,15 +95,33 @@ export class AuthApi {
    * step-up asks for the real second factor (`skipRememberedDevice`).
    */
   signIn(email: string, password: string, options: { skipRememberedDevice?: boolean } = {}): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions', undefined, { email, password, ...(options.skipRememberedDevice ? { skipRememberedDevice: true } : {}) } satisfies Schemas['SignInDto'], 'same-origin');
+    return this.call(
+      'POST',
+      '/v1/sessions',
+      undefined,
+      { email, password, ...(options.skipRememberedDevice ? { skipRememberedDevice: true } : {}) } satisfies Schemas['SignInDto'],
+      'same-origin',
+    );
   }
 
   totpStep(pendingToken: string, code: string, rememberDevice = false): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/mfa/totp', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) } satisfies Schemas['CodeDto'], 'same-origin');
+    return this.call(
+      'POST',
+      '/v1/sessions/mfa/totp',
+      pendingToken,
+      { code, ...(rememberDevice ? { rememberDevice } : {}) } satisfies Schemas['CodeDto'],
+      'same-origin',
+    );
   }
 
   recoveryCodeStep(pendingToken: string, code: string, rememberDevice = false): Promise<SessionAnswer> {
-    return this.call('POST', '/v1/sessions/mfa/recovery-code', pendingToken, { code, ...(rememberDevice ? { rememberDevice } : {}) } satisfies Schemas['CodeDto'], 'same-origin');
+    return this.call(
+      'POST',
+      '/v1/sessions/mfa/recovery-code',
+      pendingToken,
+      { code, ...(rememberDevice ? { rememberDevice } : {}) } satisfies Schemas['CodeDto'],
+      'same-origin',
+    );
   }
 
   refresh(refreshToken: string): Promise<SessionAnswer> {
@@ -150,7 +170,10 @@ export class AuthApi {
 
   /** `currentPassword`: needed for the account's first factor (the server says password_required otherwise). */
   enrollTotp(token: string, name: string, currentPassword?: string): Promise<TotpEnrollment> {
-    return this.call('POST', '/v1/me/factors/totp', token, { name, ...(currentPassword === undefined ? {} : { currentPassword }) } satisfies Schemas['EnrollTotpDto']);
+    return this.call('POST', '/v1/me/factors/totp', token, {
+      name,
+      ...(currentPassword === undefined ? {} : { currentPassword }),
+    } satisfies Schemas['EnrollTotpDto']);
   }
 
   confirmTotp(token: string, id: string, code: string): Promise<ConfirmedFactor> {
@@ -158,7 +181,10 @@ export class AuthApi {
   }
 
   webauthnRegistrationOptions(token: string, passkey: boolean, currentPassword?: string): Promise<unknown> {
-    return this.call('POST', '/v1/me/factors/webauthn/options', token, { passkey, ...(currentPassword === undefined ? {} : { currentPassword }) } satisfies Schemas['WebAuthnRegistrationOptionsDto']);
+    return this.call('POST', '/v1/me/factors/webauthn/options', token, {
+      passkey,
+      ...(currentPassword === undefined ? {} : { currentPassword }),
+    } satisfies Schemas['WebAuthnRegistrationOptionsDto']);
   }
 
   registerWebauthn(token: string, name: string, response: unknown): Promise<ConfirmedFactor> {

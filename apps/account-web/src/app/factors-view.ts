@@ -99,7 +99,12 @@ export class FactorsView {
     this.page.clearMessages();
     if (!(await confirmInline(button, `Remove “${factor.name}”? You can no longer sign in with it.`, 'Yes, remove'))) return;
     try {
-      await whileBusy(button, () => withStepUp(() => this.page.api.removeFactor(this.page.token(), factor.id), (reason) => this.context.requestStepUp(reason)));
+      await whileBusy(button, () =>
+        withStepUp(
+          () => this.page.api.removeFactor(this.page.token(), factor.id),
+          (reason) => this.context.requestStepUp(reason),
+        ),
+      );
       if (this.totpSetup?.id === factor.id) this.discardTotpSetup();
       this.page.announce(`Removed “${factor.name}”.`);
     } catch (error) {
@@ -123,7 +128,10 @@ export class FactorsView {
     if (currentPassword === null) return;
     try {
       const enrollment = await whileBusy(event.submitter as HTMLButtonElement, () =>
-        withStepUp(() => this.page.api.enrollTotp(this.page.token(), name, currentPassword), (reason) => this.context.requestStepUp(reason)),
+        withStepUp(
+          () => this.page.api.enrollTotp(this.page.token(), name, currentPassword),
+          (reason) => this.context.requestStepUp(reason),
+        ),
       );
       this.discardTotpSetup();
       byId<HTMLInputElement>('current-password').value = '';
@@ -153,7 +161,10 @@ export class FactorsView {
     if (!setup) return;
     try {
       const confirmed = await whileBusy(event.submitter as HTMLButtonElement, () =>
-        withStepUp(() => this.page.api.confirmTotp(this.page.token(), setup.id, cleanTotpCode(input.value)), (reason) => this.context.requestStepUp(reason)),
+        withStepUp(
+          () => this.page.api.confirmTotp(this.page.token(), setup.id, cleanTotpCode(input.value)),
+          (reason) => this.context.requestStepUp(reason),
+        ),
       );
       this.discardTotpSetup();
       byId<HTMLInputElement>('totp-name').value = 'Authenticator app';
@@ -222,14 +233,21 @@ export class FactorsView {
     try {
       const result = await whileBusy(submitter, async () => {
         // Step-up (if needed) happens before the ceremony, so the user touches the key only once.
-        const optionsJSON = (await withStepUp(() => this.page.api.webauthnRegistrationOptions(this.page.token(), passkey, currentPassword), (reason) => this.context.requestStepUp(reason))) as PublicKeyCredentialCreationOptionsJSON;
+        const optionsJSON = (await withStepUp(
+          () => this.page.api.webauthnRegistrationOptions(this.page.token(), passkey, currentPassword),
+          (reason) => this.context.requestStepUp(reason),
+        )) as PublicKeyCredentialCreationOptionsJSON;
         const response = await startRegistration({ optionsJSON });
         return this.page.api.registerWebauthn(this.page.token(), name, response);
       });
       nameInput.value = '';
       await this.afterFactorAdded(result, `${passkey ? 'Passkey' : 'Security key'} “${name}” is registered.`);
     } catch (error) {
-      this.context.handleFailure(error, 'enroll_webauthn', passwordFieldFor(error) ?? (error instanceof ApiError && error.code === 'factor_name_taken' ? nameInput : undefined));
+      this.context.handleFailure(
+        error,
+        'enroll_webauthn',
+        passwordFieldFor(error) ?? (error instanceof ApiError && error.code === 'factor_name_taken' ? nameInput : undefined),
+      );
     }
   }
 }

@@ -53,7 +53,9 @@ describe('format', () => {
     });
 
     it('shows the reason of an admin reset', () => {
-      expect(describeEvent(event({ type: 'admin_factors_reset', details: { reason: 'lost phone' } }))).toBe('An administrator reset your factors (reason: lost phone)');
+      expect(describeEvent(event({ type: 'admin_factors_reset', details: { reason: 'lost phone' } }))).toBe(
+        'An administrator reset your factors (reason: lost phone)',
+      );
     });
 
     it('still shows an event type it does not know', () => {

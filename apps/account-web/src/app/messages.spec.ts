@@ -56,7 +56,9 @@ describe('messages', () => {
       expect(messageForApiError(apiError('unknown_credential', 401), 'passkey')).toMatch(/passkey is not registered with your account/);
       expect(messageForApiError(apiError('unknown_credential', 401), 'webauthn')).toMatch(/not registered to your account/);
       expect(messageForApiError(apiError('counter_regression', 401), 'webauthn')).toMatch(/may have been copied/);
-      expect(messageForApiError(apiError('credential_already_registered', 409), 'enroll_webauthn')).toBe('This security key or passkey is already registered to your account.');
+      expect(messageForApiError(apiError('credential_already_registered', 409), 'enroll_webauthn')).toBe(
+        'This security key or passkey is already registered to your account.',
+      );
       expect(messageForApiError(apiError('authenticator_not_allowed', 400), 'enroll_webauthn')).toMatch(/does not allow this model/);
     });
 
@@ -71,7 +73,9 @@ describe('messages', () => {
     });
 
     it('never shows a server 500 text', () => {
-      expect(messageForApiError(apiError('internal_error', 500, undefined, 'stack trace here'))).toBe('Something went wrong on our side. Try again in a moment.');
+      expect(messageForApiError(apiError('internal_error', 500, undefined, 'stack trace here'))).toBe(
+        'Something went wrong on our side. Try again in a moment.',
+      );
     });
   });
 

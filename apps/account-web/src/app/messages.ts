@@ -108,9 +108,7 @@ export function messageForApiError(error: ApiError, context: ErrorContext = 'gen
 export function messageForWebAuthnError(error: unknown, registering: boolean): string {
   const { name, code } = (error ?? {}) as { name?: string; code?: string };
   if (code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED' || name === 'InvalidStateError') {
-    return registering
-      ? 'This security key or passkey is already registered to your account.'
-      : 'This authenticator cannot be used here.';
+    return registering ? 'This security key or passkey is already registered to your account.' : 'This authenticator cannot be used here.';
   }
   if (code === 'ERROR_AUTHENTICATOR_MISSING_DISCOVERABLE_CREDENTIAL_SUPPORT') {
     return 'This authenticator cannot store a passkey. Add it as a security key instead.';

@@ -58,7 +58,12 @@ export class RecoveryCodesView {
     const button = byId<HTMLButtonElement>('regenerate-codes');
     if (!(await confirmInline(button, 'Generate a new set of ten codes? Your current codes stop working at once.', 'Yes, generate'))) return;
     try {
-      const { recoveryCodes } = await whileBusy(button, () => withStepUp(() => this.page.api.regenerateRecoveryCodes(this.page.token()), (reason) => this.context.requestStepUp(reason)));
+      const { recoveryCodes } = await whileBusy(button, () =>
+        withStepUp(
+          () => this.page.api.regenerateRecoveryCodes(this.page.token()),
+          (reason) => this.context.requestStepUp(reason),
+        ),
+      );
       this.page.announce('New recovery codes generated. The old ones no longer work.');
       await this.context.refreshAccount();
       this.show(recoveryCodes);

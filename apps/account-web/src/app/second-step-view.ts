@@ -48,7 +48,8 @@ export class SecondStepView {
     byId<HTMLInputElement>('remember-device').checked = false;
     // Straight into the first offered method: the code field, or the key button.
     const first = methods.find((m) => m !== 'webauthn' || this.page.webauthnSupported);
-    const target = first === 'totp' ? byId('totp-code') : first === 'webauthn' ? byId('webauthn-step') : first === 'recovery_code' ? byId('recovery-code') : 'heading';
+    const target =
+      first === 'totp' ? byId('totp-code') : first === 'webauthn' ? byId('webauthn-step') : first === 'recovery_code' ? byId('recovery-code') : 'heading';
     this.page.showView('second-step', 'heading');
     if (target !== 'heading') target.focus();
   }
@@ -70,7 +71,9 @@ export class SecondStepView {
     const current = this.page.pending;
     if (!current) return this.context.showSignIn();
     try {
-      const answer = await whileBusy(event.submitter as HTMLButtonElement, () => this.page.api.totpStep(current.token, cleanTotpCode(input.value), this.rememberThisDevice()));
+      const answer = await whileBusy(event.submitter as HTMLButtonElement, () =>
+        this.page.api.totpStep(current.token, cleanTotpCode(input.value), this.rememberThisDevice()),
+      );
       await this.context.completeSignIn(answer);
     } catch (error) {
       this.context.handleFailure(error, 'totp', input);
@@ -88,7 +91,9 @@ export class SecondStepView {
     if (!current) return this.context.showSignIn();
     try {
       // Sent as typed: auth-service ignores case, spaces and dashes.
-      const answer = await whileBusy(event.submitter as HTMLButtonElement, () => this.page.api.recoveryCodeStep(current.token, input.value.trim(), this.rememberThisDevice()));
+      const answer = await whileBusy(event.submitter as HTMLButtonElement, () =>
+        this.page.api.recoveryCodeStep(current.token, input.value.trim(), this.rememberThisDevice()),
+      );
       input.value = '';
       await this.context.completeSignIn(answer);
     } catch (error) {

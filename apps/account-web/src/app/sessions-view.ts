@@ -49,7 +49,11 @@ export class SessionsView {
       ]),
     ];
     if (!view.current) {
-      const button = element('button', { className: 'danger', text: 'Sign out', attrs: { type: 'button', 'aria-label': `Sign out ${view.device}, last used ${formatWhen(view.lastUsedAt)}` } });
+      const button = element('button', {
+        className: 'danger',
+        text: 'Sign out',
+        attrs: { type: 'button', 'aria-label': `Sign out ${view.device}, last used ${formatWhen(view.lastUsedAt)}` },
+      });
       button.addEventListener('click', () => void this.onRevokeSession(view, button));
       children.push(button);
     }

@@ -30,7 +30,9 @@ export function keptRows(records: PrivacyRecords): { what: string; kept: string 
     .filter((table) => table.personalData)
     .map((table) => ({
       what: table.holds.map((h) => h.category).join(', '),
-      kept: table.retention.value ? `${table.retention.rule} (${periodInWords(table.retention.value)}${table.retention.setting ? `, ${table.retention.setting}` : ''})` : table.retention.rule,
+      kept: table.retention.value
+        ? `${table.retention.rule} (${periodInWords(table.retention.value)}${table.retention.setting ? `, ${table.retention.setting}` : ''})`
+        : table.retention.rule,
     }));
 }
 
@@ -52,7 +54,9 @@ export class YourDataView {
   async render(): Promise<void> {
     try {
       const records = await this.context.api.privacyRecords();
-      byId('kept-list').replaceChildren(...keptRows(records).map((row) => element('li', {}, [element('strong', { text: `${capitalise(row.what)}: ` }), row.kept])));
+      byId('kept-list').replaceChildren(
+        ...keptRows(records).map((row) => element('li', {}, [element('strong', { text: `${capitalise(row.what)}: ` }), row.kept])),
+      );
     } catch {
       byId('kept-list').replaceChildren(element('li', { text: 'The list could not be loaded; the full document is linked below.' }));
     }
@@ -62,7 +66,12 @@ export class YourDataView {
     this.context.clearMessages();
     const button = byId<HTMLButtonElement>('export-data');
     try {
-      const { text, fileName } = await whileBusy(button, () => withStepUp(() => this.context.api.exportData(this.context.token()), (reason) => this.context.requestStepUp(reason)));
+      const { text, fileName } = await whileBusy(button, () =>
+        withStepUp(
+          () => this.context.api.exportData(this.context.token()),
+          (reason) => this.context.requestStepUp(reason),
+        ),
+      );
       const url = URL.createObjectURL(new Blob([text], { type: 'application/json;charset=utf-8' }));
       const link = element('a', { attrs: { href: url, download: fileName } });
       document.body.append(link);
@@ -72,7 +81,13 @@ export class YourDataView {
       this.context.announce(`Your data was downloaded as ${fileName}.`);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'too_many_exports') {
-        this.context.handleFailure(new ApiError(429, 'too_many_exports', `You can download your data once an hour. Try again in ${Math.ceil((error.retryAfterSeconds ?? 3600) / 60)} minutes.`));
+        this.context.handleFailure(
+          new ApiError(
+            429,
+            'too_many_exports',
+            `You can download your data once an hour. Try again in ${Math.ceil((error.retryAfterSeconds ?? 3600) / 60)} minutes.`,
+          ),
+        );
         return;
       }
       this.context.handleFailure(error);
@@ -86,8 +101,15 @@ export class YourDataView {
       'Delete your account? You are signed out everywhere at once and cannot sign in any more. After the waiting period everything is erased; until then the link we mail you cancels it.';
     if (!(await confirmInline(button, question, 'Yes, delete my account'))) return;
     try {
-      const { erasureScheduledAt } = await whileBusy(button, () => withStepUp(() => this.context.api.deleteAccount(this.context.token()), (reason) => this.context.requestStepUp(reason)));
-      this.context.signOut(`Your account is closed and will be erased on ${formatWhen(erasureScheduledAt)}. We sent you a mail with a link to cancel before then.`);
+      const { erasureScheduledAt } = await whileBusy(button, () =>
+        withStepUp(
+          () => this.context.api.deleteAccount(this.context.token()),
+          (reason) => this.context.requestStepUp(reason),
+        ),
+      );
+      this.context.signOut(
+        `Your account is closed and will be erased on ${formatWhen(erasureScheduledAt)}. We sent you a mail with a link to cancel before then.`,
+      );
     } catch (error) {
       if (error instanceof StepUpCancelled) return;
       this.context.handleFailure(error);

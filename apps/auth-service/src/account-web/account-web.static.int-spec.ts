@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { ACCOUNT_WEB_CSP, registerAccountWeb } from './account-web.static';
 
 /** A real Fastify instance serving a folder shaped like dist/apps/account-web. */
-async function setup(files: Record<string, string> = { 'index.html': '<!doctype html><title>Your Keyhaven account</title>', 'app.js': 'void 0;', 'styles.css': 'body{}' }) {
+async function setup(
+  files: Record<string, string> = { 'index.html': '<!doctype html><title>Your Keyhaven account</title>', 'app.js': 'void 0;', 'styles.css': 'body{}' },
+) {
   const root = await mkdtemp(join(tmpdir(), 'account-web-'));
   for (const [name, body] of Object.entries(files)) await writeFile(join(root, name), body);
   const sut: FastifyInstance = Fastify();
@@ -49,7 +51,11 @@ describe('registerAccountWeb', () => {
   });
 
   it('does not serve source maps, even when the build left one', async () => {
-    const { sut, cleanup } = await setup({ 'index.html': '<!doctype html><title>x</title>', 'app.js': 'void 0;', 'app.js.map': '{"version":3,"sources":["main.ts"]}' });
+    const { sut, cleanup } = await setup({
+      'index.html': '<!doctype html><title>x</title>',
+      'app.js': 'void 0;',
+      'app.js.map': '{"version":3,"sources":["main.ts"]}',
+    });
     const map = await sut.inject({ method: 'GET', url: '/app.js.map' });
     expect(map.statusCode).toBe(404);
     expect(map.body).not.toContain('sources');

@@ -56,7 +56,17 @@ describe(AccountRepository.name, () => {
 
     it('links a directory account (no password), finds it by its directory id and follows a rename', async () => {
       const id = '00000000-0000-4000-8000-00000000d1d1';
-      await ctx.transaction((t) => sut.insertLinked(t, { id, email: 'dir@example.test', roles: ['ops'], directoryRoles: ['ops'], directoryId: 'entry-1', directoryDn: 'uid=a,dc=test', directoryLogin: 'a' }));
+      await ctx.transaction((t) =>
+        sut.insertLinked(t, {
+          id,
+          email: 'dir@example.test',
+          roles: ['ops'],
+          directoryRoles: ['ops'],
+          directoryId: 'entry-1',
+          directoryDn: 'uid=a,dc=test',
+          directoryLogin: 'a',
+        }),
+      );
       const found = await sut.findByDirectoryId(ctx.em(), 'entry-1');
       expect(found).toMatchObject({ id, passwordHash: null, directoryDn: 'uid=a,dc=test', directoryLogin: 'a' });
       await sut.relink(ctx.em(), id, 'uid=b,dc=test', 'b');

@@ -102,7 +102,11 @@ export class AccountRepository {
    * conditional write, so two simultaneous sign-ins agree on one start.
    */
   async startGracePeriod(em: EntityManager, id: string, now: Date): Promise<Date> {
-    const rows = await this.run(em, 'update auth.account set mfa_grace_started_at = coalesce(mfa_grace_started_at, ?) where id = ? returning mfa_grace_started_at', [now, id]);
+    const rows = await this.run(
+      em,
+      'update auth.account set mfa_grace_started_at = coalesce(mfa_grace_started_at, ?) where id = ? returning mfa_grace_started_at',
+      [now, id],
+    );
     const row = rows[0];
     if (!row) throw new Error(`No account ${id}`);
     return new Date(row['mfa_grace_started_at'] as string);
@@ -116,7 +120,12 @@ export class AccountRepository {
     const rows = await this.run(em, 'select id, email, roles, erasure_scheduled_at from auth.account where id = ? for update', [id]);
     const row = rows[0];
     if (!row) return undefined;
-    return { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], erasureScheduledAt: row['erasure_scheduled_at'] ? new Date(row['erasure_scheduled_at'] as string) : null };
+    return {
+      id: String(row['id']),
+      email: String(row['email']),
+      roles: row['roles'] as string[],
+      erasureScheduledAt: row['erasure_scheduled_at'] ? new Date(row['erasure_scheduled_at'] as string) : null,
+    };
   }
 
   // ---- self-service deletion ----
@@ -125,7 +134,9 @@ export class AccountRepository {
   async otherAdmins(em: EntityManager, id: string): Promise<number> {
     // Serialises every erasure of an admin: two admins erasing each other at once cannot both win.
     await this.run(em, `select pg_advisory_xact_lock(hashtext('keyhaven:auth:admin-erasure'))`, []);
-    const rows = await this.run(em, `select count(*)::int as n from auth.account where 'admin' = any(roles) and id <> ? and erasure_scheduled_at is null`, [id]);
+    const rows = await this.run(em, `select count(*)::int as n from auth.account where 'admin' = any(roles) and id <> ? and erasure_scheduled_at is null`, [
+      id,
+    ]);
     return Number(rows[0]?.['n'] ?? 0);
   }
 
@@ -179,7 +190,11 @@ export class AccountRepository {
 
   /** Unlocked local accounts holding `admin`: they stay admins whatever a sync does. */
   async localAdmins(em: EntityManager): Promise<number> {
-    const rows = await this.run(em, `select count(*)::int as n from auth.account where directory_id is null and locked_at is null and 'admin' = any(roles)`, []);
+    const rows = await this.run(
+      em,
+      `select count(*)::int as n from auth.account where directory_id is null and locked_at is null and 'admin' = any(roles)`,
+      [],
+    );
     return Number(rows[0]?.['n'] ?? 0);
   }
 

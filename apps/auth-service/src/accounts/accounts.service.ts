@@ -83,7 +83,8 @@ export class AccountsService {
       try {
         return await this.directory.checkPassword(account.directoryDn, password);
       } catch (error) {
-        if (error instanceof DirectoryUnavailable) throw new AuthError('directory_unavailable', 'The directory cannot be reached to check your password; try again later.');
+        if (error instanceof DirectoryUnavailable)
+          throw new AuthError('directory_unavailable', 'The directory cannot be reached to check your password; try again later.');
         throw error;
       }
     }

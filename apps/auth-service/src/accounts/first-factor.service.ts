@@ -95,7 +95,10 @@ export class FirstFactorService {
       // A racing first sign-in of the same person linked it: use that account.
       const raced = await this.repository.findByDirectoryId(this.em.fork(), person.id);
       if (raced) return raced;
-      throw new AuthError('directory_link_conflict', 'An account with your mail address exists already; ask an administrator to link it to your directory entry.');
+      throw new AuthError(
+        'directory_link_conflict',
+        'An account with your mail address exists already; ask an administrator to link it to your directory entry.',
+      );
     }
     const account = await this.repository.findById(this.em.fork(), id);
     if (!account) throw new Error(`The account ${id} just linked is gone`);

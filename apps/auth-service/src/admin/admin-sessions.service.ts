@@ -14,7 +14,11 @@ export class AdminSessionsService {
 
   async revokeAll(adminId: string, accountId: string, client: ClientInfo): Promise<{ revokedSessions: number; forgottenDevices: number }> {
     if (!(await this.accounts.findById(accountId))) throw new AuthError('account_not_found', 'No such account.');
-    const { revokedSessions, forgottenDevices } = await this.revocation.revokeAccount(accountId, 'revoked_by_admin', { actorId: adminId, ip: client.ip, auditAlways: true });
+    const { revokedSessions, forgottenDevices } = await this.revocation.revokeAccount(accountId, 'revoked_by_admin', {
+      actorId: adminId,
+      ip: client.ip,
+      auditAlways: true,
+    });
     return { revokedSessions: revokedSessions.length, forgottenDevices };
   }
 }

@@ -42,7 +42,10 @@ export class AdminController {
   @Get('users')
   @Authenticated()
   @Roles('admin')
-  @ApiOkResponse({ description: '{users: [{id, email, roles, createdAt, factors}]} — the account with exactly this email (none or one), with its factors, so an admin can find the id a factor reset needs.' })
+  @ApiOkResponse({
+    description:
+      '{users: [{id, email, roles, createdAt, factors}]} — the account with exactly this email (none or one), with its factors, so an admin can find the id a factor reset needs.',
+  })
   async findUsers(@Query() query: FindUsersQuery) {
     const account = await this.accounts.findByEmail(query.email);
     if (!account) return { users: [] };

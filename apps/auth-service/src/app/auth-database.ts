@@ -15,7 +15,22 @@ import { AccountTombstone } from '../privacy/entities/account-tombstone.entity';
 import { DirectorySyncRun } from '../directory/entities/directory-sync-run.entity';
 import { AUTH_MIGRATIONS } from '../migrations';
 
-export const AUTH_ENTITIES = [Account, SigningKey, TotpFactor, RecoveryCode, SecurityEvent, ConsumedToken, WebAuthnCredential, WebAuthnChallenge, KeyCheck, Session, RefreshToken, RememberedDevice, AccountTombstone, DirectorySyncRun];
+export const AUTH_ENTITIES = [
+  Account,
+  SigningKey,
+  TotpFactor,
+  RecoveryCode,
+  SecurityEvent,
+  ConsumedToken,
+  WebAuthnCredential,
+  WebAuthnChallenge,
+  KeyCheck,
+  Session,
+  RefreshToken,
+  RememberedDevice,
+  AccountTombstone,
+  DirectorySyncRun,
+];
 
 /** auth-service owns the PostgreSQL schema `auth`: its tables, its migrations table. */
 export const AUTH_DATABASE = {

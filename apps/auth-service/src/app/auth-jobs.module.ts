@@ -14,7 +14,12 @@ export class AuthJobsModule {
     return {
       module: AuthJobsModule,
       global: true,
-      providers: [{ provide: JobQueue, useFactory: () => new JobQueue({ connectionString: databaseUrl, schema: AUTH_JOBS_SCHEMA, pollingIntervalSeconds: 5, poolMax: 3 }) }],
+      providers: [
+        {
+          provide: JobQueue,
+          useFactory: () => new JobQueue({ connectionString: databaseUrl, schema: AUTH_JOBS_SCHEMA, pollingIntervalSeconds: 5, poolMax: 3 }),
+        },
+      ],
       exports: [JobQueue],
     };
   }

@@ -13,4 +13,6 @@ export const clientOf = (request: FastifyRequest): ClientInfo => {
   return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : undefined };
 };
 
-export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => clientOf(context.switchToHttp().getRequest<FastifyRequest>()));
+export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo =>
+  clientOf(context.switchToHttp().getRequest<FastifyRequest>()),
+);

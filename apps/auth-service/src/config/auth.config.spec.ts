@@ -83,7 +83,10 @@ describe('loadAuthConfig', () => {
       [{ AUTH_WEBAUTHN_RP_ID: 'https://example.com' }, /AUTH_WEBAUTHN_RP_ID: expected a domain name/],
       [{ AUTH_WEBAUTHN_RP_ID: '10.0.0.1', AUTH_WEBAUTHN_ORIGINS: 'http://10.0.0.1' }, /AUTH_WEBAUTHN_RP_ID: expected a domain name/],
       [{ AUTH_WEBAUTHN_ORIGINS: 'http://localhost:3000/account' }, /AUTH_WEBAUTHN_ORIGINS: expected origins/],
-      [{ AUTH_WEBAUTHN_RP_ID: 'example.com', AUTH_WEBAUTHN_ORIGINS: 'https://example.org' }, /AUTH_WEBAUTHN_ORIGINS: https:\/\/example.org is not on the RP ID example.com/],
+      [
+        { AUTH_WEBAUTHN_RP_ID: 'example.com', AUTH_WEBAUTHN_ORIGINS: 'https://example.org' },
+        /AUTH_WEBAUTHN_ORIGINS: https:\/\/example.org is not on the RP ID example.com/,
+      ],
       [{ AUTH_WEBAUTHN_RP_ID: 'example.com', AUTH_WEBAUTHN_ORIGINS: 'https://badexample.com' }, /is not on the RP ID/],
       [{ AUTH_WEBAUTHN_ATTESTATION: 'direct' }, /AUTH_WEBAUTHN_AAGUIDS: is required with AUTH_WEBAUTHN_ATTESTATION=direct/],
       [{ AUTH_WEBAUTHN_ATTESTATION: 'direct', AUTH_WEBAUTHN_AAGUIDS: 'yubikey' }, /AUTH_WEBAUTHN_AAGUIDS: expected AAGUIDs/],

@@ -111,7 +111,9 @@ function parseWebAuthn(parsed: z.output<typeof authEnvSchema>): WebAuthnPolicy {
   const rpId = parsed.AUTH_WEBAUTHN_RP_ID.toLowerCase();
   // The RP ID is a registrable domain (or localhost), never a URL or an IP address: browsers refuse those.
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId) || /^[0-9.]+$/.test(rpId)) {
-    problems.push(`AUTH_WEBAUTHN_RP_ID: expected a domain name such as example.com or localhost (no scheme, port or IP address), got ${JSON.stringify(parsed.AUTH_WEBAUTHN_RP_ID)}`);
+    problems.push(
+      `AUTH_WEBAUTHN_RP_ID: expected a domain name such as example.com or localhost (no scheme, port or IP address), got ${JSON.stringify(parsed.AUTH_WEBAUTHN_RP_ID)}`,
+    );
   }
   const origins: string[] = [];
   for (const raw of parsed.AUTH_WEBAUTHN_ORIGINS) {
@@ -122,7 +124,9 @@ function parseWebAuthn(parsed: z.output<typeof authEnvSchema>): WebAuthnPolicy {
       url = undefined;
     }
     if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== raw.replace(/\/$/, '')) {
-      problems.push(`AUTH_WEBAUTHN_ORIGINS: expected origins such as https://auth.example.com (scheme, host, optional port; no path), got ${JSON.stringify(raw)}`);
+      problems.push(
+        `AUTH_WEBAUTHN_ORIGINS: expected origins such as https://auth.example.com (scheme, host, optional port; no path), got ${JSON.stringify(raw)}`,
+      );
       continue;
     }
     // WebAuthn section 5.1.3/7.1: the RP ID must equal the origin's host or be a suffix of it.
@@ -159,7 +163,10 @@ function parseEnforcement(raw: string): MfaEnforcement {
   const text = raw.trim().toLowerCase();
   if (text === 'off' || text === 'false' || text === 'none') return { mode: 'off' };
   if (text === 'all' || text === 'true') return { mode: 'all' };
-  const roles = text.split(',').map((r) => r.trim()).filter((r) => /^[a-z][a-z0-9_-]*$/.test(r));
+  const roles = text
+    .split(',')
+    .map((r) => r.trim())
+    .filter((r) => /^[a-z][a-z0-9_-]*$/.test(r));
   if (roles.length === 0) throw new ConfigError([`AUTH_MFA_ENFORCED: expected off, all or a comma-separated list of roles, got ${JSON.stringify(raw)}`]);
   return { mode: 'roles', roles };
 }
@@ -186,7 +193,8 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
     throw new ConfigError(['AUTH_BOOTSTRAP_EMAIL/AUTH_BOOTSTRAP_PASSWORD: set both or neither']);
   }
   const sessionProblems: string[] = [];
-  if (parsed.AUTH_SESSION_IDLE < parsed.AUTH_ACCESS_TOKEN_TTL) sessionProblems.push('AUTH_SESSION_IDLE: must be at least AUTH_ACCESS_TOKEN_TTL (a session must outlive one access token)');
+  if (parsed.AUTH_SESSION_IDLE < parsed.AUTH_ACCESS_TOKEN_TTL)
+    sessionProblems.push('AUTH_SESSION_IDLE: must be at least AUTH_ACCESS_TOKEN_TTL (a session must outlive one access token)');
   if (parsed.AUTH_SESSION_MAX < parsed.AUTH_SESSION_IDLE) sessionProblems.push('AUTH_SESSION_MAX: must be at least AUTH_SESSION_IDLE');
   if (parsed.AUTH_SESSION_RETENTION < 86_400_000) sessionProblems.push('AUTH_SESSION_RETENTION: must be at least 1d (ended sessions are pruned once a day)');
   if (parsed.AUTH_EVENT_RETENTION < 86_400_000) sessionProblems.push('AUTH_EVENT_RETENTION: must be at least 1d (the retention job runs once a day)');
@@ -206,14 +214,15 @@ export function loadAuthConfig(source: Record<string, string | undefined>): Auth
     accountWebDir: parsed.AUTH_ACCOUNT_WEB_DIR,
     encryptionKeys,
     signupOpen: parsed.AUTH_SIGNUP === 'open',
-    bootstrap:
-      bootstrapEmail && bootstrapPassword
-        ? { email: bootstrapEmail, password: bootstrapPassword, roles: parsed.AUTH_BOOTSTRAP_ROLES }
-        : undefined,
+    bootstrap: bootstrapEmail && bootstrapPassword ? { email: bootstrapEmail, password: bootstrapPassword, roles: parsed.AUTH_BOOTSTRAP_ROLES } : undefined,
     accessTokenTtlMs: parsed.AUTH_ACCESS_TOKEN_TTL,
     pendingTokenTtlMs: parsed.AUTH_PENDING_TOKEN_TTL,
     session: { idleMs: parsed.AUTH_SESSION_IDLE, maxMs: parsed.AUTH_SESSION_MAX, retentionMs: parsed.AUTH_SESSION_RETENTION },
-    privacy: { eventRetentionMs: parsed.AUTH_EVENT_RETENTION, tombstoneRetentionMs: parsed.AUTH_TOMBSTONE_RETENTION, deletionGraceMs: parsed.AUTH_DELETION_GRACE },
+    privacy: {
+      eventRetentionMs: parsed.AUTH_EVENT_RETENTION,
+      tombstoneRetentionMs: parsed.AUTH_TOMBSTONE_RETENTION,
+      deletionGraceMs: parsed.AUTH_DELETION_GRACE,
+    },
     rememberDeviceTtlMs: parsed.AUTH_REMEMBER_DEVICE_TTL,
     totpIssuer: parsed.AUTH_TOTP_ISSUER,
     mfaEnforced: parseEnforcement(parsed.AUTH_MFA_ENFORCED),

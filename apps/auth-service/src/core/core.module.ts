@@ -16,7 +16,14 @@ export class CoreModule {
     return {
       module: CoreModule,
       controllers: [SecurityEventsController],
-      providers: [{ provide: AUTH_CONFIG, useValue: config }, { provide: Clock, useValue: clock }, KEY_RING_PROVIDER, SecurityEventRepository, SecurityEventsService, SecurityNotifier],
+      providers: [
+        { provide: AUTH_CONFIG, useValue: config },
+        { provide: Clock, useValue: clock },
+        KEY_RING_PROVIDER,
+        SecurityEventRepository,
+        SecurityEventsService,
+        SecurityNotifier,
+      ],
       exports: [AUTH_CONFIG, Clock, KeyRing, SecurityEventRepository, SecurityEventsService, SecurityNotifier],
     };
   }

@@ -19,7 +19,12 @@ describe(KeyCheckRepository.name, () => {
     await sut.insertIfAbsent(ctx.em(), 'k2', 'other', ctx.clock.now());
     expect(await sut.find(ctx.em(), 'k1')).toBe('first');
     expect(await sut.find(ctx.em(), 'k3')).toBeUndefined();
-    expect(await sut.all(ctx.em())).toEqual(new Map([['k1', 'first'], ['k2', 'other']]));
+    expect(await sut.all(ctx.em())).toEqual(
+      new Map([
+        ['k1', 'first'],
+        ['k2', 'other'],
+      ]),
+    );
     await sut.deleteAllBut(ctx.em(), ['k2']);
     expect(await sut.all(ctx.em())).toEqual(new Map([['k2', 'other']]));
   });

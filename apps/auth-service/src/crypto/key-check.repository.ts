@@ -6,7 +6,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 export class KeyCheckRepository {
   /** Key id → its sealed check value. */
   async all(em: EntityManager): Promise<Map<string, string>> {
-    const rows = await em.getConnection().execute<{ kid: string; check_sealed: string }[]>('select kid, check_sealed from auth.key_check', [], 'all', em.getTransactionContext());
+    const rows = await em
+      .getConnection()
+      .execute<{ kid: string; check_sealed: string }[]>('select kid, check_sealed from auth.key_check', [], 'all', em.getTransactionContext());
     return new Map(rows.map((row) => [row.kid, row.check_sealed]));
   }
 
@@ -21,7 +23,12 @@ export class KeyCheckRepository {
   async insertIfAbsent(em: EntityManager, kid: string, checkSealed: string, now: Date): Promise<void> {
     await em
       .getConnection()
-      .execute('insert into auth.key_check (kid, check_sealed, created_at) values (?, ?, ?) on conflict (kid) do nothing', [kid, checkSealed, now], 'run', em.getTransactionContext());
+      .execute(
+        'insert into auth.key_check (kid, check_sealed, created_at) values (?, ?, ?) on conflict (kid) do nothing',
+        [kid, checkSealed, now],
+        'run',
+        em.getTransactionContext(),
+      );
   }
 
   /** Deletes the values of key ids not in `kids`. */

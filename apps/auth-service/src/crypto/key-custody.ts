@@ -13,7 +13,6 @@ import { EMBEDDED_KEY_FILE } from './key-ring.provider';
 const CHECK_PLAINTEXT = 'keyhaven auth-service key check v1';
 const checkContext = (kid: string) => `key_check:${kid}`;
 
-
 /**
  * The boot step that proves AUTH_ENCRYPTION_KEYS can open what the database holds, before the
  * service takes traffic: every key of the ring opens its key-check value (written the first time
@@ -62,7 +61,9 @@ export class KeyCustody {
     }
     const problems: string[] = [];
     if (wrong.length > 0) {
-      problems.push(`key${wrong.length > 1 ? 's' : ''} ${wrong.join(', ')} do${wrong.length > 1 ? '' : 'es'} not open what ${wrong.length > 1 ? 'they' : 'it'} sealed in this database (not the key material used before under that id)`);
+      problems.push(
+        `key${wrong.length > 1 ? 's' : ''} ${wrong.join(', ')} do${wrong.length > 1 ? '' : 'es'} not open what ${wrong.length > 1 ? 'they' : 'it'} sealed in this database (not the key material used before under that id)`,
+      );
     }
     if (missing.length > 0) {
       const described = missing.map((kid) => `${kid} (${inUse.get(kid)})`).join(', ');
@@ -78,7 +79,9 @@ export class KeyCustody {
       for (const kid of unchecked) {
         const stored = await this.checks.find(em, kid);
         if (stored === undefined || !this.opens(stored, checkContext(kid))) {
-          throw new ConfigError([`${this.variable()}: key ${kid} does not open what it sealed in this database (another process wrote its check value with other key material)`]);
+          throw new ConfigError([
+            `${this.variable()}: key ${kid} does not open what it sealed in this database (another process wrote its check value with other key material)`,
+          ]);
         }
       }
       this.logger.log(`Key-check values written for ${unchecked.join(', ')}`);
@@ -102,7 +105,9 @@ export class KeyCustody {
       const rows = await sealed.column.sample(em, limit);
       const closed = rows.filter((row) => !this.opens(row.sealed, sealed.context(row.id)));
       if (closed.length > 0) {
-        throw new ConfigError([`${this.variable()}: ${closed.length} of ${rows.length} sampled ${sealed.what}s do not open (key ids ${[...new Set(closed.map((row) => row.sealed.split('.')[1]))].join(', ')})`]);
+        throw new ConfigError([
+          `${this.variable()}: ${closed.length} of ${rows.length} sampled ${sealed.what}s do not open (key ids ${[...new Set(closed.map((row) => row.sealed.split('.')[1]))].join(', ')})`,
+        ]);
       }
       opened.push(`${rows.length} ${sealed.what}${rows.length === 1 ? '' : 's'}`);
     }
@@ -139,6 +144,8 @@ export class KeyCustody {
   }
 
   private variable(): string {
-    return this.config.encryptionKeys ? 'AUTH_ENCRYPTION_KEYS' : `AUTH_ENCRYPTION_KEYS (unset: the key generated into ${this.config.dataDir}/${EMBEDDED_KEY_FILE})`;
+    return this.config.encryptionKeys
+      ? 'AUTH_ENCRYPTION_KEYS'
+      : `AUTH_ENCRYPTION_KEYS (unset: the key generated into ${this.config.dataDir}/${EMBEDDED_KEY_FILE})`;
   }
 }

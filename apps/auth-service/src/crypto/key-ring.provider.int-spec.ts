@@ -9,7 +9,10 @@ describe('resolveKeyRing', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'kh-keyring-'));
     const warnings: string[] = [];
     const logger = { warn: (message: string) => void warnings.push(message) };
-    return { sut: () => resolveKeyRing(loadAuthConfig({ DATA_DIR: dataDir }), logger), ctx: { dataDir, warnings, cleanup: () => rm(dataDir, { recursive: true }) } };
+    return {
+      sut: () => resolveKeyRing(loadAuthConfig({ DATA_DIR: dataDir }), logger),
+      ctx: { dataDir, warnings, cleanup: () => rm(dataDir, { recursive: true }) },
+    };
   }
 
   it('generates a key into DATA_DIR/auth-service once, with a warning, and reuses it', async () => {

@@ -28,7 +28,9 @@ export function sealedColumn(table: string, idColumn: string, column: string): S
       return new Map(rows.map((row) => [row.kid, row.n]));
     },
     async firstUnder(em, kid) {
-      const [row] = await run<SealedValue>(em, `select ${idColumn} as id, ${column} as sealed from ${table} where split_part(${column}, '.', 2) = ? limit 1`, [kid]);
+      const [row] = await run<SealedValue>(em, `select ${idColumn} as id, ${column} as sealed from ${table} where split_part(${column}, '.', 2) = ? limit 1`, [
+        kid,
+      ]);
       return row;
     },
     sample(em, limit) {

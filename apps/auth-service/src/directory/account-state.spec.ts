@@ -15,11 +15,17 @@ describe(accountState.name, () => {
     expect(accountState({ userAccountControl: '514' }, 'ad', NOW)).toMatchObject({ disabled: true, disabledBy: 'userAccountControl' });
     expect(accountState({ userAccountControl: '512' }, 'ad', NOW)).toEqual({ disabled: false });
     expect(accountState({ userAccountControl: '66050' }, 'ad', NOW).disabled).toBe(true);
-    expect(accountState({ userAccountControl: '512', accountExpires: filetime(new Date('2026-11-29T00:00:00Z')) }, 'ad', NOW)).toMatchObject({ disabled: true, disabledBy: 'accountExpires' });
+    expect(accountState({ userAccountControl: '512', accountExpires: filetime(new Date('2026-11-29T00:00:00Z')) }, 'ad', NOW)).toMatchObject({
+      disabled: true,
+      disabledBy: 'accountExpires',
+    });
     expect(accountState({ userAccountControl: '512', accountExpires: filetime(new Date('2027-01-01T00:00:00Z')) }, 'ad', NOW).disabled).toBe(false);
     expect(accountState({ accountExpires: '0' }, 'ad', NOW).disabled).toBe(false);
     expect(accountState({ accountExpires: '9223372036854775807' }, 'ad', NOW).disabled).toBe(false);
-    expect(accountState({ lockoutTime: filetime(new Date('2026-11-30T11:50:00Z')) }, 'ad', NOW)).toEqual({ disabled: false, lockedOutUntil: '2026-11-30T11:50:00.000Z' });
+    expect(accountState({ lockoutTime: filetime(new Date('2026-11-30T11:50:00Z')) }, 'ad', NOW)).toEqual({
+      disabled: false,
+      lockedOutUntil: '2026-11-30T11:50:00.000Z',
+    });
   });
 
   it('389ds: nsAccountLock TRUE in any case', () => {
@@ -29,6 +35,8 @@ describe(accountState.name, () => {
   });
 
   it('generic: only "missing" counts, whatever the attributes say', () => {
-    expect(accountState({ userAccountControl: '514', nsAccountLock: 'TRUE', pwdAccountLockedTime: '000001010000Z' }, 'generic', NOW)).toEqual({ disabled: false });
+    expect(accountState({ userAccountControl: '514', nsAccountLock: 'TRUE', pwdAccountLockedTime: '000001010000Z' }, 'generic', NOW)).toEqual({
+      disabled: false,
+    });
   });
 });

@@ -7,7 +7,15 @@ describe(DirectorySyncRepository.name, () => {
   let ctx: MediumContext;
   const sut = new DirectorySyncRepository();
   const later = (ms: number) => new Date(ctx.clock.nowMs() + ms);
-  const run = (overrides: Partial<NewRun> = {}): NewRun => ({ id: randomUUID(), trigger: 'schedule', dryRun: false, forced: false, requestedBy: undefined, startedAt: ctx.clock.now(), ...overrides });
+  const run = (overrides: Partial<NewRun> = {}): NewRun => ({
+    id: randomUUID(),
+    trigger: 'schedule',
+    dryRun: false,
+    forced: false,
+    requestedBy: undefined,
+    startedAt: ctx.clock.now(),
+    ...overrides,
+  });
 
   beforeAll(async () => {
     ctx = await startMedium();
@@ -35,7 +43,17 @@ describe(DirectorySyncRepository.name, () => {
     await sut.finish(ctx.em(), r.id, { status: 'completed', finishedAt: later(1000), counts, actions: [] });
     await sut.progress(ctx.em(), r.id, 99);
     await sut.finish(ctx.em(), r.id, { status: 'aborted', finishedAt: later(2000), abortReason: 'late' });
-    expect(await sut.find(ctx.em(), r.id)).toMatchObject({ id: r.id, status: 'completed', trigger: 'admin', dryRun: true, usersRead: 40, counts, abortReason: null, actions: [], finishedAt: later(1000).toISOString() });
+    expect(await sut.find(ctx.em(), r.id)).toMatchObject({
+      id: r.id,
+      status: 'completed',
+      trigger: 'admin',
+      dryRun: true,
+      usersRead: 40,
+      counts,
+      abortReason: null,
+      actions: [],
+      finishedAt: later(1000).toISOString(),
+    });
     expect(await sut.find(ctx.em(), randomUUID())).toBeUndefined();
   });
 

@@ -75,11 +75,22 @@ export class DirectorySyncRepository {
     await this.run(em, `update auth.directory_sync_run set users_read = ? where id = ? and status = 'running'`, [usersRead, id]);
   }
 
-  async finish(em: EntityManager, id: string, outcome: { status: Exclude<SyncRunStatus, 'running'>; finishedAt: Date; counts?: SyncCounts; actions?: SyncAction[]; abortReason?: string }): Promise<void> {
+  async finish(
+    em: EntityManager,
+    id: string,
+    outcome: { status: Exclude<SyncRunStatus, 'running'>; finishedAt: Date; counts?: SyncCounts; actions?: SyncAction[]; abortReason?: string },
+  ): Promise<void> {
     await this.run(
       em,
       `update auth.directory_sync_run set status = ?, finished_at = ?, counts = ?::jsonb, actions = ?::jsonb, abort_reason = ? where id = ? and status = 'running'`,
-      [outcome.status, outcome.finishedAt, outcome.counts ? JSON.stringify(outcome.counts) : null, outcome.actions ? JSON.stringify(outcome.actions) : null, outcome.abortReason ?? null, id],
+      [
+        outcome.status,
+        outcome.finishedAt,
+        outcome.counts ? JSON.stringify(outcome.counts) : null,
+        outcome.actions ? JSON.stringify(outcome.actions) : null,
+        outcome.abortReason ?? null,
+        id,
+      ],
     );
   }
 
@@ -94,7 +105,11 @@ export class DirectorySyncRepository {
   }
 
   async lastCompleted(em: EntityManager): Promise<SyncRunView | undefined> {
-    const rows = await this.run(em, `select ${RUN_COLUMNS} from auth.directory_sync_run where status = 'completed' and not dry_run order by started_at desc limit 1`, []);
+    const rows = await this.run(
+      em,
+      `select ${RUN_COLUMNS} from auth.directory_sync_run where status = 'completed' and not dry_run order by started_at desc limit 1`,
+      [],
+    );
     return rows[0] ? view(rows[0]) : undefined;
   }
 

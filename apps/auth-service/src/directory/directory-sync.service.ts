@@ -97,7 +97,8 @@ export class DirectorySyncService {
       people = await directory.listPeople((read) => this.runs.progress(em, runId, read));
       roles = config.groupRoles.size > 0 ? rolesByPerson(await directory.listGroups(), config.groupRoles) : undefined;
     } catch (error) {
-      const reason = error instanceof DirectoryUnavailable ? error.reason : `unexpected error: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`;
+      const reason =
+        error instanceof DirectoryUnavailable ? error.reason : `unexpected error: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`;
       this.logger.warn(`Directory sync ${runId} aborted: ${reason}`);
       await this.runs.finish(em, runId, { status: 'aborted', finishedAt: this.clock.now(), abortReason: reason });
       return;
@@ -107,7 +108,10 @@ export class DirectorySyncService {
       people,
       accounts,
       rolesByPerson: roles,
-      takenMails: await this.accounts.takenMails(em, people.flatMap((person) => (person.mail ? [person.mail] : []))),
+      takenMails: await this.accounts.takenMails(
+        em,
+        people.flatMap((person) => (person.mail ? [person.mail] : [])),
+      ),
       otherAdmins: await this.accounts.localAdmins(em),
       maxLockPercent: config.maxLockPercent,
       force: run.forced,
@@ -138,7 +142,9 @@ export class DirectorySyncService {
       return { result: undefined, events };
     });
     const { locked, unlocked, roleChanges, updated } = plan.counts;
-    this.logger.log(`Directory sync ${runId}: ${people.length} directory users, ${accounts.length} linked; locked ${locked}, unlocked ${unlocked}, role changes ${roleChanges}, updated ${updated}`);
+    this.logger.log(
+      `Directory sync ${runId}: ${people.length} directory users, ${accounts.length} linked; locked ${locked}, unlocked ${unlocked}, role changes ${roleChanges}, updated ${updated}`,
+    );
   }
 
   runsList(limit = 50): Promise<SyncRunView[]> {
@@ -157,7 +163,11 @@ export class DirectorySyncService {
   async status() {
     const config = this.config;
     const directory = this.directory as DirectoryClient;
-    const [connection, lastSuccessfulRun, running] = await Promise.all([directory.test(), this.runs.lastCompleted(this.em.fork()), this.runs.runningRun(this.em.fork())]);
+    const [connection, lastSuccessfulRun, running] = await Promise.all([
+      directory.test(),
+      this.runs.lastCompleted(this.em.fork()),
+      this.runs.runningRun(this.em.fork()),
+    ]);
     return {
       url: config.url,
       flavor: config.flavor,
@@ -175,7 +185,14 @@ export class DirectorySyncService {
     const now = this.clock.now();
     await this.runs.abortStale(this.em.fork(), new Date(now.getTime() - STALE_RUN_MS), now);
     const id = randomUUID();
-    const started = await this.runs.start(this.em.fork(), { id, trigger: request.trigger, dryRun: request.dryRun ?? false, forced: request.force ?? false, requestedBy: request.requestedBy, startedAt: now });
+    const started = await this.runs.start(this.em.fork(), {
+      id,
+      trigger: request.trigger,
+      dryRun: request.dryRun ?? false,
+      forced: request.force ?? false,
+      requestedBy: request.requestedBy,
+      startedAt: now,
+    });
     if (!started) {
       const running = await this.runs.runningRun(this.em.fork());
       throw new AuthError('directory_sync_running', 'A directory sync is running; wait for it to finish.', { runId: running?.id });
@@ -195,7 +212,9 @@ function eventOf(change: SyncChange, runId: string, actorId: string | undefined)
     case 'mail':
       return { ...base, type: 'directory_profile_updated', details: { fields: ['email'], runId } };
     case 'roles':
-      return change.added.length || change.removed.length ? { ...base, type: 'directory_roles_changed', details: { added: change.added, removed: change.removed, runId } } : undefined;
+      return change.added.length || change.removed.length
+        ? { ...base, type: 'directory_roles_changed', details: { added: change.added, removed: change.removed, runId } }
+        : undefined;
     case 'relink':
       return undefined;
   }

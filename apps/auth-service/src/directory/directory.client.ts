@@ -1,6 +1,16 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { AndFilter, Client, EqualityFilter, FilterParser, InvalidCredentialsError, OrFilter, ResultCodeError, SizeLimitExceededError, type Entry } from 'ldapts';
+import {
+  AndFilter,
+  Client,
+  EqualityFilter,
+  FilterParser,
+  InvalidCredentialsError,
+  OrFilter,
+  ResultCodeError,
+  SizeLimitExceededError,
+  type Entry,
+} from 'ldapts';
 import { Clock } from '@keyhaven/config';
 import { accountState, DirectoryAccountState, DirectoryAttributes, STATE_ATTRIBUTES, text, values } from './account-state';
 import { DirectoryConfig } from './directory.config';
@@ -65,7 +75,10 @@ export class DirectoryClient {
       filters: [
         FilterParser.parseString(this.config.userFilter),
         new OrFilter({
-          filters: [new EqualityFilter({ attribute: this.config.loginAttr, value: login }), new EqualityFilter({ attribute: this.config.mailAttr, value: login })],
+          filters: [
+            new EqualityFilter({ attribute: this.config.loginAttr, value: login }),
+            new EqualityFilter({ attribute: this.config.mailAttr, value: login }),
+          ],
         }),
       ],
     });
@@ -73,7 +86,13 @@ export class DirectoryClient {
       let entries: Entry[];
       try {
         ({ searchEntries: entries } = await guard(() =>
-          client.search(this.config.userBaseDn, { scope: 'sub', filter, attributes: this.personAttributes(), sizeLimit: 2, explicitBufferAttributes: this.bufferAttributes() }),
+          client.search(this.config.userBaseDn, {
+            scope: 'sub',
+            filter,
+            attributes: this.personAttributes(),
+            sizeLimit: 2,
+            explicitBufferAttributes: this.bufferAttributes(),
+          }),
         ));
       } catch (error) {
         // Two or more people answer to this login: it names nobody for sure.
@@ -194,7 +213,8 @@ export class DirectoryClient {
     const login = text(attributes, this.config.loginAttr);
     // Garbage in a sync's answer aborts the run (nothing local changes): a person without an id
     // or a login cannot be matched safely.
-    if (!key || !id || !login) throw new DirectoryUnavailable(`the directory answered an entry without a readable DN, ${this.config.idAttr} or ${this.config.loginAttr}`);
+    if (!key || !id || !login)
+      throw new DirectoryUnavailable(`the directory answered an entry without a readable DN, ${this.config.idAttr} or ${this.config.loginAttr}`);
     const mail = text(attributes, this.config.mailAttr)?.trim().toLowerCase();
     return {
       dn: entry.dn,
@@ -214,7 +234,9 @@ export class DirectoryClient {
       try {
         await guard(() => client.bind(this.config.bindDn, this.config.bindPassword));
       } catch (error) {
-        throw error instanceof InvalidCredentialsError ? new DirectoryUnavailable('the service account (LDAP_BIND_DN) was refused: invalid credentials') : unavailable('service bind', error);
+        throw error instanceof InvalidCredentialsError
+          ? new DirectoryUnavailable('the service account (LDAP_BIND_DN) was refused: invalid credentials')
+          : unavailable('service bind', error);
       }
       try {
         return await work(client, guard);
@@ -308,4 +330,3 @@ function unavailable(step: string, error: unknown): DirectoryUnavailable {
   }
   return new DirectoryUnavailable(`${step}: ${/timeout|timed out/i.test(message) ? 'timed out' : message.slice(0, 200)}`);
 }
-

@@ -41,7 +41,11 @@ describe('directory configuration (LDAP_*)', () => {
   });
 
   it('reads LDAP_GROUP_ROLES with one spelling per DN', () => {
-    const config = loadAuthConfig({ ...BASE, LDAP_GROUP_BASE_DN: 'ou=groups,dc=example,dc=com', LDAP_GROUP_ROLES: '{"CN=Admins, OU=Groups,DC=example,DC=com":"admin","cn=sre,ou=groups,dc=example,dc=com":["ops","admin"]}' }).directory;
+    const config = loadAuthConfig({
+      ...BASE,
+      LDAP_GROUP_BASE_DN: 'ou=groups,dc=example,dc=com',
+      LDAP_GROUP_ROLES: '{"CN=Admins, OU=Groups,DC=example,DC=com":"admin","cn=sre,ou=groups,dc=example,dc=com":["ops","admin"]}',
+    }).directory;
     expect(config?.groupRoles).toEqual(
       new Map([
         ['cn=admins,ou=groups,dc=example,dc=com', ['admin']],

@@ -79,7 +79,8 @@ export function parseDirectoryConfig(parsed: DirectoryEnv): DirectoryConfig | un
   const problems: string[] = [];
   const defaults = FLAVOR_DEFAULTS[parsed.LDAP_FLAVOR];
   const url = new URL(parsed.LDAP_URL);
-  if (url.pathname !== '/' && url.pathname !== '') problems.push(`LDAP_URL: expected ldap://host[:port] or ldaps://host[:port] without a path, got ${JSON.stringify(parsed.LDAP_URL)}`);
+  if (url.pathname !== '/' && url.pathname !== '')
+    problems.push(`LDAP_URL: expected ldap://host[:port] or ldaps://host[:port] without a path, got ${JSON.stringify(parsed.LDAP_URL)}`);
   const startTls = url.protocol === 'ldaps:' ? false : (parsed.LDAP_STARTTLS ?? true);
   if (url.protocol === 'ldaps:' && parsed.LDAP_STARTTLS === true) problems.push('LDAP_STARTTLS: only for ldap:// URLs (ldaps:// is TLS from the start)');
 
@@ -115,10 +116,11 @@ export function parseDirectoryConfig(parsed: DirectoryEnv): DirectoryConfig | un
     }
   }
   // An empty password is an unauthenticated bind that "succeeds" (RFC 4513 5.1.2).
-  if (!bindPassword) problems.push('LDAP_BIND_PASSWORD: is required with LDAP_URL (or LDAP_BIND_PASSWORD_FILE): the service account\'s password');
+  if (!bindPassword) problems.push("LDAP_BIND_PASSWORD: is required with LDAP_URL (or LDAP_BIND_PASSWORD_FILE): the service account's password");
 
   const filter = (name: string, value: string): string => {
-    if (value.length > 4096 || !validFilter(value)) problems.push(`${name}: expected an LDAP filter such as (objectClass=inetOrgPerson) (RFC 4515), got ${JSON.stringify(value)}`);
+    if (value.length > 4096 || !validFilter(value))
+      problems.push(`${name}: expected an LDAP filter such as (objectClass=inetOrgPerson) (RFC 4515), got ${JSON.stringify(value)}`);
     return value;
   };
   const userFilter = filter('LDAP_USER_FILTER', parsed.LDAP_USER_FILTER ?? defaults.filter);
@@ -137,7 +139,9 @@ export function parseDirectoryConfig(parsed: DirectoryEnv): DirectoryConfig | un
 
   const syncIntervalMs = parsed.LDAP_SYNC_INTERVAL;
   if (syncIntervalMs !== 0 && syncCron(syncIntervalMs) === undefined) {
-    problems.push('LDAP_SYNC_INTERVAL: expected 0 (no schedule) or a whole number of minutes dividing an hour (5m, 15m, 30m) or of hours dividing a day (1h, 2h, 6h, 24h)');
+    problems.push(
+      'LDAP_SYNC_INTERVAL: expected 0 (no schedule) or a whole number of minutes dividing an hour (5m, 15m, 30m) or of hours dividing a day (1h, 2h, 6h, 24h)',
+    );
   }
   if (parsed.LDAP_TIMEOUT < 1000 || parsed.LDAP_TIMEOUT > 300_000) problems.push('LDAP_TIMEOUT: expected a duration from 1s to 5m');
 
@@ -231,4 +235,3 @@ export function nextSyncAt(intervalMs: number, now: Date): Date | undefined {
   if (intervalMs === 0) return undefined;
   return new Date((Math.floor(now.getTime() / intervalMs) + 1) * intervalMs);
 }
-

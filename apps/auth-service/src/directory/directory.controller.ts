@@ -44,7 +44,7 @@ export class DirectoryController {
   }
 
   @Get('runs/:id')
-  @ApiOkResponse({ description: 'one run with each account\'s action and why' })
+  @ApiOkResponse({ description: "one run with each account's action and why" })
   @ApiErrors('directory_run_not_found')
   run(@Param('id') id: string) {
     return this.sync.run(id);

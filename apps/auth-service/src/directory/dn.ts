@@ -81,5 +81,8 @@ export function isUnder(dn: string, base: string): boolean {
 }
 
 function escapeValue(value: string): string {
-  return value.replace(/[\\,+"<>;=]/g, (ch) => `\\${ch}`).replace(/^[ #]/, (ch) => `\\${ch}`).replace(/ $/, '\\ ');
+  return value
+    .replace(/[\\,+"<>;=]/g, (ch) => `\\${ch}`)
+    .replace(/^[ #]/, (ch) => `\\${ch}`)
+    .replace(/ $/, '\\ ');
 }

@@ -35,7 +35,11 @@ export function rolesByPerson(groups: readonly DirectoryGroup[], mapping: Readon
  * granted before (`fromDirectory`) are removed; a wanted role the account already holds by hand
  * stays a hand-given role (a later sync never takes it away).
  */
-export function roleChange(current: readonly string[], fromDirectory: readonly string[], wanted: ReadonlySet<string>): { roles: string[]; directoryRoles: string[]; added: string[]; removed: string[] } {
+export function roleChange(
+  current: readonly string[],
+  fromDirectory: readonly string[],
+  wanted: ReadonlySet<string>,
+): { roles: string[]; directoryRoles: string[]; added: string[]; removed: string[] } {
   const removed = fromDirectory.filter((role) => !wanted.has(role) && current.includes(role));
   const added = [...wanted].filter((role) => !current.includes(role)).sort();
   const roles = [...current.filter((role) => !removed.includes(role)), ...added];

@@ -7,7 +7,8 @@ import type { TokenClaims } from '../sessions/token-claims';
 export class MultiFactorGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const claims = context.switchToHttp().getRequest<{ user?: TokenClaims }>().user;
-    if (!claims || claims.aal < 2) throw new AuthError('step_up_required', 'Sign in with your second factor: directory administration needs a multi-factor session.', { requiredAal: 2 });
+    if (!claims || claims.aal < 2)
+      throw new AuthError('step_up_required', 'Sign in with your second factor: directory administration needs a multi-factor session.', { requiredAal: 2 });
     return true;
   }
 }

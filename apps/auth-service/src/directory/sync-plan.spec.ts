@@ -25,7 +25,16 @@ function setup() {
     lockReason: null,
     ...change,
   });
-  const input = (change: Partial<PlanInput>): PlanInput => ({ people: [], accounts: [], rolesByPerson: undefined, takenMails: new Set(), otherAdmins: 1, maxLockPercent: 10, force: false, ...change });
+  const input = (change: Partial<PlanInput>): PlanInput => ({
+    people: [],
+    accounts: [],
+    rolesByPerson: undefined,
+    takenMails: new Set(),
+    otherAdmins: 1,
+    maxLockPercent: 10,
+    force: false,
+    ...change,
+  });
   return { person, account, input };
 }
 
@@ -40,7 +49,12 @@ describe(planSync.name, () => {
   it('locks disabled (ldap_disabled) and missing (ldap_missing) accounts, once', () => {
     const { person, account, input } = setup();
     const people = [person('ada', { state: { disabled: true, disabledBy: 'userAccountControl' } }), ...Array.from({ length: 18 }, (_, i) => person(`p${i}`))];
-    const accounts = [account('ada'), account('bob'), account('old', { lockReason: 'ldap_missing' }), ...Array.from({ length: 17 }, (_, i) => account(`p${i}`))];
+    const accounts = [
+      account('ada'),
+      account('bob'),
+      account('old', { lockReason: 'ldap_missing' }),
+      ...Array.from({ length: 17 }, (_, i) => account(`p${i}`)),
+    ];
     const plan = planSync(input({ people, accounts }));
     expect(plan.refusal).toBeUndefined();
     expect(plan.changes.filter((c) => c.kind === 'lock')).toEqual([
@@ -62,7 +76,9 @@ describe(planSync.name, () => {
   it("unlocks only the directory's own locks; a temporary lockout is reported", () => {
     const { person, account, input } = setup();
     const accounts = [account('ada', { lockReason: 'ldap_disabled' }), account('bob', { lockReason: 'admin' }), account('cy')];
-    const plan = planSync(input({ people: [person('ada'), person('bob'), person('cy', { state: { disabled: false, lockedOutUntil: '2026-11-30T10:00:00.000Z' } })], accounts }));
+    const plan = planSync(
+      input({ people: [person('ada'), person('bob'), person('cy', { state: { disabled: false, lockedOutUntil: '2026-11-30T10:00:00.000Z' } })], accounts }),
+    );
     expect(plan.changes).toEqual([{ kind: 'unlock', accountId: accounts[0]?.id, previousReason: 'ldap_disabled' }]);
     expect(plan.actions).toEqual(expect.arrayContaining([expect.objectContaining({ login: 'cy', action: 'report', reason: 'locked_out_in_directory' })]));
   });
@@ -70,7 +86,9 @@ describe(planSync.name, () => {
   it('copies a new mail unless another account uses it', () => {
     const { person, account, input } = setup();
     const accounts = [account('ada'), account('bob')];
-    const plan = planSync(input({ people: [person('ada', { mail: 'ada2@x.test' }), person('bob', { mail: 'root@x.test' })], accounts, takenMails: new Set(['root@x.test']) }));
+    const plan = planSync(
+      input({ people: [person('ada', { mail: 'ada2@x.test' }), person('bob', { mail: 'root@x.test' })], accounts, takenMails: new Set(['root@x.test']) }),
+    );
     expect(plan.changes).toEqual([{ kind: 'mail', accountId: accounts[0]?.id, from: 'ada@x.test', to: 'ada2@x.test' }]);
     expect(plan.actions).toEqual(expect.arrayContaining([expect.objectContaining({ login: 'bob', reason: 'mail_taken' })]));
   });
@@ -111,7 +129,12 @@ describe(rolesByPerson.name, () => {
 
 describe(roleChange.name, () => {
   it('adds granted roles, removes only roles the directory granted', () => {
-    expect(roleChange(['auditor', 'ops'], ['ops'], new Set(['admin']))).toEqual({ roles: ['auditor', 'admin'], directoryRoles: ['admin'], added: ['admin'], removed: ['ops'] });
+    expect(roleChange(['auditor', 'ops'], ['ops'], new Set(['admin']))).toEqual({
+      roles: ['auditor', 'admin'],
+      directoryRoles: ['admin'],
+      added: ['admin'],
+      removed: ['ops'],
+    });
     // A role held by hand and now also granted stays a hand role.
     expect(roleChange(['ops'], [], new Set(['ops']))).toEqual({ roles: ['ops'], directoryRoles: [], added: [], removed: [] });
   });

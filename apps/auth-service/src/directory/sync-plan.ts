@@ -56,12 +56,21 @@ export interface PlanInput {
  * refused unless forced.
  */
 export function planSync(input: PlanInput): SyncPlan {
-  const counts: SyncCounts = { directoryUsers: input.people.length, linkedAccounts: input.accounts.length, locked: 0, unlocked: 0, updated: 0, roleChanges: 0, reported: 0 };
+  const counts: SyncCounts = {
+    directoryUsers: input.people.length,
+    linkedAccounts: input.accounts.length,
+    locked: 0,
+    unlocked: 0,
+    updated: 0,
+    roleChanges: 0,
+    reported: 0,
+  };
   if (input.people.length === 0) {
     return { changes: [], actions: [], counts, abort: 'the directory returned no users (a wrong base DN or filter, or an outage): nothing was changed' };
   }
   const byId = new Map(input.people.map((person) => [person.id, person]));
-  if (byId.size !== input.people.length) return { changes: [], actions: [], counts, abort: 'the directory returned two entries with the same id attribute (LDAP_ID_ATTR): nothing was changed' };
+  if (byId.size !== input.people.length)
+    return { changes: [], actions: [], counts, abort: 'the directory returned two entries with the same id attribute (LDAP_ID_ATTR): nothing was changed' };
   const changes: SyncChange[] = [];
   const actions: SyncAction[] = [];
   const takenMails = new Set([...input.takenMails, ...input.accounts.map((account) => account.email)]);
@@ -74,18 +83,36 @@ export function planSync(input: PlanInput): SyncPlan {
       const reason: DirectoryLockReason = person ? 'ldap_disabled' : 'ldap_missing';
       if (account.lockReason === null) {
         changes.push({ kind: 'lock', accountId: account.id, reason });
-        actions.push({ accountId: account.id, login: login(account), action: 'lock', reason, ...(person ? { details: { disabledBy: person.state.disabledBy } } : {}) });
+        actions.push({
+          accountId: account.id,
+          login: login(account),
+          action: 'lock',
+          reason,
+          ...(person ? { details: { disabledBy: person.state.disabledBy } } : {}),
+        });
         counts.locked++;
       }
       if (!person) continue;
     } else if (account.lockReason !== null && lockedByDirectory) {
       changes.push({ kind: 'unlock', accountId: account.id, previousReason: account.lockReason });
-      actions.push({ accountId: account.id, login: login(account), action: 'unlock', reason: 'found_enabled', details: { previousReason: account.lockReason } });
+      actions.push({
+        accountId: account.id,
+        login: login(account),
+        action: 'unlock',
+        reason: 'found_enabled',
+        details: { previousReason: account.lockReason },
+      });
       counts.unlocked++;
     }
 
     if (person.state.lockedOutUntil) {
-      actions.push({ accountId: account.id, login: login(account), action: 'report', reason: 'locked_out_in_directory', details: { until: person.state.lockedOutUntil } });
+      actions.push({
+        accountId: account.id,
+        login: login(account),
+        action: 'report',
+        reason: 'locked_out_in_directory',
+        details: { until: person.state.lockedOutUntil },
+      });
       counts.reported++;
     }
     const personLogin = person.login.toLowerCase();
@@ -99,7 +126,13 @@ export function planSync(input: PlanInput): SyncPlan {
       } else {
         takenMails.add(person.mail);
         changes.push({ kind: 'mail', accountId: account.id, from: account.email, to: person.mail });
-        actions.push({ accountId: account.id, login: login(account), action: 'update', reason: 'mail_changed', details: { from: account.email, to: person.mail } });
+        actions.push({
+          accountId: account.id,
+          login: login(account),
+          action: 'update',
+          reason: 'mail_changed',
+          details: { from: account.email, to: person.mail },
+        });
         counts.updated++;
       }
     }
@@ -109,7 +142,13 @@ export function planSync(input: PlanInput): SyncPlan {
       if (change.added.length || change.removed.length || marksChanged) {
         changes.push({ kind: 'roles', accountId: account.id, ...change });
         if (change.added.length || change.removed.length) {
-          actions.push({ accountId: account.id, login: login(account), action: 'roles', reason: 'groups_changed', details: { added: change.added, removed: change.removed } });
+          actions.push({
+            accountId: account.id,
+            login: login(account),
+            action: 'roles',
+            reason: 'groups_changed',
+            details: { added: change.added, removed: change.removed },
+          });
           counts.roleChanges++;
         }
       }
@@ -135,7 +174,12 @@ function keepLastAdmin(input: PlanInput, changes: SyncChange[], actions: SyncAct
   const locked = new Set(changes.filter((change) => change.kind === 'lock').map((change) => change.accountId));
   const rolesAfter = new Map(input.accounts.map((account) => [account.id, account.roles]));
   for (const change of changes) if (change.kind === 'roles') rolesAfter.set(change.accountId, change.roles);
-  const linkedAdmins = input.accounts.filter((account) => !locked.has(account.id) && (account.lockReason === null || changes.some((c) => c.kind === 'unlock' && c.accountId === account.id)) && rolesAfter.get(account.id)?.includes('admin')).length;
+  const linkedAdmins = input.accounts.filter(
+    (account) =>
+      !locked.has(account.id) &&
+      (account.lockReason === null || changes.some((c) => c.kind === 'unlock' && c.accountId === account.id)) &&
+      rolesAfter.get(account.id)?.includes('admin'),
+  ).length;
   if (input.otherAdmins + linkedAdmins > 0) return;
   for (const change of changes) {
     if (change.kind !== 'roles' || !change.removed.includes('admin')) continue;
@@ -156,6 +200,12 @@ function keepLastAdmin(input: PlanInput, changes: SyncChange[], actions: SyncAct
   for (let i = changes.length - 1; i >= 0; i--) {
     const change = changes[i];
     const account = input.accounts.find((a) => a.id === change?.accountId);
-    if (change?.kind === 'roles' && account && change.roles.join() === account.roles.join() && change.directoryRoles.join() === [...account.directoryRoles].sort().join()) changes.splice(i, 1);
+    if (
+      change?.kind === 'roles' &&
+      account &&
+      change.roles.join() === account.roles.join() &&
+      change.directoryRoles.join() === [...account.directoryRoles].sort().join()
+    )
+      changes.splice(i, 1);
   }
 }

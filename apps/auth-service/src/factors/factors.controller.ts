@@ -32,7 +32,12 @@ export class FactorsController {
     type: TotpEnrollmentDto,
     description: 'pending until confirmed',
   })
-  @ApiErrors('step_up_required', { code: 'password_required', when: 'first factor, no currentPassword' }, { code: 'invalid_credentials', when: 'first factor, wrong currentPassword' }, 'too_many_requests')
+  @ApiErrors(
+    'step_up_required',
+    { code: 'password_required', when: 'first factor, no currentPassword' },
+    { code: 'invalid_credentials', when: 'first factor, wrong currentPassword' },
+    'too_many_requests',
+  )
   enrollTotp(@CurrentUser() user: TokenClaims, @Body() body: EnrollTotpDto, @Client() client: ClientInfo) {
     return this.factors.enrollTotp(user.sub, body.name.trim(), body.currentPassword, client);
   }
@@ -54,10 +59,14 @@ export class FactorsController {
   @StepUp()
   @UseGuards(ThrottlerGuard)
   @ApiOkResponse({
-    description:
-      'PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration',
+    description: 'PublicKeyCredentialCreationOptionsJSON for @simplewebauthn/browser startRegistration',
   })
-  @ApiErrors('step_up_required', { code: 'password_required', when: 'first factor, no currentPassword' }, { code: 'invalid_credentials', when: 'first factor, wrong currentPassword' }, 'too_many_requests')
+  @ApiErrors(
+    'step_up_required',
+    { code: 'password_required', when: 'first factor, no currentPassword' },
+    { code: 'invalid_credentials', when: 'first factor, wrong currentPassword' },
+    'too_many_requests',
+  )
   webauthnOptions(@CurrentUser() user: TokenClaims, @Body() body: WebAuthnRegistrationOptionsDto, @Client() client: ClientInfo) {
     return this.factors.webauthnOptions(user.sub, body.passkey === true, body.currentPassword, client);
   }

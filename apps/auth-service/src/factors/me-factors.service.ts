@@ -34,14 +34,24 @@ export class MeFactorsService {
     return all.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  async webauthnOptions(accountId: string, passkey: boolean, currentPassword: string | undefined, client: ClientInfo): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  async webauthnOptions(
+    accountId: string,
+    passkey: boolean,
+    currentPassword: string | undefined,
+    client: ClientInfo,
+  ): Promise<PublicKeyCredentialCreationOptionsJSON> {
     const account = await this.accountOf(accountId);
     await this.proveFirstFactor(account, currentPassword, client);
     return this.webauthn.registrationOptions(account, passkey);
   }
 
   /** Like a TOTP confirmation: the first confirmed factor brings the recovery codes, in the same audited change. */
-  async registerWebauthn(accountId: string, name: string, response: RegistrationResponseJSON, client: ClientInfo): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {
+  async registerWebauthn(
+    accountId: string,
+    name: string,
+    response: RegistrationResponseJSON,
+    client: ClientInfo,
+  ): Promise<{ factor: FactorView; recoveryCodes?: string[] }> {
     // The ceremony is checked before the transaction: inside it, every query must use `tx`.
     const credential = await this.webauthn.verifyRegistration(accountId, name, response);
     const answer = await this.events.audited(async (tx) => {
@@ -102,7 +112,9 @@ export class MeFactorsService {
   private async proveFirstFactor(account: Account, currentPassword: string | undefined, client: ClientInfo): Promise<void> {
     if (await this.registry.hasConfirmedFactor(account.id)) return;
     if (currentPassword === undefined) {
-      throw new AuthError('password_required', 'Adding your first second factor needs your current password again (currentPassword).', { field: 'currentPassword' });
+      throw new AuthError('password_required', 'Adding your first second factor needs your current password again (currentPassword).', {
+        field: 'currentPassword',
+      });
     }
     if (!(await this.accounts.checkPassword(account, currentPassword))) {
       await this.events.record({ type: 'password_check_failed', accountId: account.id, ip: client.ip, details: { purpose: 'first_factor' } });
@@ -133,7 +145,10 @@ export class MeFactorsService {
       // Whoever holds the old factors may be signed in: every session ends, every remembered device is forgotten.
       const { revokedSessions } = await this.revocation.revokeAccount(accountId, 'factors_reset', { actorId: adminId, ip: client.ip }, tx);
       const details = { reason, removedFactors, removedRecoveryCodes, revokedSessions: revokedSessions.length };
-      return { result: { removedFactors, removedRecoveryCodes }, events: [{ type: 'admin_factors_reset', accountId, actorId: adminId, ip: client.ip, details }] };
+      return {
+        result: { removedFactors, removedRecoveryCodes },
+        events: [{ type: 'admin_factors_reset', accountId, actorId: adminId, ip: client.ip, details }],
+      };
     });
     // Mail only for a reset that happened.
     void this.notifier.factorsReset(account.email, reason);

@@ -32,7 +32,7 @@ describe(TotpFactorRepository.name, () => {
     expect((await sut.listConfirmed(ctx.em(), account.id)).map((f) => f.id)).toEqual([pending]);
     expect((await sut.listFor(ctx.em(), account.id)).map((f) => f.id).sort()).toEqual([pending, unconfirmed].sort());
     expect(await sut.hasConfirmed(ctx.em(), account.id)).toBe(true);
-    expect((await sut.findOwned(ctx.em(), pending, other.id))).toBeNull();
+    expect(await sut.findOwned(ctx.em(), pending, other.id)).toBeNull();
   });
 
   it('takes each step once and only steps newer than the last (the confirming one included); one of parallel takes wins', async () => {
@@ -75,7 +75,12 @@ describe(TotpFactorRepository.name, () => {
     const first = await factor(account.id, false);
     const second = await factor(account.id, false);
     await ctx.sql(`update auth.totp_factor set secret_sealed = 'v1.k2.other' where id = ?`, [second]);
-    expect(await sut.sealedSecrets.kidCounts(ctx.em())).toEqual(new Map([['k1', 1], ['k2', 1]]));
+    expect(await sut.sealedSecrets.kidCounts(ctx.em())).toEqual(
+      new Map([
+        ['k1', 1],
+        ['k2', 1],
+      ]),
+    );
     expect(await sut.sealedSecrets.firstUnder(ctx.em(), 'k1')).toEqual({ id: first, sealed: `v1.k1.${first}` });
     expect(await sut.sealedSecrets.firstUnder(ctx.em(), 'k3')).toBeUndefined();
     expect((await sut.sealedSecrets.sample(ctx.em(), 10)).map((row) => row.id).sort()).toEqual([first, second].sort());

@@ -59,7 +59,13 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
    * caller's audited change (`tx`), which also issues the first recovery codes; every query
    * goes through `tx` (on the embedded database another connection would wait for it).
    */
-  async confirm(accountId: string, id: string, code: string, client: ClientInfo, tx: EntityManager): Promise<{ factor: FactorView; event: SecurityEventInput }> {
+  async confirm(
+    accountId: string,
+    id: string,
+    code: string,
+    client: ClientInfo,
+    tx: EntityManager,
+  ): Promise<{ factor: FactorView; event: SecurityEventInput }> {
     const factor = await this.factors.findOwned(tx, id, accountId);
     if (!factor) throw new AuthError('factor_not_found', 'No such factor on your account.');
     if (factor.confirmedAt) throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
@@ -68,7 +74,10 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     if (!(await this.factors.confirm(tx, id, accountId, step, this.clock.now()))) {
       throw new AuthError('factor_already_confirmed', 'This factor is already confirmed.');
     }
-    return { factor: toView({ ...factor, confirmedAt: this.clock.now() }), event: { type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } } };
+    return {
+      factor: toView({ ...factor, confirmedAt: this.clock.now() }),
+      event: { type: 'factor_confirmed', accountId, ip: client.ip, details: { factorId: id, type: 'totp' } },
+    };
   }
 
   async list(accountId: string): Promise<FactorView[]> {
@@ -94,7 +103,8 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     for (const factor of await this.factors.listConfirmed(this.em.fork(), accountId)) {
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
-      if (await spend((tx) => this.factors.consumeStep(tx, factor.id, step, new Date(nowMs)), { factorId: factor.id })) return { ok: true, factorId: factor.id };
+      if (await spend((tx) => this.factors.consumeStep(tx, factor.id, step, new Date(nowMs)), { factorId: factor.id }))
+        return { ok: true, factorId: factor.id };
       if (consumedByConfirmation(factor, step)) {
         // The user's own step: confirming the factor took it a moment ago and nothing has signed
         // in with this factor since. Refused like any used step, but it is no sign of an observer.

@@ -54,7 +54,13 @@ describe('totp', () => {
       const uri = new URL(totpUri({ issuer: 'Keyhaven', label: 'ada@example.test', secret: 'JBSWY3DPEHPK3PXP' }));
       expect(uri.protocol).toBe('otpauth:');
       expect(decodeURIComponent(uri.pathname)).toContain('Keyhaven:ada@example.test');
-      expect(Object.fromEntries(uri.searchParams)).toMatchObject({ secret: 'JBSWY3DPEHPK3PXP', issuer: 'Keyhaven', algorithm: 'SHA1', digits: '6', period: '30' });
+      expect(Object.fromEntries(uri.searchParams)).toMatchObject({
+        secret: 'JBSWY3DPEHPK3PXP',
+        issuer: 'Keyhaven',
+        algorithm: 'SHA1',
+        digits: '6',
+        period: '30',
+      });
     });
   });
 });

@@ -88,7 +88,11 @@ export class MeSessionsService {
 
   /** "Sign out everywhere else": every session but the caller's. Remembered devices stay (they are forgotten on their own). */
   async revokeOthers(user: TokenClaims, client: ClientInfo): Promise<{ revoked: number }> {
-    const { revokedSessions } = await this.revocation.revokeAccount(user.sub, 'revoked_by_user', { ip: client.ip, keepDevices: true, ...(user.sid ? { keep: user.sid } : {}) });
+    const { revokedSessions } = await this.revocation.revokeAccount(user.sub, 'revoked_by_user', {
+      ip: client.ip,
+      keepDevices: true,
+      ...(user.sid ? { keep: user.sid } : {}),
+    });
     return { revoked: revokedSessions.length };
   }
 
@@ -101,7 +105,12 @@ export class MeSessionsService {
   async forgetDevice(user: TokenClaims, id: string, client: ClientInfo): Promise<void> {
     const forgotten = await this.events.audited(async (tx) => {
       const done = await this.devices.forget(tx, user.sub, id);
-      return { result: done, events: done ? [{ type: 'devices_forgotten' as const, accountId: user.sub, ip: client.ip, details: { reason: 'forgotten_by_user', deviceIds: [id] } }] : [] };
+      return {
+        result: done,
+        events: done
+          ? [{ type: 'devices_forgotten' as const, accountId: user.sub, ip: client.ip, details: { reason: 'forgotten_by_user', deviceIds: [id] } }]
+          : [],
+      };
     });
     if (!forgotten) throw new AuthError('remembered_device_not_found', 'You have no remembered device with this id.');
   }
@@ -109,7 +118,10 @@ export class MeSessionsService {
   async forgetAllDevices(user: TokenClaims, client: ClientInfo): Promise<{ forgotten: number }> {
     const forgotten = await this.events.audited(async (tx) => {
       const count = await this.devices.forgetAll(tx, user.sub);
-      return { result: count, events: count > 0 ? [{ type: 'devices_forgotten' as const, accountId: user.sub, ip: client.ip, details: { reason: 'forgotten_by_user', count } }] : [] };
+      return {
+        result: count,
+        events: count > 0 ? [{ type: 'devices_forgotten' as const, accountId: user.sub, ip: client.ip, details: { reason: 'forgotten_by_user', count } }] : [],
+      };
     });
     return { forgotten };
   }

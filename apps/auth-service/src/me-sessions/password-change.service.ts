@@ -26,7 +26,12 @@ export class PasswordChangeService {
     private readonly clock: Clock,
   ) {}
 
-  async change(user: TokenClaims, currentPassword: string, newPassword: string, client: ClientInfo): Promise<{ revokedSessions: number; forgottenDevices: number }> {
+  async change(
+    user: TokenClaims,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<{ revokedSessions: number; forgottenDevices: number }> {
     const account = await this.accounts.findById(user.sub);
     if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
     // A directory account's password lives in the directory (checked by a bind at every sign-in);
@@ -45,7 +50,14 @@ export class PasswordChangeService {
       const ended = await this.revocation.revokeAccount(account.id, 'password_changed', { ip: client.ip, ...(user.sid ? { keep: user.sid } : {}) }, tx);
       return {
         result: { revokedSessions: ended.revokedSessions.length, forgottenDevices: ended.forgottenDevices },
-        events: [{ type: 'password_changed' as const, accountId: account.id, ip: client.ip, details: { revokedSessions: ended.revokedSessions.length, forgottenDevices: ended.forgottenDevices } }],
+        events: [
+          {
+            type: 'password_changed' as const,
+            accountId: account.id,
+            ip: client.ip,
+            details: { revokedSessions: ended.revokedSessions.length, forgottenDevices: ended.forgottenDevices },
+          },
+        ],
       };
     });
     void this.notifier.passwordChanged(account.email, { at: this.clock.now(), device: deviceLabel(client.userAgent), network: truncateIp(client.ip) });

@@ -14,7 +14,11 @@ class ChangePasswordDto {
   @MaxLength(1024)
   currentPassword!: string;
 
-  @ApiProperty({ example: 'a new, longer passphrase', minLength: 8, description: 'the sign-up rules: 8 to 128 characters, not a common password, no control characters' })
+  @ApiProperty({
+    example: 'a new, longer passphrase',
+    minLength: 8,
+    description: 'the sign-up rules: 8 to 128 characters, not a common password, no control characters',
+  })
   @IsString()
   @MaxLength(1024)
   newPassword!: string;

@@ -1,9 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261130060419 extends Migration {
-
   override async up(): Promise<void> {
-    this.addSql(`create table "auth"."key_check" ("kid" text not null, "check_sealed" text not null, "created_at" timestamptz not null, constraint "key_check_pkey" primary key ("kid"));`);
+    this.addSql(
+      `create table "auth"."key_check" ("kid" text not null, "check_sealed" text not null, "created_at" timestamptz not null, constraint "key_check_pkey" primary key ("kid"));`,
+    );
     // Edited by hand: the generator also wanted to drop the constraints and indexes earlier
     // migrations add by hand (it cannot see them in the entities); only the new table is meant.
   }
@@ -11,5 +12,4 @@ export class Migration20261130060419 extends Migration {
   override async down(): Promise<void> {
     this.addSql(`drop table if exists "auth"."key_check" cascade;`);
   }
-
 }

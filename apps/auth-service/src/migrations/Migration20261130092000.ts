@@ -1,18 +1,21 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261130092000 extends Migration {
-
   override async up(): Promise<void> {
     // GDPR (issue 12): erasure tombstones, scheduled self-service deletion, consumed tokens tied to
     // their account (so an erasure takes them), and the event index the retention job scans.
-    this.addSql(`create table "auth"."account_tombstone" ("account_id" uuid not null, "erased_at" timestamptz not null, "requested_by" text not null, "requester_id" uuid null, "reason" text not null, constraint "account_tombstone_pkey" primary key ("account_id"));`);
+    this.addSql(
+      `create table "auth"."account_tombstone" ("account_id" uuid not null, "erased_at" timestamptz not null, "requested_by" text not null, "requester_id" uuid null, "reason" text not null, constraint "account_tombstone_pkey" primary key ("account_id"));`,
+    );
     this.addSql(`create index "account_tombstone_erased_at_index" on "auth"."account_tombstone" ("erased_at");`);
     this.addSql(`alter table "auth"."account" add column "erasure_scheduled_at" timestamptz null;`);
     this.addSql(`alter table "auth"."consumed_token" add column "account_id" uuid null;`);
 
     // Added by hand:
     this.addSql(`alter table "auth"."account_tombstone" add constraint "account_tombstone_requested_by_check" check ("requested_by" in ('self', 'admin'));`);
-    this.addSql(`alter table "auth"."consumed_token" add constraint "consumed_token_account_fk" foreign key ("account_id") references "auth"."account" ("id") on delete cascade;`);
+    this.addSql(
+      `alter table "auth"."consumed_token" add constraint "consumed_token_account_fk" foreign key ("account_id") references "auth"."account" ("id") on delete cascade;`,
+    );
     this.addSql(`create index "consumed_token_account_id_index" on "auth"."consumed_token" ("account_id");`);
     this.addSql(`create index "security_event_occurred_at_index" on "auth"."security_event" ("occurred_at");`);
     this.addSql(`create index "account_erasure_scheduled_at_index" on "auth"."account" ("erasure_scheduled_at") where "erasure_scheduled_at" is not null;`);
@@ -36,11 +39,12 @@ export class Migration20261130092000 extends Migration {
   }
 
   override async down(): Promise<void> {
-    this.addSql(`create or replace function "auth"."security_event_append_only"() returns trigger language plpgsql as $$ begin raise exception 'security_event is append-only'; end $$;`);
+    this.addSql(
+      `create or replace function "auth"."security_event_append_only"() returns trigger language plpgsql as $$ begin raise exception 'security_event is append-only'; end $$;`,
+    );
     this.addSql(`drop index if exists "auth"."security_event_occurred_at_index";`);
     this.addSql(`alter table "auth"."consumed_token" drop column "account_id";`);
     this.addSql(`alter table "auth"."account" drop column "erasure_scheduled_at";`);
     this.addSql(`drop table if exists "auth"."account_tombstone" cascade;`);
   }
-
 }

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261130124500 extends Migration {
-
   override async up(): Promise<void> {
     // Session-bound refresh tokens: the session row holds the hash of its current refresh token
     // and that token's generation, so a rotation is one UPDATE of one row (see RefreshTokens).
@@ -13,5 +12,4 @@ export class Migration20261130124500 extends Migration {
   override async down(): Promise<void> {
     this.addSql(`alter table "auth"."session" drop column "refresh_hash", drop column "refresh_generation";`);
   }
-
 }

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261130124600 extends Migration {
-
   override async up(): Promise<void> {
     // The age of a second-factor failure counter: the retention job clears stale counters.
     // (The generator also proposed dropping the hand-written constraints and indexes; kept out.)
@@ -13,5 +12,4 @@ export class Migration20261130124600 extends Migration {
   override async down(): Promise<void> {
     this.addSql(`alter table "auth"."account" drop column "mfa_last_attempt_at";`);
   }
-
 }

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261130124700 extends Migration {
-
   override async up(): Promise<void> {
     // Only erasures of staff accounts (ops, admin) go into the public erasures feed.
     this.addSql(`alter table "auth"."account_tombstone" add column "operator" boolean not null default false;`);
@@ -13,5 +12,4 @@ export class Migration20261130124700 extends Migration {
   override async down(): Promise<void> {
     this.addSql(`alter table "auth"."account_tombstone" drop column "operator";`);
   }
-
 }

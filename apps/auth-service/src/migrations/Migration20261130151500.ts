@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261130151500 extends Migration {
-
   override async up(): Promise<void> {
     // A session row is rewritten at every refresh (its refresh hash, generation and last use —
     // none of them indexed). With room left on each page the new row version goes on the same
@@ -13,5 +12,4 @@ export class Migration20261130151500 extends Migration {
   override async down(): Promise<void> {
     this.addSql(`alter table "auth"."session" reset (fillfactor);`);
   }
-
 }

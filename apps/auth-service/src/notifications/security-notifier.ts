@@ -100,7 +100,7 @@ export class SecurityNotifier implements OnApplicationShutdown {
   /** A spent refresh token came back (RFC 9700 section 4.14.2): someone holds a copy of a session's tokens. */
   refreshTokenReused(to: string, context: MailContext): Promise<void> {
     return this.send(to, 'One of your sessions was signed out: its token was used twice', [
-      'A sign-in session of your Keyhaven account presented a refresh token that had already been used. That happens when someone copied the session\'s tokens, so we signed that session out.',
+      "A sign-in session of your Keyhaven account presented a refresh token that had already been used. That happens when someone copied the session's tokens, so we signed that session out.",
       describeContext(context),
       `If you did not just get signed out yourself, someone may have had access to one of your devices. ${SIGN_OUT_EVERYWHERE}`,
     ]);

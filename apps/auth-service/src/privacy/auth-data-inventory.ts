@@ -99,7 +99,12 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       table: 'auth.directory_sync_run',
       activity: ACTIVITIES.security,
       personalData: true,
-      holds: [{ category: 'directory sync reports', fields: ['actions (account id, directory login, what was done and why)', 'requested_by', 'counts', 'abort_reason', 'started_at', 'finished_at'] }],
+      holds: [
+        {
+          category: 'directory sync reports',
+          fields: ['actions (account id, directory login, what was done and why)', 'requested_by', 'counts', 'abort_reason', 'started_at', 'finished_at'],
+        },
+      ],
       retention: {
         kind: 'period',
         rule: `${formatPeriod(runRetentionMs)} after the run started (a running run is kept); not removed by an erasure before then`,
@@ -113,7 +118,22 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       activity: ACTIVITIES.accounts,
       personalData: true,
       holds: [
-        { category: 'session data', fields: ['account_id', 'aal', 'amr', 'auth_time', 'created_at', 'last_used_at', 'expires_at', 'refresh_hash (SHA-256 of the current refresh token)', 'refresh_generation', 'revoked_at', 'revoke_reason'] },
+        {
+          category: 'session data',
+          fields: [
+            'account_id',
+            'aal',
+            'amr',
+            'auth_time',
+            'created_at',
+            'last_used_at',
+            'expires_at',
+            'refresh_hash (SHA-256 of the current refresh token)',
+            'refresh_generation',
+            'revoked_at',
+            'revoke_reason',
+          ],
+        },
         { category: 'device and network', fields: ['device_label (browser and OS from the User-Agent)', 'network (IPv4 /24, IPv6 /48)'] },
       ],
       retention: {
@@ -156,7 +176,10 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       activity: ACTIVITIES.security,
       personalData: true,
       holds: [
-        { category: 'security events', fields: ['account_id (the pseudonym after an erasure)', 'actor_id', 'type', 'details (no user-chosen text)', 'occurred_at'] },
+        {
+          category: 'security events',
+          fields: ['account_id (the pseudonym after an erasure)', 'actor_id', 'type', 'details (no user-chosen text)', 'occurred_at'],
+        },
         { category: 'device and network', fields: ['ip_prefix (IPv4 /24, IPv6 /48)'] },
       ],
       retention: {
@@ -169,7 +192,10 @@ export function authDataInventory(config: AuthConfig): DataInventory {
           where: 'occurred_at < ?',
           params: (now) => [new Date(now.getTime() - p.eventRetentionMs)],
           // The append-only trigger lets this transaction delete rows older than this cutoff, nothing else.
-          before: { sql: `select set_config('keyhaven.event_retention_cutoff', ?, true)`, params: (now) => [new Date(now.getTime() - p.eventRetentionMs).toISOString()] },
+          before: {
+            sql: `select set_config('keyhaven.event_retention_cutoff', ?, true)`,
+            params: (now) => [new Date(now.getTime() - p.eventRetentionMs).toISOString()],
+          },
         },
       },
     },
@@ -177,7 +203,19 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       table: 'auth.account_tombstone',
       activity: ACTIVITIES.erasure,
       personalData: true,
-      holds: [{ category: 'erasure record', fields: ['account_id (pseudonym)', 'erased_at', 'requested_by', 'requester_id', 'reason', 'operator (a staff account: published in the erasures feed)'] }],
+      holds: [
+        {
+          category: 'erasure record',
+          fields: [
+            'account_id (pseudonym)',
+            'erased_at',
+            'requested_by',
+            'requester_id',
+            'reason',
+            'operator (a staff account: published in the erasures feed)',
+          ],
+        },
+      ],
       retention: {
         kind: 'period',
         rule: `${formatPeriod(p.tombstoneRetentionMs)} after the erasure`,
@@ -220,7 +258,8 @@ export function authDataInventory(config: AuthConfig): DataInventory {
       {
         id: ACTIVITIES.accounts,
         name: 'Accounts, second factors and sign-in',
-        purpose: 'Let users sign in to the product with a password and second factors, keep their sessions, and tell them about security-relevant changes by mail.',
+        purpose:
+          'Let users sign in to the product with a password and second factors, keep their sessions, and tell them about security-relevant changes by mail.',
         legalBasis: [{ article: 'Art. 6(1)(b)', why: 'needed to provide the account the user signed up for' }],
         dataSubjects: ['users of the product', 'administrators'],
         recipients: smtpHost ? ['SMTP relay (security mail)'] : [],
@@ -266,4 +305,3 @@ export function authDataInventory(config: AuthConfig): DataInventory {
     ),
   };
 }
-

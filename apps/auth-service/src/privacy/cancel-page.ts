@@ -20,5 +20,7 @@ export function sendCancelPage(reply: FastifyReply, page: { kind: 'confirm'; tok
     .header('content-security-policy', "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')
-    .send(`<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Keyhaven account deletion</title></head>\n<body>\n${body}\n</body></html>\n`);
+    .send(
+      `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Keyhaven account deletion</title></head>\n<body>\n${body}\n</body></html>\n`,
+    );
 }

@@ -68,7 +68,10 @@ export class DataRightsController {
   @HttpCode(202)
   @Authenticated()
   @StepUp()
-  @ApiAcceptedResponse({ description: '`{erasureScheduledAt}`: the account closes now (sessions revoked, no sign-in) and is erased after AUTH_DELETION_GRACE; a mail carries the cancel link.' })
+  @ApiAcceptedResponse({
+    description:
+      '`{erasureScheduledAt}`: the account closes now (sessions revoked, no sign-in) and is erased after AUTH_DELETION_GRACE; a mail carries the cancel link.',
+  })
   @ApiErrors('deletion_already_scheduled', 'last_admin')
   deleteMe(@CurrentUser() user: TokenClaims, @Client() client: ClientInfo) {
     return this.deletion.schedule(user.sub, client);
@@ -85,7 +88,7 @@ export class DataRightsController {
   @Post('deletion/cancel')
   @HttpCode(200)
   @AcceptsForm()
-  @ApiOkResponse({ description: 'Public: cancels the deletion the signed link names (the page\'s button).' })
+  @ApiOkResponse({ description: "Public: cancels the deletion the signed link names (the page's button)." })
   @ApiErrors({ code: 'link_not_found', when: 'a link that is forged, expired or used' })
   async cancel(@Query('token') token: unknown, @Client() client: ClientInfo, @Res() reply: FastifyReply) {
     await this.deletion.cancel(token, client);
@@ -104,7 +107,10 @@ export class DataRightsController {
   }
 
   @Get('privacy/erasures')
-  @ApiOkResponse({ description: 'Public feed of erasures (`{erasures:[{accountId, erasedAt}], next}`, oldest first): account ids are random pseudonyms; other services (release-api) replace what they keep about those accounts.' })
+  @ApiOkResponse({
+    description:
+      'Public feed of erasures (`{erasures:[{accountId, erasedAt}], next}`, oldest first): account ids are random pseudonyms; other services (release-api) replace what they keep about those accounts.',
+  })
   erasures(@Query() query: ErasureFeedQuery) {
     return this.erasure.feed(query.after, query.limit ?? 500);
   }

@@ -37,11 +37,13 @@ export class DeletionService {
     const email = await this.events.audited(async (tx) => {
       const account = await this.accounts.lock(tx, accountId);
       if (!account) throw new AuthError('invalid_token', 'The account of this token no longer exists.');
-      if (account.erasureScheduledAt) throw new AuthError('deletion_already_scheduled', `This account is already scheduled for erasure on ${account.erasureScheduledAt.toISOString()}.`);
+      if (account.erasureScheduledAt)
+        throw new AuthError('deletion_already_scheduled', `This account is already scheduled for erasure on ${account.erasureScheduledAt.toISOString()}.`);
       if (account.roles.includes('admin') && (await this.accounts.otherAdmins(tx, accountId)) === 0) {
         throw new AuthError('last_admin', 'You are the last administrator; make another account an administrator first.');
       }
-      if (!(await this.accounts.scheduleErasure(tx, accountId, at))) throw new AuthError('deletion_already_scheduled', 'This account is already scheduled for erasure.');
+      if (!(await this.accounts.scheduleErasure(tx, accountId, at)))
+        throw new AuthError('deletion_already_scheduled', 'This account is already scheduled for erasure.');
       await this.sessions.revoke(tx, accountId, 'account_deletion', now, {});
       // The job rides on this transaction; pg-boss holds it until `at`, and any replica runs it once.
       const job: ErasureJob = { accountId, scheduledAt: at.toISOString() };

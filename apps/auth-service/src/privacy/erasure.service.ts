@@ -57,7 +57,14 @@ export class ErasureService {
    */
   async eraseIfDue(accountId: string): Promise<boolean> {
     try {
-      return (await this.erase(accountId, { requestedBy: 'self', reason: 'self-service deletion after the grace period' }, { ip: undefined }, { mustBeDue: true })) !== undefined;
+      return (
+        (await this.erase(
+          accountId,
+          { requestedBy: 'self', reason: 'self-service deletion after the grace period' },
+          { ip: undefined },
+          { mustBeDue: true },
+        )) !== undefined
+      );
     } catch (error) {
       // The last admin asked for their own deletion and no other admin appeared meanwhile: keep it.
       if (error instanceof AuthError && error.code === 'last_admin') {
@@ -89,7 +96,14 @@ export class ErasureService {
         await this.data.erase(tx, { ...tombstone, operator: tombstone.operator || isStaff(account.roles) });
         return {
           result: 'erased',
-          events: [{ type: 'account_erased' as const, accountId: tombstone.accountId, actorId: tombstone.requesterId ?? tombstone.accountId, details: { requestedBy: tombstone.requestedBy, reapplied: true } }],
+          events: [
+            {
+              type: 'account_erased' as const,
+              accountId: tombstone.accountId,
+              actorId: tombstone.requesterId ?? tombstone.accountId,
+              details: { requestedBy: tombstone.requestedBy, reapplied: true },
+            },
+          ],
         };
       });
       if (outcome === 'erased') erased.push(tombstone.accountId);

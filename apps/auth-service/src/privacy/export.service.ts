@@ -35,7 +35,12 @@ export class ExportService {
       const last = await this.securityEvents.lastAt(tx, accountId, 'data_exported');
       if (last && now.getTime() - last.getTime() < EXPORT_INTERVAL_MS) {
         const retryAfter = Math.max(1, Math.ceil((last.getTime() + EXPORT_INTERVAL_MS - now.getTime()) / 1000));
-        throw new AuthError('too_many_exports', 'You can download your data once an hour.', { retryAfterSeconds: retryAfter }, { 'Retry-After': String(retryAfter) });
+        throw new AuthError(
+          'too_many_exports',
+          'You can download your data once an hour.',
+          { retryAfterSeconds: retryAfter },
+          { 'Retry-After': String(retryAfter) },
+        );
       }
       const data = await this.data.exportOf(tx, accountId);
       if (!data) throw new AuthError('invalid_token', 'The account of this token no longer exists.');

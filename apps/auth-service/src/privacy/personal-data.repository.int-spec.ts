@@ -52,7 +52,9 @@ describe(PersonalDataRepository.name, () => {
     expect(kept).toBe(2);
     expect(await ctx.sql('select 1 from auth.account where id = ?', [account.id])).toEqual([]);
     expect(await ctx.sql('select 1 from auth.session where account_id = ?', [account.id])).toEqual([]);
-    const details = (await ctx.sql<{ details: Record<string, unknown> }>('select details from auth.security_event where account_id = ?', [account.id])).map((r) => r.details);
+    const details = (await ctx.sql<{ details: Record<string, unknown> }>('select details from auth.security_event where account_id = ?', [account.id])).map(
+      (r) => r.details,
+    );
     expect(details).toHaveLength(2);
     expect(details).toEqual(expect.arrayContaining([{}, { factorId: 'f-1' }]));
     expect(await ctx.transaction((tx) => sut.tombstoneOf(tx, account.id))).toMatchObject({ accountId: account.id, requestedBy: 'admin', operator: true });

@@ -93,22 +93,38 @@ export class PersonalDataRepository {
       tx,
     );
     if (!account) return undefined;
-    const totp = await this.run('select id, name, created_at, confirmed_at, last_used_at from auth.totp_factor where account_id = ? order by created_at, id', [accountId], tx);
+    const totp = await this.run(
+      'select id, name, created_at, confirmed_at, last_used_at from auth.totp_factor where account_id = ? order by created_at, id',
+      [accountId],
+      tx,
+    );
     const webauthn = await this.run(
       `select id, name, aaguid, transports, device_type, backed_up, passkey, created_at, last_used_at
        from auth.webauthn_credential where account_id = ? order by created_at, id`,
       [accountId],
       tx,
     );
-    const [codes] = await this.run('select count(*) filter (where used_at is null)::int as remaining, min(created_at) as created_at from auth.recovery_code where account_id = ?', [accountId], tx);
+    const [codes] = await this.run(
+      'select count(*) filter (where used_at is null)::int as remaining, min(created_at) as created_at from auth.recovery_code where account_id = ?',
+      [accountId],
+      tx,
+    );
     const sessions = await this.run(
       `select id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, revoked_at, revoke_reason
        from auth.session where account_id = ? order by created_at, id`,
       [accountId],
       tx,
     );
-    const devices = await this.run('select id, device_label, network, created_at, last_used_at, expires_at from auth.remembered_device where account_id = ? order by created_at, id', [accountId], tx);
-    const events = await this.run('select id, type, actor_id, ip_prefix, details, occurred_at from auth.security_event where account_id = ? order by occurred_at, id', [accountId], tx);
+    const devices = await this.run(
+      'select id, device_label, network, created_at, last_used_at, expires_at from auth.remembered_device where account_id = ? order by created_at, id',
+      [accountId],
+      tx,
+    );
+    const events = await this.run(
+      'select id, type, actor_id, ip_prefix, details, occurred_at from auth.security_event where account_id = ? order by occurred_at, id',
+      [accountId],
+      tx,
+    );
     return {
       account: {
         id: account['id'],
@@ -125,7 +141,14 @@ export class PersonalDataRepository {
         erasureScheduledAt: iso(account['erasure_scheduled_at']),
       },
       factors: [
-        ...totp.map((f) => ({ id: f['id'], type: 'totp', name: f['name'], createdAt: iso(f['created_at']), confirmedAt: iso(f['confirmed_at']), lastUsedAt: iso(f['last_used_at']) })),
+        ...totp.map((f) => ({
+          id: f['id'],
+          type: 'totp',
+          name: f['name'],
+          createdAt: iso(f['created_at']),
+          confirmedAt: iso(f['confirmed_at']),
+          lastUsedAt: iso(f['last_used_at']),
+        })),
         ...webauthn.map((f) => ({
           id: f['id'],
           type: 'webauthn',
@@ -154,8 +177,22 @@ export class PersonalDataRepository {
         revokedAt: iso(s['revoked_at']),
         revokeReason: s['revoke_reason'],
       })),
-      rememberedDevices: devices.map((d) => ({ id: d['id'], device: d['device_label'], network: d['network'], createdAt: iso(d['created_at']), lastUsedAt: iso(d['last_used_at']), expiresAt: iso(d['expires_at']) })),
-      securityEvents: events.map((e) => ({ id: e['id'], type: e['type'], actorId: e['actor_id'], ipPrefix: e['ip_prefix'], details: e['details'], occurredAt: iso(e['occurred_at']) })),
+      rememberedDevices: devices.map((d) => ({
+        id: d['id'],
+        device: d['device_label'],
+        network: d['network'],
+        createdAt: iso(d['created_at']),
+        lastUsedAt: iso(d['last_used_at']),
+        expiresAt: iso(d['expires_at']),
+      })),
+      securityEvents: events.map((e) => ({
+        id: e['id'],
+        type: e['type'],
+        actorId: e['actor_id'],
+        ipPrefix: e['ip_prefix'],
+        details: e['details'],
+        occurredAt: iso(e['occurred_at']),
+      })),
     };
   }
 

@@ -5,7 +5,10 @@ import { RecoveryCode } from './entities/recovery-code.entity';
 import { prepared, runPrepared } from '@keyhaven/database';
 
 // The sign-in step's statements, prepared once per pooled connection.
-const CONSUME_CODE = prepared('recovery_code.consume', 'update auth.recovery_code set used_at = $1 where account_id = $2 and code_hash = $3 and used_at is null returning id');
+const CONSUME_CODE = prepared(
+  'recovery_code.consume',
+  'update auth.recovery_code set used_at = $1 where account_id = $2 and code_hash = $3 and used_at is null returning id',
+);
 const REMAINING = prepared('recovery_code.remaining', 'select count(*)::int as remaining from auth.recovery_code where account_id = $1 and used_at is null');
 
 /** The queries of `auth.recovery_code`, each on the EntityManager it is given (never its own transaction). */
@@ -17,7 +20,10 @@ export class RecoveryCodeRepository {
 
   /** A new set (the caller deletes the old one first, on the same transaction). */
   async insertSet(em: EntityManager, accountId: string, hashes: readonly string[], now: Date): Promise<void> {
-    await em.insertMany(RecoveryCode, hashes.map((codeHash) => ({ id: randomUUID(), accountId, codeHash, createdAt: now })));
+    await em.insertMany(
+      RecoveryCode,
+      hashes.map((codeHash) => ({ id: randomUUID(), accountId, codeHash, createdAt: now })),
+    );
   }
 
   /** Single use under concurrency: the first UPDATE to set `used_at` wins, the others match no row. */

@@ -52,7 +52,13 @@ describe(SecondFactorAttempts.name, () => {
   });
 
   it('resets on success, and the retention job clears only stale counters whose delay and lock are over', async () => {
-    const [reset, stale, lockOver, stillLocked, fresh] = [await ctx.newAccount(), await ctx.newAccount(), await ctx.newAccount(), await ctx.newAccount(), await ctx.newAccount()];
+    const [reset, stale, lockOver, stillLocked, fresh] = [
+      await ctx.newAccount(),
+      await ctx.newAccount(),
+      await ctx.newAccount(),
+      await ctx.newAccount(),
+      await ctx.newAccount(),
+    ];
     const start = ctx.clock.nowMs();
     await sut.claim(reset.id);
     await sut.reset(reset.id, ctx.em());
@@ -68,10 +74,15 @@ describe(SecondFactorAttempts.name, () => {
     await sut.claim(fresh.id);
     const counters = async () =>
       Object.fromEntries(
-        (await ctx.sql<{ id: string; mfa_failed_count: number }>('select id, mfa_failed_count from auth.account where id in (?, ?, ?, ?, ?)', [reset.id, stale.id, lockOver.id, stillLocked.id, fresh.id])).map((row) => [
-          row.id,
-          row.mfa_failed_count,
-        ]),
+        (
+          await ctx.sql<{ id: string; mfa_failed_count: number }>('select id, mfa_failed_count from auth.account where id in (?, ?, ?, ?, ?)', [
+            reset.id,
+            stale.id,
+            lockOver.id,
+            stillLocked.id,
+            fresh.id,
+          ])
+        ).map((row) => [row.id, row.mfa_failed_count]),
       );
     expect(await counters()).toEqual({ [reset.id]: 0, [stale.id]: 1, [lockOver.id]: 6, [stillLocked.id]: 1, [fresh.id]: 1 });
     // (The other tests' counters in this database are stale by now too: counted, not asserted.)

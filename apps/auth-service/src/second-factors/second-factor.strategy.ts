@@ -6,13 +6,7 @@ export type SecondFactorMethod = 'totp' | 'webauthn' | 'recovery_code';
 
 /** Why a second step failed; each is an error code of AUTH_ERROR_STATUS (all 401). */
 export type SecondFactorFailure =
-  | 'invalid_code'
-  | 'code_already_used'
-  | 'webauthn_failed'
-  | 'challenge_expired'
-  | 'challenge_not_found'
-  | 'unknown_credential'
-  | 'counter_regression';
+  'invalid_code' | 'code_already_used' | 'webauthn_failed' | 'challenge_expired' | 'challenge_not_found' | 'unknown_credential' | 'counter_regression';
 
 export type SecondFactorOutcome =
   | { ok: true; factorId?: string; details?: Record<string, unknown>; amr?: readonly Amr[] }

@@ -25,7 +25,9 @@ describe(SecurityEventRepository.name, () => {
     const account = await ctx.newAccount();
     const other = await ctx.newAccount();
     await sut.insert(ctx.em(), event(account.id, 'factor_enrolled', 0));
-    await ctx.transaction((t) => sut.insertMany(t, [event(account.id, 'data_exported', 1), event(account.id, 'data_exported', 2), event(other.id, 'data_exported', 3)]));
+    await ctx.transaction((t) =>
+      sut.insertMany(t, [event(account.id, 'data_exported', 1), event(account.id, 'data_exported', 2), event(other.id, 'data_exported', 3)]),
+    );
     await sut.insertMany(ctx.em(), []);
     expect((await sut.listFor(ctx.em(), account.id, 10)).map((e) => e.occurredAt.getTime() - ctx.clock.nowMs())).toEqual([120_000, 60_000, 0]);
     expect(await sut.listFor(ctx.em(), account.id, 1)).toHaveLength(1);

@@ -19,7 +19,15 @@ const INSERT_EVENT = prepared(
 export class SecurityEventRepository {
   async insert(em: EntityManager, event: RequiredEntityData<SecurityEvent>): Promise<void> {
     const details = event.details === undefined || event.details === null ? null : JSON.stringify(event.details);
-    await runPrepared(em, INSERT_EVENT, [event.id as string, event.type as string, event.accountId as string, (event.actorId as string | undefined) ?? null, (event.ipPrefix as string | undefined) ?? null, details, event.occurredAt as Date]);
+    await runPrepared(em, INSERT_EVENT, [
+      event.id as string,
+      event.type as string,
+      event.accountId as string,
+      (event.actorId as string | undefined) ?? null,
+      (event.ipPrefix as string | undefined) ?? null,
+      details,
+      event.occurredAt as Date,
+    ]);
   }
 
   /** One statement for all of them: a directory sync may audit thousands of changes. */
@@ -36,7 +44,12 @@ export class SecurityEventRepository {
   async lastAt(em: EntityManager, accountId: string, type: string): Promise<Date | undefined> {
     const rows = await em
       .getConnection()
-      .execute<{ at: Date | null }[]>('select max(occurred_at) as at from auth.security_event where account_id = ? and type = ?', [accountId, type], 'all', em.getTransactionContext());
+      .execute<{ at: Date | null }[]>(
+        'select max(occurred_at) as at from auth.security_event where account_id = ? and type = ?',
+        [accountId, type],
+        'all',
+        em.getTransactionContext(),
+      );
     return rows[0]?.at ? new Date(rows[0].at) : undefined;
   }
 }

@@ -48,7 +48,10 @@ export class SecurityEventsService {
   async audited<T>(work: (tx: EntityManager) => Promise<{ result: T; events: readonly SecurityEventInput[] }>): Promise<T> {
     return this.em.fork().transactional(async (tx) => {
       const { result, events } = await work(tx);
-      await this.repository.insertMany(tx, events.map((event) => this.row(event)));
+      await this.repository.insertMany(
+        tx,
+        events.map((event) => this.row(event)),
+      );
       return result;
     });
   }

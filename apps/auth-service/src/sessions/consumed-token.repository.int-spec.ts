@@ -39,7 +39,8 @@ describe(ConsumedTokenRepository.name, () => {
     );
     const live = randomUUID();
     expect(await sut.consume(ctx.em(), live, account.id, inFiveMinutes(), now)).toBe(true);
-    const count = async () => Number((await ctx.sql<{ n: string }>('select count(*) as n from auth.consumed_token where account_id = ? and expires_at < ?', [account.id, now]))[0]!.n);
+    const count = async () =>
+      Number((await ctx.sql<{ n: string }>('select count(*) as n from auth.consumed_token where account_id = ? and expires_at < ?', [account.id, now]))[0]!.n);
     expect(await count()).toBe(50); // 100 at a time
     await sut.consume(ctx.em(), randomUUID(), account.id, inFiveMinutes(), now);
     expect(await count()).toBe(0);

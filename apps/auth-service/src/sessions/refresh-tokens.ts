@@ -13,9 +13,7 @@ const NAMED = SESSION_ID + GENERATION + SECRET;
 const BODY = /^[A-Za-z0-9_-]{91}$/;
 
 /** A refresh token as presented: session-bound (this form) or from before it (`legacy`). */
-export type PresentedRefreshToken =
-  | { kind: 'session'; sessionId: string; generation: number; hash: Buffer }
-  | { kind: 'legacy'; hash: Buffer };
+export type PresentedRefreshToken = { kind: 'session'; sessionId: string; generation: number; hash: Buffer } | { kind: 'legacy'; hash: Buffer };
 
 /**
  * Refresh tokens bound to their session, so a rotation is one UPDATE of the session row.

@@ -54,7 +54,10 @@ export class RememberedDevices {
     const network = truncateIp(client.ip);
     await this.events.audited(async (tx) => {
       const id = await this.store.remember(tx, { accountId, tokenHash: hash, deviceLabel: device, network, now, expiresAt });
-      return { result: id, events: [{ type: 'device_remembered' as const, accountId, ip: client.ip, details: { deviceId: id, device, expiresAt: expiresAt.toISOString() } }] };
+      return {
+        result: id,
+        events: [{ type: 'device_remembered' as const, accountId, ip: client.ip, details: { deviceId: id, device, expiresAt: expiresAt.toISOString() } }],
+      };
     });
     const account = await this.accounts.findById(accountId);
     if (account) void this.notifier.deviceRemembered(account.email, { at: now, device, network }, Math.round(this.config.rememberDeviceTtlMs / 86_400_000));
@@ -75,7 +78,12 @@ export class RememberedDevices {
     const found = hash ? await this.store.use(this.em.fork(), hash, accountId, this.clock.now()) : undefined;
     if (found && found.accountId === accountId) return { kind: 'remembered', id: found.id };
     if (found) {
-      await this.events.record({ type: 'device_token_ignored', accountId, ip: client.ip, details: { reason: 'other_account', device: deviceLabel(client.userAgent) } });
+      await this.events.record({
+        type: 'device_token_ignored',
+        accountId,
+        ip: client.ip,
+        details: { reason: 'other_account', device: deviceLabel(client.userAgent) },
+      });
       return { kind: 'ignored' };
     }
     if (strict) throw invalidDeviceToken();

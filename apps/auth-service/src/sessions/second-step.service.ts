@@ -88,7 +88,12 @@ export class SecondStepService {
     if (this.attempts.isBurst(attempt)) void this.notifier.failedAttempts(attempt.email, attempt.count);
     const lockedUntil = this.attempts.lockedUntilAfter(attempt);
     if (lockedUntil) {
-      await this.events.record({ type: 'mfa_locked', accountId: attempt.id, ip: client.ip, details: { until: lockedUntil.toISOString(), attempts: attempt.count } });
+      await this.events.record({
+        type: 'mfa_locked',
+        accountId: attempt.id,
+        ip: client.ip,
+        details: { until: lockedUntil.toISOString(), attempts: attempt.count },
+      });
       void this.notifier.locked(attempt.email, lockedUntil);
     }
     const publicDetails = outcome.details?.['consumedBy'] === 'confirmation' ? outcome.details : undefined;
@@ -119,7 +124,12 @@ export class SecondStepService {
     const account = outcome.accountId ? await this.accounts.findById(outcome.accountId) : null;
     if (!outcome.ok) {
       if (account) {
-        await this.events.record({ type: 'passkey_failed', accountId: account.id, ip: client.ip, details: { factorId: outcome.factorId, reason: outcome.reason } });
+        await this.events.record({
+          type: 'passkey_failed',
+          accountId: account.id,
+          ip: client.ip,
+          details: { factorId: outcome.factorId, reason: outcome.reason },
+        });
         if (outcome.reason === 'counter_regression') await this.possibleClone(account, outcome, client);
       }
       throw new AuthError(outcome.reason, outcome.message ?? 'The passkey was refused.');
@@ -153,7 +163,12 @@ export class SecondStepService {
   private async possibleClone(account: Pick<Account, 'id' | 'email'>, outcome: Extract<SecondFactorOutcome, { ok: false }>, client: ClientInfo): Promise<void> {
     // The key's name goes into the mail, not the event: events outlive an erasure and a name is the user's own text.
     const { name, ...details } = outcome.details ?? {};
-    await this.events.record({ type: 'webauthn_counter_regression', accountId: account.id, ip: client.ip, details: { factorId: outcome.factorId, ...details } });
+    await this.events.record({
+      type: 'webauthn_counter_regression',
+      accountId: account.id,
+      ip: client.ip,
+      details: { factorId: outcome.factorId, ...details },
+    });
     void this.notifier.possibleClonedKey(account.email, typeof name === 'string' ? name : 'security key');
   }
 
@@ -191,7 +206,12 @@ export class SecondStepService {
           // The success is audited in the same transaction: a step whose event cannot be written
           // takes no code, spends no token and opens no session. The attempt counter starts over
           // with it, and a sign-in from a new device is recorded with it.
-          await this.events.recordIn(tx, { type: 'mfa_succeeded', accountId: pending.sub, ip: client.ip, details: { method: strategy.method, factorId: grant?.factorId } });
+          await this.events.recordIn(tx, {
+            type: 'mfa_succeeded',
+            accountId: pending.sub,
+            ip: client.ip,
+            details: { method: strategy.method, factorId: grant?.factorId },
+          });
           if (strategy.method === 'recovery_code') await this.events.recordIn(tx, { type: 'recovery_code_used', accountId: pending.sub, ip: client.ip });
           await this.attempts.reset(pending.sub, tx);
           newDevice = await this.issuer.recordIfNewDevice(pending.sub, session, tx);

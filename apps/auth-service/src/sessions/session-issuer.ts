@@ -109,7 +109,10 @@ export class SessionIssuer {
    * theft or a replay (RFC 9700 section 4.14.2): the whole session is revoked, audited, and the
    * owner mailed.
    */
-  async refresh(presented: unknown, client: ClientInfo): Promise<SessionTokens & { session: { aal: 1 | 2; amr: string[]; tokenUse: 'access' | 'enrollment' } }> {
+  async refresh(
+    presented: unknown,
+    client: ClientInfo,
+  ): Promise<SessionTokens & { session: { aal: 1 | 2; amr: string[]; tokenUse: 'access' | 'enrollment' } }> {
     const presentedToken = this.refreshTokens.parse(presented);
     if (!presentedToken) throw invalidRefreshToken();
     const now = this.clock.now();
@@ -162,7 +165,10 @@ export class SessionIssuer {
       const ids = await this.store.revoke(tx, accountId, 'refresh_token_reused', now, { ids: [sessionId] });
       return {
         result: ids.length > 0,
-        events: ids.length > 0 ? [{ type: 'refresh_token_reused' as const, accountId, ip: client.ip, details: { sessionId, device: deviceLabel(client.userAgent) } }] : [],
+        events:
+          ids.length > 0
+            ? [{ type: 'refresh_token_reused' as const, accountId, ip: client.ip, details: { sessionId, device: deviceLabel(client.userAgent) } }]
+            : [],
       };
     });
     // Once per session: later replays of its tokens meet a revoked session and say nothing new.

@@ -44,7 +44,11 @@ export class SessionRevocation {
   async revokeAccount(
     accountId: string,
     reason: RevokeReason,
-    options: RevocationActor & { keep?: string; keepDevices?: boolean; /** Audit even when nothing was open (an admin's request is itself worth a row). */ auditAlways?: boolean } = {},
+    options: RevocationActor & {
+      keep?: string;
+      keepDevices?: boolean;
+      /** Audit even when nothing was open (an admin's request is itself worth a row). */ auditAlways?: boolean;
+    } = {},
     tx?: EntityManager,
   ): Promise<AccountRevocation> {
     const work = async (em: EntityManager): Promise<AccountRevocation> => {
@@ -55,7 +59,8 @@ export class SessionRevocation {
       if (revokedSessions.length > 0 || options.auditAlways) {
         await this.events.recordIn(em, { ...actor, type: 'session_revoked', details: { reason, sessionIds: revokedSessions } });
       }
-      if (forgottenDevices > 0 || (options.auditAlways && !options.keepDevices)) await this.events.recordIn(em, { ...actor, type: 'devices_forgotten', details: { reason, count: forgottenDevices } });
+      if (forgottenDevices > 0 || (options.auditAlways && !options.keepDevices))
+        await this.events.recordIn(em, { ...actor, type: 'devices_forgotten', details: { reason, count: forgottenDevices } });
       return { revokedSessions, forgottenDevices };
     };
     if (tx) return work(tx);
@@ -68,7 +73,15 @@ export class SessionRevocation {
       const ids = await this.store.revoke(tx, accountId, reason, this.clock.now(), { ids: [sessionId] });
       const events =
         ids.length === 1
-          ? [{ type: 'session_revoked' as const, accountId, ...(actor.actorId ? { actorId: actor.actorId } : {}), ip: actor.ip, details: { reason, sessionIds: ids } }]
+          ? [
+              {
+                type: 'session_revoked' as const,
+                accountId,
+                ...(actor.actorId ? { actorId: actor.actorId } : {}),
+                ip: actor.ip,
+                details: { reason, sessionIds: ids },
+              },
+            ]
           : [];
       return { result: ids.length === 1, events };
     });
@@ -81,7 +94,13 @@ export class SessionRevocation {
   async forgetDevices(accountId: string, reason: string, actor: RevocationActor, tx: EntityManager): Promise<number> {
     const count = await this.devices.forgetAll(tx, accountId);
     if (count > 0) {
-      await this.events.recordIn(tx, { type: 'devices_forgotten', accountId, ...(actor.actorId ? { actorId: actor.actorId } : {}), ip: actor.ip, details: { reason, count } });
+      await this.events.recordIn(tx, {
+        type: 'devices_forgotten',
+        accountId,
+        ...(actor.actorId ? { actorId: actor.actorId } : {}),
+        ip: actor.ip,
+        details: { reason, count },
+      });
     }
     return count;
   }

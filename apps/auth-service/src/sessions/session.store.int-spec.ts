@@ -26,7 +26,10 @@ describe(SessionStore.name, () => {
       const next = newHash();
       const live = await sut.rotate(ctx.em(), id, 0, hashOf(id), next, ctx.clock.now(), idleSince());
       expect(live).toMatchObject({ id, accountId: account.id, email: account.email, roles: ['ops'], aal: 1, amr: ['pwd'] });
-      const [row] = await ctx.sql<{ refresh_generation: number; refresh_hash: Buffer }>('select refresh_generation, refresh_hash from auth.session where id = ?', [id]);
+      const [row] = await ctx.sql<{ refresh_generation: number; refresh_hash: Buffer }>(
+        'select refresh_generation, refresh_hash from auth.session where id = ?',
+        [id],
+      );
       expect(row).toEqual({ refresh_generation: 1, refresh_hash: next });
       expect(await sut.refreshGeneration(ctx.em(), id)).toBe(1);
     });

@@ -52,16 +52,27 @@ type Row = SqlRow;
 
 const SESSION_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_time, s.created_at, s.last_used_at, s.expires_at, s.device_label, s.network, s.remembered_device_id`;
 
-const SESSION_OPEN = prepared('session.open', `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id, refresh_hash)
-       values ($1, $2, $3, $4, array(select jsonb_array_elements_text($5::jsonb)), $6, $7, $8, $9, $10, $11, $12, $13)`);
-const SESSION_ROTATE = prepared('session.rotate', `update auth.session s set refresh_hash = $1, refresh_generation = s.refresh_generation + 1, last_used_at = $2
+const SESSION_OPEN = prepared(
+  'session.open',
+  `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id, refresh_hash)
+       values ($1, $2, $3, $4, array(select jsonb_array_elements_text($5::jsonb)), $6, $7, $8, $9, $10, $11, $12, $13)`,
+);
+const SESSION_ROTATE = prepared(
+  'session.rotate',
+  `update auth.session s set refresh_hash = $1, refresh_generation = s.refresh_generation + 1, last_used_at = $2
        from auth.account a
        where s.id = $3 and s.refresh_generation = $4 and s.refresh_hash = $5
          and s.revoked_at is null and s.expires_at > $6 and s.last_used_at > $7 and a.id = s.account_id
-       returning ${SESSION_COLUMNS}, a.email, a.roles`);
+       returning ${SESSION_COLUMNS}, a.email, a.roles`,
+);
 const SESSION_GENERATION = prepared('session.generation', `select refresh_generation from auth.session where id = $1`);
-const SESSION_LEGACY_TOKEN = prepared('session.legacy_token', `select s.id, s.refresh_generation from auth.refresh_token t join auth.session s on s.id = t.session_id where t.token_hash = $1 and t.spent_at is null`);
-const SESSION_ROTATE_LEGACY = prepared('session.rotate_legacy', `with spent as (
+const SESSION_LEGACY_TOKEN = prepared(
+  'session.legacy_token',
+  `select s.id, s.refresh_generation from auth.refresh_token t join auth.session s on s.id = t.session_id where t.token_hash = $1 and t.spent_at is null`,
+);
+const SESSION_ROTATE_LEGACY = prepared(
+  'session.rotate_legacy',
+  `with spent as (
          update auth.refresh_token t set spent_at = $1 from auth.session s
          where t.token_hash = $2 and t.spent_at is null and t.session_id = $3
            and s.id = t.session_id and s.refresh_generation = $4 and s.revoked_at is null and s.expires_at > $5 and s.last_used_at > $6
@@ -70,21 +81,31 @@ const SESSION_ROTATE_LEGACY = prepared('session.rotate_legacy', `with spent as (
          update auth.session s set refresh_hash = $7, refresh_generation = s.refresh_generation + 1, last_used_at = $8 from spent
          where s.id = spent.session_id and s.refresh_generation = $9 and s.revoked_at is null
          returning ${SESSION_COLUMNS})
-       select s.*, a.email, a.roles from s join auth.account a on a.id = s.account_id`);
+       select s.*, a.email, a.roles from s join auth.account a on a.id = s.account_id`,
+);
 const SESSION_SPENT_TOKEN = prepared('session.spent_token', `select session_id from auth.refresh_token where token_hash = $1 and spent_at is not null`);
-const SESSION_REVOKE = prepared('session.revoke', `update auth.session set revoked_at = $1, revoke_reason = $2
+const SESSION_REVOKE = prepared(
+  'session.revoke',
+  `update auth.session set revoked_at = $1, revoke_reason = $2
        where account_id = $3 and revoked_at is null and expires_at > $4
          and ($5::jsonb is null or id in (select value::uuid from jsonb_array_elements_text($6::jsonb)))
          and ($7::uuid is null or id <> $8::uuid)
-       returning id`);
+       returning id`,
+);
 const SESSION_OWNER = prepared('session.owner', `select account_id from auth.session where id = $1`);
 const SESSION_IS_OPEN = prepared('session.is_open', `select 1 from auth.session where id = $1 and account_id = $2 and revoked_at is null and expires_at > $3`);
-const SESSION_LIST_OPEN = prepared('session.list_open', `select ${SESSION_COLUMNS} from auth.session s
+const SESSION_LIST_OPEN = prepared(
+  'session.list_open',
+  `select ${SESSION_COLUMNS} from auth.session s
        where s.account_id = $1 and s.revoked_at is null and s.expires_at > $2 and s.last_used_at > $3
-       order by s.last_used_at desc, s.id limit 200`);
+       order by s.last_used_at desc, s.id limit 200`,
+);
 const SESSION_REVOKED_SINCE = prepared('session.revoked_since', `select id from auth.session where revoked_at > $1 order by revoked_at limit 100000`);
-const SESSION_SEEN_BEFORE = prepared('session.seen_before', `select count(*) > 0 as any, coalesce(bool_or(device_label = $1 and network is not distinct from $2), false) as same
-       from auth.session where account_id = $3 and id <> $4`);
+const SESSION_SEEN_BEFORE = prepared(
+  'session.seen_before',
+  `select count(*) > 0 as any, coalesce(bool_or(device_label = $1 and network is not distinct from $2), false) as same
+       from auth.session where account_id = $3 and id <> $4`,
+);
 
 /**
  * When a session ended, in SQL (one `?`: the idle timeout in ms): revoked, else the earlier of its
@@ -105,25 +126,21 @@ export const SESSION_ENDED_AT_SQL = `coalesce(revoked_at, least(expires_at, last
 export class SessionStore {
   /** The session row with the hash of its first refresh token (generation 0). */
   async open(em: EntityManager, session: NewSession, refreshHash: Buffer): Promise<void> {
-    await this.run(
-      em,
-      SESSION_OPEN,
-      [
-        session.id,
-        session.accountId,
-        session.tokenUse,
-        session.aal,
-        JSON.stringify(session.amr),
-        session.authTime,
-        session.createdAt,
-        session.createdAt,
-        session.expiresAt,
-        session.deviceLabel,
-        session.network ?? null,
-        session.rememberedDeviceId ?? null,
-        refreshHash,
-      ],
-    );
+    await this.run(em, SESSION_OPEN, [
+      session.id,
+      session.accountId,
+      session.tokenUse,
+      session.aal,
+      JSON.stringify(session.amr),
+      session.authTime,
+      session.createdAt,
+      session.createdAt,
+      session.expiresAt,
+      session.deviceLabel,
+      session.network ?? null,
+      session.rememberedDeviceId ?? null,
+      refreshHash,
+    ]);
   }
 
   /**
@@ -134,10 +151,16 @@ export class SessionStore {
    * one token queue on the row; the first moves it, the others then find a later generation.
    * Undefined when nothing was rotated.
    */
-  async rotate(em: EntityManager, sessionId: string, generation: number, oldHash: Buffer, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
-    const rows = await this.run(em, SESSION_ROTATE,
-      [newHash, now, sessionId, generation, oldHash, now, idleSince],
-    );
+  async rotate(
+    em: EntityManager,
+    sessionId: string,
+    generation: number,
+    oldHash: Buffer,
+    newHash: Buffer,
+    now: Date,
+    idleSince: Date,
+  ): Promise<LiveSession | undefined> {
+    const rows = await this.run(em, SESSION_ROTATE, [newHash, now, sessionId, generation, oldHash, now, idleSince]);
     return liveSession(rows[0]);
   }
 
@@ -152,9 +175,7 @@ export class SessionStore {
    * generation the session is at, while the token is unspent.
    */
   async legacyTokenSession(em: EntityManager, hash: Buffer): Promise<{ sessionId: string; generation: number } | undefined> {
-    const rows = await this.run(em, SESSION_LEGACY_TOKEN,
-      [hash],
-    );
+    const rows = await this.run(em, SESSION_LEGACY_TOKEN, [hash]);
     return rows[0] ? { sessionId: String(rows[0]['id']), generation: Number(rows[0]['refresh_generation']) } : undefined;
   }
 
@@ -163,10 +184,16 @@ export class SessionStore {
    * (where a replay of it is recognised) and the session moves to `generation + 1` with the new,
    * session-bound token's hash — one statement. Undefined when nothing was rotated.
    */
-  async rotateLegacy(em: EntityManager, oldHash: Buffer, sessionId: string, generation: number, newHash: Buffer, now: Date, idleSince: Date): Promise<LiveSession | undefined> {
-    const rows = await this.run(em, SESSION_ROTATE_LEGACY,
-      [now, oldHash, sessionId, generation, now, idleSince, newHash, now, generation],
-    );
+  async rotateLegacy(
+    em: EntityManager,
+    oldHash: Buffer,
+    sessionId: string,
+    generation: number,
+    newHash: Buffer,
+    now: Date,
+    idleSince: Date,
+  ): Promise<LiveSession | undefined> {
+    const rows = await this.run(em, SESSION_ROTATE_LEGACY, [now, oldHash, sessionId, generation, now, idleSince, newHash, now, generation]);
     return liveSession(rows[0]);
   }
 
@@ -180,10 +207,23 @@ export class SessionStore {
    * Ends sessions that are still open: `ids` of one account (undefined: all of the account's), except
    * `keep`. Answers the ids it revoked (not those that had already ended).
    */
-  async revoke(em: EntityManager, accountId: string, reason: RevokeReason, now: Date, options: { ids?: readonly string[]; keep?: string } = {}): Promise<string[]> {
-    const rows = await this.run(em, SESSION_REVOKE,
-      [now, reason, accountId, now, options.ids ? JSON.stringify(options.ids) : null, options.ids ? JSON.stringify(options.ids) : null, options.keep ?? null, options.keep ?? null],
-    );
+  async revoke(
+    em: EntityManager,
+    accountId: string,
+    reason: RevokeReason,
+    now: Date,
+    options: { ids?: readonly string[]; keep?: string } = {},
+  ): Promise<string[]> {
+    const rows = await this.run(em, SESSION_REVOKE, [
+      now,
+      reason,
+      accountId,
+      now,
+      options.ids ? JSON.stringify(options.ids) : null,
+      options.ids ? JSON.stringify(options.ids) : null,
+      options.keep ?? null,
+      options.keep ?? null,
+    ]);
     return rows.map((row) => String(row['id']));
   }
 
@@ -206,9 +246,7 @@ export class SessionStore {
 
   /** Open sessions of an account (not revoked, not past their end, used since `idleSince`), newest first. */
   async listOpen(em: EntityManager, accountId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {
-    const rows = await this.run(em, SESSION_LIST_OPEN,
-      [accountId, now, idleSince],
-    );
+    const rows = await this.run(em, SESSION_LIST_OPEN, [accountId, now, idleSince]);
     return rows.map(sessionRow);
   }
 
@@ -222,7 +260,13 @@ export class SessionStore {
   }
 
   /** Whether the account has signed in from this device label and network before (any session still kept). */
-  async seenBefore(em: EntityManager, accountId: string, deviceLabel: string, network: string | undefined, exceptId: string): Promise<{ any: boolean; same: boolean }> {
+  async seenBefore(
+    em: EntityManager,
+    accountId: string,
+    deviceLabel: string,
+    network: string | undefined,
+    exceptId: string,
+  ): Promise<{ any: boolean; same: boolean }> {
     const rows = await this.run(em, SESSION_SEEN_BEFORE, [deviceLabel, network ?? null, accountId, exceptId]);
     return { any: Boolean(rows[0]?.['any']), same: Boolean(rows[0]?.['same']) };
   }

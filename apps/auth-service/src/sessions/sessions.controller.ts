@@ -85,7 +85,12 @@ export class SessionsController {
   @PendingOnly()
   @ApiOkResponse({ type: SessionAnswerDto })
   @ApiErrors('invalid_code', 'code_already_used', 'too_many_attempts')
-  async totpStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
+  async totpStep(
+    @CurrentUser() pending: TokenClaims,
+    @Body() body: CodeDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionAnswer> {
     return this.remembering(body.rememberDevice, pending, client, reply, await this.secondStep.secondFactor(pending, this.totp, { code: body.code }, client));
   }
 
@@ -107,8 +112,19 @@ export class SessionsController {
     description: 'amr hwk (+ user with user verification)',
   })
   @ApiErrors('webauthn_failed', 'challenge_expired', 'challenge_not_found', 'unknown_credential', 'counter_regression', 'too_many_attempts')
-  async webauthnStep(@CurrentUser() pending: TokenClaims, @Body() body: WebAuthnStepDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
-    return this.remembering(body.rememberDevice, pending, client, reply, await this.secondStep.secondFactor(pending, this.webauthn, { response: body.response }, client));
+  async webauthnStep(
+    @CurrentUser() pending: TokenClaims,
+    @Body() body: WebAuthnStepDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionAnswer> {
+    return this.remembering(
+      body.rememberDevice,
+      pending,
+      client,
+      reply,
+      await this.secondStep.secondFactor(pending, this.webauthn, { response: body.response }, client),
+    );
   }
 
   @Post('passkey/options')
@@ -134,12 +150,29 @@ export class SessionsController {
   @PendingOnly()
   @ApiOkResponse({ type: SessionAnswerDto, description: 'with recoveryCodesRemaining' })
   @ApiErrors('invalid_code', 'too_many_attempts')
-  async recoveryCodeStep(@CurrentUser() pending: TokenClaims, @Body() body: CodeDto, @Client() client: ClientInfo, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionAnswer> {
-    return this.remembering(body.rememberDevice, pending, client, reply, await this.secondStep.secondFactor(pending, this.recoveryCodes, { code: body.code }, client));
+  async recoveryCodeStep(
+    @CurrentUser() pending: TokenClaims,
+    @Body() body: CodeDto,
+    @Client() client: ClientInfo,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SessionAnswer> {
+    return this.remembering(
+      body.rememberDevice,
+      pending,
+      client,
+      reply,
+      await this.secondStep.secondFactor(pending, this.recoveryCodes, { code: body.code }, client),
+    );
   }
 
   /** After a second step that succeeded: with `rememberDevice`, a device token in the answer and in the page's cookie. */
-  private async remembering(rememberDevice: boolean | undefined, pending: TokenClaims, client: ClientInfo, reply: FastifyReply, answer: SessionAnswer): Promise<SessionAnswer> {
+  private async remembering(
+    rememberDevice: boolean | undefined,
+    pending: TokenClaims,
+    client: ClientInfo,
+    reply: FastifyReply,
+    answer: SessionAnswer,
+  ): Promise<SessionAnswer> {
     if (!rememberDevice || !this.devices.enabled) return answer;
     const device = await this.devices.remember(pending.sub, client);
     void reply.header('set-cookie', this.devices.cookie(device.deviceToken, device.deviceTokenExpiresIn));

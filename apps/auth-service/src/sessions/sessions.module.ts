@@ -21,7 +21,20 @@ import { RefreshTokens } from './refresh-tokens';
 @Module({
   imports: [PassportModule.register({ session: false }), AccountsModule, AccountDataModule, SigningKeysModule],
   controllers: [SessionsController, RevocationListController],
-  providers: [ConsumedTokenRepository, SessionStore, RememberedDeviceStore, SessionRevocation, RevocationListService, RememberedDevices, RefreshTokens, SessionIssuer, TokenService, JwtStrategy, SessionsService, SecondStepService],
+  providers: [
+    ConsumedTokenRepository,
+    SessionStore,
+    RememberedDeviceStore,
+    SessionRevocation,
+    RevocationListService,
+    RememberedDevices,
+    RefreshTokens,
+    SessionIssuer,
+    TokenService,
+    JwtStrategy,
+    SessionsService,
+    SecondStepService,
+  ],
   exports: [SessionStore, RememberedDeviceStore, SessionRevocation],
 })
 export class SessionsModule {}

@@ -62,7 +62,11 @@ export class SessionsService {
   async rememberedDeviceSignIn(account: Account, rememberedDeviceId: string, client: ClientInfo): Promise<SessionAnswer | undefined> {
     if (!(await this.registry.hasConfirmedFactor(account.id))) return undefined;
     const subject = { id: account.id, email: account.email, roles: account.roles };
-    const session = await this.issuer.start(subject, { use: 'access', aal: 1, amr: ['pwd', REMEMBERED_DEVICE_AMR], authTime: this.clock.now(), rememberedDeviceId }, client);
+    const session = await this.issuer.start(
+      subject,
+      { use: 'access', aal: 1, amr: ['pwd', REMEMBERED_DEVICE_AMR], authTime: this.clock.now(), rememberedDeviceId },
+      client,
+    );
     return { ...answerTokens(session), aal: 1, mfaRequired: false, methods: [], enrollmentRequired: false };
   }
 

@@ -26,9 +26,13 @@ export interface SessionAnswer extends IssuedToken {
  */
 export function refuseIfClosing(account: Account): void {
   if (account.erasureScheduledAt) {
-    throw new AuthError('deletion_scheduled', `This account is scheduled for erasure on ${account.erasureScheduledAt.toISOString()}; the mail about it has a link to cancel.`, {
-      erasureScheduledAt: account.erasureScheduledAt.toISOString(),
-    });
+    throw new AuthError(
+      'deletion_scheduled',
+      `This account is scheduled for erasure on ${account.erasureScheduledAt.toISOString()}; the mail about it has a link to cancel.`,
+      {
+        erasureScheduledAt: account.erasureScheduledAt.toISOString(),
+      },
+    );
   }
 }
 

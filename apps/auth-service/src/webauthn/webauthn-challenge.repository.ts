@@ -9,7 +9,10 @@ const PRUNE_AFTER_MS = 3_600_000;
 export type TakenChallenge = { found: false } | { found: true; expired: boolean; passkey: boolean };
 
 // Every WebAuthn sign-in step makes one challenge and takes one: prepared once per pooled connection.
-const INSERT = prepared('webauthn_challenge.insert', 'insert into auth.webauthn_challenge (challenge, ceremony, account_id, passkey, expires_at) values ($1, $2, $3, $4, $5)');
+const INSERT = prepared(
+  'webauthn_challenge.insert',
+  'insert into auth.webauthn_challenge (challenge, ceremony, account_id, passkey, expires_at) values ($1, $2, $3, $4, $5)',
+);
 const TAKE = prepared(
   'webauthn_challenge.take',
   `with pruned as (

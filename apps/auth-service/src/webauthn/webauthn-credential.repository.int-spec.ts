@@ -104,7 +104,9 @@ describe(WebAuthnChallengeRepository.name, () => {
     await sut.insert(ctx.em(), { challenge: 'recent', ceremony: 'passkey', passkey: true, expiresAt: later(-60_000) });
     await sut.insert(ctx.em(), { challenge: 'now', ceremony: 'passkey', passkey: true, expiresAt: later(60_000) });
     await sut.take(ctx.em(), 'now', 'passkey', null, ctx.clock.now());
-    const left = (await ctx.sql<{ challenge: string }>(`select challenge from auth.webauthn_challenge where challenge in ('abandoned', 'recent')`)).map((r) => r.challenge);
+    const left = (await ctx.sql<{ challenge: string }>(`select challenge from auth.webauthn_challenge where challenge in ('abandoned', 'recent')`)).map(
+      (r) => r.challenge,
+    );
     expect(left).toEqual(['recent']);
   });
 });

@@ -141,7 +141,8 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
       await this.credentials.insert(tx, credential);
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
-        if (/webauthn_credential_credential_id_unique/.test(error.message)) throw new AuthError('credential_already_registered', 'This security key or passkey is already registered.');
+        if (/webauthn_credential_credential_id_unique/.test(error.message))
+          throw new AuthError('credential_already_registered', 'This security key or passkey is already registered.');
         throw new AuthError('factor_name_taken', `You already have a security key or passkey named "${name}".`);
       }
       throw error;
@@ -196,7 +197,8 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     if (!taken.ok) return taken;
     const credential = await this.credentials.findByCredentialId(this.em.fork(), String(input.response.id));
     // Someone else's key (or none of ours) proves nothing about this account.
-    if (!credential || credential.accountId !== accountId) return { ok: false, reason: 'unknown_credential', message: 'This security key is not registered to your account.' };
+    if (!credential || credential.accountId !== accountId)
+      return { ok: false, reason: 'unknown_credential', message: 'This security key is not registered to your account.' };
     return this.checkAssertion(credential, input.response, taken.challenge, this.policy.userVerification === 'required', spend);
   }
 
@@ -238,7 +240,13 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     // WebAuthn section 7.2 step 6: the user handle the authenticator returns must name the owner.
     const userHandle = response.response?.userHandle;
     if (!userHandle || userHandle !== Buffer.from(userHandleOf(credential.accountId)).toString('base64url')) {
-      return { ok: false, reason: 'unknown_credential', accountId: credential.accountId, factorId: credential.id, message: 'This passkey does not belong to the account it names.' };
+      return {
+        ok: false,
+        reason: 'unknown_credential',
+        accountId: credential.accountId,
+        factorId: credential.id,
+        message: 'This passkey does not belong to the account it names.',
+      };
     }
     return { accountId: credential.accountId, ...(await this.checkAssertion(credential, response, taken.challenge, true)) };
   }
@@ -266,12 +274,18 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
         requireUserVerification,
       });
       // The library answers { verified: false } for a bad signature rather than throwing.
-      if (!result.verified) return { ok: false, reason: 'webauthn_failed', factorId: credential.id, message: 'The signature of the security key did not verify.' };
+      if (!result.verified)
+        return { ok: false, reason: 'webauthn_failed', factorId: credential.id, message: 'The signature of the security key did not verify.' };
       info = result.authenticationInfo;
     } catch (error) {
       return { ok: false, reason: 'webauthn_failed', factorId: credential.id, message: `The security key's answer was refused: ${reasonOf(error)}.` };
     }
-    if (!(await spend((tx) => this.credentials.recordUse(tx, credential.id, info.newCounter, info.credentialBackedUp, this.clock.now()), { amr: info.userVerified ? ['user'] : [], factorId: credential.id }))) {
+    if (
+      !(await spend((tx) => this.credentials.recordUse(tx, credential.id, info.newCounter, info.credentialBackedUp, this.clock.now()), {
+        amr: info.userVerified ? ['user'] : [],
+        factorId: credential.id,
+      }))
+    ) {
       return {
         ok: false,
         reason: 'counter_regression',
@@ -291,7 +305,13 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   private async newChallenge(ceremony: WebAuthnCeremony, accountId: string | null, passkey: boolean): Promise<Uint8Array<ArrayBuffer>> {
     const bytes = new Uint8Array(randomBytes(32));
     const challenge = Buffer.from(bytes).toString('base64url');
-    await this.challenges.insert(this.em.fork(), { challenge, ceremony, accountId: accountId ?? undefined, passkey, expiresAt: new Date(this.clock.nowMs() + this.policy.challengeTtlMs) });
+    await this.challenges.insert(this.em.fork(), {
+      challenge,
+      ceremony,
+      accountId: accountId ?? undefined,
+      passkey,
+      expiresAt: new Date(this.clock.nowMs() + this.policy.challengeTtlMs),
+    });
     return bytes;
   }
 
@@ -299,11 +319,16 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     response: { response?: { clientDataJSON?: unknown } } | undefined,
     ceremony: WebAuthnCeremony,
     accountId: string | null,
-  ): Promise<({ ok: true; challenge: string; passkey: boolean }) | Failure> {
+  ): Promise<{ ok: true; challenge: string; passkey: boolean } | Failure> {
     const challenge = challengeOf(response);
     if (!challenge) return { ok: false, reason: 'webauthn_failed', message: 'The answer has no readable clientDataJSON challenge.' };
     const taken = await this.challenges.take(this.em.fork(), challenge, ceremony, accountId, this.clock.now());
-    if (!taken.found) return { ok: false, reason: 'challenge_not_found', message: 'This challenge is unknown, already used, or was issued for another sign-in: ask for new options.' };
+    if (!taken.found)
+      return {
+        ok: false,
+        reason: 'challenge_not_found',
+        message: 'This challenge is unknown, already used, or was issued for another sign-in: ask for new options.',
+      };
     if (taken.expired) return { ok: false, reason: 'challenge_expired', message: 'The challenge has expired: ask for new options and try again.' };
     return { ok: true, challenge, passkey: taken.passkey };
   }
@@ -336,7 +361,10 @@ function reasonOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   if (/\borigin\b/i.test(text)) return 'this origin is not allowed';
   if (/\bRP ?ID\b/i.test(text)) return 'the credential belongs to another site';
-  return text.replace(/[,;:]?\s*expected\b[\s\S]*$/i, '').replace(/\.$/, '').slice(0, 200);
+  return text
+    .replace(/[,;:]?\s*expected\b[\s\S]*$/i, '')
+    .replace(/\.$/, '')
+    .slice(0, 200);
 }
 
 function toView(credential: WebAuthnCredential): FactorView {

@@ -25,7 +25,11 @@ export interface Harness {
   smtp: SmtpCapture;
   database: TestDatabase;
   encryptionKeys: string;
-  request(method: string, url: string, options?: { token?: string; body?: unknown; ip?: string; headers?: Record<string, string> }): Promise<LightMyRequestResponse>;
+  request(
+    method: string,
+    url: string,
+    options?: { token?: string; body?: unknown; ip?: string; headers?: Record<string, string> },
+  ): Promise<LightMyRequestResponse>;
   /** A query straight on the service's database (rows as PostgreSQL returns them). */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Waits until every mail the service started has been accepted by the SMTP server. */

@@ -22,7 +22,10 @@ export interface MediumContext {
   transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T>;
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   newAccount(overrides?: { email?: string; roles?: string[] }): Promise<{ id: string; email: string }>;
-  newSession(accountId: string, overrides?: { createdAt?: Date; lastUsedAt?: Date; expiresAt?: Date; revokedAt?: Date; deviceLabel?: string; network?: string | null }): Promise<{ id: string }>;
+  newSession(
+    accountId: string,
+    overrides?: { createdAt?: Date; lastUsedAt?: Date; expiresAt?: Date; revokedAt?: Date; deviceLabel?: string; network?: string | null },
+  ): Promise<{ id: string }>;
   close(): Promise<void>;
 }
 

@@ -142,8 +142,7 @@ export class SoftAuthenticator {
   /** navigator.credentials.get(): an assertion, answered as AuthenticationResponseJSON. */
   get(options: RequestOptions, overrides: CeremonyOverrides & { credential?: SoftCredential } = {}) {
     const allowed = options.allowCredentials ?? [];
-    const credential =
-      overrides.credential ?? this.credentials.find((c) => allowed.length === 0 || allowed.some((a) => a.id === c.id));
+    const credential = overrides.credential ?? this.credentials.find((c) => allowed.length === 0 || allowed.some((a) => a.id === c.id));
     if (!credential) throw new Error('no matching credential on this authenticator');
     if (overrides.counter === undefined && this.keepsCounter) credential.counter += 1;
     const counter = overrides.counter ?? (this.keepsCounter ? credential.counter : 0);

@@ -153,10 +153,11 @@ export async function alertText(page: Page): Promise<string> {
 
 /** Waits until an element's text matches (the page fills lists after its requests return). */
 export async function waitForText(page: Page, selector: string, pattern: RegExp): Promise<void> {
-  await page.waitForFunction(
-    ([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel)?.textContent ?? ''),
-    [selector, pattern.source, pattern.flags] as const,
-  );
+  await page.waitForFunction(([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel)?.textContent ?? ''), [
+    selector,
+    pattern.source,
+    pattern.flags,
+  ] as const);
 }
 
 export async function signInWithPassword(page: Page, email: string): Promise<void> {
@@ -164,4 +165,3 @@ export async function signInWithPassword(page: Page, email: string): Promise<voi
   await page.fill('#password', PASSWORD);
   await page.click('#password-submit');
 }
-

@@ -61,7 +61,8 @@ export class AdvisoriesService {
     const includeWithdrawn = query.includeWithdrawn === 'true';
     if (query.version !== undefined) {
       const version = normalizeVersion(query.version);
-      if (!version) throw new ReleaseError('invalid_version', `"${query.version.slice(0, 64)}" is not a semver version; write it as MAJOR.MINOR.PATCH, e.g. 14.2.1.`);
+      if (!version)
+        throw new ReleaseError('invalid_version', `"${query.version.slice(0, 64)}" is not a semver version; write it as MAJOR.MINOR.PATCH, e.g. 14.2.1.`);
       // Withdrawn advisories affect nobody, so they are never listed for a version.
       return { advisories: snapshot.advisoriesAffecting(version), sequence: snapshot.sequence };
     }

@@ -49,7 +49,8 @@ function eventVersion(raw: string, event: string): string {
 
 /** Checks and normalises OSV-style intervals: semver versions, `introduced` before the end. */
 export function checkAffected(ranges: readonly { introduced: string; fixed?: string | null; lastAffected?: string | null }[]): AffectedRange[] {
-  if (ranges.length === 0) throw new AdvisoryProblem('invalid_range', 'An advisory needs at least one affected range, e.g. {"introduced": "13.0.0", "fixed": "13.4.2"}.');
+  if (ranges.length === 0)
+    throw new AdvisoryProblem('invalid_range', 'An advisory needs at least one affected range, e.g. {"introduced": "13.0.0", "fixed": "13.4.2"}.');
   return ranges.map((range) => {
     const introduced = range.introduced === '0' ? '0' : eventVersion(range.introduced, 'introduced');
     // "" is not "no fix": dropping it silently turned a fixed range into "affected forever".

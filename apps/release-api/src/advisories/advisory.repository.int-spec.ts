@@ -34,7 +34,13 @@ describe(AdvisoryRepository.name, () => {
     expect(await ctx.transaction((em) => sut.insertIfAbsent(em, 'KHSA-2026-0001', fields('first')))).toBe(true);
     expect(await ctx.transaction((em) => sut.insertIfAbsent(em, 'KHSA-2026-0001', fields('second')))).toBe(false);
     const [stored] = (await sut.all(ctx.em())).filter((a) => a.id === 'KHSA-2026-0001');
-    expect(stored).toMatchObject({ title: 'first', aliases: ['CVE-2026-0001', 'GHSA-xxxx-yyyy-zzzz'], fixedIn: ['1.2.0'], affected: [{ introduced: '1.0.0', fixed: '1.2.0' }], knownExploited: true });
+    expect(stored).toMatchObject({
+      title: 'first',
+      aliases: ['CVE-2026-0001', 'GHSA-xxxx-yyyy-zzzz'],
+      fixedIn: ['1.2.0'],
+      affected: [{ introduced: '1.0.0', fixed: '1.2.0' }],
+      knownExploited: true,
+    });
   });
 
   it('gives one of two parallel inserts of one id the row', async () => {

@@ -26,7 +26,8 @@ export interface OsvPackage {
  * osv-schema commit vendored in apps/release-api/test/fixtures/osv). An id without one is
  * exported under the local prefix `x_`.
  */
-const REGISTERED_ID = /^(ASB-A|PUB-A|ALPINE|ALSA|ALBA|ALEA|AZL|BELL|BIT|CGA|CLEANSTART|CLSA|CURL|CVE|DEBIAN|DHI|DRUPAL|DSA|DLA|ELA|DTSA|ECHO|EEF|FreeBSD|GHSA|GO|GSD|HSEC|JLSEC|KUBE|LBSEC|LSN|MAL|MINI|MGASA|OESA|OSEC|OSV|openSUSE-SU|PHSA|PSF|PYSEC|RHBA|RHEA|RHSA|RLSA|RXSA|RSEC|ROOT|RUSTSEC|SUSE-[SRFO]U|UBUNTU|USN|V8)-/;
+const REGISTERED_ID =
+  /^(ASB-A|PUB-A|ALPINE|ALSA|ALBA|ALEA|AZL|BELL|BIT|CGA|CLEANSTART|CLSA|CURL|CVE|DEBIAN|DHI|DRUPAL|DSA|DLA|ELA|DTSA|ECHO|EEF|FreeBSD|GHSA|GO|GSD|HSEC|JLSEC|KUBE|LBSEC|LSN|MAL|MINI|MGASA|OESA|OSEC|OSV|openSUSE-SU|PHSA|PSF|PYSEC|RHBA|RHEA|RHSA|RLSA|RXSA|RSEC|ROOT|RUSTSEC|SUSE-[SRFO]U|UBUNTU|USN|V8)-/;
 const LOCAL_PREFIX = 'x_';
 
 /** Ecosystems registered with OSV (validation/schema.json `$defs.ecosystemWithSuffix`). */
@@ -124,15 +125,21 @@ export function fromOsv(raw: unknown, now: Date, productPackage: OsvPackage | un
   const parsed = osvDocument.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
-    throw new AdvisoryProblem('validation_failed', `Not an OSV document: ${first ? `${first.path.join('.') || '(document)'}: ${first.message}` : 'unknown problem'}.`);
+    throw new AdvisoryProblem(
+      'validation_failed',
+      `Not an OSV document: ${first ? `${first.path.join('.') || '(document)'}: ${first.message}` : 'unknown problem'}.`,
+    );
   }
   const doc = parsed.data;
   const ours = (doc.affected ?? []).filter(
-    (affected) => !affected.package || samePackage(LEGACY_PACKAGE, affected.package) || (productPackage !== undefined && samePackage(productPackage, affected.package)),
+    (affected) =>
+      !affected.package || samePackage(LEGACY_PACKAGE, affected.package) || (productPackage !== undefined && samePackage(productPackage, affected.package)),
   );
   if (ours.length === 0) {
     const named = [...new Set((doc.affected ?? []).map((affected) => `${affected.package?.ecosystem ?? '?'} ${affected.package?.name ?? '?'}`))];
-    const product = productPackage ? `${productPackage.ecosystem} ${productPackage.name} (RELEASE_OSV_PACKAGE)` : 'entries without a package (RELEASE_OSV_PACKAGE is not set)';
+    const product = productPackage
+      ? `${productPackage.ecosystem} ${productPackage.name} (RELEASE_OSV_PACKAGE)`
+      : 'entries without a package (RELEASE_OSV_PACKAGE is not set)';
     throw new AdvisoryProblem(
       'validation_failed',
       named.length === 0
@@ -141,9 +148,7 @@ export function fromOsv(raw: unknown, now: Date, productPackage: OsvPackage | un
     );
   }
   const ranges = ours.flatMap((affected) => [
-    ...(affected.ranges ?? [])
-      .filter((range) => range.type === 'SEMVER' || range.type === 'ECOSYSTEM')
-      .flatMap((range) => eventsToRanges(range.events)),
+    ...(affected.ranges ?? []).filter((range) => range.type === 'SEMVER' || range.type === 'ECOSYSTEM').flatMap((range) => eventsToRanges(range.events)),
     ...(affected.versions ?? []).map((version) => ({ introduced: version, lastAffected: version })),
   ]);
   const affected = checkAffected(ranges);

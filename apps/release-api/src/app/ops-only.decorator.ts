@@ -14,7 +14,11 @@ export const OpsOnly = () =>
     Roles('ops'),
     RequiresAal(2),
     ApiBearerAuth(),
-    ApiErrors('invalid_token', { code: 'forbidden', when: 'the token lacks the role ops' }, { code: 'step_up_required', when: 'a password-only (aal 1) session' }),
+    ApiErrors(
+      'invalid_token',
+      { code: 'forbidden', when: 'the token lacks the role ops' },
+      { code: 'step_up_required', when: 'a password-only (aal 1) session' },
+    ),
   );
 
 export const actorOf = (user: AuthenticatedUser): Actor => ({ sub: user.sub, email: user.email });

@@ -16,7 +16,20 @@ import { RELEASE_MIGRATIONS } from '../migrations';
 /** release-api owns the PostgreSQL schema `release`: its tables, its migrations table. */
 export const RELEASE_DATABASE = {
   schema: 'release',
-  entities: [Release, Advisory, AuditEvent, CatalogSequence, CheckCount, SigningKey, MaintenanceWindow, MaintenanceSubscription, MaintenanceNotice, NoticeDelivery, KeyCheck, ErasureSync],
+  entities: [
+    Release,
+    Advisory,
+    AuditEvent,
+    CatalogSequence,
+    CheckCount,
+    SigningKey,
+    MaintenanceWindow,
+    MaintenanceSubscription,
+    MaintenanceNotice,
+    NoticeDelivery,
+    KeyCheck,
+    ErasureSync,
+  ],
   migrations: RELEASE_MIGRATIONS,
   migrationsPath: 'apps/release-api/src/migrations',
 } satisfies Omit<DatabaseOptions, 'url'>;

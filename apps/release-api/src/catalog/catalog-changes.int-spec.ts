@@ -10,7 +10,8 @@ describe(CatalogChanges.name, () => {
   const releases = new ReleaseRepository();
   const actor = { sub: 'acc-ops', email: 'ops@example.test' };
   const release = (version: string) => ({ version, channel: 'stable', releasedAt: ctx.clock.now() });
-  const auditOf = (subject: string) => ctx.sql<{ action: string; sequence: string | null }>('select action, sequence from release.audit_event where subject = ?', [subject]);
+  const auditOf = (subject: string) =>
+    ctx.sql<{ action: string; sequence: string | null }>('select action, sequence from release.audit_event where subject = ?', [subject]);
 
   beforeAll(async () => {
     ctx = await startMedium();

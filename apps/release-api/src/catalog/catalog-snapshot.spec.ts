@@ -108,11 +108,7 @@ describe(CatalogSnapshot.name, () => {
     });
 
     it('honours ranges with several branches (||)', () => {
-      const { check } = setup([
-        release('1.9.0'),
-        release('2.0.0', { upgradeFrom: '1.9.x || >=1.5.0 <1.6.0' }),
-        release('1.5.3'),
-      ]);
+      const { check } = setup([release('1.9.0'), release('2.0.0', { upgradeFrom: '1.9.x || >=1.5.0 <1.6.0' }), release('1.5.3')]);
       expect(check('1.5.2').upgradePath).toEqual(['2.0.0']);
       expect(check('1.7.0').upgradePath).toEqual(['1.9.0', '2.0.0']);
     });
@@ -135,8 +131,12 @@ describe(CatalogSnapshot.name, () => {
     });
 
     it('builds for 10,000 releases and 10,000 advisories and answers from the indexes', () => {
-      const releases = Array.from({ length: 10_000 }, (_, i) => release(`${Math.floor(i / 100) + 1}.${i % 100}.0`, { upgradeFrom: `>=${Math.floor(i / 100)}.0.0 <${Math.floor(i / 100) + 1}.${i % 100}.0` }));
-      const advisories = Array.from({ length: 10_000 }, (_, i) => advisory(`A-${i}`, [{ introduced: `${Math.floor(i / 100) + 1}.${i % 100}.0`, fixed: `${Math.floor(i / 100) + 1}.${i % 100}.1` }]));
+      const releases = Array.from({ length: 10_000 }, (_, i) =>
+        release(`${Math.floor(i / 100) + 1}.${i % 100}.0`, { upgradeFrom: `>=${Math.floor(i / 100)}.0.0 <${Math.floor(i / 100) + 1}.${i % 100}.0` }),
+      );
+      const advisories = Array.from({ length: 10_000 }, (_, i) =>
+        advisory(`A-${i}`, [{ introduced: `${Math.floor(i / 100) + 1}.${i % 100}.0`, fixed: `${Math.floor(i / 100) + 1}.${i % 100}.1` }]),
+      );
       const { check } = setup(releases, advisories);
       const answer = check('50.7.0');
       expect(answer.advisories.map((a) => a.id)).toEqual(['A-4907']);

@@ -168,7 +168,13 @@ export class CatalogSnapshot {
     const count = this.releasedCount(now);
     if (this.released?.count !== count) {
       const cutoff = count === 0 ? Number.NEGATIVE_INFINITY : (this.releaseTimes[count - 1] as number);
-      this.released = { count, catalog: new ReleasedCatalog(this.releases.filter((r) => Date.parse(r.releasedAt) <= cutoff), this.channels) };
+      this.released = {
+        count,
+        catalog: new ReleasedCatalog(
+          this.releases.filter((r) => Date.parse(r.releasedAt) <= cutoff),
+          this.channels,
+        ),
+      };
     }
     return this.released.catalog;
   }
@@ -235,9 +241,7 @@ class ReleasedCatalog {
     const cached = this.audiences.get(key);
     if (cached) return cached;
     const visible = new Set(visibleChannels(this.channels, channel));
-    const releases = this.releases.filter(
-      (r) => !r.yanked && visible.has(r.channel) && (r.editions.length === 0 || r.editions.includes(edition)),
-    );
+    const releases = this.releases.filter((r) => !r.yanked && visible.has(r.channel) && (r.editions.length === 0 || r.editions.includes(edition)));
     const latestByChannel = new Map<string, ReleaseView>();
     const newestSecurityByMajor = new Map<number, string>();
     const entries: { interval: VersionInterval; item: ReleaseView }[] = [];
@@ -245,9 +249,7 @@ class ReleasedCatalog {
       if (!latestByChannel.has(release.channel)) latestByChannel.set(release.channel, release);
       if (release.security && !newestSecurityByMajor.has(major(release.version))) newestSecurityByMajor.set(major(release.version), release.version);
       // No `upgradeFrom`: every older version may upgrade straight to it.
-      const intervals = release.upgradeFrom
-        ? (rangeToIntervals(release.upgradeFrom) ?? [])
-        : [{ high: { version: release.version, inclusive: false } }];
+      const intervals = release.upgradeFrom ? (rangeToIntervals(release.upgradeFrom) ?? []) : [{ high: { version: release.version, inclusive: false } }];
       for (const interval of intervals) entries.push({ interval, item: release });
     }
     const audience: Audience = {

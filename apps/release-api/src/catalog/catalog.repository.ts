@@ -17,7 +17,9 @@ export interface AuditEntry {
 @Injectable()
 export class CatalogRepository {
   async currentSequence(em: EntityManager): Promise<number> {
-    const rows = await em.getConnection().execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1', [], 'all', em.getTransactionContext());
+    const rows = await em
+      .getConnection()
+      .execute<{ value: string }[]>('select value from release.catalog_sequence where id = 1', [], 'all', em.getTransactionContext());
     return Number(rows[0]?.value ?? 0);
   }
 
@@ -28,7 +30,12 @@ export class CatalogRepository {
   async bumpSequence(em: EntityManager): Promise<string> {
     const bumped = await em
       .getConnection()
-      .execute<{ value: string }[]>('update release.catalog_sequence set value = value + 1 where id = 1 returning value', [], 'all', em.getTransactionContext());
+      .execute<{ value: string }[]>(
+        'update release.catalog_sequence set value = value + 1 where id = 1 returning value',
+        [],
+        'all',
+        em.getTransactionContext(),
+      );
     const sequence = bumped[0]?.value;
     if (sequence === undefined) throw new Error('release.catalog_sequence has no row; were the migrations applied?');
     return sequence;
@@ -72,7 +79,12 @@ export class CatalogRepository {
   async pseudonymiseActor(em: EntityManager, sub: string, pseudonym: string): Promise<number> {
     const rows = await em
       .getConnection()
-      .execute<unknown[]>('update release.audit_event set actor_email = ? where actor_sub = ? and actor_email is distinct from ? returning 1', [pseudonym, sub, pseudonym], 'all', em.getTransactionContext());
+      .execute<unknown[]>(
+        'update release.audit_event set actor_email = ? where actor_sub = ? and actor_email is distinct from ? returning 1',
+        [pseudonym, sub, pseudonym],
+        'all',
+        em.getTransactionContext(),
+      );
     return rows.length;
   }
 }

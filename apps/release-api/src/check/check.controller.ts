@@ -43,7 +43,10 @@ export class CheckController {
   @Post('keys/rotate')
   @HttpCode(201)
   @OpsOnly()
-  @ApiOkResponse({ description: 'Generated keys only: a new key signs from now on (cached answers are dropped on every replica); the old one stays in /v1/keys while answers it signed are valid. Audited.' })
+  @ApiOkResponse({
+    description:
+      'Generated keys only: a new key signs from now on (cached answers are dropped on every replica); the old one stays in /v1/keys while answers it signed are valid. Audited.',
+  })
   rotate(@CurrentUser() user: AuthenticatedUser) {
     return this.signer.rotate(actorOf(user));
   }

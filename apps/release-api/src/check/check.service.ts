@@ -106,7 +106,9 @@ export class CheckService {
     if (!this.config.editions.includes(edition)) fields.push({ field: 'edition', problems: [`must be one of ${this.config.editions.join(', ')}`] });
     if (!ENVIRONMENT.test(environment)) fields.push({ field: 'environment', problems: ['must be 1–32 of a-z, 0-9 and -, e.g. production'] });
     if (fields.length > 0) {
-      throw new ReleaseError('validation_failed', `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`, { fields });
+      throw new ReleaseError('validation_failed', `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`, {
+        fields,
+      });
     }
     return { version, channel, edition, environment };
   }

@@ -24,7 +24,9 @@ describe(loadReleaseConfig.name, () => {
       expect(() => loadReleaseConfig({ DATABASE_URL: 'postgres://db.example/keyhaven' })).toThrow(
         /^Invalid configuration: RELEASE_KEY_ENCRYPTION_KEY: is required when DATABASE_URL is set/,
       );
-      expect(() => loadReleaseConfig({ DATABASE_URL: 'postgres://db.example/keyhaven', RELEASE_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64url') })).not.toThrow();
+      expect(() =>
+        loadReleaseConfig({ DATABASE_URL: 'postgres://db.example/keyhaven', RELEASE_KEY_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64url') }),
+      ).not.toThrow();
     });
 
     it('may be left out in embedded mode (a key is generated beside DATA_DIR)', () => {

@@ -67,7 +67,21 @@ export class DemoLoader {
         });
       }
       await em.flush();
-      return { result: true, audit: [{ action: 'catalog.demo_data', subject: 'demo', after: { releases: DEMO_RELEASES.length, advisories: DEMO_ADVISORIES.length, synthetic: this.config.demoSynthetic, at: this.clock.now().toISOString() } }] };
+      return {
+        result: true,
+        audit: [
+          {
+            action: 'catalog.demo_data',
+            subject: 'demo',
+            after: {
+              releases: DEMO_RELEASES.length,
+              advisories: DEMO_ADVISORIES.length,
+              synthetic: this.config.demoSynthetic,
+              at: this.clock.now().toISOString(),
+            },
+          },
+        ],
+      };
     });
     if (result) {
       this.logger.log(

@@ -21,7 +21,13 @@ export class DeliveriesService {
   ) {}
 
   async list(query: ListDeliveriesQueryDto): Promise<{ deliveries: DeliveryRow[] }> {
-    return { deliveries: await this.repository.deliveries(this.em.fork(), { state: query.state, windowId: query.windowId, limit: query.limit ? Number(query.limit) : 100 }) };
+    return {
+      deliveries: await this.repository.deliveries(this.em.fork(), {
+        state: query.state,
+        windowId: query.windowId,
+        limit: query.limit ? Number(query.limit) : 100,
+      }),
+    };
   }
 
   /**

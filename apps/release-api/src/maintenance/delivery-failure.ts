@@ -38,7 +38,13 @@ export function describeDeliveryFailure(error: unknown, timeoutMs: number): stri
   const failure = error;
   const cause = isErrorLike(failure.cause) ? failure.cause : undefined;
   const code = failure.code ?? cause?.code;
-  if (failure.name === 'AbortError' || failure.name === 'TimeoutError' || cause?.name === 'TimeoutError' || code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') {
+  if (
+    failure.name === 'AbortError' ||
+    failure.name === 'TimeoutError' ||
+    cause?.name === 'TimeoutError' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ESOCKETTIMEDOUT'
+  ) {
     return `timeout: no answer within ${formatDuration(timeoutMs)} (MAINTENANCE_WEBHOOK_TIMEOUT)`;
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'ENODATA') {
@@ -63,5 +69,7 @@ function tlsReason(message: string): string {
 }
 
 function endpoint(failure: SystemError): string {
-  return failure.address ? `${failure.address.includes(':') ? `[${failure.address}]` : failure.address}${failure.port ? `:${failure.port}` : ''}` : 'the receiver';
+  return failure.address
+    ? `${failure.address.includes(':') ? `[${failure.address}]` : failure.address}${failure.port ? `:${failure.port}` : ''}`
+    : 'the receiver';
 }

@@ -13,7 +13,10 @@ export class MaintenanceFeedsController {
   @ApiProduces('text/calendar')
   @ApiOkResponse({ description: 'iCalendar feed: stable UIDs, SEQUENCE per change, STATUS:CANCELLED.' })
   async ics(@Res() reply: FastifyReply) {
-    void reply.header('content-type', 'text/calendar; charset=utf-8').header('cache-control', 'public, max-age=300').send(await this.feeds.ics());
+    void reply
+      .header('content-type', 'text/calendar; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .send(await this.feeds.ics());
   }
 
   @Get('maintenance-windows/:id/event.ics')
@@ -32,6 +35,9 @@ export class MaintenanceFeedsController {
   @ApiProduces('application/atom+xml')
   @ApiOkResponse({ description: 'Atom feed of the same windows.' })
   async atom(@Res() reply: FastifyReply) {
-    void reply.header('content-type', 'application/atom+xml; charset=utf-8').header('cache-control', 'public, max-age=300').send(await this.feeds.atom());
+    void reply
+      .header('content-type', 'application/atom+xml; charset=utf-8')
+      .header('cache-control', 'public, max-age=300')
+      .send(await this.feeds.atom());
   }
 }

@@ -2,7 +2,16 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { JobQueue } from '@keyhaven/jobs';
 import { Mailer } from '@keyhaven/mail';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
-import { DEAD_DELIVERY_QUEUE, DELIVERY_QUEUE, DeliveryJob, maintenanceQueues, NOTICE_QUEUE, NoticeJob, RETENTION_CRON, RETENTION_QUEUE } from './maintenance-queues';
+import {
+  DEAD_DELIVERY_QUEUE,
+  DELIVERY_QUEUE,
+  DeliveryJob,
+  maintenanceQueues,
+  NOTICE_QUEUE,
+  NoticeJob,
+  RETENTION_CRON,
+  RETENTION_QUEUE,
+} from './maintenance-queues';
 import { MaintenanceRetention } from './maintenance-retention';
 import { NoticeDispatcher } from './notice-dispatcher';
 

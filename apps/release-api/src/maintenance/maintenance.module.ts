@@ -54,7 +54,11 @@ export class MaintenanceModule {
               poolMax: config.jobs.poolMax,
             }),
         },
-        { provide: Mailer, inject: [RELEASE_CONFIG], useFactory: (config: ReleaseConfig) => new Mailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }) },
+        {
+          provide: Mailer,
+          inject: [RELEASE_CONFIG],
+          useFactory: (config: ReleaseConfig) => new Mailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from }),
+        },
         { provide: WEBHOOK_RESOLVER, useValue: options.webhookResolver ?? SYSTEM_WEBHOOK_RESOLVER },
         WindowsService,
         SubscriptionsService,

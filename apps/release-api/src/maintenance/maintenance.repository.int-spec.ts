@@ -63,7 +63,11 @@ describe(MaintenanceRepository.name, () => {
       const notice = await ctx.newNotice(window.id, { type: 'maintenance.announced' });
       const first = ctx.clock.now();
 
-      expect(await ctx.transaction((em) => sut.claimNotice(em, notice.id, first))).toEqual({ id: notice.id, windowId: window.id, type: 'maintenance.announced' });
+      expect(await ctx.transaction((em) => sut.claimNotice(em, notice.id, first))).toEqual({
+        id: notice.id,
+        windowId: window.id,
+        type: 'maintenance.announced',
+      });
       expect(await ctx.transaction((em) => sut.claimNotice(em, notice.id, hours(1)))).toBeUndefined();
       const [row] = await ctx.sql<{ state: string; announced_at: Date }>(
         'select n.state, w.announced_at from release.maintenance_notice n join release.maintenance_window w on w.id = n.window_id where n.id = ?',
@@ -104,7 +108,9 @@ describe(MaintenanceRepository.name, () => {
       const claimed = { id: notice.id, windowId: window.id, type: 'maintenance.announced' as const };
 
       const created = await ctx.transaction((em) => sut.createDeliveries(em, claimed, ctx.clock.now()));
-      const rows = await ctx.sql<{ subscription_id: string }>('select subscription_id from release.notice_delivery where id = any(?::uuid[])', [`{${created.join(',')}}`]);
+      const rows = await ctx.sql<{ subscription_id: string }>('select subscription_id from release.notice_delivery where id = any(?::uuid[])', [
+        `{${created.join(',')}}`,
+      ]);
       expect(rows.map((row) => row.subscription_id).sort()).toEqual([all.id, prod.id].sort());
 
       expect(await ctx.transaction((em) => sut.createDeliveries(em, claimed, ctx.clock.now()))).toEqual([]);
@@ -116,7 +122,9 @@ describe(MaintenanceRepository.name, () => {
       const notice = await ctx.newNotice(window.id);
       await ctx.newSubscription({ environments: ['dev'] });
       await ctx.newSubscription({ environments: ['prod'] });
-      const created = await ctx.transaction((em) => sut.createDeliveries(em, { id: notice.id, windowId: window.id, type: 'maintenance.announced' }, ctx.clock.now()));
+      const created = await ctx.transaction((em) =>
+        sut.createDeliveries(em, { id: notice.id, windowId: window.id, type: 'maintenance.announced' }, ctx.clock.now()),
+      );
       expect(created).toHaveLength(2);
     });
   });
@@ -129,13 +137,25 @@ describe(MaintenanceRepository.name, () => {
       return { window, notice, subscription, delivery: await ctx.newDelivery(notice.id, subscription.id, { state }) };
     }
     const row = async (id: string) =>
-      (await ctx.sql<{ state: string; attempts: number; last_error: string | null }>('select state, attempts, last_error from release.notice_delivery where id = ?', [id]))[0];
+      (
+        await ctx.sql<{ state: string; attempts: number; last_error: string | null }>(
+          'select state, attempts, last_error from release.notice_delivery where id = ?',
+          [id],
+        )
+      )[0];
 
     it('reads targets with their subscriber and window in one query', async () => {
       const { window, subscription, delivery: d } = await delivery();
       expect(await sut.deliveryTargets(ctx.em(), [])).toEqual([]);
       const [target] = await sut.deliveryTargets(ctx.em(), [d.id]);
-      expect(target).toMatchObject({ id: d.id, state: 'pending', kind: 'webhook', subscriptionId: subscription.id, windowId: window.id, secretSealed: 'sealed' });
+      expect(target).toMatchObject({
+        id: d.id,
+        state: 'pending',
+        kind: 'webhook',
+        subscriptionId: subscription.id,
+        windowId: window.id,
+        secretSealed: 'sealed',
+      });
       expect(target?.window.id).toBe(window.id);
     });
 
@@ -179,7 +199,14 @@ describe(MaintenanceRepository.name, () => {
       expect(dead.map((d) => d.id).indexOf(b.delivery.id)).toBeLessThan(dead.map((d) => d.id).indexOf(a.delivery.id));
       expect((await sut.deliveries(ctx.em(), { windowId: a.window.id, limit: 100 })).map((d) => d.id)).toEqual([a.delivery.id]);
       const [one] = await sut.deliveries(ctx.em(), { id: b.delivery.id, limit: 1 });
-      expect(one).toMatchObject({ id: b.delivery.id, noticeId: b.notice.id, subscriptionId: b.subscription.id, kind: 'webhook', target: `https://hooks.example.test/${b.subscription.id}`, attempts: 0 });
+      expect(one).toMatchObject({
+        id: b.delivery.id,
+        noticeId: b.notice.id,
+        subscriptionId: b.subscription.id,
+        kind: 'webhook',
+        target: `https://hooks.example.test/${b.subscription.id}`,
+        attempts: 0,
+      });
       expect(await sut.deliveries(ctx.em(), { state: 'dead', limit: 1 })).toHaveLength(1);
     });
   });

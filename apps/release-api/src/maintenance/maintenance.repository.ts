@@ -71,7 +71,11 @@ export class MaintenanceRepository {
   /** Over or cancelled, newest first. */
   pastWindows(em: EntityManager, now: Date, since: Date | undefined, limit: number): Promise<MaintenanceWindow[]> {
     const recent = since ? { $or: [{ endsAt: { $gt: since } }, { cancelledAt: { $gt: since } }] } : {};
-    return em.find(MaintenanceWindow, { $and: [{ $or: [{ cancelledAt: { $ne: null } }, { endsAt: { $lte: now } }] }, recent] }, { orderBy: { startsAt: 'desc' }, limit });
+    return em.find(
+      MaintenanceWindow,
+      { $and: [{ $or: [{ cancelledAt: { $ne: null } }, { endsAt: { $lte: now } }] }, recent] },
+      { orderBy: { startsAt: 'desc' }, limit },
+    );
   }
 
   /** A new window, written with the caller's next flush. */
@@ -86,12 +90,14 @@ export class MaintenanceRepository {
 
   /** Notices of older revisions that have not gone out will not: their jobs find them superseded. */
   async supersedePlanned(em: EntityManager, windowId: string): Promise<void> {
-    await em.getConnection().execute(
-      `update release.maintenance_notice set state = 'superseded' where window_id = ? and state = 'planned'`,
-      [windowId],
-      'run',
-      em.getTransactionContext(),
-    );
+    await em
+      .getConnection()
+      .execute(
+        `update release.maintenance_notice set state = 'superseded' where window_id = ? and state = 'planned'`,
+        [windowId],
+        'run',
+        em.getTransactionContext(),
+      );
   }
 
   addNotices(em: EntityManager, window: MaintenanceWindow, plan: readonly PlannedNotice[]): MaintenanceNotice[] {
@@ -157,10 +163,27 @@ export class MaintenanceRepository {
     if (deliveryIds.length === 0) return [];
     const rows = await em.getConnection().execute<
       {
-        id: string; state: DeliveryState; type: DeliveryTarget['type']; window_id: string; subscription_id: string; kind: DeliveryTarget['kind'];
-        url: string | null; secret_sealed: string | null; address: string | null; time_zone: string | null;
-        title: string; description: string; starts_at: Date; ends_at: Date; environments: string[]; sequence: number; short_notice: boolean;
-        emergency_reason: string | null; cancelled_at: Date | null; created_at: Date; updated_at: Date;
+        id: string;
+        state: DeliveryState;
+        type: DeliveryTarget['type'];
+        window_id: string;
+        subscription_id: string;
+        kind: DeliveryTarget['kind'];
+        url: string | null;
+        secret_sealed: string | null;
+        address: string | null;
+        time_zone: string | null;
+        title: string;
+        description: string;
+        starts_at: Date;
+        ends_at: Date;
+        environments: string[];
+        sequence: number;
+        short_notice: boolean;
+        emergency_reason: string | null;
+        cancelled_at: Date | null;
+        created_at: Date;
+        updated_at: Date;
       }[]
     >(
       `select d.id, d.state, n.type, n.window_id, s.id as subscription_id, s.kind, s.url, s.secret_sealed, s.address, s.time_zone,
@@ -216,12 +239,14 @@ export class MaintenanceRepository {
   }
 
   async markFailedAttempt(em: EntityManager, deliveryId: string, error: string, now: Date): Promise<void> {
-    await em.getConnection().execute(
-      `update release.notice_delivery set attempts = attempts + 1, last_error = ?, last_attempt_at = ? where id = ? and state = 'pending'`,
-      [error.slice(0, 1000), now, deliveryId],
-      'run',
-      em.getTransactionContext(),
-    );
+    await em
+      .getConnection()
+      .execute(
+        `update release.notice_delivery set attempts = attempts + 1, last_error = ?, last_attempt_at = ? where id = ? and state = 'pending'`,
+        [error.slice(0, 1000), now, deliveryId],
+        'run',
+        em.getTransactionContext(),
+      );
   }
 
   async markDead(em: EntityManager, deliveryId: string): Promise<void> {
@@ -263,8 +288,19 @@ export class MaintenanceRepository {
     params.push(filter.limit);
     const rows = await em.getConnection().execute<
       {
-        id: string; notice_id: string; window_id: string; type: string; subscription_id: string; kind: string; target: string;
-        state: DeliveryState; attempts: number; last_error: string | null; last_attempt_at: Date | null; delivered_at: Date | null; created_at: Date;
+        id: string;
+        notice_id: string;
+        window_id: string;
+        type: string;
+        subscription_id: string;
+        kind: string;
+        target: string;
+        state: DeliveryState;
+        attempts: number;
+        last_error: string | null;
+        last_attempt_at: Date | null;
+        delivered_at: Date | null;
+        created_at: Date;
       }[]
     >(
       `select d.id, d.notice_id, n.window_id, n.type, d.subscription_id, s.kind, coalesce(s.url, s.address) as target,
@@ -363,7 +399,12 @@ export class MaintenanceRepository {
   async removeSubscription(em: EntityManager, id: string, now: Date): Promise<MaintenanceSubscription | undefined> {
     const rows = await em
       .getConnection()
-      .execute<{ id: string }[]>('update release.maintenance_subscription set removed_at = ? where id = ? and removed_at is null returning id', [now, id], 'all', em.getTransactionContext());
+      .execute<{ id: string }[]>(
+        'update release.maintenance_subscription set removed_at = ? where id = ? and removed_at is null returning id',
+        [now, id],
+        'all',
+        em.getTransactionContext(),
+      );
     return rows.length > 0 ? ((await em.findOne(MaintenanceSubscription, { id })) ?? undefined) : undefined;
   }
 

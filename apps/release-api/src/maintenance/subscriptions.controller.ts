@@ -35,18 +35,27 @@ export class SubscriptionsController {
   @Delete('subscriptions/:id')
   @HttpCode(204)
   @OpsOnly()
-  @ApiNoContentResponse({ description: 'Removed (soft: deliveries keep their history for MAINTENANCE_RETENTION); with `?erase=true` the subscriber and its delivery history are erased at once (GDPR).' })
+  @ApiNoContentResponse({
+    description:
+      'Removed (soft: deliveries keep their history for MAINTENANCE_RETENTION); with `?erase=true` the subscriber and its delivery history are erased at once (GDPR).',
+  })
   @ApiErrors('subscription_not_found')
   remove(@Param('id') id: string, @Query() query: RemoveSubscriptionQuery, @CurrentUser() user: AuthenticatedUser) {
     return this.subscriptions.remove(id, actorOf(user), query.erase === 'true');
   }
 
   @Get('subscriptions/:id/data')
-  @ApiOkResponse({ description: 'Public, from the link in notice emails: what is stored about this subscription (address, time zone, environments, delivery history) as JSON.' })
+  @ApiOkResponse({
+    description: 'Public, from the link in notice emails: what is stored about this subscription (address, time zone, environments, delivery history) as JSON.',
+  })
   @ApiErrors({ code: 'subscription_not_found', when: 'a link that does not verify' })
   async data(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
     const document = await this.subscriptions.dataOf(id, typeof token === 'string' ? token : undefined);
-    void reply.header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').send(JSON.stringify(document, null, 2));
+    void reply
+      .header('content-type', 'application/json; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .send(JSON.stringify(document, null, 2));
   }
 
   @Get('subscriptions/:id/unsubscribe')
@@ -63,7 +72,7 @@ export class SubscriptionsController {
   @HttpCode(200)
   @AcceptsForm()
   @ApiProduces('text/html')
-  @ApiOkResponse({ description: 'Public: removes the subscription of a signed link — the page\'s button and RFC 8058 one-click unsubscribe. Idempotent.' })
+  @ApiOkResponse({ description: "Public: removes the subscription of a signed link — the page's button and RFC 8058 one-click unsubscribe. Idempotent." })
   async unsubscribe(@Param('id') id: string, @Query('token') token: unknown, @Res() reply: FastifyReply) {
     await this.subscriptions.unsubscribe(id, typeof token === 'string' ? token : undefined);
     sendUnsubscribePage(reply, { kind: 'done' });

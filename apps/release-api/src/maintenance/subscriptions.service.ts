@@ -45,9 +45,12 @@ export class SubscriptionsService {
     const fields: { field: string; problems: string[] }[] = [];
     const foreign = dto.kind === 'webhook' ? (['address', 'timeZone'] as const) : (['url', 'secret'] as const);
     for (const field of foreign) if (dto[field] !== undefined) fields.push({ field, problems: [`not allowed for kind ${dto.kind}`] });
-    if (dto.timeZone !== undefined && !isTimeZone(dto.timeZone)) fields.push({ field: 'timeZone', problems: ['must be an IANA time zone such as Europe/Berlin'] });
+    if (dto.timeZone !== undefined && !isTimeZone(dto.timeZone))
+      fields.push({ field: 'timeZone', problems: ['must be an IANA time zone such as Europe/Berlin'] });
     if (fields.length > 0) {
-      throw new ReleaseError('validation_failed', `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`, { fields });
+      throw new ReleaseError('validation_failed', `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ')}`, {
+        fields,
+      });
     }
     if (dto.kind === 'webhook' && dto.url !== undefined) {
       // The egress policy (see WebhookEgressPolicy): refused here with a clear answer, and
@@ -120,7 +123,8 @@ export class SubscriptionsService {
 
   /** `DELETE /v1/subscriptions/:id`: a soft removal (deliveries keep their history), or with `erase` the subscriber and its history go at once. */
   async remove(id: string, actor: Actor, erase = false): Promise<void> {
-    const done = UUID.test(id) && (erase ? await this.eraseAudited(id, actor, 'subscription.erase') : await this.removeAudited(id, actor, 'subscription.remove'));
+    const done =
+      UUID.test(id) && (erase ? await this.eraseAudited(id, actor, 'subscription.erase') : await this.removeAudited(id, actor, 'subscription.remove'));
     if (!done) throw new ReleaseError('subscription_not_found', `No subscription ${id.slice(0, 64)}.`, { id: id.slice(0, 64) });
   }
 
@@ -162,7 +166,9 @@ export class SubscriptionsService {
     return this.em.fork().transactional(async (em) => {
       const erased = await this.repository.eraseSubscription(em, id);
       if (!erased) return false;
-      this.catalog.appendAudit(em, actor, [{ action, subject: id, before: auditView(erased.subscription), after: { erased: true, deliveries: erased.deliveries, ...more } }]);
+      this.catalog.appendAudit(em, actor, [
+        { action, subject: id, before: auditView(erased.subscription), after: { erased: true, deliveries: erased.deliveries, ...more } },
+      ]);
       await em.flush();
       return true;
     });

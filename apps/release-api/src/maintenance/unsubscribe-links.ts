@@ -48,6 +48,8 @@ export class UnsubscribeLinks {
       key = this.sealingKey.get().then((root) => Buffer.from(hkdfSync('sha256', root, Buffer.alloc(0), LINK_INFO[purpose], 32)));
       this.keys.set(purpose, key);
     }
-    return createHmac('sha256', await key).update(subscriptionId).digest('base64url');
+    return createHmac('sha256', await key)
+      .update(subscriptionId)
+      .digest('base64url');
   }
 }

@@ -21,5 +21,7 @@ export function sendUnsubscribePage(reply: FastifyReply, page: { kind: 'confirm'
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')
     .header('x-content-type-options', 'nosniff')
-    .send(`<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Keyhaven maintenance notices</title></head>\n<body>\n${body}\n</body></html>\n`);
+    .send(
+      `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Keyhaven maintenance notices</title></head>\n<body>\n${body}\n</body></html>\n`,
+    );
 }

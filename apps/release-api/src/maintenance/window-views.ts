@@ -4,7 +4,18 @@ import type { MaintenanceWindow } from './entities/maintenance-window.entity';
 /** The fields of a window the views need (an entity or a snapshot row). */
 export type WindowRecord = Pick<
   MaintenanceWindow,
-  'id' | 'title' | 'description' | 'startsAt' | 'endsAt' | 'environments' | 'sequence' | 'shortNotice' | 'emergencyReason' | 'cancelledAt' | 'createdAt' | 'updatedAt'
+  | 'id'
+  | 'title'
+  | 'description'
+  | 'startsAt'
+  | 'endsAt'
+  | 'environments'
+  | 'sequence'
+  | 'shortNotice'
+  | 'emergencyReason'
+  | 'cancelledAt'
+  | 'createdAt'
+  | 'updatedAt'
 >;
 
 /** The window as feeds, notices and the check see it at `now` (status follows the clock). */

@@ -135,7 +135,10 @@ export class WindowsService {
       await this.repository.supersedePlanned(em, window.id);
       // Subscribers who never heard of it need not hear that it is off.
       await this.plan(em, window, window.announcedAt ? [{ type: 'maintenance.cancelled', dueAt: now, key: 'cancelled' }] : []);
-      return { result: window, audit: [{ action: 'maintenance.cancel', subject: window.id, after: { cancelledAt: now.toISOString(), reason: window.cancelReason } }] };
+      return {
+        result: window,
+        audit: [{ action: 'maintenance.cancel', subject: window.id, after: { cancelledAt: now.toISOString(), reason: window.cancelReason } }],
+      };
     });
     await this.state.refresh();
     return windowApiJson(result, now);

@@ -7,7 +7,6 @@ import { Migration } from '@mikro-orm/migrations';
  * entities cannot express.
  */
 export class Migration20261127152243 extends Migration {
-
   override async up(): Promise<void> {
     this.addSql(`alter table "release"."audit_event" alter column "sequence" drop not null;`);
   }
@@ -16,5 +15,4 @@ export class Migration20261127152243 extends Migration {
     this.addSql(`delete from "release"."audit_event" where "sequence" is null;`);
     this.addSql(`alter table "release"."audit_event" alter column "sequence" set not null;`);
   }
-
 }

@@ -42,7 +42,11 @@ export class ErasedOperators implements OnModuleDestroy {
   start(): void {
     if (this.timer) return;
     const tick = () => {
-      this.running = this.sync().catch((error: unknown) => this.logger.warn(`Erasure feed not read (${error instanceof Error ? error.message : String(error)}); trying again in ${this.config.privacy.erasuresSyncMs} ms`));
+      this.running = this.sync().catch((error: unknown) =>
+        this.logger.warn(
+          `Erasure feed not read (${error instanceof Error ? error.message : String(error)}); trying again in ${this.config.privacy.erasuresSyncMs} ms`,
+        ),
+      );
     };
     tick();
     this.timer = setInterval(tick, this.config.privacy.erasuresSyncMs);
@@ -62,7 +66,9 @@ export class ErasedOperators implements OnModuleDestroy {
       const response = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'error', headers: { accept: 'application/json' } });
       if (!response.ok) throw new Error(`${url.origin} answered ${response.status}`);
       const body = (await response.json()) as ErasureFeedPage;
-      const subs = (Array.isArray(body.erasures) ? body.erasures : []).map((e) => e.accountId).filter((id): id is string => typeof id === 'string' && UUID.test(id));
+      const subs = (Array.isArray(body.erasures) ? body.erasures : [])
+        .map((e) => e.accountId)
+        .filter((id): id is string => typeof id === 'string' && UUID.test(id));
       if (subs.length > 0) changed += await this.pseudonymise(em, subs);
       if (typeof body.next !== 'string' || body.next === '') break;
       cursor = body.next;

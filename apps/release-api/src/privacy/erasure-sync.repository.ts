@@ -5,7 +5,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 @Injectable()
 export class ErasureSyncRepository {
   async cursor(em: EntityManager): Promise<string | null> {
-    const [state] = await em.getConnection().execute<{ cursor: string | null }[]>('select cursor from release.erasure_sync where id = 1', [], 'all', em.getTransactionContext());
+    const [state] = await em
+      .getConnection()
+      .execute<{ cursor: string | null }[]>('select cursor from release.erasure_sync where id = 1', [], 'all', em.getTransactionContext());
     return state?.cursor ?? null;
   }
 

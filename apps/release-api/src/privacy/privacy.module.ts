@@ -11,7 +11,12 @@ import { ReleaseRetention } from './release-retention';
 @Module({
   imports: [CatalogModule],
   controllers: [PrivacyRecordsController],
-  providers: [{ provide: DATA_INVENTORY, useFactory: releaseDataInventory, inject: [RELEASE_CONFIG] }, ErasureSyncRepository, ReleaseRetention, ErasedOperators],
+  providers: [
+    { provide: DATA_INVENTORY, useFactory: releaseDataInventory, inject: [RELEASE_CONFIG] },
+    ErasureSyncRepository,
+    ReleaseRetention,
+    ErasedOperators,
+  ],
   exports: [ReleaseRetention, ErasedOperators],
 })
 export class PrivacyModule {}

@@ -32,7 +32,12 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
       table: 'release.notice_delivery',
       activity: 'notices',
       personalData: true,
-      holds: [{ category: 'delivery history', fields: ['subscription_id', 'notice_id', 'state', 'attempts', 'last_error', 'last_attempt_at', 'delivered_at', 'created_at'] }],
+      holds: [
+        {
+          category: 'delivery history',
+          fields: ['subscription_id', 'notice_id', 'state', 'attempts', 'last_error', 'last_attempt_at', 'delivered_at', 'created_at'],
+        },
+      ],
       retention: {
         kind: 'period',
         rule: `${formatPeriod(m.retentionMs)} after it was settled; at once when the subscriber unsubscribes or is erased`,
@@ -67,7 +72,11 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
       activity: 'notices',
       personalData: true,
       holds: [{ category: 'delivery history', fields: ['job data: notice and delivery ids'] }],
-      retention: { kind: 'managed', rule: `pg-boss deletes a finished job ${formatPeriod(JOB_ARCHIVE_SECONDS * 1000)} after it finished`, ms: JOB_ARCHIVE_SECONDS * 1000 },
+      retention: {
+        kind: 'managed',
+        rule: `pg-boss deletes a finished job ${formatPeriod(JOB_ARCHIVE_SECONDS * 1000)} after it finished`,
+        ms: JOB_ARCHIVE_SECONDS * 1000,
+      },
     },
     {
       table: 'release.check_count',
@@ -91,9 +100,13 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
         retention: { kind: 'while-in-use', rule: 'the public catalog and maintenance calendar; no personal data' },
       }),
     ),
-    ...(['release.signing_key', 'release.key_check', 'release.erasure_sync'] as const).map(
-      (table): StoredTable => ({ table, activity: 'catalog', personalData: false, holds: [], retention: { kind: 'while-in-use', rule: 'keys and bookkeeping of the service; no personal data' } }),
-    ),
+    ...(['release.signing_key', 'release.key_check', 'release.erasure_sync'] as const).map((table): StoredTable => ({
+      table,
+      activity: 'catalog',
+      personalData: false,
+      holds: [],
+      retention: { kind: 'while-in-use', rule: 'keys and bookkeeping of the service; no personal data' },
+    })),
   ];
   const smtpHost = hostOfUrl(config.mail.smtpUrl);
   return {
@@ -143,4 +156,3 @@ export function releaseDataInventory(config: ReleaseConfig): DataInventory {
     ),
   };
 }
-

@@ -108,7 +108,9 @@ export class ReleasesService {
   private version(raw: string): string {
     const version = normalizeVersion(raw);
     if (!version) {
-      throw new ReleaseError('invalid_version', `"${raw.slice(0, 64)}" is not a semver version; write it as MAJOR.MINOR.PATCH, e.g. 14.2.1.`, { version: raw.slice(0, 64) });
+      throw new ReleaseError('invalid_version', `"${raw.slice(0, 64)}" is not a semver version; write it as MAJOR.MINOR.PATCH, e.g. 14.2.1.`, {
+        version: raw.slice(0, 64),
+      });
     }
     return version;
   }

@@ -56,13 +56,20 @@ export class KeyCustody {
           throw this.refusal(`does not open a ${sealed.what} stored in this database (this process has key ${fingerprint})`);
         }
       }
-      await this.keyChecks.insertIfAbsent(em, { name: CHECK_NAME, fingerprint, checkSealed: seal(CHECK_PLAINTEXT, key, CHECK_NAME), createdAt: this.clock.now() });
+      await this.keyChecks.insertIfAbsent(em, {
+        name: CHECK_NAME,
+        fingerprint,
+        checkSealed: seal(CHECK_PLAINTEXT, key, CHECK_NAME),
+        createdAt: this.clock.now(),
+      });
       this.logger.log(`Key-check value written for sealing key ${fingerprint}`);
       // Two processes with different keys on an empty database: one row wins, the other stops below.
       check = await this.keyChecks.find(em, CHECK_NAME);
     }
     if (!check || !opens(check.check_sealed, key, CHECK_NAME)) {
-      throw this.refusal(`is not the key this database's secrets are sealed with (they need key ${check?.fingerprint ?? '?'}, this process has ${fingerprint})`);
+      throw this.refusal(
+        `is not the key this database's secrets are sealed with (they need key ${check?.fingerprint ?? '?'}, this process has ${fingerprint})`,
+      );
     }
   }
 

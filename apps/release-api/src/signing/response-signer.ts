@@ -47,7 +47,9 @@ export function publicX(privateKey: KeyObject): string {
 
 /** RFC 7638 thumbprint of an OKP key: SHA-256 over `{"crv","kty","x"}` in that order. */
 export function okpThumbprint(x: string): string {
-  return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x }))
+    .digest('base64url');
 }
 
 function loaded(kid: string, privateKey: KeyObject, retiredAt?: Date): LoadedKey {

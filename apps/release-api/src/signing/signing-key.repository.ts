@@ -32,7 +32,12 @@ export class SigningKeyRepository {
   async retireActive(em: EntityManager, now: Date): Promise<string[]> {
     const rows = await em
       .getConnection()
-      .execute<{ kid: string }[]>('update release.signing_key set retired_at = ? where retired_at is null returning kid', [now], 'all', em.getTransactionContext());
+      .execute<{ kid: string }[]>(
+        'update release.signing_key set retired_at = ? where retired_at is null returning kid',
+        [now],
+        'all',
+        em.getTransactionContext(),
+      );
     return rows.map((row) => row.kid);
   }
 

@@ -18,7 +18,11 @@ describe(StatsRepository.name, () => {
     await sut.addCounts(ctx.em(), []);
     await sut.addCounts(ctx.em(), [count('2026-11-26', '14.2.1', 3), count('2026-11-27', '14.2.1', 1)]);
     await sut.addCounts(ctx.em(), [count('2026-11-27', '14.2.1', 4), count('2026-11-27', '13.4.2', 2)]);
-    expect(await sut.between(ctx.em(), '2026-11-26', '2026-11-27')).toEqual([count('2026-11-27', '14.2.1', 5), count('2026-11-27', '13.4.2', 2), count('2026-11-26', '14.2.1', 3)]);
+    expect(await sut.between(ctx.em(), '2026-11-26', '2026-11-27')).toEqual([
+      count('2026-11-27', '14.2.1', 5),
+      count('2026-11-27', '13.4.2', 2),
+      count('2026-11-26', '14.2.1', 3),
+    ]);
     expect(await sut.between(ctx.em(), '2026-11-27', '2026-11-27')).toHaveLength(2);
   });
 

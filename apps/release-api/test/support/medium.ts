@@ -29,8 +29,18 @@ export interface MediumContext {
     sequence?: number;
   }): Promise<{ id: string }>;
   newNotice(windowId: string, overrides?: { type?: string; key?: string; state?: 'planned' | 'sent' | 'superseded'; dueAt?: Date }): Promise<{ id: string }>;
-  newSubscription(overrides?: { kind?: 'webhook' | 'email'; environments?: string[]; removedAt?: Date; secretSealed?: string | null; createdAt?: Date }): Promise<{ id: string }>;
-  newDelivery(noticeId: string, subscriptionId: string, overrides?: { state?: 'pending' | 'delivered' | 'dead'; attempts?: number; createdAt?: Date }): Promise<{ id: string }>;
+  newSubscription(overrides?: {
+    kind?: 'webhook' | 'email';
+    environments?: string[];
+    removedAt?: Date;
+    secretSealed?: string | null;
+    createdAt?: Date;
+  }): Promise<{ id: string }>;
+  newDelivery(
+    noticeId: string,
+    subscriptionId: string,
+    overrides?: { state?: 'pending' | 'delivered' | 'dead'; attempts?: number; createdAt?: Date },
+  ): Promise<{ id: string }>;
   close(): Promise<void>;
 }
 
@@ -75,7 +85,16 @@ export async function startMedium(): Promise<MediumContext> {
       await sql(
         `insert into release.maintenance_notice (id, window_id, type, key, window_sequence, due_at, state, sent_at)
          values (?, ?, ?, ?, (select sequence from release.maintenance_window where id = ?), ?, ?, ?)`,
-        [id, windowId, type, overrides.key ?? `${type}-${id.slice(0, 8)}`, windowId, overrides.dueAt ?? clock.now(), overrides.state ?? 'planned', overrides.state === 'sent' ? clock.now() : null],
+        [
+          id,
+          windowId,
+          type,
+          overrides.key ?? `${type}-${id.slice(0, 8)}`,
+          windowId,
+          overrides.dueAt ?? clock.now(),
+          overrides.state ?? 'planned',
+          overrides.state === 'sent' ? clock.now() : null,
+        ],
       );
       return { id };
     },

@@ -40,13 +40,16 @@ export async function startFakeAuthService() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const mint = async (
-    clock: Clock,
-    options: { roles?: string[]; issuer?: string; ttl?: number; tokenUse?: string; key?: KeyLike; aal?: 1 | 2 } = {},
-  ) => {
+  const mint = async (clock: Clock, options: { roles?: string[]; issuer?: string; ttl?: number; tokenUse?: string; key?: KeyLike; aal?: 1 | 2 } = {}) => {
     const now = Math.floor(clock.nowMs() / 1000);
     const aal = options.aal ?? 2;
-    return new SignJWT({ email: 'ops@example.test', roles: options.roles ?? ['ops'], aal, amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'], token_use: options.tokenUse ?? 'access' })
+    return new SignJWT({
+      email: 'ops@example.test',
+      roles: options.roles ?? ['ops'],
+      aal,
+      amr: aal === 2 ? ['pwd', 'otp'] : ['pwd'],
+      token_use: options.tokenUse ?? 'access',
+    })
       .setProtectedHeader({ alg: 'ES256', kid })
       .setSubject('acc-ops')
       .setIssuer(options.issuer ?? AUTH_ISSUER)

@@ -84,10 +84,21 @@ describe(renderPgbackrestConfig.name, () => {
 });
 
 describe(restorableRange.name, () => {
-  const backup = (finishedAt: string) => ({ label: 'x', type: 'full' as const, startedAt: new Date(finishedAt), finishedAt: new Date(finishedAt), size: 1, repositorySize: 1 });
+  const backup = (finishedAt: string) => ({
+    label: 'x',
+    type: 'full' as const,
+    startedAt: new Date(finishedAt),
+    finishedAt: new Date(finishedAt),
+    size: 1,
+    repositorySize: 1,
+  });
 
   it('runs from the end of the oldest backup to the newest archived WAL', () => {
-    const info = { cipher: 'aes-256-cbc', archive: { id: '15-1', max: '000000010000000000000009' }, backups: [backup('2026-11-01T00:00:00Z'), backup('2026-11-20T00:00:00Z')] };
+    const info = {
+      cipher: 'aes-256-cbc',
+      archive: { id: '15-1', max: '000000010000000000000009' },
+      backups: [backup('2026-11-01T00:00:00Z'), backup('2026-11-20T00:00:00Z')],
+    };
     expect(restorableRange(info, new Date('2026-11-30T10:00:00Z'))).toEqual({ from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-30T10:00:00Z') });
     expect(restorableRange(info, undefined)).toEqual({ from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-20T00:00:00Z') });
     expect(restorableRange({ ...info, backups: [] }, undefined)).toBeUndefined();

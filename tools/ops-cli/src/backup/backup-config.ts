@@ -62,7 +62,10 @@ export function loadBackupConfig(env: Record<string, string | undefined>): Backu
     repository: parseRepository(required('BACKUP_REPO', 'a folder (/var/backups/keyhaven) or s3://bucket/prefix'), value),
     cipherPass: checkCipherPass(env['BACKUP_CIPHER_PASS']),
     retentionDays: parseRetention(value('BACKUP_RETENTION') ?? '30d'),
-    pgData: absolute('BACKUP_PG_DATA', required('BACKUP_PG_DATA', 'the data directory of the PostgreSQL cluster to protect (e.g. /var/lib/postgresql/15/main)')),
+    pgData: absolute(
+      'BACKUP_PG_DATA',
+      required('BACKUP_PG_DATA', 'the data directory of the PostgreSQL cluster to protect (e.g. /var/lib/postgresql/15/main)'),
+    ),
     pgPort: port('BACKUP_PG_PORT', value('BACKUP_PG_PORT') ?? '5432'),
     pgSocketDir: absolute('BACKUP_PG_SOCKET_DIR', value('BACKUP_PG_SOCKET_DIR') ?? '/var/run/postgresql'),
     configFile: absolute('BACKUP_CONFIG', value('BACKUP_CONFIG') ?? '/etc/pgbackrest/keyhaven.conf'),
@@ -105,7 +108,8 @@ function parseRepository(text: string, value: (name: string) => string | undefin
   }
   // pgBackRest talks to S3 over TLS only; WAL and backups never cross a network in the clear.
   if (endpoint.protocol !== 'https:') fail(`BACKUP_S3_ENDPOINT: must be https://, got "${endpointText}"`);
-  if (endpoint.pathname !== '/' || endpoint.search !== '' || endpoint.username !== '') fail(`BACKUP_S3_ENDPOINT: expected https://host[:port] only, got "${endpointText}"`);
+  if (endpoint.pathname !== '/' || endpoint.search !== '' || endpoint.username !== '')
+    fail(`BACKUP_S3_ENDPOINT: expected https://host[:port] only, got "${endpointText}"`);
   const uriStyle = value('BACKUP_S3_URI_STYLE') ?? 'host';
   if (uriStyle !== 'host' && uriStyle !== 'path') fail(`BACKUP_S3_URI_STYLE: expected host or path, got "${uriStyle}"`);
   const caFile = value('BACKUP_S3_CA_FILE');

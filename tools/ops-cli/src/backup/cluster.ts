@@ -5,7 +5,22 @@ import { ClusterOwner, runAsOwner, ToolError } from './pgbackrest';
 
 /** Runs SQL on the protected cluster as its owner over the Unix socket (peer authentication), one value per line. */
 export async function psql(config: BackupConfig, owner: ClusterOwner, sql: string, database = 'postgres'): Promise<string[]> {
-  const { stdout } = await runAsOwner(owner, 'psql', ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-h', config.pgSocketDir, '-p', String(config.pgPort), '-d', database, '-c', sql]);
+  const { stdout } = await runAsOwner(owner, 'psql', [
+    '-X',
+    '-A',
+    '-t',
+    '-q',
+    '-v',
+    'ON_ERROR_STOP=1',
+    '-h',
+    config.pgSocketDir,
+    '-p',
+    String(config.pgPort),
+    '-d',
+    database,
+    '-c',
+    sql,
+  ]);
   return stdout.split('\n').filter((line) => line !== '');
 }
 

@@ -42,8 +42,17 @@ export function servicesDir(env: Record<string, string | undefined>): string {
  * both services' `check` (migrations known, keys open a sample of the sealed secrets) against it,
  * every table counted; everything it started is stopped and removed, also when a step fails.
  */
-export async function runDrill(config: BackupConfig, owner: ClusterOwner, info: StanzaInfo, env: Record<string, string | undefined>, now: () => Date): Promise<DrillReport> {
-  const target = databaseTarget(env['DATABASE_URL'], 'the drill needs to know which database of the cluster holds Keyhaven (and as which role the services connect)');
+export async function runDrill(
+  config: BackupConfig,
+  owner: ClusterOwner,
+  info: StanzaInfo,
+  env: Record<string, string | undefined>,
+  now: () => Date,
+): Promise<DrillReport> {
+  const target = databaseTarget(
+    env['DATABASE_URL'],
+    'the drill needs to know which database of the cluster holds Keyhaven (and as which role the services connect)',
+  );
   const newest = info.backups.at(-1);
   if (!newest) throw new ToolError('the repository has no backup yet: run "keyhaven-ops backup run --full" first');
   const workDir = await mkdtemp(join(env['BACKUP_DRILL_DIR'] ?? tmpdir(), 'keyhaven-drill-'));
@@ -106,7 +115,8 @@ export function databaseTarget(databaseUrl: string | undefined, why: string): { 
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   const user = decodeURIComponent(url.username);
-  if (!/^postgres(ql)?:$/.test(url.protocol) || database === '' || user === '') throw new BackupConfigError('DATABASE_URL: expected postgres://user:password@host:port/database');
+  if (!/^postgres(ql)?:$/.test(url.protocol) || database === '' || user === '')
+    throw new BackupConfigError('DATABASE_URL: expected postgres://user:password@host:port/database');
   return { user, database };
 }
 
@@ -115,7 +125,12 @@ function ident(name: string): string {
 }
 
 /** Runs `node dist/apps/<service>/main.js check` against a database (or, without DATABASE_URL, DATA_DIR's embedded one), with the key rings of this environment. */
-export async function checkService(service: Service, databaseUrl: string | undefined, dataDir: string, env: Record<string, string | undefined>): Promise<ServiceCheck> {
+export async function checkService(
+  service: Service,
+  databaseUrl: string | undefined,
+  dataDir: string,
+  env: Record<string, string | undefined>,
+): Promise<ServiceCheck> {
   const ran = await runService(service, ['check'], databaseUrl, dataDir, env);
   const lines = `${ran.stdout}\n${ran.stderr}`.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
   const line = lines.at(-1) ?? (ran.error ? ran.error.message : 'no answer');
@@ -162,5 +177,7 @@ async function countRows(server: ScratchServer, database: string): Promise<{ tab
   if (tables.length === 0) return [];
   const sql = tables.map((table, index) => `select ${index} as i, count(*)::bigint as n from ${ident(table.schema)}.${ident(table.name)}`).join(' union all ');
   const counts = await server.query<{ i: number; n: string }>(sql, [], database);
-  return counts.map((count) => ({ table: `${tables[count.i].schema}.${tables[count.i].name}`, rows: Number(count.n) })).sort((a, b) => a.table.localeCompare(b.table));
+  return counts
+    .map((count) => ({ table: `${tables[count.i].schema}.${tables[count.i].name}`, rows: Number(count.n) }))
+    .sort((a, b) => a.table.localeCompare(b.table));
 }

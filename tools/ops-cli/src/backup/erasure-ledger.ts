@@ -66,7 +66,9 @@ export async function openLedger(text: string, pass: string): Promise<ErasureLed
   decipher.setAuthTag(tag);
   let body: { format?: unknown; refreshedAt?: unknown; count?: unknown; entries?: unknown };
   try {
-    body = JSON.parse(Buffer.concat([decipher.update(bytes.subarray(SALT_BYTES + IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8')) as typeof body;
+    body = JSON.parse(
+      Buffer.concat([decipher.update(bytes.subarray(SALT_BYTES + IV_BYTES, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8'),
+    ) as typeof body;
   } catch {
     throw new ToolError('the erasure ledger does not open: damaged, truncated, or sealed under another BACKUP_CIPHER_PASS');
   }
@@ -104,7 +106,8 @@ export function mergeLedger(current: ErasureLedger, fresh: readonly ErasureEntry
   for (const entry of [...current.entries, ...fresh]) {
     const key = `${entry.kind}:${entry.id}`;
     const known = byKey.get(key);
-    if (!known || entry.erasedAt < known.erasedAt) byKey.set(key, { ...entry, ...(known?.requestedBy && !entry.requestedBy ? { requestedBy: known.requestedBy } : {}) });
+    if (!known || entry.erasedAt < known.erasedAt)
+      byKey.set(key, { ...entry, ...(known?.requestedBy && !entry.requestedBy ? { requestedBy: known.requestedBy } : {}) });
   }
   const entries = [...byKey.values()]
     .filter((entry) => keepFrom === undefined || new Date(entry.erasedAt) >= keepFrom)

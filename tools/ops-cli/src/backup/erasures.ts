@@ -18,7 +18,10 @@ export interface ReapplyReport {
 
 /** DATABASE_URL, checked: the erasure commands run the services' own commands against that database. */
 export function keyhavenDatabase(env: Record<string, string | undefined>, command: string): { url: string; database: string } {
-  const { database } = databaseTarget(env['DATABASE_URL'], `"backup ${command}" needs the Keyhaven database (the erasure ledger is read from it and re-applied to it)`);
+  const { database } = databaseTarget(
+    env['DATABASE_URL'],
+    `"backup ${command}" needs the Keyhaven database (the erasure ledger is read from it and re-applied to it)`,
+  );
   return { url: env['DATABASE_URL'] ?? '', database };
 }
 
@@ -30,7 +33,13 @@ export function keyhavenDatabase(env: Record<string, string | undefined>, comman
 export type ServiceTarget = { databaseUrl: string } | { embeddedDataDir: string };
 
 /** Runs `main.js <argv>` of a service; its one JSON line, or a ToolError with its own last words. */
-async function serviceJson(service: Service, argv: string[], target: ServiceTarget, env: Record<string, string | undefined>, input = ''): Promise<Record<string, unknown>> {
+async function serviceJson(
+  service: Service,
+  argv: string[],
+  target: ServiceTarget,
+  env: Record<string, string | undefined>,
+  input = '',
+): Promise<Record<string, unknown>> {
   const embedded = 'embeddedDataDir' in target;
   const dataDir = embedded ? target.embeddedDataDir : await mkdtemp(join(tmpdir(), 'keyhaven-erasures-'));
   try {
@@ -38,7 +47,11 @@ async function serviceJson(service: Service, argv: string[], target: ServiceTarg
     const line = ran.stdout.split('\n').find((text) => text.startsWith(`{"service":`));
     if (ran.error || !line) {
       // The service's own words, not its stack trace.
-      const words = `${ran.stderr}\n${ran.stdout}`.split('\n').filter((text) => text.trim() !== '' && !/^\s+at /.test(text)).slice(-3).join(' | ');
+      const words = `${ran.stderr}\n${ran.stdout}`
+        .split('\n')
+        .filter((text) => text.trim() !== '' && !/^\s+at /.test(text))
+        .slice(-3)
+        .join(' | ');
       throw new ToolError(`${service} ${argv[0]} failed: ${words || ran.error?.message || 'no answer'}`);
     }
     return JSON.parse(line) as Record<string, unknown>;
@@ -81,10 +94,18 @@ export async function refreshLedger(
 
 /** Hands the ledger to both services' `reapply-erasures` against `databaseUrl`. Idempotent. */
 export async function reapplyLedger(ledger: ErasureLedger, target: string | ServiceTarget, env: Record<string, string | undefined>): Promise<ReapplyReport> {
-  const report: ReapplyReport = { ledgerEntries: ledger.entries.length, ledgerRefreshedAt: ledger.refreshedAt, erased: { accounts: [], subscriptions: [] }, tombstonesRestored: 0 };
+  const report: ReapplyReport = {
+    ledgerEntries: ledger.entries.length,
+    ledgerRefreshedAt: ledger.refreshedAt,
+    erased: { accounts: [], subscriptions: [] },
+    tombstonesRestored: 0,
+  };
   const input = JSON.stringify({ erasures: ledger.entries });
   for (const service of SERVICES) {
-    const answer = (await serviceJson(service, ['reapply-erasures'], typeof target === 'string' ? { databaseUrl: target } : target, env, input)) as { erased?: unknown; tombstonesRestored?: unknown };
+    const answer = (await serviceJson(service, ['reapply-erasures'], typeof target === 'string' ? { databaseUrl: target } : target, env, input)) as {
+      erased?: unknown;
+      tombstonesRestored?: unknown;
+    };
     const erased = Array.isArray(answer.erased) ? answer.erased.filter((id): id is string => typeof id === 'string') : [];
     report.erased[service === 'auth-service' ? 'accounts' : 'subscriptions'].push(...erased);
     report.tombstonesRestored += typeof answer.tombstonesRestored === 'number' ? answer.tombstonesRestored : 0;
@@ -107,7 +128,14 @@ export async function reapplyAfterRestore(
 ): Promise<ReapplyReport> {
   const workDir = await mkdtemp(join(env['BACKUP_DRILL_DIR'] ?? tmpdir(), 'keyhaven-restore-'));
   await ownedFolder(workDir, owner);
-  const server = await startScratchServer({ dataDir, workDir, binDir: serverBinDir(env, await majorVersion(dataDir)), owner, timeoutMs: 600_000, restoredInPlace: true }).catch(async (error: unknown) => {
+  const server = await startScratchServer({
+    dataDir,
+    workDir,
+    binDir: serverBinDir(env, await majorVersion(dataDir)),
+    owner,
+    timeoutMs: 600_000,
+    restoredInPlace: true,
+  }).catch(async (error: unknown) => {
     await rm(workDir, { recursive: true, force: true });
     throw error;
   });

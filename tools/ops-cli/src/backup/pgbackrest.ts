@@ -61,15 +61,28 @@ export interface Ran {
 }
 
 /** Runs a program and collects its output; a non-zero exit becomes a ToolError carrying its own words. */
-export function run(file: string, args: readonly string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number; label?: string; input?: string } = {}): Promise<Ran> {
+export function run(
+  file: string,
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; timeoutMs?: number; label?: string; input?: string } = {},
+): Promise<Ran> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, [...args], { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 0 }, (error, stdout, stderr) => {
-      if (!error) return resolve({ stdout, stderr });
-      const spawnError = error as NodeJS.ErrnoException;
-      if (spawnError.code === 'ENOENT') return reject(new ToolError(`${file} is not installed (Debian: apt-get install -y ${file === 'pgbackrest' ? 'pgbackrest' : 'postgresql-client'})`));
-      const words = `${stderr}\n${stdout}`.trim().split('\n').filter((line) => line.trim() !== '');
-      reject(new ToolError(`${options.label ?? file} failed: ${words.slice(-6).join(' | ') || error.message}`));
-    });
+    const child = execFile(
+      file,
+      [...args],
+      { env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 0 },
+      (error, stdout, stderr) => {
+        if (!error) return resolve({ stdout, stderr });
+        const spawnError = error as NodeJS.ErrnoException;
+        if (spawnError.code === 'ENOENT')
+          return reject(new ToolError(`${file} is not installed (Debian: apt-get install -y ${file === 'pgbackrest' ? 'pgbackrest' : 'postgresql-client'})`));
+        const words = `${stderr}\n${stdout}`
+          .trim()
+          .split('\n')
+          .filter((line) => line.trim() !== '');
+        reject(new ToolError(`${options.label ?? file} failed: ${words.slice(-6).join(' | ') || error.message}`));
+      },
+    );
     // What the program reads on stdin (repo-put); otherwise stdin is closed at once.
     // (A program that exits without reading it closes the pipe: that EPIPE is not our failure.)
     child.stdin?.on('error', () => undefined);
@@ -203,8 +216,13 @@ export async function stanzaInfo(config: BackupConfig, owner: ClusterOwner): Pro
   // code 1: the stanza does not exist yet. Anything but 0 and 2 (no backups yet) is a broken repository.
   if (raw.status.code === 1) throw new ToolError(`no stanza "${config.stanza}" in the repository: run "keyhaven-ops backup setup" first`);
   if (raw.status.code !== 0 && raw.status.code !== 2) {
-    const message = raw.status.message.replace(/[^\x20-\x7e]+/g, '?').replace(/\s+/g, ' ').slice(0, 400);
-    throw new ToolError(`pgbackrest info: the repository is not usable (${message}): is BACKUP_CIPHER_PASS the pass it was created with, and BACKUP_REPO the right place?`);
+    const message = raw.status.message
+      .replace(/[^\x20-\x7e]+/g, '?')
+      .replace(/\s+/g, ' ')
+      .slice(0, 400);
+    throw new ToolError(
+      `pgbackrest info: the repository is not usable (${message}): is BACKUP_CIPHER_PASS the pass it was created with, and BACKUP_REPO the right place?`,
+    );
   }
   const archive = [...raw.archive].reverse().find((entry) => entry.max);
   return {

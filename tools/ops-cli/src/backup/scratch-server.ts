@@ -16,7 +16,6 @@ export interface ScratchServer {
   stop(mode?: 'immediate' | 'fast'): Promise<void>;
 }
 
-
 /**
  * Starts PostgreSQL on `dataDir` (restored by pgBackRest) with settings of its own: a restored
  * Debian cluster has no postgresql.conf in its data folder, and whatever the original had must
@@ -58,14 +57,31 @@ export async function startScratchServer(options: {
   ];
   const log = join(workDir, 'server.log');
   try {
-    await runAsOwner(owner, join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', log, '-w', '-t', String(Math.ceil(options.timeoutMs / 1000)), '-o', settings.map((setting) => `-c ${setting}`).join(' '), 'start']);
+    await runAsOwner(owner, join(binDir, 'pg_ctl'), [
+      '-D',
+      dataDir,
+      '-l',
+      log,
+      '-w',
+      '-t',
+      String(Math.ceil(options.timeoutMs / 1000)),
+      '-o',
+      settings.map((setting) => `-c ${setting}`).join(' '),
+      'start',
+    ]);
   } catch (error) {
-    const tail = (await readFile(log, 'utf8').catch(() => '')).split('\n').filter((line) => /FATAL|ERROR|PANIC/.test(line)).slice(-3).join(' | ');
+    const tail = (await readFile(log, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((line) => /FATAL|ERROR|PANIC/.test(line))
+      .slice(-3)
+      .join(' | ');
     throw new ToolError(`the restored copy did not start: ${tail || (error as Error).message}`);
   }
 
   const stop = async (mode: 'immediate' | 'fast' = 'immediate') => {
-    await runAsOwner(owner, join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', String(Math.ceil(options.timeoutMs / 1000)), 'stop']).catch(() => undefined);
+    await runAsOwner(owner, join(binDir, 'pg_ctl'), ['-D', dataDir, '-m', mode, '-w', '-t', String(Math.ceil(options.timeoutMs / 1000)), 'stop']).catch(
+      () => undefined,
+    );
   };
   const query = async <Row>(sql: string, params: unknown[] = [], database = 'postgres'): Promise<Row[]> => {
     const client = new Client({ host: socketDir, port, user: owner.name, database });

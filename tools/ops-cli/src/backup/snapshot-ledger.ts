@@ -35,7 +35,12 @@ export async function readSnapshotLedger(dataDir: string, pass: string): Promise
  * Entries older than the oldest snapshot (less a day: a snapshot's file is written after its copy
  * began) are dropped: every snapshot there is already has them.
  */
-export async function refreshSnapshotLedger(dataDir: string, pass: string, env: Record<string, string | undefined>, now: Date): Promise<{ ledger: ErasureLedger; added: number }> {
+export async function refreshSnapshotLedger(
+  dataDir: string,
+  pass: string,
+  env: Record<string, string | undefined>,
+  now: Date,
+): Promise<{ ledger: ErasureLedger; added: number }> {
   const current = await readSnapshotLedger(dataDir, pass);
   const fresh = await currentErasures({ embeddedDataDir: dataDir }, env);
   const ledger = mergeLedger(current, fresh, now, await oldestSnapshot(dataDir));

@@ -182,7 +182,9 @@ export async function restoreSnapshot(file: string, dataDir: string, pass: strin
   const clusterDir = join(dataDir, EMBEDDED_FILES.cluster);
   const state = await readPostmasterState(clusterDir);
   if (state && state.pid > 0 && (await isClusterServer(state.pid, clusterDir))) {
-    throw new ToolError(`the embedded PostgreSQL in ${clusterDir} is running (pid ${state.pid}): stop "npm start" and every service first (nothing was changed)`);
+    throw new ToolError(
+      `the embedded PostgreSQL in ${clusterDir} is running (pid ${state.pid}): stop "npm start" and every service first (nothing was changed)`,
+    );
   }
   const archive = await openSnapshot(file, pass);
   await mkdir(dataDir, { recursive: true, mode: 0o755 });

@@ -7,16 +7,13 @@ describe(renderHelp.name, () => {
     isGroup(module) ? module.commands.map((command) => [`${module.name} ${command.name}`, module, command]) : [[module.name, module, module]],
   );
 
-  it.each(commands)(
-    'documents "%s": usage line, every option and the global options',
-    (path, module, command) => {
-      const text = renderHelp(COMMANDS, module, command);
-      expect(text).toContain(`Usage: keyhaven-ops ${path}`);
-      for (const option of Object.keys(command.options ?? {})) expect(text).toContain(`--${option}`);
-      for (const positional of command.positionals ?? []) expect(text).toContain(`<${positional.name}>`);
-      expect(text).toContain('--release-url <url>');
-    },
-  );
+  it.each(commands)('documents "%s": usage line, every option and the global options', (path, module, command) => {
+    const text = renderHelp(COMMANDS, module, command);
+    expect(text).toContain(`Usage: keyhaven-ops ${path}`);
+    for (const option of Object.keys(command.options ?? {})) expect(text).toContain(`--${option}`);
+    for (const positional of command.positionals ?? []) expect(text).toContain(`<${positional.name}>`);
+    expect(text).toContain('--release-url <url>');
+  });
 
   it('puts the summary of a long group entry on its own line instead of widening every row', () => {
     const text = renderHelp(COMMANDS);

@@ -7,7 +7,11 @@ const add: Command = {
   name: 'add',
   summary: 'add',
   positionals: [{ name: 'version', description: 'v', required: true }],
-  options: { channel: { type: 'string', description: 'c' }, edition: { type: 'string', multiple: true, description: 'e' }, security: { type: 'boolean', description: 's' } },
+  options: {
+    channel: { type: 'string', description: 'c' },
+    edition: { type: 'string', multiple: true, description: 'e' },
+    security: { type: 'boolean', description: 's' },
+  },
   run: noop,
 };
 const login: Command = { name: 'login', summary: 'login', options: { email: { type: 'string', description: 'e' } }, run: noop };

@@ -51,7 +51,13 @@ export function parseInvocation(argv: readonly string[], modules: readonly CliMo
   const specs = command.positionals ?? [];
   const required = specs.filter((spec) => spec.required).length;
   if (positionals.length < required) {
-    throw new UsageError(`Missing ${specs.slice(positionals.length, required).map((spec) => `<${spec.name}>`).join(' ')}`, path);
+    throw new UsageError(
+      `Missing ${specs
+        .slice(positionals.length, required)
+        .map((spec) => `<${spec.name}>`)
+        .join(' ')}`,
+      path,
+    );
   }
   if (positionals.length > specs.length) {
     throw new UsageError(`Unexpected argument "${positionals[specs.length]}"`, path);
@@ -97,4 +103,3 @@ function parseStrict(tokens: string[], options: Record<string, OptionSpec>, path
     throw new UsageError(message, path);
   }
 }
-

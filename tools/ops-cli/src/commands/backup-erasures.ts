@@ -34,7 +34,7 @@ export const erasureCommands: readonly Command[] = [
     summary: 'Show the erasure ledger kept in the repository; --refresh adds the erasures the database records now',
     description:
       '"backup run" refreshes it after every backup. Refresh it also from cron between backups, and always before a point-in-time restore while the database still runs: an erasure made after the last refresh is not in it. --refresh needs DATABASE_URL and the services\' environment (it runs their "erasures" command).',
-    options: { refresh: { type: 'boolean', description: 'read both services\' erasure records (DATABASE_URL) into the ledger first' } },
+    options: { refresh: { type: 'boolean', description: "read both services' erasure records (DATABASE_URL) into the ledger first" } },
     examples: ['keyhaven-ops backup erasure-ledger --refresh     # e.g. every 15 minutes from cron'],
     async run(args, ctx) {
       const { config, owner } = await open(ctx);

@@ -12,7 +12,9 @@ import { megabytes } from './backup-units';
 /** Snapshots are for the embedded database; a PostgreSQL server of your own gets pgBackRest. */
 function embeddedDataDir(ctx: CommandContext): string {
   if (ctx.io.env['DATABASE_URL']) {
-    throw new BackupConfigError('DATABASE_URL is set: snapshots are for the embedded database; protect a PostgreSQL server with "backup setup" and "backup run" (pgBackRest)');
+    throw new BackupConfigError(
+      'DATABASE_URL is set: snapshots are for the embedded database; protect a PostgreSQL server with "backup setup" and "backup run" (pgBackRest)',
+    );
   }
   return resolve(ctx.io.env['DATA_DIR'] ?? '.data');
 }

@@ -35,7 +35,6 @@ const BACKUP_COLUMNS: readonly Column<BackupSet>[] = [
   { header: 'In repository', value: (backup) => megabytes(backup.repositorySize), align: 'right' },
 ];
 
-
 async function open(ctx: CommandContext) {
   const config = loadBackupConfig(ctx.io.env);
   return { config, owner: await clusterOwner(config.pgData) };
@@ -50,19 +49,28 @@ export const backupCommands: CommandGroup = {
       summary: 'Write the pgBackRest configuration and PostgreSQL archive settings, create the stanza',
       description:
         'Reads BACKUP_REPO, BACKUP_CIPHER_PASS, BACKUP_RETENTION, BACKUP_PG_DATA, BACKUP_PG_PORT (and BACKUP_S3_* for s3://). Run as root or as the cluster owner. Safe to run again. Says whether PostgreSQL must be restarted.',
-      examples: ['BACKUP_REPO=/var/backups/keyhaven BACKUP_CIPHER_PASS="$(cat /root/backup-pass)" BACKUP_PG_DATA=/var/lib/postgresql/15/main keyhaven-ops backup setup'],
+      examples: [
+        'BACKUP_REPO=/var/backups/keyhaven BACKUP_CIPHER_PASS="$(cat /root/backup-pass)" BACKUP_PG_DATA=/var/lib/postgresql/15/main keyhaven-ops backup setup',
+      ],
       async run(_args, ctx) {
         const { config, owner } = await open(ctx);
         await writeOwnerFile(config.configFile, renderPgbackrestConfig(config), owner);
         if (config.repository.kind === 'posix') await ownedFolder(config.repository.path, owner, 0o750);
 
         const settings = new Map(
-          (await psql(config, owner, `select name || '=' || setting from pg_settings where name in ('archive_mode', 'wal_level', 'archive_command', 'archive_timeout')`)).map(
-            (line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const,
-          ),
+          (
+            await psql(
+              config,
+              owner,
+              `select name || '=' || setting from pg_settings where name in ('archive_mode', 'wal_level', 'archive_command', 'archive_timeout')`,
+            )
+          ).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
         );
         const restartFor: string[] = [];
-        const statements = [`alter system set archive_command = ${literal(archiveCommand(config))}`, `alter system set archive_timeout = ${literal(ARCHIVE_TIMEOUT)}`];
+        const statements = [
+          `alter system set archive_command = ${literal(archiveCommand(config))}`,
+          `alter system set archive_timeout = ${literal(ARCHIVE_TIMEOUT)}`,
+        ];
         if (settings.get('archive_mode') !== 'on' && settings.get('archive_mode') !== 'always') {
           statements.push(`alter system set archive_mode = 'on'`);
           restartFor.push('archive_mode');
@@ -77,7 +85,13 @@ export const backupCommands: CommandGroup = {
         await pgbackrest(config, owner, 'stanza-create');
         if (restartFor.length === 0) await pgbackrest(config, owner, 'check');
 
-        const result = { configFile: config.configFile, stanza: config.stanza, restartRequired: restartFor.length > 0, restartFor, archiveTimeout: ARCHIVE_TIMEOUT };
+        const result = {
+          configFile: config.configFile,
+          stanza: config.stanza,
+          restartRequired: restartFor.length > 0,
+          restartFor,
+          archiveTimeout: ARCHIVE_TIMEOUT,
+        };
         ctx.out.result(result, () =>
           [
             `Wrote ${config.configFile} (stanza ${config.stanza}, repository ${describeRepository(config)}, aes-256-cbc, full backups kept ${config.retentionDays} days).`,
@@ -93,7 +107,7 @@ export const backupCommands: CommandGroup = {
       name: 'run',
       summary: 'Take a backup: differential by default (full when there is none yet), --full for a full one; then refresh the erasure ledger',
       description:
-        'After the backup, both services\' erasure records are added to the erasure ledger in the repository (needs DATABASE_URL and the services\' environment, as the drill does). Exit 1 when the backup worked but the ledger could not be refreshed.',
+        "After the backup, both services' erasure records are added to the erasure ledger in the repository (needs DATABASE_URL and the services' environment, as the drill does). Exit 1 when the backup worked but the ledger could not be refreshed.",
       options: { full: { type: 'boolean', description: 'a full backup (weekly, and after every restore)' } },
       examples: ['keyhaven-ops backup run --full', 'keyhaven-ops backup run      # differential, e.g. daily from cron'],
       async run(args, ctx) {
@@ -110,7 +124,10 @@ export const backupCommands: CommandGroup = {
         const refreshed = await refreshLedger(config, owner, info, database.url, ctx.io.env, ctx.io.now()).catch((error: unknown) => {
           throw new ToolError(`${done} But the erasure ledger was not refreshed: ${error instanceof Error ? error.message : String(error)}`);
         });
-        ctx.out.result({ ...backup, seconds, erasureLedger: { entries: refreshed.ledger.entries.length, refreshedAt: refreshed.ledger.refreshedAt } }, `${done}\nErasure ledger refreshed: ${refreshed.ledger.entries.length} erasure(s).`);
+        ctx.out.result(
+          { ...backup, seconds, erasureLedger: { entries: refreshed.ledger.entries.length, refreshedAt: refreshed.ledger.refreshedAt } },
+          `${done}\nErasure ledger refreshed: ${refreshed.ledger.entries.length} erasure(s).`,
+        );
       },
     },
     {
@@ -120,7 +137,12 @@ export const backupCommands: CommandGroup = {
         const { config, owner } = await open(ctx);
         const info = await stanzaInfo(config, owner);
         const range = restorableRange(info, await newestArchivedAt(config, owner, info));
-        const json = { stanza: config.stanza, cipher: info.cipher, backups: info.backups, restorable: range ? { from: range.from.toISOString(), to: range.to.toISOString() } : null };
+        const json = {
+          stanza: config.stanza,
+          cipher: info.cipher,
+          backups: info.backups,
+          restorable: range ? { from: range.from.toISOString(), to: range.to.toISOString() } : null,
+        };
         ctx.out.result(json, () =>
           info.backups.length === 0
             ? 'No backups yet: run "keyhaven-ops backup run --full".'
@@ -153,13 +175,16 @@ export const backupCommands: CommandGroup = {
         const range = restorableRange(info, await newestArchivedAt(config, owner, info));
         if (!range) throw new ToolError('the repository has no backup to restore');
         if (at && (at < range.from || at > range.to)) {
-          throw new ToolError(`${at.toISOString()} is outside the restorable range: from ${range.from.toISOString()} to ${range.to.toISOString()} (nothing was changed)`);
+          throw new ToolError(
+            `${at.toISOString()} is outside the restorable range: from ${range.from.toISOString()} to ${range.to.toISOString()} (nothing was changed)`,
+          );
         }
 
         const running = await runningPostmaster(dest);
         if (running !== undefined) throw new ToolError(`PostgreSQL (pid ${running}) is running on ${dest}: stop it first (and the services), then restore`);
         const existing = await entries(dest);
-        if (existing.length > 0 && !args.flag('force')) throw new ToolError(`${dest} is not empty: add --force to overwrite it (its files are replaced by the backup's)`);
+        if (existing.length > 0 && !args.flag('force'))
+          throw new ToolError(`${dest} is not empty: add --force to overwrite it (its files are replaced by the backup's)`);
         // Read before anything is touched: a ledger that does not open stops the restore here.
         const database = keyhavenDatabase(ctx.io.env, 'restore');
         const ledger = await readLedger(config, owner);
@@ -184,7 +209,13 @@ export const backupCommands: CommandGroup = {
           );
         }
         const seconds = (Date.now() - started) / 1000;
-        const result = { restoredTo: at?.toISOString() ?? 'latest', dataDir: dest, seconds, range: { from: range.from.toISOString(), to: range.to.toISOString() }, erasures };
+        const result = {
+          restoredTo: at?.toISOString() ?? 'latest',
+          dataDir: dest,
+          seconds,
+          range: { from: range.from.toISOString(), to: range.to.toISOString() },
+          erasures,
+        };
         ctx.out.result(result, () =>
           [
             `Restored ${dest} in ${seconds.toFixed(1)} s, to ${at ? at.toISOString() : 'the newest archived state'} (recovered and promoted).`,
@@ -199,7 +230,7 @@ export const backupCommands: CommandGroup = {
       name: 'drill',
       summary: 'Restore the newest backup into a scratch copy and prove the data and the keys come back',
       description:
-        'Needs DATABASE_URL (which database holds Keyhaven) and the services\' keys (AUTH_ENCRYPTION_KEYS, RELEASE_KEY_ENCRYPTION_KEY). Restores into a temporary folder with archiving off, starts PostgreSQL there on a free port, runs both services\' check (migrations, keys open sampled secrets), counts every table, prints restore time and RPO, removes everything. Exit code 1 on any failure.',
+        "Needs DATABASE_URL (which database holds Keyhaven) and the services' keys (AUTH_ENCRYPTION_KEYS, RELEASE_KEY_ENCRYPTION_KEY). Restores into a temporary folder with archiving off, starts PostgreSQL there on a free port, runs both services' check (migrations, keys open sampled secrets), counts every table, prints restore time and RPO, removes everything. Exit code 1 on any failure.",
       examples: ['keyhaven-ops backup drill || alert "Keyhaven restore drill failed"'],
       async run(_args, ctx) {
         const { config, owner } = await open(ctx);
@@ -238,4 +269,3 @@ function instant(text: string): Date {
   if (local.getUTCMonth() !== Number(month) - 1 || local.getUTCDate() !== Number(day)) throw new UsageError(`--to: no such date: "${text}"`, 'backup restore');
   return parsed;
 }
-

@@ -55,7 +55,8 @@ async function waitForRun(ctx: CommandContext, runId: string, timeoutMs: number)
   for (;;) {
     const run = await ctx.auth.get<SyncRun>(`/v1/admin/ldap/runs/${encodeURIComponent(runId)}`, { token: ctx.token });
     if (run.status !== 'running') return run;
-    if (ctx.io.now().getTime() > deadline) throw new CliError(`Run ${runId} is still running; see keyhaven-ops ldap runs ${runId}`, ExitCode.api, 'still_running');
+    if (ctx.io.now().getTime() > deadline)
+      throw new CliError(`Run ${runId} is still running; see keyhaven-ops ldap runs ${runId}`, ExitCode.api, 'still_running');
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
@@ -64,7 +65,10 @@ function describeRun(run: SyncRun): string {
   const head = `Run ${run.id}: ${run.status}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`;
   const lines = [head];
   if (run.abortReason) lines.push(`Reason: ${run.abortReason}`);
-  if (run.counts) lines.push(`Directory users ${count(run, 'directoryUsers')}, linked accounts ${count(run, 'linkedAccounts')}; locked ${count(run, 'locked')}, unlocked ${count(run, 'unlocked')}, role changes ${count(run, 'roleChanges')}, updated ${count(run, 'updated')}, reported ${count(run, 'reported')}`);
+  if (run.counts)
+    lines.push(
+      `Directory users ${count(run, 'directoryUsers')}, linked accounts ${count(run, 'linkedAccounts')}; locked ${count(run, 'locked')}, unlocked ${count(run, 'unlocked')}, role changes ${count(run, 'roleChanges')}, updated ${count(run, 'updated')}, reported ${count(run, 'reported')}`,
+    );
   return lines.join('\n');
 }
 
@@ -96,8 +100,13 @@ export const ldapCommands: CommandGroup = {
         }
         ctx.out.note(`Run ${runId} started; waiting for its report…`);
         const run = await waitForRun(ctx, runId, 10 * 60_000);
-        ctx.out.result(run, () => [describeRun(run), run.actions?.length ? '' : undefined, run.actions?.length ? formatActions(run) : undefined].filter((line) => line !== undefined).join('\n'));
-        if (run.status === 'aborted' || run.status === 'refused') throw new CliError(`The run was ${run.status}: ${run.abortReason ?? ''}`, ExitCode.api, `run_${run.status}`);
+        ctx.out.result(run, () =>
+          [describeRun(run), run.actions?.length ? '' : undefined, run.actions?.length ? formatActions(run) : undefined]
+            .filter((line) => line !== undefined)
+            .join('\n'),
+        );
+        if (run.status === 'aborted' || run.status === 'refused')
+          throw new CliError(`The run was ${run.status}: ${run.abortReason ?? ''}`, ExitCode.api, `run_${run.status}`);
       },
     },
     {
@@ -130,7 +139,8 @@ export const ldapCommands: CommandGroup = {
             `Next scheduled run: ${status.nextRunAt ?? 'none (LDAP_SYNC_INTERVAL=0: on demand only)'}`,
           ].join('\n'),
         );
-        if (!status.connection.ok) throw new CliError(`The directory cannot be reached: ${status.connection.reason ?? ''}`, ExitCode.network, 'directory_unavailable');
+        if (!status.connection.ok)
+          throw new CliError(`The directory cannot be reached: ${status.connection.reason ?? ''}`, ExitCode.network, 'directory_unavailable');
       },
     },
   ],

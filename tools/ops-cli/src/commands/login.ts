@@ -61,19 +61,25 @@ export const loginCommand: Command = {
     // recovery_codes_low is said in words below, with the count.
     for (const warning of answer.warnings ?? []) if (warning !== 'recovery_codes_low') ctx.out.warn(warning);
     if (answer.enrollmentRequired) {
-      ctx.out.warn(`set up a second factor before ${answer.enrollmentDeadline ?? 'the grace period ends'}, or this account will be locked out of ops commands.`);
+      ctx.out.warn(
+        `set up a second factor before ${answer.enrollmentDeadline ?? 'the grace period ends'}, or this account will be locked out of ops commands.`,
+      );
     }
     // A warning only when few are left (auth-service's threshold, RECOVERY_CODES_LOW); after
     // using one, the count is a plain note.
     const remaining = answer.recoveryCodesRemaining;
     if (remaining !== undefined && remaining <= RECOVERY_CODES_LOW) {
-      ctx.out.warn(`only ${remaining} recovery code${remaining === 1 ? '' : 's'} left: make a new set on the account page (${ctx.globals.authUrl}) or with POST /v1/me/recovery-codes.`);
+      ctx.out.warn(
+        `only ${remaining} recovery code${remaining === 1 ? '' : 's'} left: make a new set on the account page (${ctx.globals.authUrl}) or with POST /v1/me/recovery-codes.`,
+      );
     } else if (remaining !== undefined && args.has('recovery-code')) {
       ctx.out.note(`${remaining} recovery codes left.`);
     }
     if (!(session.roles ?? []).includes('ops')) ctx.out.warn('this account has no ops role: release-api will refuse changes (403).');
     if ((session.aal ?? 1) < 2) {
-      ctx.out.warn('this session has no second factor (aal1): release-api refuses ops changes without one (403 step_up_required). Enroll an authenticator app on the account page, then log in again.');
+      ctx.out.warn(
+        'this session has no second factor (aal1): release-api refuses ops changes without one (403 step_up_required). Enroll an authenticator app on the account page, then log in again.',
+      );
     }
     if (args.flag('print-token')) {
       ctx.io.stdout.write(`${answer.accessToken}\n`);
@@ -81,7 +87,10 @@ export const loginCommand: Command = {
     }
     await ctx.credentials.save(session);
     const summary = { email: session.email, aal: session.aal, roles: session.roles, expiresAt: session.expiresAt, credentials: ctx.credentials.path };
-    ctx.out.result(summary, `Logged in as ${email} (aal${session.aal ?? '?'}, roles: ${(session.roles ?? []).join(', ') || 'none'}) until ${session.expiresAt}.`);
+    ctx.out.result(
+      summary,
+      `Logged in as ${email} (aal${session.aal ?? '?'}, roles: ${(session.roles ?? []).join(', ') || 'none'}) until ${session.expiresAt}.`,
+    );
   },
 };
 
@@ -129,7 +138,11 @@ export const whoamiCommand: Command = {
     // Only what the token says about itself (its signature is auth-service's to check): a value
     // that is no JWT, or one without a subject, belongs to nobody — say so and fail.
     if (typeof claims['sub'] !== 'string' || typeof claims['exp'] !== 'number') {
-      throw new CliError(`${from} is not an access token of auth-service (no readable JWT with sub and exp). Run: keyhaven-ops login`, ExitCode.auth, 'invalid_token');
+      throw new CliError(
+        `${from} is not an access token of auth-service (no readable JWT with sub and exp). Run: keyhaven-ops login`,
+        ExitCode.auth,
+        'invalid_token',
+      );
     }
     if (claims['exp'] * 1000 <= ctx.io.now().getTime()) {
       throw new CliError(`${from} expired at ${new Date(claims['exp'] * 1000).toISOString()}. Run: keyhaven-ops login`, ExitCode.auth, 'session_expired');
@@ -145,7 +158,11 @@ export const whoamiCommand: Command = {
     };
     ctx.out.result(
       info,
-      [`${info.email ?? '(unknown)'} — roles: ${info.roles.join(', ') || 'none'}, aal${info.aal ?? '?'}`, `issuer ${info.issuer ?? '?'}, valid until ${info.expiresAt ?? '?'}`, `token from ${info.source}`].join('\n'),
+      [
+        `${info.email ?? '(unknown)'} — roles: ${info.roles.join(', ') || 'none'}, aal${info.aal ?? '?'}`,
+        `issuer ${info.issuer ?? '?'}, valid until ${info.expiresAt ?? '?'}`,
+        `token from ${info.source}`,
+      ].join('\n'),
     );
   },
 };

@@ -18,7 +18,10 @@ const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9
  */
 export function parseInstant(value: string, option: string, command = ''): string {
   const refuse = (why: string) =>
-    new UsageError(`--${option}: ${why}: expected an ISO 8601 date-time with Z or an offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00+01:00, got "${value}"`, command);
+    new UsageError(
+      `--${option}: ${why}: expected an ISO 8601 date-time with Z or an offset, e.g. 2026-12-01T09:00:00Z or 2026-12-01T10:00+01:00, got "${value}"`,
+      command,
+    );
   const match = INSTANT.exec(value.trim());
   if (!match) {
     const localOnly = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(value.trim());

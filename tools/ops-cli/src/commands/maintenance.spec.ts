@@ -52,7 +52,10 @@ describe('maintenance tables', () => {
 
   it('lists deliveries with the notice type, the receiver and the last error', () => {
     const { ctx } = setup();
-    const text = formatTable(DELIVERY_COLUMNS, [ctx.newDelivery(), ctx.newDelivery({ id: 'd-2', state: 'delivered', attempts: 1, lastError: null, target: null, subscriptionId: 's-1', type: 'maintenance.reminder' })]);
+    const text = formatTable(DELIVERY_COLUMNS, [
+      ctx.newDelivery(),
+      ctx.newDelivery({ id: 'd-2', state: 'delivered', attempts: 1, lastError: null, target: null, subscriptionId: 's-1', type: 'maintenance.reminder' }),
+    ]);
     expect(text.split('\n')).toEqual([
       'ID                                    STATE      NOTICE     WINDOW  TO                                         ATTEMPTS  LAST ATTEMPT (UTC)   LAST ERROR',
       '9a8b7c6d-0000-4000-8000-000000000001  dead       announced  w-1     https://status.example.com/hooks/keyhaven         8  2026-12-02 02:00:12  HTTP 503 Service Unavailable',
@@ -83,7 +86,13 @@ describe(describeWindow.name, () => {
   it('shows the emergency reason and the cancellation', () => {
     const { ctx } = setup();
     const text = describeWindow(
-      ctx.newWindow({ shortNotice: true, emergencyReason: 'CA revoked the certificate', status: 'cancelled', cancelledAt: '2026-12-01T08:00:00Z', cancelReason: 'Postponed' }),
+      ctx.newWindow({
+        shortNotice: true,
+        emergencyReason: 'CA revoked the certificate',
+        status: 'cancelled',
+        cancelledAt: '2026-12-01T08:00:00Z',
+        cancelReason: 'Postponed',
+      }),
     );
     expect(text).toContain('  short notice:  yes — CA revoked the certificate');
     expect(text).toContain('  cancelled:     2026-12-01 08:00 UTC — Postponed');

@@ -134,7 +134,12 @@ export const maintenanceCommands: CommandGroup = {
         const answer = await ctx.release.get<{ windows: MaintenanceWindow[] }>('/v1/maintenance-windows', {
           query: { environment, includePast: args.flag('include-past') || undefined },
         });
-        ctx.out.table(answer, WINDOW_COLUMNS, answer.windows, args.flag('include-past') ? 'No maintenance windows.' : 'No upcoming or running maintenance windows.');
+        ctx.out.table(
+          answer,
+          WINDOW_COLUMNS,
+          answer.windows,
+          args.flag('include-past') ? 'No maintenance windows.' : 'No upcoming or running maintenance windows.',
+        );
       },
     },
     {
@@ -231,7 +236,10 @@ export const maintenanceCommands: CommandGroup = {
       positionals: [{ name: 'deliveryId', description: 'the delivery id (Keyhaven-Delivery)', required: true }],
       async run(args, ctx) {
         const delivery = await ctx.release.post<NoticeDelivery>(`/v1/deliveries/${encodeURIComponent(args.positionals[0])}/replay`, { token: ctx.token });
-        ctx.out.result(delivery, `Queued delivery ${delivery.id} again (state ${delivery.state}, ${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'} so far).`);
+        ctx.out.result(
+          delivery,
+          `Queued delivery ${delivery.id} again (state ${delivery.state}, ${delivery.attempts} attempt${delivery.attempts === 1 ? '' : 's'} so far).`,
+        );
       },
     },
   ],
@@ -283,7 +291,12 @@ async function explainNoticeRule<T>(call: Promise<T>, ctx: CommandContext): Prom
 
 /** The lead as MAINTENANCE_NOTICE_LEAD writes it (`72h`, `90m`, `20s`), as the service's message does. */
 function formatLead(ms: number): string {
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

@@ -88,9 +88,31 @@ export async function startStandInAuth(accounts: StandInAccount[]) {
       const account = accounts.find((candidate) => candidate.email === body['email'] && candidate.password === body['password']);
       if (!account) return error(401, 'invalid_credentials', 'The e-mail address or the password is wrong.');
       if (account.totpCode || account.recoveryCode) {
-        return { status: 200, body: { accessToken: issue(account, 'mfa_pending', 1), tokenType: 'Bearer', expiresIn: 300, aal: 1, mfaRequired: true, methods: ['totp', 'recovery_code'], enrollmentRequired: false } };
+        return {
+          status: 200,
+          body: {
+            accessToken: issue(account, 'mfa_pending', 1),
+            tokenType: 'Bearer',
+            expiresIn: 300,
+            aal: 1,
+            mfaRequired: true,
+            methods: ['totp', 'recovery_code'],
+            enrollmentRequired: false,
+          },
+        };
       }
-      return { status: 200, body: { accessToken: issue(account, 'access', 1), tokenType: 'Bearer', expiresIn: 900, aal: 1, mfaRequired: false, methods: [], enrollmentRequired: false } };
+      return {
+        status: 200,
+        body: {
+          accessToken: issue(account, 'access', 1),
+          tokenType: 'Bearer',
+          expiresIn: 900,
+          aal: 1,
+          mfaRequired: false,
+          methods: [],
+          enrollmentRequired: false,
+        },
+      };
     }
     if (request.method === 'POST' && (request.path === '/v1/sessions/mfa/totp' || request.path === '/v1/sessions/mfa/recovery-code')) {
       const account = pendingAccount(request);
@@ -99,7 +121,19 @@ export async function startStandInAuth(accounts: StandInAccount[]) {
       if (body['code'] !== expected) return error(401, 'invalid_code', 'The code is not valid.');
       const left = account.recoveryCodesLeft ?? 9;
       const extra = request.path.endsWith('recovery-code') ? { recoveryCodesRemaining: left, ...(left <= 3 ? { warnings: ['recovery_codes_low'] } : {}) } : {};
-      return { status: 200, body: { accessToken: issue(account, 'access', 2), tokenType: 'Bearer', expiresIn: 900, aal: 2, mfaRequired: false, methods: [], enrollmentRequired: false, ...extra } };
+      return {
+        status: 200,
+        body: {
+          accessToken: issue(account, 'access', 2),
+          tokenType: 'Bearer',
+          expiresIn: 900,
+          aal: 2,
+          mfaRequired: false,
+          methods: [],
+          enrollmentRequired: false,
+          ...extra,
+        },
+      };
     }
     return error(404, 'not_found', 'Route not found');
   });
@@ -123,7 +157,8 @@ export async function startStandInReleaseApi(validTokens: Set<string>, options: 
   /** The service's rule: ISO 8601 with Z or an offset only (400), end after start, the notice lead (422). */
   const checkTimes = (startsAt: unknown, endsAt: unknown, emergencyReason: unknown) => {
     const zoned = (value: unknown) => typeof value === 'string' && /(Z|[+-]\d{2}:?\d{2})$/i.test(value) && !Number.isNaN(Date.parse(value));
-    if (!zoned(startsAt) || !zoned(endsAt)) return error(400, 'validation_failed', 'The request is not valid: startsAt/endsAt must be ISO 8601 with an offset.', { fields: ['startsAt'] });
+    if (!zoned(startsAt) || !zoned(endsAt))
+      return error(400, 'validation_failed', 'The request is not valid: startsAt/endsAt must be ISO 8601 with an offset.', { fields: ['startsAt'] });
     if (Date.parse(String(endsAt)) <= Date.parse(String(startsAt))) return error(400, 'invalid_window', 'endsAt must be after startsAt.');
     const earliest = new Date(now().getTime() + STAND_IN_LEAD_MS).toISOString();
     if (Date.parse(String(startsAt)) < Date.parse(earliest) && !emergencyReason) {
@@ -162,7 +197,9 @@ export async function startStandInReleaseApi(validTokens: Set<string>, options: 
     if (request.method === 'GET' && request.path === '/v1/maintenance-windows') {
       const environment = request.query['environment'];
       const list = [...windows.values()].filter(
-        (window) => (request.query['includePast'] === 'true' || window['status'] !== 'cancelled') && (!environment || (window['environments'] as string[]).length === 0 || (window['environments'] as string[]).includes(environment)),
+        (window) =>
+          (request.query['includePast'] === 'true' || window['status'] !== 'cancelled') &&
+          (!environment || (window['environments'] as string[]).length === 0 || (window['environments'] as string[]).includes(environment)),
       );
       return { status: 200, body: { windows: list } };
     }
@@ -208,13 +245,20 @@ export async function startStandInReleaseApi(validTokens: Set<string>, options: 
         return { status: 200, body: window };
       }
       if (request.method === 'POST' && action === 'cancel') {
-        Object.assign(window, { status: 'cancelled', cancelledAt: now().toISOString(), cancelReason: body['reason'] ?? null, sequence: Number(window['sequence']) + 1 });
+        Object.assign(window, {
+          status: 'cancelled',
+          cancelledAt: now().toISOString(),
+          cancelReason: body['reason'] ?? null,
+          sequence: Number(window['sequence']) + 1,
+        });
         return { status: 200, body: window };
       }
     }
     if (request.method === 'GET' && request.path === '/v1/deliveries') {
       const list = [...deliveries.values()].filter(
-        (delivery) => (!request.query['state'] || delivery['state'] === request.query['state']) && (!request.query['windowId'] || delivery['windowId'] === request.query['windowId']),
+        (delivery) =>
+          (!request.query['state'] || delivery['state'] === request.query['state']) &&
+          (!request.query['windowId'] || delivery['windowId'] === request.query['windowId']),
       );
       return { status: 200, body: { deliveries: list } };
     }
@@ -265,7 +309,15 @@ export async function startStandInReleaseApi(validTokens: Set<string>, options: 
       if (bad >= 0) return error(400, 'invalid_osv', `Document ${bad} has no id.`, { index: bad });
       const imported = documents.map((document) => {
         const created = !advisories.has(String(document['id']));
-        advisories.set(String(document['id']), { id: document['id'], title: document['summary'], aliases: [], affected: [], fixedIn: [], knownExploited: false, severity: null });
+        advisories.set(String(document['id']), {
+          id: document['id'],
+          title: document['summary'],
+          aliases: [],
+          affected: [],
+          fixedIn: [],
+          knownExploited: false,
+          severity: null,
+        });
         return { id: document['id'], created };
       });
       return { status: 200, body: { imported, sequence: ++sequence } };

@@ -12,14 +12,16 @@ export class SignInDto {
   @ApiProperty({ example: 'correct horse battery staple' }) password!: string;
   @ApiPropertyOptional({
     example: 'khd_…',
-    description: 'A remembered device’s token (from a second step with rememberDevice): skips the second step (amr remembered_device, aal 1). 401 invalid_token when it is not valid; a token of another account is ignored. The account page sends it as the kh_device cookie instead.',
+    description:
+      'A remembered device’s token (from a second step with rememberDevice): skips the second step (amr remembered_device, aal 1). 401 invalid_token when it is not valid; a token of another account is ignored. The account page sends it as the kh_device cookie instead.',
   })
   deviceToken?: string;
   @ApiPropertyOptional({ description: 'true: ask for the second factor even on a remembered device (step-up from the account page)' })
   skipRememberedDevice?: boolean;
 }
 
-const REMEMBER_DEVICE = 'true: remember this device for AUTH_REMEMBER_DEVICE_TTL (default 30 days): the answer carries deviceToken, and the kh_device cookie is set';
+const REMEMBER_DEVICE =
+  'true: remember this device for AUTH_REMEMBER_DEVICE_TTL (default 30 days): the answer carries deviceToken, and the kh_device cookie is set';
 
 export class CodeDto {
   @ApiProperty({ example: '123456', description: 'A 6-digit authenticator code, or a recovery code (case, spaces and dashes ignored)' })
@@ -51,9 +53,11 @@ export class RefreshDto {
 
 export class SessionAnswerDto {
   @ApiProperty() accessToken!: string;
-  @ApiPropertyOptional({ description: 'With every answer that opens a session (not with a pending token): trade it at POST /v1/sessions/refresh before the access token expires' })
+  @ApiPropertyOptional({
+    description: 'With every answer that opens a session (not with a pending token): trade it at POST /v1/sessions/refresh before the access token expires',
+  })
   refreshToken?: string;
-  @ApiPropertyOptional({ description: 'seconds the refresh token works unused (AUTH_SESSION_IDLE, or less near the session\'s end)' })
+  @ApiPropertyOptional({ description: "seconds the refresh token works unused (AUTH_SESSION_IDLE, or less near the session's end)" })
   refreshExpiresIn?: number;
   @ApiProperty({ example: 'Bearer' }) tokenType!: string;
   @ApiProperty({ description: 'seconds' }) expiresIn!: number;
@@ -64,6 +68,7 @@ export class SessionAnswerDto {
   @ApiPropertyOptional() enrollmentDeadline?: string;
   @ApiPropertyOptional() recoveryCodesRemaining?: number;
   @ApiPropertyOptional({ type: [String], example: ['recovery_codes_low'] }) warnings?: string[];
-  @ApiPropertyOptional({ description: 'with rememberDevice: the device token (send it as deviceToken at the next password sign-in); shown once' }) deviceToken?: string;
+  @ApiPropertyOptional({ description: 'with rememberDevice: the device token (send it as deviceToken at the next password sign-in); shown once' })
+  deviceToken?: string;
   @ApiPropertyOptional({ description: 'seconds the device token works' }) deviceTokenExpiresIn?: number;
 }

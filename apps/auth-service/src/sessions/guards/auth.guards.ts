@@ -136,7 +136,10 @@ export function Authenticated(...uses: TokenUse[]) {
     ApiErrors(
       { code: 'invalid_token', when: 'no bearer token, or one that is not valid or whose session has ended' },
       ...(allowed.includes('enrollment') ? [] : [{ code: 'enrollment_required' as const, when: 'an enroll-only token' }]),
-      { code: 'wrong_token_use', when: allowed.includes('mfa_pending') ? 'a session token where the pending sign-in token belongs' : 'the pending sign-in token' },
+      {
+        code: 'wrong_token_use',
+        when: allowed.includes('mfa_pending') ? 'a session token where the pending sign-in token belongs' : 'the pending sign-in token',
+      },
     ),
   );
 }
@@ -144,10 +147,14 @@ export function Authenticated(...uses: TokenUse[]) {
 /** Only the token between password and second factor. */
 export const PendingOnly = () => Authenticated('mfa_pending');
 
-export const Roles = (...roles: string[]) => applyDecorators(SetMetadata(ROLES, roles), ApiErrors({ code: 'forbidden', when: `the token lacks the role ${roles.join(' or ')}` }));
+export const Roles = (...roles: string[]) =>
+  applyDecorators(SetMetadata(ROLES, roles), ApiErrors({ code: 'forbidden', when: `the token lacks the role ${roles.join(' or ')}` }));
 
 /** aal2 when the account has a factor, and an authentication within AUTH_STEP_UP_MAX_AGE. */
 export const StepUp = () =>
-  applyDecorators(SetMetadata(STEP_UP, true), ApiErrors({ code: 'step_up_required', when: 'a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE' }));
+  applyDecorators(
+    SetMetadata(STEP_UP, true),
+    ApiErrors({ code: 'step_up_required', when: 'a password-only session on an account with a factor, or an authentication older than AUTH_STEP_UP_MAX_AGE' }),
+  );
 
 export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): TokenClaims => claimsOf(context));

@@ -30,7 +30,11 @@ export class WebAuthnRegistrationDto {
 }
 
 export class WebAuthnAssertionDto {
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'AuthenticationResponseJSON (what @simplewebauthn/browser startAuthentication answers)' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'AuthenticationResponseJSON (what @simplewebauthn/browser startAuthentication answers)',
+  })
   @IsObject()
   response!: AuthenticationResponseJSON;
 }

@@ -1,16 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsString,
-  IsUrl,
-  MaxLength,
-  MinLength,
-  ValidateIf,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsString, IsUrl, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import { HasText, IsInstant, Omittable } from '@keyhaven/errors';
 
 export class AffectedRangeDto {
@@ -20,7 +10,10 @@ export class AffectedRangeDto {
   @MaxLength(256)
   introduced!: string;
 
-  @ApiPropertyOptional({ example: '13.4.2', description: 'First fixed version (exclusive end). Leave it out when there is no fix; "" is refused (it would read as "affected forever").' })
+  @ApiPropertyOptional({
+    example: '13.4.2',
+    description: 'First fixed version (exclusive end). Leave it out when there is no fix; "" is refused (it would read as "affected forever").',
+  })
   @Omittable()
   @IsString()
   @MinLength(1, { message: 'fixed must be a version; leave it out when there is no fix yet' })

@@ -61,7 +61,10 @@ export class ListDeliveriesQueryDto {
 }
 
 export class RemoveSubscriptionQuery {
-  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'true: erase the subscriber and its delivery history at once (GDPR) instead of a soft removal.' })
+  @ApiPropertyOptional({
+    enum: ['true', 'false'],
+    description: 'true: erase the subscriber and its delivery history at once (GDPR) instead of a soft removal.',
+  })
   @Omittable()
   @IsIn(['true', 'false'])
   erase?: 'true' | 'false';

@@ -33,7 +33,10 @@ export class CreateWindowDto {
   @Matches(ENVIRONMENT, { each: true })
   environments?: string[];
 
-  @ApiPropertyOptional({ example: 'Actively exploited vulnerability in the TLS terminator', description: 'Allows a start inside the notice lead; announced at once.' })
+  @ApiPropertyOptional({
+    example: 'Actively exploited vulnerability in the TLS terminator',
+    description: 'Allows a start inside the notice lead; announced at once.',
+  })
   @Omittable()
   @IsString()
   @HasText()

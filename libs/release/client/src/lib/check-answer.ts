@@ -58,5 +58,8 @@ export function parseCheckAnswer(body: Buffer): ReleaseCheckAnswer {
  * answers with the semver-cleaned form, and build metadata has no precedence).
  */
 export function normalizeVersion(version: string): string {
-  return version.trim().replace(/^[=v]+/i, '').replace(/\+.*$/, '');
+  return version
+    .trim()
+    .replace(/^[=v]+/i, '')
+    .replace(/\+.*$/, '');
 }

@@ -185,14 +185,10 @@ export class ReleaseClient {
       const check = await this.check();
       this.config.onAnswer?.(check);
     } catch (error) {
-      this.config.onError?.(
-        error instanceof ReleaseClientError ? error : new ReleaseClientError('network', 'The update check failed', { cause: error }),
-      );
+      this.config.onError?.(error instanceof ReleaseClientError ? error : new ReleaseClientError('network', 'The update check failed', { cause: error }));
     }
     if (!this.running) return;
-    this.schedule(
-      nextPollDelay({ ...this.options, random: this.random(), now: this.clock.now(), retryAt: this.retryAt }),
-    );
+    this.schedule(nextPollDelay({ ...this.options, random: this.random(), now: this.clock.now(), retryAt: this.retryAt }));
   }
 
   private async checkOnce(): Promise<VerifiedCheck> {
@@ -270,11 +266,10 @@ export class ReleaseClient {
 
   private assertTrustworthy(answer: ReleaseCheckAnswer, keyId: string): void {
     if (answer.current && normalizeVersion(answer.current.version) !== normalizeVersion(this.config.version)) {
-      throw new ReleaseClientError(
-        'mismatched_answer',
-        `The signed answer is about version ${answer.current.version}, not ${this.config.version}`,
-        { keyId, sequence: answer.sequence },
-      );
+      throw new ReleaseClientError('mismatched_answer', `The signed answer is about version ${answer.current.version}, not ${this.config.version}`, {
+        keyId,
+        sequence: answer.sequence,
+      });
     }
     if (this.isExpired(answer)) {
       throw new ReleaseClientError('expired', `The signed answer expired at ${answer.expiresAt}`, {

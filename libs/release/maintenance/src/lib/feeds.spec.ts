@@ -28,10 +28,7 @@ function events(ics: string): VEvent[] {
 
 describe(maintenanceIcs.name, () => {
   it('is read by an independent parser with stable UIDs, sequences and UTC times', () => {
-    const ics = maintenanceIcs(
-      [newWindow(), newWindow({ id: '5b0c6a1e-0000-4000-8000-000000000002', title: 'Network', sequence: 3, environments: [] })],
-      site,
-    );
+    const ics = maintenanceIcs([newWindow(), newWindow({ id: '5b0c6a1e-0000-4000-8000-000000000002', title: 'Network', sequence: 3, environments: [] })], site);
     const parsed = events(ics);
     expect(parsed.map((e) => [e.uid, e.sequence, e.summary, e.status])).toEqual([
       ['5b0c6a1e-0000-4000-8000-000000000001@releases.example.test', 0, 'Database upgrade', 'CONFIRMED'],

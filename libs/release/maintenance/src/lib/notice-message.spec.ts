@@ -46,7 +46,7 @@ describe(noticeEmail.name, () => {
     dataUrl: 'https://r.example/v1/subscriptions/s1/data?token=d',
   };
 
-  it('gives times in UTC and in the subscriber\'s zone, the environments, the reason and the calendar links', () => {
+  it("gives times in UTC and in the subscriber's zone, the environments, the reason and the calendar links", () => {
     const { subject, text } = noticeEmail('maintenance.announced', window, { timeZone: 'Europe/Berlin', ...links });
     expect(subject).toBe('[Planned maintenance] Database upgrade — 2026-12-10 22:00 UTC');
     expect(text).toContain('Thursday, 10 December 2026 at 22:00 UTC / Thursday, 10 December 2026 at 23:00 CET');

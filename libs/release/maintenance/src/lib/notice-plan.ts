@@ -10,12 +10,7 @@
 import { formatDuration } from '@keyhaven/config';
 
 export type NoticeType =
-  | 'maintenance.announced'
-  | 'maintenance.reminder'
-  | 'maintenance.rescheduled'
-  | 'maintenance.cancelled'
-  | 'maintenance.started'
-  | 'maintenance.completed';
+  'maintenance.announced' | 'maintenance.reminder' | 'maintenance.rescheduled' | 'maintenance.cancelled' | 'maintenance.started' | 'maintenance.completed';
 
 export interface PlannedNotice {
   type: NoticeType;
@@ -52,8 +47,7 @@ export function planNotices(window: WindowTimes, now: Date, policy: NoticePolicy
 }
 
 export type WindowProblem =
-  | { code: 'invalid_window'; message: string }
-  | { code: 'notice_too_short'; message: string; details: { earliestStart: string; leadMs: number; lead: string } };
+  { code: 'invalid_window'; message: string } | { code: 'notice_too_short'; message: string; details: { earliestStart: string; leadMs: number; lead: string } };
 
 /**
  * Checks a new (or rescheduled) window against the notice rule: it must start at least the

@@ -4,11 +4,13 @@ import { request } from 'node:http';
 import { parseWebhookAllowlist, WebhookEgressPolicy, WebhookResolver, WebhookTargetForbidden } from './webhook-egress';
 
 const policy = (allowlist: string[] = []) => new WebhookEgressPolicy(parseWebhookAllowlist(allowlist).allowlist);
-const resolverOf = (answers: Record<string, string[]>): WebhookResolver => async (host) => {
-  const addresses = answers[host];
-  if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+const resolverOf =
+  (answers: Record<string, string[]>): WebhookResolver =>
+  async (host) => {
+    const addresses = answers[host];
+    if (!addresses) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+    return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+  };
 
 describe(WebhookEgressPolicy.name, () => {
   describe('checkUrl', () => {
@@ -41,9 +43,12 @@ describe(WebhookEgressPolicy.name, () => {
       expect(verdict.allowed).toBe(false);
     });
 
-    it.each(['https://hooks.example.com/keyhaven', 'http://93.184.215.14:8080/x', 'https://[2606:4700::1]/', 'http://[64:ff9b::5db8:d70e]/'])('lets %s through', (url) => {
-      expect(policy().checkUrl(url)).toEqual({ allowed: true });
-    });
+    it.each(['https://hooks.example.com/keyhaven', 'http://93.184.215.14:8080/x', 'https://[2606:4700::1]/', 'http://[64:ff9b::5db8:d70e]/'])(
+      'lets %s through',
+      (url) => {
+        expect(policy().checkUrl(url)).toEqual({ allowed: true });
+      },
+    );
 
     it('refuses credentials in the URL without repeating them', () => {
       const verdict = policy().checkUrl('https://user:hunter2@hooks.example.com/');
@@ -70,7 +75,11 @@ describe(WebhookEgressPolicy.name, () => {
 
   describe('checkTarget', () => {
     it('refuses a host name that resolves to a private address, and one private address among public ones', async () => {
-      const resolve = resolverOf({ 'inside.example': ['10.0.0.7'], 'mixed.example': ['93.184.215.14', '127.0.0.1'], 'fine.example': ['93.184.215.14', '2606:4700::1'] });
+      const resolve = resolverOf({
+        'inside.example': ['10.0.0.7'],
+        'mixed.example': ['93.184.215.14', '127.0.0.1'],
+        'fine.example': ['93.184.215.14', '2606:4700::1'],
+      });
       expect((await policy().checkTarget('http://inside.example/', resolve)).allowed).toBe(false);
       expect((await policy().checkTarget('http://mixed.example/', resolve)).allowed).toBe(false);
       expect((await policy().checkTarget('http://fine.example/', resolve)).allowed).toBe(true);
@@ -120,7 +129,16 @@ describe(WebhookEgressPolicy.name, () => {
 
 describe('parseWebhookAllowlist', () => {
   it('reads hosts, addresses and CIDR ranges, and names the entries it cannot read', () => {
-    const { allowlist, invalid } = parseWebhookAllowlist(['127.0.0.1', '10.20.0.0/16', 'Hooks.Corp.Internal', '[::1]', 'fd00::/8', '10.0.0.0/33', 'not a host', '1.2.3']);
+    const { allowlist, invalid } = parseWebhookAllowlist([
+      '127.0.0.1',
+      '10.20.0.0/16',
+      'Hooks.Corp.Internal',
+      '[::1]',
+      'fd00::/8',
+      '10.0.0.0/33',
+      'not a host',
+      '1.2.3',
+    ]);
     expect([...allowlist.hosts]).toEqual(['hooks.corp.internal']);
     expect(allowlist.ranges.map(([address, bits]) => `${address.toString()}/${bits}`)).toEqual(['127.0.0.1/32', '10.20.0.0/16', '::1/128', 'fd00::/8']);
     expect(invalid).toEqual(['10.0.0.0/33', 'not a host', '1.2.3']);

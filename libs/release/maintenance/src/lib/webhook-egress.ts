@@ -41,7 +41,10 @@ export function parseWebhookAllowlist(entries: readonly string[]): { allowlist: 
   const ranges: [Address, number][] = [];
   const invalid: string[] = [];
   for (const raw of entries) {
-    const entry = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+    const entry = raw
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1');
     if (entry.includes('/')) {
       try {
         ranges.push(ipaddr.parseCIDR(entry));
@@ -180,7 +183,10 @@ export class WebhookEgressPolicy {
     } catch {
       return ALLOWED;
     }
-    return this.checkAddresses(host, addresses.map((entry) => entry.address));
+    return this.checkAddresses(
+      host,
+      addresses.map((entry) => entry.address),
+    );
   }
 
   /**
@@ -199,7 +205,10 @@ export class WebhookEgressPolicy {
             callback(Object.assign(new Error(`${host} has no address`), { code: 'ENOTFOUND' }));
             return;
           }
-          const verdict = this.checkAddresses(host, addresses.map((entry) => entry.address));
+          const verdict = this.checkAddresses(
+            host,
+            addresses.map((entry) => entry.address),
+          );
           if (!verdict.allowed) {
             callback(new WebhookTargetForbidden(`${host}: ${verdict.reason}`));
             return;

@@ -107,7 +107,12 @@ async function setup() {
   const monotonic = { ms: 1_000_000 };
 
   @Module({
-    imports: [AuthGuardModule.forRoot({ jwksUrl: jwks.url, issuer: ISSUER, cooldownMs: 0, revocation: { maxDelayMs: 30_000, monotonicNow: () => monotonic.ms } }, clock)],
+    imports: [
+      AuthGuardModule.forRoot(
+        { jwksUrl: jwks.url, issuer: ISSUER, cooldownMs: 0, revocation: { maxDelayMs: 30_000, monotonicNow: () => monotonic.ms } },
+        clock,
+      ),
+    ],
     controllers: [ProbeController],
   })
   class ProbeModule {}
@@ -129,8 +134,7 @@ async function setup() {
       .setExpirationTime(now + (options.ttl ?? 900))
       .sign(signer.privateKey);
   };
-  const get = (url: string, token?: string) =>
-    app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
   const ctx = {
     clock,
     monotonic,

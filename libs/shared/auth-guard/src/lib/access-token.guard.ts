@@ -29,9 +29,13 @@ export class AccessTokenGuard implements CanActivate {
     }
     const minAal = this.reflector.getAllAndOverride<number | undefined>(MIN_AAL_KEY, [context.getHandler(), context.getClass()]);
     if (minAal !== undefined && (user.aal ?? 0) < minAal) {
-      throw new DomainError('step_up_required', 'This needs a session signed in with a second factor (aal 2): sign in again with your authenticator or security key.', {
-        requiredAal: minAal,
-      });
+      throw new DomainError(
+        'step_up_required',
+        'This needs a session signed in with a second factor (aal 2): sign in again with your authenticator or security key.',
+        {
+          requiredAal: minAal,
+        },
+      );
     }
     request[USER_KEY] = user;
     return true;

@@ -79,7 +79,9 @@ export class RevocationList {
     if (!this.fresh()) {
       await this.refresh();
       if (!this.fresh()) {
-        throw new DomainError('service_unavailable', 'The token could not be checked: the revocation list of auth-service is unreachable.', undefined, { 'Retry-After': '5' });
+        throw new DomainError('service_unavailable', 'The token could not be checked: the revocation list of auth-service is unreachable.', undefined, {
+          'Retry-After': '5',
+        });
       }
     }
     return this.revoked.has(sid);
@@ -109,9 +111,16 @@ export class RevocationList {
       if (!response.ok) throw new Error(`answered ${response.status}`);
       const body = (await response.text()).trim();
       // The list is signed with a token key: verified like a token, and it must say it is a list.
-      const { payload } = await jwtVerify(body, this.keys, { issuer: this.trust.issuer, audience: this.trust.audience, algorithms: ['ES256'], requiredClaims: ['iat'], clockTolerance: 30 });
+      const { payload } = await jwtVerify(body, this.keys, {
+        issuer: this.trust.issuer,
+        audience: this.trust.audience,
+        algorithms: ['ES256'],
+        requiredClaims: ['iat'],
+        clockTolerance: 30,
+      });
       const sids = payload['sids'];
-      if (payload['token_use'] !== 'revocation_list' || !Array.isArray(sids) || !sids.every((sid) => typeof sid === 'string')) throw new Error('not a revocation list');
+      if (payload['token_use'] !== 'revocation_list' || !Array.isArray(sids) || !sids.every((sid) => typeof sid === 'string'))
+        throw new Error('not a revocation list');
       const iat = Number(payload.iat);
       if (iat < this.issuedAt) throw new Error('older than the list already held');
       this.revoked = new Set(sids as string[]);

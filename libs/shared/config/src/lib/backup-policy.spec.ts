@@ -33,7 +33,10 @@ describe(parseBackupPolicy.name, () => {
     try {
       load({ BACKUP_REPO: 'relative/folder', BACKUP_RETENTION: '1y' });
     } catch (error) {
-      expect((error as ConfigError).problems).toEqual(['BACKUP_RETENTION: expected days like 30d (or 4w, 720h), got "1y"', 'BACKUP_REPO: expected an absolute folder or s3://bucket/prefix']);
+      expect((error as ConfigError).problems).toEqual([
+        'BACKUP_RETENTION: expected days like 30d (or 4w, 720h), got "1y"',
+        'BACKUP_REPO: expected an absolute folder or s3://bucket/prefix',
+      ]);
     }
   });
 });

@@ -14,7 +14,8 @@ export function parseBackupRetention(text: string): { days: number } | { problem
   if (!match) return { problem: `BACKUP_RETENTION: expected days like 30d (or 4w, 720h), got "${text}"` };
   const amount = Number(match[1]);
   const days = match[2] === 'w' ? amount * 7 : match[2] === 'h' ? amount / 24 : amount;
-  if (!Number.isInteger(days) || days < 1 || days > 9999) return { problem: `BACKUP_RETENTION: expected a whole number of days between 1 and 9999, got "${text}"` };
+  if (!Number.isInteger(days) || days < 1 || days > 9999)
+    return { problem: `BACKUP_RETENTION: expected a whole number of days between 1 and 9999, got "${text}"` };
   return { days };
 }
 

@@ -53,16 +53,10 @@ describe(parseEnv.name, () => {
   it('names the variable and what it expects', () => {
     expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT: expected a port number 0–65535, got "abc"']);
     expect(problemsOf({ PORT: '70000' })).toEqual(['PORT: expected a port number 0–65535, got "70000"']);
-    expect(problemsOf({ DATABASE_URL: 'mysql://x' })).toEqual([
-      'DATABASE_URL: expected a URL (postgres or postgresql), got "mysql://x"',
-    ]);
+    expect(problemsOf({ DATABASE_URL: 'mysql://x' })).toEqual(['DATABASE_URL: expected a URL (postgres or postgresql), got "mysql://x"']);
     expect(problemsOf({ LEAD: 'soon' })).toEqual(['LEAD: expected a duration such as 72h, 30m or 20s, got "soon"']);
-    expect(problemsOf({ REMINDERS: '24h,later' })).toEqual([
-      'REMINDERS: expected a comma-separated list of durations such as 24h,1h, got "24h,later"',
-    ]);
-    expect(problemsOf({ LOG_LEVEL: 'loud' })).toEqual([
-      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
-    ]);
+    expect(problemsOf({ REMINDERS: '24h,later' })).toEqual(['REMINDERS: expected a comma-separated list of durations such as 24h,1h, got "24h,later"']);
+    expect(problemsOf({ LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"']);
   });
 
   it('reports a missing required variable and every problem at once', () => {
@@ -72,7 +66,11 @@ describe(parseEnv.name, () => {
   });
 
   it('reads TRUST_PROXY as addresses and CIDR ranges, and stops the boot on anything else', () => {
-    expect(toCommonConfig('demo', parseEnv(schema, { SECRET: 's', TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,fd00::/8' })).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.10', 'fd00::/8']);
+    expect(toCommonConfig('demo', parseEnv(schema, { SECRET: 's', TRUST_PROXY: '10.0.0.0/8, 192.168.1.10,fd00::/8' })).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.168.1.10',
+      'fd00::/8',
+    ]);
     expect(() => toCommonConfig('demo', parseEnv(schema, { SECRET: 's', TRUST_PROXY: '10.0.0.0/8,proxy.internal' }))).toThrow(
       /^Invalid configuration: TRUST_PROXY: expected the addresses or CIDR ranges of your reverse proxies, .*cannot read "proxy\.internal"$/,
     );

@@ -13,33 +13,39 @@ function show(value: unknown): string {
 }
 
 function field<T>(expectation: string, parse: (raw: string) => T | undefined, fallback?: T) {
-  return z.string().optional().transform((raw: Raw, ctx): T => {
-    const text = raw?.trim();
-    if (text === undefined || text === '') {
-      if (fallback !== undefined) return fallback;
-      ctx.addIssue({ code: 'custom', message: `is required: ${expectation}` });
-      return z.NEVER;
-    }
-    const value = parse(text);
-    if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${expectation}, got ${show(raw)}` });
-      return z.NEVER;
-    }
-    return value;
-  });
+  return z
+    .string()
+    .optional()
+    .transform((raw: Raw, ctx): T => {
+      const text = raw?.trim();
+      if (text === undefined || text === '') {
+        if (fallback !== undefined) return fallback;
+        ctx.addIssue({ code: 'custom', message: `is required: ${expectation}` });
+        return z.NEVER;
+      }
+      const value = parse(text);
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected ${expectation}, got ${show(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
 }
 
 function optionalField<T>(expectation: string, parse: (raw: string) => T | undefined) {
-  return z.string().optional().transform((raw: Raw, ctx): T | undefined => {
-    const text = raw?.trim();
-    if (text === undefined || text === '') return undefined;
-    const value = parse(text);
-    if (value === undefined) {
-      ctx.addIssue({ code: 'custom', message: `expected ${expectation}, got ${show(raw)}` });
-      return z.NEVER;
-    }
-    return value;
-  });
+  return z
+    .string()
+    .optional()
+    .transform((raw: Raw, ctx): T | undefined => {
+      const text = raw?.trim();
+      if (text === undefined || text === '') return undefined;
+      const value = parse(text);
+      if (value === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected ${expectation}, got ${show(raw)}` });
+        return z.NEVER;
+      }
+      return value;
+    });
 }
 
 const parseUrl = (protocols: readonly string[]) => (text: string) => {
@@ -67,12 +73,7 @@ const parseList = (text: string) =>
 export const env = {
   string: (fallback?: string) => field('a non-empty string', (text) => text, fallback),
   optionalString: () => optionalField('a non-empty string', (text) => text),
-  port: (fallback: number) =>
-    field(
-      'a port number 0–65535',
-      (text) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined),
-      fallback,
-    ),
+  port: (fallback: number) => field('a port number 0–65535', (text) => (/^\d+$/.test(text) && Number(text) <= 65_535 ? Number(text) : undefined), fallback),
   int: (fallback: number, { min = 0, max = Number.MAX_SAFE_INTEGER } = {}) =>
     field(
       `an integer from ${min} to ${max}`,
@@ -94,15 +95,10 @@ export const env = {
     ),
   list: (fallback: readonly string[] = []) => field('a comma-separated list', parseList, [...fallback]),
   oneOf: <const T extends readonly string[]>(values: T, fallback?: T[number]) =>
-    field<T[number]>(
-      `one of ${values.join(', ')}`,
-      (text) => values.find((value) => value === text.toLowerCase()),
-      fallback,
-    ),
+    field<T[number]>(`one of ${values.join(', ')}`, (text) => values.find((value) => value === text.toLowerCase()), fallback),
   url: (protocols: readonly string[], fallback?: string) =>
     field(`a URL (${protocols.map((p) => p.replace(':', '')).join(' or ')})`, parseUrl(protocols), fallback),
-  optionalUrl: (protocols: readonly string[]) =>
-    optionalField(`a URL (${protocols.map((p) => p.replace(':', '')).join(' or ')})`, parseUrl(protocols)),
+  optionalUrl: (protocols: readonly string[]) => optionalField(`a URL (${protocols.map((p) => p.replace(':', '')).join(' or ')})`, parseUrl(protocols)),
 };
 
 /** Thrown when the environment does not satisfy a service's schema; its message is the boot-stopping line. */

@@ -2,8 +2,7 @@ import { redactDatabaseError, redactDatabaseText } from './redact';
 
 describe('redactDatabaseText', () => {
   it('keeps a failed statement but not its values', () => {
-    const message =
-      `insert into "auth"."account" ("id", "email", "password_hash") values ('4b1c…', 'ada@example.test', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'), ('x', 'o''brien@example.test', E'\\\\x00') returning "id" - audit insert refused`;
+    const message = `insert into "auth"."account" ("id", "email", "password_hash") values ('4b1c…', 'ada@example.test', '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA'), ('x', 'o''brien@example.test', E'\\\\x00') returning "id" - audit insert refused`;
     const redacted = redactDatabaseText(message);
     expect(redacted).not.toMatch(/ada@example|brien|argon2id/);
     expect(redacted).toContain('insert into "auth"."account" ("id", "email", "password_hash") values');
@@ -25,7 +24,7 @@ describe('redactDatabaseError', () => {
   it('redacts every field that carries a statement or values, and causes', () => {
     const redacted = redactDatabaseError({
       type: 'NotNullConstraintViolationException',
-      message: "update \"release\".\"subscription\" set \"address\" = 'ops@example.test' - null value",
+      message: 'update "release"."subscription" set "address" = \'ops@example.test\' - null value',
       stack: "NotNullConstraintViolationException: update x set a = 'ops@example.test' - null value\n    at …",
       detail: 'Failing row contains (ops@example.test, s3cret).',
       parameters: ['ops@example.test'],

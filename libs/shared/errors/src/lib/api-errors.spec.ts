@@ -11,7 +11,9 @@ const TABLE = {
 
 const ApiErrors = apiErrorsFor(TABLE);
 
-function responsesOf(decorate: MethodDecorator): Record<string, { description: string; schema: { properties: { error: { properties: { code: { enum: string[] } } } } } }> {
+function responsesOf(
+  decorate: MethodDecorator,
+): Record<string, { description: string; schema: { properties: { error: { properties: { code: { enum: string[] } } } } } }> {
   class Routes {
     route(): string {
       return 'documented';
@@ -31,7 +33,7 @@ describe('apiErrorsFor', () => {
     expect(responses['429']?.schema.properties.error.properties.code.enum).toEqual(['too_many_attempts']);
   });
 
-  it('adds up several ApiErrors on one route (a guard\'s and the route\'s), a code said twice keeping the first description applied', () => {
+  it("adds up several ApiErrors on one route (a guard's and the route's), a code said twice keeping the first description applied", () => {
     const route: MethodDecorator = (target, key, descriptor) => {
       ApiErrors({ code: 'invalid_code', when: 'the route says why' })(target, key, descriptor);
       ApiErrors('invalid_code', 'code_already_used', 'factor_not_found')(target, key, descriptor);

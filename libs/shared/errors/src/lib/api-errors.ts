@@ -23,7 +23,9 @@ export function apiErrorsFor<Code extends string>(table: Readonly<Record<Code, H
     const added = errors.map((error) => (typeof error === 'string' ? { code: error } : error));
     const decorate = (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
       const holder: object = descriptor ? (descriptor.value as object) : target;
-      const documented: { code: Code; when?: string }[] = [...((Reflect.getOwnMetadata(DOCUMENTED_ERRORS, holder) as { code: Code; when?: string }[] | undefined) ?? [])];
+      const documented: { code: Code; when?: string }[] = [
+        ...((Reflect.getOwnMetadata(DOCUMENTED_ERRORS, holder) as { code: Code; when?: string }[] | undefined) ?? []),
+      ];
       for (const entry of added) if (!documented.some(({ code }) => code === entry.code)) documented.push(entry);
       Reflect.defineMetadata(DOCUMENTED_ERRORS, documented, holder);
       const byStatus = new Map<HttpStatus, { code: Code; when?: string }[]>();

@@ -50,7 +50,10 @@ export const IsInstant = (options?: ValidationOptions): PropertyDecorator =>
     Matches(WITH_OFFSET, { message: '$property must be an ISO 8601 time with Z or an offset, e.g. 2026-12-05T22:00:00Z', ...options }),
     ValidateBy(
       { name: 'instant', validator: { validate: isInstant } },
-      { message: `$property must be a real date and time (no February 30, hours 00–23) in the years ${EARLIEST_YEAR}–${LATEST_YEAR}, e.g. 2026-12-05T22:00:00Z`, ...options },
+      {
+        message: `$property must be a real date and time (no February 30, hours 00–23) in the years ${EARLIEST_YEAR}–${LATEST_YEAR}, e.g. 2026-12-05T22:00:00Z`,
+        ...options,
+      },
     ),
   );
 

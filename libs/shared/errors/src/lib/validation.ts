@@ -33,7 +33,9 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     exceptionFactory: (errors) => {
       const all = flattenValidationErrors(errors);
-      const fields = all.slice(0, MAX_LISTED_FIELDS).map((f) => ({ field: f.field.slice(0, 200), problems: f.problems.slice(0, 5).map((p) => p.slice(0, 300)) }));
+      const fields = all
+        .slice(0, MAX_LISTED_FIELDS)
+        .map((f) => ({ field: f.field.slice(0, 200), problems: f.problems.slice(0, 5).map((p) => p.slice(0, 300)) }));
       const omitted = all.length - fields.length;
       const summary = fields.map((f) => `${f.field}: ${f.problems.join(', ')}`).join('; ') + (omitted > 0 ? `; and ${omitted} more fields` : '');
       return new DomainError('validation_failed', `The request is not valid: ${summary}`, omitted > 0 ? { fields, omittedFields: omitted } : { fields });

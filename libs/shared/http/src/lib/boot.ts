@@ -130,7 +130,10 @@ export async function bootService<C extends CommonConfig>(definition: ServiceDef
     if ((error as { code?: unknown } | undefined)?.code !== 'EADDRINUSE') throw error;
     await app.close().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
-    return exitWith(definition.name, `port ${config.port} on ${config.host} is in use — is ${definition.name} already running (npm start)? Stop it, or set PORT to a free port.`);
+    return exitWith(
+      definition.name,
+      `port ${config.port} on ${config.host} is in use — is ${definition.name} already running (npm start)? Stop it, or set PORT to a free port.`,
+    );
   });
   logger.log(`${definition.name} ready at ${url} (docs: ${url}/docs)`);
   // Now that a boot's code is compiled, the code-cache loader of the build (main.js) may keep it.
@@ -157,11 +160,14 @@ async function checkDatabase<C extends CommonConfig>(definition: ServiceDefiniti
     if (executed.length === 0) throw new ConfigError([`DATABASE_URL: no ${definition.name} schema ("${schema}") in this database`]);
     const unknown = executed.filter((name) => !known.includes(name));
     if (unknown.length > 0) {
-      throw new ConfigError([`DATABASE_URL: the database has migration(s) this build does not know (${unknown.join(', ')}): it was written by a newer version`]);
+      throw new ConfigError([
+        `DATABASE_URL: the database has migration(s) this build does not know (${unknown.join(', ')}): it was written by a newer version`,
+      ]);
     }
     const pending = known.filter((name) => !executed.includes(name));
     const keys = (await definition.checkKeys?.(app, config)) ?? 'no keys to check';
-    const migrations = pending.length === 0 ? `migrations up to date (${executed.length})` : `${pending.length} migration(s) pending (the next boot applies them)`;
+    const migrations =
+      pending.length === 0 ? `migrations up to date (${executed.length})` : `${pending.length} migration(s) pending (the next boot applies them)`;
     process.stdout.write(`${definition.name} check: ok — ${migrations}; keys open ${keys}\n`);
     return 0;
   } catch (error) {
@@ -191,7 +197,10 @@ async function erasureCommand<C extends CommonConfig>(
   const app = await definition.createApp({ ...config, logLevel: 'error' }, databaseUrl);
   try {
     await app.init();
-    const answer = command === 'erasures' ? { service: definition.name, erasures: await hooks.list(app) } : { service: definition.name, ...(await hooks.reapply(app, input)) };
+    const answer =
+      command === 'erasures'
+        ? { service: definition.name, erasures: await hooks.list(app) }
+        : { service: definition.name, ...(await hooks.reapply(app, input)) };
     process.stdout.write(`${JSON.stringify(answer)}\n`);
     return 0;
   } finally {
@@ -210,8 +219,18 @@ export function readErasureRecords(text: string, kinds: readonly ErasureRecord['
     if (!record || typeof record.id !== 'string' || !UUID.test(record.id) || typeof record.erasedAt !== 'string' || Number.isNaN(Date.parse(record.erasedAt))) {
       throw new Error(`reapply-erasures: not an erasure record: ${JSON.stringify(raw).slice(0, 200)}`);
     }
-    if (record.requestedBy !== undefined && record.requestedBy !== 'self' && record.requestedBy !== 'admin') throw new Error(`reapply-erasures: bad requestedBy in ${record.id}`);
-    return record.kind !== undefined && kinds.includes(record.kind) ? [{ kind: record.kind, id: record.id.toLowerCase(), erasedAt: new Date(record.erasedAt).toISOString(), ...(record.requestedBy ? { requestedBy: record.requestedBy } : {}) }] : [];
+    if (record.requestedBy !== undefined && record.requestedBy !== 'self' && record.requestedBy !== 'admin')
+      throw new Error(`reapply-erasures: bad requestedBy in ${record.id}`);
+    return record.kind !== undefined && kinds.includes(record.kind)
+      ? [
+          {
+            kind: record.kind,
+            id: record.id.toLowerCase(),
+            erasedAt: new Date(record.erasedAt).toISOString(),
+            ...(record.requestedBy ? { requestedBy: record.requestedBy } : {}),
+          },
+        ]
+      : [];
   });
 }
 

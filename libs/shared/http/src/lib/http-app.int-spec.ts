@@ -71,10 +71,7 @@ const SCHEMA = { schema: 'http_test', entities: [], migrations: [] };
 async function setup(trustProxy: string[] = []) {
   const database = await createTestDatabase(SCHEMA);
   @Module({
-    imports: [
-      PlatformModule.forRoot({ service: 'http-test', logLevel: 'silent' }),
-      DatabaseModule.forRoot({ url: database.url, ...SCHEMA }),
-    ],
+    imports: [PlatformModule.forRoot({ service: 'http-test', logLevel: 'silent' }), DatabaseModule.forRoot({ url: database.url, ...SCHEMA })],
     controllers: [EchoController],
   })
   class TestModule {}

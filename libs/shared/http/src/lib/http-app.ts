@@ -161,7 +161,8 @@ function parseFormsWhereAccepted(fastify: FastifyInstance): void {
   const refuse = (contentType: string) => new DomainError('unsupported_media_type', `This endpoint does not accept ${contentType}; send JSON.`);
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
     if (!(request.routeOptions.config as { acceptsForm?: boolean }).acceptsForm) done(refuse('application/x-www-form-urlencoded'), undefined);
-    else if (String(body).includes('\0') || /%00/i.test(String(body))) done(new DomainError('validation_failed', 'The form must not contain NUL characters.'), undefined);
+    else if (String(body).includes('\0') || /%00/i.test(String(body)))
+      done(new DomainError('validation_failed', 'The form must not contain NUL characters.'), undefined);
     else done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
   fastify.addContentTypeParser('multipart/form-data', { parseAs: 'string' }, (request, _body, done) => {

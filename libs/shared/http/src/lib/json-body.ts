@@ -79,7 +79,9 @@ function checkShape(text: string, limits: JsonBodyLimits): void {
       valueStarts();
       arrays.push(c === OPEN_ARRAY);
       if (arrays.length > limits.maxDepth) {
-        throw new DomainError('malformed_json', `The request body nests objects and arrays deeper than ${limits.maxDepth} levels.`, { maxDepth: limits.maxDepth });
+        throw new DomainError('malformed_json', `The request body nests objects and arrays deeper than ${limits.maxDepth} levels.`, {
+          maxDepth: limits.maxDepth,
+        });
       }
       awaitingFirst = c === OPEN_ARRAY;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
@@ -123,7 +125,8 @@ function skipString(text: string, start: number): number {
         continue;
       }
     }
-    if (unit >= 0xd800 && unit <= 0xdfff) throw new DomainError('validation_failed', 'Text in the request must be valid Unicode: it has half of a surrogate pair (\\ud800–\\udfff) alone.');
+    if (unit >= 0xd800 && unit <= 0xdfff)
+      throw new DomainError('validation_failed', 'Text in the request must be valid Unicode: it has half of a surrogate pair (\\ud800–\\udfff) alone.');
     i += 5;
   }
   return text.length;

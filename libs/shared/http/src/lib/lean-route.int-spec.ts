@@ -46,7 +46,10 @@ describe('the lean lane', () => {
       },
     });
     @Module({
-      imports: [PlatformModule.forRoot({ service: 'lean-test', logLevel: 'info', logDestination: destination }), DatabaseModule.forRoot({ url: database.url, ...SCHEMA })],
+      imports: [
+        PlatformModule.forRoot({ service: 'lean-test', logLevel: 'info', logDestination: destination }),
+        DatabaseModule.forRoot({ url: database.url, ...SCHEMA }),
+      ],
       controllers: [HelloController],
     })
     class TestModule implements NestModule {
@@ -64,7 +67,8 @@ describe('the lean lane', () => {
       method: 'GET',
       path: '/hello',
       dto: NameQuery,
-      accept: (query): query is NameQuery => typeof (query as NameQuery).name === 'string' && Object.keys(query as object).length === 1 && (query as NameQuery).name.length <= 8,
+      accept: (query): query is NameQuery =>
+        typeof (query as NameQuery).name === 'string' && Object.keys(query as object).length === 1 && (query as NameQuery).name.length <= 8,
       handle: (query) => ({ hello: query.name }),
     };
     serveLeanRoutes(app, [route as LeanRoute]);
@@ -82,7 +86,8 @@ describe('the lean lane', () => {
     logLines.length = 0;
   });
 
-  const completed = (url: string) => logLines.filter((line) => line['msg'] === 'request completed' && (line['req'] as { url?: string } | undefined)?.url === url);
+  const completed = (url: string) =>
+    logLines.filter((line) => line['msg'] === 'request completed' && (line['req'] as { url?: string } | undefined)?.url === url);
 
   it('answers ahead of Nest’s middleware, with one access-log line, where the Nest route of the same shape passes through it', async () => {
     const lean = await app.inject({ method: 'GET', url: '/hello?name=ada' });
@@ -108,7 +113,8 @@ describe('the lean lane', () => {
   it('serves /health/live itself, and counts lean answers once in http_requests_total', async () => {
     const before = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     const count = (text: string) => Number(/http_requests_total\{method="GET",route="\/health\/live",status="200"\} (\d+)/.exec(text)?.[1] ?? 0);
-    for (let i = 0; i < 2; i++) expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+    for (let i = 0; i < 2; i++)
+      expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
     expect(count((await app.inject({ method: 'GET', url: '/metrics' })).body)).toBe(count(before) + 2);
     expect(middlewareSaw).toEqual(['/metrics', '/metrics']);
   });

@@ -108,14 +108,24 @@ export class LeanLane {
       if (NUL_IN_URL.test(request.url)) throw new DomainError('validation_failed', 'The URL must not contain NUL characters (%00).');
       if (route.before) await route.before(request, reply);
       const input = route.method === 'GET' ? request.query : await readBody(request, this.bodyLimit);
-      const valid = !route.dto || route.accept?.(input) ? input : await this.pipe.transform(input, { type: route.method === 'GET' ? 'query' : 'body', metatype: route.dto });
+      const valid =
+        !route.dto || route.accept?.(input)
+          ? input
+          : await this.pipe.transform(input, { type: route.method === 'GET' ? 'query' : 'body', metatype: route.dto });
       const result = await route.handle(valid as object, request, reply);
       if (result instanceof RawAnswer) void reply.code(result.statusCode).headers(result.headers).send(result.body);
-      else void reply.code(route.status ?? 200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(result));
+      else
+        void reply
+          .code(route.status ?? 200)
+          .header('content-type', 'application/json; charset=utf-8')
+          .send(JSON.stringify(result));
     } catch (error) {
       const answer = errorAnswer(error, this.errorStatus);
       if (answer.status >= 500) {
-        this.logger.error({ err: error, method: request.method, url: request.url }, `Unhandled error: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          { err: error, method: request.method, url: request.url },
+          `Unhandled error: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
       void reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
@@ -123,7 +133,14 @@ export class LeanLane {
     // The access log line pino-http writes for the other routes, without a per-request child logger.
     const log = PinoLogger.root;
     if (log?.isLevelEnabled('info')) {
-      log.info({ req: { id: request.id, method: request.method, url: request.url }, res: { statusCode: reply.statusCode }, responseTime: Math.round(performance.now() - started) }, 'request completed');
+      log.info(
+        {
+          req: { id: request.id, method: request.method, url: request.url },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(performance.now() - started),
+        },
+        'request completed',
+      );
     }
   }
 }

@@ -12,7 +12,10 @@ export interface ApiDocsInfo {
 
 /** The OpenAPI document of an app's controllers: what `/docs/json` serves. */
 export function openApiDocument(app: INestApplication, docs: ApiDocsInfo): OpenAPIObject {
-  return SwaggerModule.createDocument(app, new DocumentBuilder().setTitle(docs.title).setDescription(docs.description).setVersion(docs.version).addBearerAuth().build());
+  return SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(docs.title).setDescription(docs.description).setVersion(docs.version).addBearerAuth().build(),
+  );
 }
 
 /**

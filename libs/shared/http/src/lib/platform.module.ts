@@ -51,9 +51,7 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       global: true,
-      imports: [
-        LoggerModule.forRoot({ pinoHttp: options.logDestination ? [pinoOptions, options.logDestination] : pinoOptions }),
-      ],
+      imports: [LoggerModule.forRoot({ pinoHttp: options.logDestination ? [pinoOptions, options.logDestination] : pinoOptions })],
       controllers: [HealthController, MetricsController],
       providers: [MetricsRegistry],
       exports: [MetricsRegistry],

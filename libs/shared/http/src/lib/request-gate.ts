@@ -73,10 +73,10 @@ export function answerClientError(error: Error & { code?: string; rawPacket?: un
     error.code === 'HPE_HEADER_OVERFLOW' && requestLineLength(error.rawPacket) > LONGEST_REQUEST_LINE
       ? [SHARED_ERROR_STATUS.uri_too_long, 'uri_too_long', 'The URL is longer than allowed.']
       : error.code === 'HPE_HEADER_OVERFLOW'
-      ? [SHARED_ERROR_STATUS.headers_too_large, 'headers_too_large', 'The request headers are larger than allowed.']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [SHARED_ERROR_STATUS.request_timeout, 'request_timeout', 'The request did not arrive in time.']
-        : [SHARED_ERROR_STATUS.bad_request, 'bad_request', 'The request is not valid HTTP.'];
+        ? [SHARED_ERROR_STATUS.headers_too_large, 'headers_too_large', 'The request headers are larger than allowed.']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [SHARED_ERROR_STATUS.request_timeout, 'request_timeout', 'The request did not arrive in time.']
+          : [SHARED_ERROR_STATUS.bad_request, 'bad_request', 'The request is not valid HTTP.'];
   const body = errorJson(code, message);
   if (socket.writable) {
     const headers = [

@@ -31,7 +31,22 @@ describe('SlidingLogThrottlerStorage', () => {
     for (const { ours, library } of answers) expect(ours).toEqual(library);
     // At 0.3 s the fourth hit within 10 s passes the limit of 3: blocked until 10.3 s. At 10.4 s the
     // caller starts afresh; its fourth hit since (12.9 s) blocks it again, until 22.9 s.
-    expect(answers.map(({ ours }) => (ours as { isBlocked: boolean }).isBlocked)).toEqual([false, false, false, true, true, true, false, false, false, true, true, false, false, false]);
+    expect(answers.map(({ ours }) => (ours as { isBlocked: boolean }).isBlocked)).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('lets hits expire one by one (a sliding log, not a fixed window) like the library', async () => {

@@ -14,11 +14,7 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 2
 async function setup() {
   const database = await createTestDatabase({ schema: 'jobs_test', entities: [], migrations: [] });
   const sut = new JobQueue({ connectionString: database.url, schema: 'jobs_test_boss', pollingIntervalSeconds: 0.5 });
-  await sut.start([
-    { name: 'dead' },
-    { name: 'work' },
-    { name: 'flaky', retryLimit: 2, retryDelay: 0, retryBackoff: false, deadLetter: 'dead' },
-  ]);
+  await sut.start([{ name: 'dead' }, { name: 'work' }, { name: 'flaky', retryLimit: 2, retryDelay: 0, retryBackoff: false, deadLetter: 'dead' }]);
   return { sut, database };
 }
 
@@ -81,7 +77,7 @@ describe(JobQueue.name, () => {
     expect(dead[0]!.data).toEqual({ n: 3 });
   });
 
-  it('inserts jobs on the caller\'s transaction, so a rollback leaves none', async () => {
+  it("inserts jobs on the caller's transaction, so a rollback leaves none", async () => {
     const client = new Client({ connectionString: database.url });
     await client.connect();
     const db = { executeSql: (text: string, values: unknown[]) => client.query(text, values) };

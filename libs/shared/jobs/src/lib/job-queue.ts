@@ -119,7 +119,12 @@ export class JobQueue {
   work<T>(name: string, options: { batchSize?: number }, handler: (job: Job<T>) => Promise<void>): void {
     this.workBatches<T>(name, options, async (jobs) => {
       const outcomes = await Promise.all(
-        jobs.map((job) => handler(job).then(() => undefined, (error: unknown): JobFailure => ({ id: job.id, error: messageOf(error) }))),
+        jobs.map((job) =>
+          handler(job).then(
+            () => undefined,
+            (error: unknown): JobFailure => ({ id: job.id, error: messageOf(error) }),
+          ),
+        ),
       );
       return outcomes.filter((failure) => failure !== undefined);
     });
@@ -214,7 +219,10 @@ export class JobQueue {
     await Promise.race([Promise.all(workers.map((worker) => worker.stop())), timedOut]);
     // `wait: true` resolves when pg-boss has closed (or rejects), rather than an event that an
     // error during shutdown would never emit.
-    await Promise.race([this.boss.stop({ graceful: false, wait: true }).catch((error: unknown) => this.logger.error(`pg-boss stop: ${messageOf(error)}`)), timedOut]);
+    await Promise.race([
+      this.boss.stop({ graceful: false, wait: true }).catch((error: unknown) => this.logger.error(`pg-boss stop: ${messageOf(error)}`)),
+      timedOut,
+    ]);
     clearTimeout(timer);
   }
 }

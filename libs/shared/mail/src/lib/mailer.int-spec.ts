@@ -23,7 +23,12 @@ describe(Mailer.name, () => {
       const sut = new Mailer({ smtpUrl: smtp.url, from: 'no-reply@keyhaven.test' });
       try {
         const unsubscribe = '<https://releases.example.test/v1/subscriptions/s1/unsubscribe?token=t>';
-        await sut.send({ to: 'ada@example.test', subject: 'Notice', text: 'Body', headers: { 'List-Unsubscribe': unsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } });
+        await sut.send({
+          to: 'ada@example.test',
+          subject: 'Notice',
+          text: 'Body',
+          headers: { 'List-Unsubscribe': unsubscribe, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        });
         const mail = await smtp.waitFor((m) => m.subject === 'Notice');
         expect(mail.headers.get('list-unsubscribe')).toBe(unsubscribe);
         expect(mail.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');

@@ -4,7 +4,10 @@
  * mention one of the service's codes, as `METHOD path status: code, …`. Codes that are plain
  * English words (`conflict`, `forbidden`) are not looked for: prose may use them.
  */
-export function codesOutsideErrorResponses(document: { paths: Record<string, Record<string, { responses?: Record<string, { description?: string }> }>> }, codes: readonly string[]): string[] {
+export function codesOutsideErrorResponses(
+  document: { paths: Record<string, Record<string, { responses?: Record<string, { description?: string }> }>> },
+  codes: readonly string[],
+): string[] {
   const found: string[] = [];
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(operations)) {

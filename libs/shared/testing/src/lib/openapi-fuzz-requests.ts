@@ -213,7 +213,9 @@ function bodyFor(operation: FuzzOperation, document: OpenApiDocument): fc.Arbitr
   const allNull = fc.constant(Object.fromEntries(names.map((name) => [name, null])));
   // A body that passes validation reaches the handler; one null or hostile field in it finds
   // the NOT NULL columns and the parsing the DTO let through.
-  const valid = schema?.properties ? fc.record(Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, plausible(property, document)]))) : shaped;
+  const valid = schema?.properties
+    ? fc.record(Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, plausible(property, document)])))
+    : shaped;
   const validButOne = fc.tuple(valid, fc.constantFrom(...names), hostile()).map(([body, name, value]) => ({ ...(body as object), [name]: value }));
   // `{ "title": null }` alone: the PATCH that once reached a NOT NULL column.
   const oneNull = fc.constantFrom(...names).map((name) => ({ [name]: null }));
@@ -253,7 +255,10 @@ export function requestFor(operation: FuzzOperation, target: FuzzTarget): fc.Arb
   const { document } = target;
   const pathParts = operation.pathParams.map((name) => urlValue(target.pathValues?.[name] ?? [], fc.string({ minLength: 1, maxLength: 20 })));
   const queryParts = operation.query.map((parameter) =>
-    fc.option(urlValue([], plausible(parameter.schema, document)).map((value) => `${encodeURIComponent(parameter.name)}=${value}`), { nil: undefined }),
+    fc.option(
+      urlValue([], plausible(parameter.schema, document)).map((value) => `${encodeURIComponent(parameter.name)}=${value}`),
+      { nil: undefined },
+    ),
   );
   // Mostly the first (most privileged) token, so guarded handlers see most of the traffic.
   const [first, ...others] = target.tokens;
@@ -266,11 +271,22 @@ export function requestFor(operation: FuzzOperation, target: FuzzTarget): fc.Arb
   );
   const contentType = fc.oneof(
     { weight: 12, arbitrary: fc.constant('application/json') },
-    { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', '') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', ''),
+    },
   );
   const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
     { weight: 6, arbitrary: fc.constant({}) },
-    { weight: 1, arbitrary: fc.constantFrom<Record<string, string>>({ 'x-request-id': 'x'.repeat(5_000) }, { 'if-none-match': '"'.repeat(2_000) }, { 'x-forwarded-for': '::1, 10.0.0.1, bogus' }, { accept: 'text/html' }) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<Record<string, string>>(
+        { 'x-request-id': 'x'.repeat(5_000) },
+        { 'if-none-match': '"'.repeat(2_000) },
+        { 'x-forwarded-for': '::1, 10.0.0.1, bogus' },
+        { accept: 'text/html' },
+      ),
+    },
   );
   return fc
     .record({
@@ -296,6 +312,10 @@ export function requestFor(operation: FuzzOperation, target: FuzzTarget): fc.Arb
 
 export function describeRequest(request: FuzzRequest): string {
   const cut = (text: string) => (text.length > 300 ? `${text.slice(0, 300)}… (${text.length} characters)` : text);
-  return JSON.stringify({ method: request.method, url: cut(request.url), headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, cut(v)])), payload: request.payload === undefined ? undefined : cut(request.payload) });
+  return JSON.stringify({
+    method: request.method,
+    url: cut(request.url),
+    headers: Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k, cut(v)])),
+    payload: request.payload === undefined ? undefined : cut(request.payload),
+  });
 }
-

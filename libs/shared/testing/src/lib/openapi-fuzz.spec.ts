@@ -26,7 +26,13 @@ describe('operationsOf', () => {
       {
         paths: {
           '/v1/things/{id}': {
-            patch: { parameters: [{ name: 'id', in: 'path' }, { name: 'q', in: 'query' }], requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } } },
+            patch: {
+              parameters: [
+                { name: 'id', in: 'path' },
+                { name: 'q', in: 'query' },
+              ],
+              requestBody: { content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } },
+            },
             get: {},
           },
         },
@@ -35,7 +41,13 @@ describe('operationsOf', () => {
       ['GET /v1/things/{id}'],
     );
     expect(operations).toEqual([
-      { method: 'PATCH', path: '/v1/things/{id}', pathParams: ['id'], query: [{ name: 'q', in: 'query' }], body: { type: 'object', properties: { title: { type: 'string' } } } },
+      {
+        method: 'PATCH',
+        path: '/v1/things/{id}',
+        pathParams: ['id'],
+        query: [{ name: 'q', in: 'query' }],
+        body: { type: 'object', properties: { title: { type: 'string' } } },
+      },
     ]);
   });
 });

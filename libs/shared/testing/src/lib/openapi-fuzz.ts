@@ -67,7 +67,8 @@ export async function fuzzOpenApi(target: FuzzTarget, options: FuzzOptions): Pro
       const answer = await target.send(request);
       statuses[answer.statusCode] = (statuses[answer.statusCode] ?? 0) + 1;
       covered.add(`${operation.method} ${operation.path}`);
-      const problem = target.documentAnswers?.includes(`${operation.method} ${operation.path}`) && answer.statusCode < 500 ? undefined : contractProblem(answer);
+      const problem =
+        target.documentAnswers?.includes(`${operation.method} ${operation.path}`) && answer.statusCode < 500 ? undefined : contractProblem(answer);
       if (problem) throw new Error(`FUZZ_SEED=${seed}: ${operation.method} ${operation.path} ${problem}\nrequest: ${describeRequest(request)}`);
       if (++count % 50 === 0) await assertLive(target, seed);
     },

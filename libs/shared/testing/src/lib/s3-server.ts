@@ -21,7 +21,9 @@ export interface LocalS3 {
 }
 
 function openssl(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => execFile('openssl', args, (error, _stdout, stderr) => (error ? reject(new Error(`openssl failed: ${stderr}`)) : resolve())));
+  return new Promise((resolve, reject) =>
+    execFile('openssl', args, (error, _stdout, stderr) => (error ? reject(new Error(`openssl failed: ${stderr}`)) : resolve())),
+  );
 }
 
 export async function startLocalS3(bucket = 'keyhaven-backups'): Promise<LocalS3> {
@@ -29,14 +31,47 @@ export async function startLocalS3(bucket = 'keyhaven-backups'): Promise<LocalS3
   await chmod(dir, 0o755);
   const caFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
-  await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-keyout', keyFile, '-out', caFile]);
+  await openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost',
+    '-keyout',
+    keyFile,
+    '-out',
+    caFile,
+  ]);
   await chmod(caFile, 0o644);
   const directory = join(dir, 'objects');
   const port = await freePort();
   let output = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(WORKSPACE, 'node_modules/s3rver/bin/s3rver.js'), '-d', directory, '-a', '127.0.0.1', '-p', String(port), '--key', keyFile, '--cert', caFile, '--silent', '--configure-bucket', bucket],
+    [
+      join(WORKSPACE, 'node_modules/s3rver/bin/s3rver.js'),
+      '-d',
+      directory,
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '--key',
+      keyFile,
+      '--cert',
+      caFile,
+      '--silent',
+      '--configure-bucket',
+      bucket,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

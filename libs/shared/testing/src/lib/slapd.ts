@@ -71,7 +71,23 @@ export async function startSlapd(options: { users?: DirectoryUser[]; sizeLimit?:
   await mkdir(dbDir);
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ]);
   await writeFile(join(dir, 'test.schema'), TEST_SCHEMA);
   const sizeLimit = options.sizeLimit ?? 2;
   const rootPassword = 'root-secret';

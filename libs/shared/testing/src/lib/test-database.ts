@@ -68,10 +68,7 @@ async function createOnPostgres(serverUrl: string, key: string, schema: Migrated
     // One builder per template across parallel workers; the others wait on the lock.
     await admin.query('select pg_advisory_lock(hashtext($1))', [template]);
     try {
-      const found = await admin.query<{ datistemplate: boolean }>(
-        'select datistemplate from pg_database where datname = $1',
-        [template],
-      );
+      const found = await admin.query<{ datistemplate: boolean }>('select datistemplate from pg_database where datname = $1', [template]);
       if (!found.rows[0]?.datistemplate) {
         // Absent, or half-built by a run that crashed: rebuild it.
         await admin.query(`drop database if exists "${template}"`);

@@ -98,17 +98,21 @@ export async function initCluster(options: ClusterOptions, password: string): Pr
     if (options.user) {
       for (const path of [options.dir, secrets, pwfile]) await chown(path, options.user.uid, options.user.gid);
     }
-    await runToEnd(options.binaries.initdb, [
-      `--pgdata=${options.dir}`,
-      `--username=${SUPERUSER}`,
-      `--pwfile=${pwfile}`,
-      '--auth=scram-sha-256',
-      '--encoding=UTF8',
-      '--locale=C',
-      '--no-instructions',
-      // One syncfs() instead of an fsync per file: durable, and a second faster on first start.
-      '--sync-method=syncfs',
-    ], options);
+    await runToEnd(
+      options.binaries.initdb,
+      [
+        `--pgdata=${options.dir}`,
+        `--username=${SUPERUSER}`,
+        `--pwfile=${pwfile}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--locale=C',
+        '--no-instructions',
+        // One syncfs() instead of an fsync per file: durable, and a second faster on first start.
+        '--sync-method=syncfs',
+      ],
+      options,
+    );
   } finally {
     await rm(secrets, { recursive: true, force: true });
   }

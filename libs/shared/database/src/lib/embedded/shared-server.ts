@@ -110,7 +110,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   throw new Error(`The embedded PostgreSQL did not become available in 90 s (waiting for ${waitingFor}).`);
 }
 
-function handle(dataDir: string, clusterDir: string, state: { pid: number; port: number }, password: string, lease: Client, started: boolean): EmbeddedPostgres {
+function handle(
+  dataDir: string,
+  clusterDir: string,
+  state: { pid: number; port: number },
+  password: string,
+  lease: Client,
+  started: boolean,
+): EmbeddedPostgres {
   let stopped: Promise<void> | undefined;
   return {
     url: `postgres://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${state.port}/postgres`,
@@ -203,7 +210,12 @@ async function takeStartLock(lockFile: string): Promise<boolean> {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const holder = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-  const age = Date.now() - (await stat(lockFile).then((s) => s.mtimeMs, () => Date.now()));
+  const age =
+    Date.now() -
+    (await stat(lockFile).then(
+      (s) => s.mtimeMs,
+      () => Date.now(),
+    ));
   // The holder died mid-start (or has not written its pid for seconds): the lock is stale.
   if ((holder && !isAlive(holder)) || (!holder && age > 5_000)) await rm(lockFile, { force: true });
   return false;

@@ -49,7 +49,13 @@ describe(buildRecords.name, () => {
           activity: 'a',
           personalData: true,
           holds: [{ category: 'events', fields: ['type'] }],
-          retention: { kind: 'period', rule: 'r', setting: 'EVENTS_RETENTION', ms: 30 * 86_400_000, prune: { key: 'id', where: 'at < ?', params: (now) => [now] } },
+          retention: {
+            kind: 'period',
+            rule: 'r',
+            setting: 'EVENTS_RETENTION',
+            ms: 30 * 86_400_000,
+            prune: { key: 'id', where: 'at < ?', params: (now) => [now] },
+          },
         },
       ]),
       new Date('2026-01-01T00:00:00Z'),
@@ -70,11 +76,19 @@ describe(backupRecord.name, () => {
       setting: 'BACKUP_RETENTION',
       repository: 's3',
       encryption: 'aes-256-cbc',
-      description: expect.stringMatching(/^Encrypted database backups \(pgBackRest, AES-256-CBC, an S3-compatible bucket\) with point-in-time restore, kept 45d \(BACKUP_RETENTION\).* Restores re-apply erasures\.$/),
+      description: expect.stringMatching(
+        /^Encrypted database backups \(pgBackRest, AES-256-CBC, an S3-compatible bucket\) with point-in-time restore, kept 45d \(BACKUP_RETENTION\).* Restores re-apply erasures\.$/,
+      ),
     });
   });
 
   it('says so when no backups are declared to the service', () => {
-    expect(backupRecord(undefined, 'n')).toMatchObject({ configured: false, window: null, repository: null, encryption: null, description: expect.stringContaining('BACKUP_REPO is not set') });
+    expect(backupRecord(undefined, 'n')).toMatchObject({
+      configured: false,
+      window: null,
+      repository: null,
+      encryption: null,
+      description: expect.stringContaining('BACKUP_REPO is not set'),
+    });
   });
 });

@@ -45,7 +45,9 @@ ${a.retention.map((r) => `<tr><td><code>${esc(r.table)}</code></td><td>${esc(r.r
 ${activities}
 <section><h2>Recipients</h2><ul>${records.recipients.map((r) => `<li>${esc(r.name)}${r.host ? ` (<code>${esc(r.host)}</code>)` : ''}: ${esc(r.purpose)}</li>`).join('')}</ul>
 <h2>Backups</h2><p>${esc(records.backups.description)}</p>${
-    records.backups.configured ? `<p>Kept <code>${esc(records.backups.setting)}</code> = ${esc(records.backups.window ?? '')}; encryption ${esc(records.backups.encryption ?? '')}.</p>` : ''
+    records.backups.configured
+      ? `<p>Kept <code>${esc(records.backups.setting)}</code> = ${esc(records.backups.window ?? '')}; encryption ${esc(records.backups.encryption ?? '')}.</p>`
+      : ''
   }</section>
 </body></html>
 `;

@@ -49,5 +49,7 @@ export async function pruneTable(em: EntityManager, table: string, rule: PruneRu
 
 /** One log line for a retention run: what went from where, and how long it took. */
 export function describeRetention(report: RetentionReport): string {
-  return `Retention: deleted ${Object.entries(report.deleted).map(([table, n]) => `${table} ${n}`).join(', ')} in ${report.ms} ms`;
+  return `Retention: deleted ${Object.entries(report.deleted)
+    .map(([table, n]) => `${table} ${n}`)
+    .join(', ')} in ${report.ms} ms`;
 }
