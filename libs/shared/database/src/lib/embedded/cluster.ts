@@ -194,7 +194,9 @@ export async function stopServer(dir: string, timeoutMs = 30_000): Promise<void>
   process.kill(state.pid, 'SIGINT');
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(state.pid) || !(await readPostmasterState(dir))) return;
+    // The process itself, not only its postmaster.pid: PostgreSQL removes the file a moment before
+    // it exits, and a caller told "stopped" may start another server on the same folder or port.
+    if (!isAlive(state.pid)) return;
     await delay(15);
   }
   throw new Error(`The embedded PostgreSQL (pid ${state.pid}) did not stop within ${timeoutMs / 1000} s`);
