@@ -104,7 +104,6 @@ export class LeanLane {
     if (!REQUEST_ID.test(request.id)) request.id = randomUUID();
     void reply.header('x-request-id', request.id).headers(BASELINE_HEADERS);
     if (route.headers) void reply.headers(route.headers);
-    let status: number;
     try {
       if (NUL_IN_URL.test(request.url)) throw new DomainError('validation_failed', 'The URL must not contain NUL characters (%00).');
       if (route.before) await route.before(request, reply);
@@ -114,10 +113,12 @@ export class LeanLane {
           ? input
           : await this.pipe.transform(input, { type: route.method === 'GET' ? 'query' : 'body', metatype: route.dto });
       const result = await route.handle(valid as object, request, reply);
-      status =
-        result instanceof RawAnswer
-          ? answerRaw(reply, result.statusCode, result.headers, result.body)
-          : answerRaw(reply, route.status ?? 200, JSON_TYPE, JSON.stringify(result));
+      if (result instanceof RawAnswer) void reply.code(result.statusCode).headers(result.headers).send(result.body);
+      else
+        void reply
+          .code(route.status ?? 200)
+          .header('content-type', 'application/json; charset=utf-8')
+          .send(JSON.stringify(result));
     } catch (error) {
       const answer = errorAnswer(error, this.errorStatus);
       if (answer.status >= 500) {
@@ -126,16 +127,16 @@ export class LeanLane {
           `Unhandled error: ${error instanceof Error ? error.message : String(error)}`,
         );
       }
-      status = answerRaw(reply, answer.status, { ...JSON_TYPE, ...answer.headers }, answer.body);
+      void reply.code(answer.status).headers(answer.headers).send(answer.body);
     }
-    this.metrics?.countLean(request.method, route.path, status);
+    this.metrics?.countLean(request.method, route.path, reply.statusCode);
     // The access log line pino-http writes for the other routes, without a per-request child logger.
     const log = PinoLogger.root;
     if (log?.isLevelEnabled('info')) {
       log.info(
         {
           req: { id: request.id, method: request.method, url: request.url },
-          res: { statusCode: status },
+          res: { statusCode: reply.statusCode },
           responseTime: Math.round(performance.now() - started),
         },
         'request completed',
@@ -189,28 +190,6 @@ async function readBody(request: FastifyRequest, limit: number): Promise<unknown
   }
   const text = Buffer.concat(chunks, size).toString('utf8');
   return json ? parseJsonBody(text, DEFAULT_JSON_LIMITS) : text;
-}
-
-const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' } as const;
-
-/**
- * Writes the answer straight to Node's response, with the headers set on the reply so far (request
- * id, baseline headers, the route's, a guard's rate-limit headers) and `headers` over them: the
- * reply is hijacked, so Fastify's send path (serialisation checks, the onSend hooks, which only
- * concern /docs) is skipped. Answers the status written.
- */
-function answerRaw(reply: FastifyReply, status: number, headers: Readonly<Record<string, string>>, body: string | Buffer | undefined): number {
-  const all: Record<string, string | number | string[]> = { ...(reply.getHeaders() as Record<string, string | number | string[]>), ...headers };
-  if (body !== undefined) all['content-length'] = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-  reply.hijack();
-  // Headers already out (an answer that failed half-way): end what was started.
-  if (reply.raw.headersSent) {
-    reply.raw.end();
-    return status;
-  }
-  reply.raw.writeHead(status, all);
-  reply.raw.end(body);
-  return status;
 }
 
 const tooLarge = () => new DomainError('payload_too_large', 'The request body is larger than allowed.');
