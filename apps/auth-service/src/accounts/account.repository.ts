@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared, runPrepared } from '@keyhaven/database';
-import type { LinkedAccount, SyncChange } from '../directory/sync-plan';
+import type { LinkedAccount, SyncChange } from '../common/types';
 import { Account } from './entities/account.entity';
 
 type Param = string | number | boolean | Date | null;

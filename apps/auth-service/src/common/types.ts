@@ -29,3 +29,27 @@ export interface SecurityEventInput {
   ip?: string;
   details?: Record<string, unknown>;
 }
+
+/** Lock reasons the directory sets, and so may lift. Any other lock (an admin's) stays. */
+export const DIRECTORY_LOCK_REASONS = ['ldap_disabled', 'ldap_missing'] as const;
+export type DirectoryLockReason = (typeof DIRECTORY_LOCK_REASONS)[number];
+
+/** A linked account as the directory sync reads it (AccountRepository answers it). */
+export interface LinkedAccount {
+  id: string;
+  email: string;
+  roles: string[];
+  directoryRoles: string[];
+  directoryId: string;
+  directoryDn: string | null;
+  directoryLogin: string | null;
+  lockReason: string | null;
+}
+
+/** One change the directory sync writes (AccountRepository applies it); every one but `relink` is audited. */
+export type SyncChange =
+  | { kind: 'lock'; accountId: string; reason: DirectoryLockReason }
+  | { kind: 'unlock'; accountId: string; previousReason: string }
+  | { kind: 'mail'; accountId: string; from: string; to: string }
+  | { kind: 'roles'; accountId: string; roles: string[]; directoryRoles: string[]; added: string[]; removed: string[] }
+  | { kind: 'relink'; accountId: string; dn: string; login: string };

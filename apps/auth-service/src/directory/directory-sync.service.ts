@@ -12,7 +12,8 @@ import { DirectoryClient, DirectoryUnavailable } from './directory.client';
 import { DirectoryConfig, nextSyncAt } from './directory.config';
 import { DirectorySyncRepository, SyncRunView } from './directory-sync.repository';
 import { rolesByPerson } from './group-roles';
-import { planSync, SyncChange } from './sync-plan';
+import type { SyncChange } from '../common/types';
+import { planSync } from './sync-plan';
 
 export const DIRECTORY_SYNC_QUEUE = 'directory-sync';
 /** A job names the run it executes; a scheduled tick names none and starts one. */

@@ -1,6 +1,7 @@
 import type { DirectoryPerson } from './directory.client';
 import { roleChange, rolesByPerson } from './group-roles';
-import { LinkedAccount, planSync, PlanInput } from './sync-plan';
+import type { LinkedAccount } from '../common/types';
+import { planSync, PlanInput } from './sync-plan';
 
 function setup() {
   let n = 0;

@@ -1,30 +1,7 @@
 import type { DirectoryPerson } from './directory.client';
 import type { SyncAction, SyncCounts } from './entities/directory-sync-run.entity';
 import { roleChange } from './group-roles';
-
-/** Lock reasons the directory sets, and so may lift. Any other lock (an admin's) stays. */
-export const DIRECTORY_LOCK_REASONS = ['ldap_disabled', 'ldap_missing'] as const;
-export type DirectoryLockReason = (typeof DIRECTORY_LOCK_REASONS)[number];
-
-/** A linked account as the sync reads it. */
-export interface LinkedAccount {
-  id: string;
-  email: string;
-  roles: string[];
-  directoryRoles: string[];
-  directoryId: string;
-  directoryDn: string | null;
-  directoryLogin: string | null;
-  lockReason: string | null;
-}
-
-/** One change to write; every one but `relink` is audited. */
-export type SyncChange =
-  | { kind: 'lock'; accountId: string; reason: DirectoryLockReason }
-  | { kind: 'unlock'; accountId: string; previousReason: string }
-  | { kind: 'mail'; accountId: string; from: string; to: string }
-  | { kind: 'roles'; accountId: string; roles: string[]; directoryRoles: string[]; added: string[]; removed: string[] }
-  | { kind: 'relink'; accountId: string; dn: string; login: string };
+import { DIRECTORY_LOCK_REASONS, type DirectoryLockReason, type LinkedAccount, type SyncChange } from '../common/types';
 
 export interface SyncPlan {
   changes: SyncChange[];
