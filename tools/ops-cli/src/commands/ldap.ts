@@ -13,6 +13,8 @@ export interface SyncRun {
   startedAt: string;
   finishedAt: string | null;
   counts: Record<string, number> | null;
+  /** Directory users read so far (written after each page while the run reads). */
+  usersRead?: number;
   abortReason: string | null;
   actions?: { accountId: string; login: string; action: string; reason: string; details?: Record<string, unknown> }[];
 }
@@ -35,7 +37,8 @@ export const RUN_COLUMNS: readonly Column<SyncRun>[] = [
   { header: 'Trigger', value: (run) => run.trigger },
   { header: 'Dry run', value: (run) => yesNo(run.dryRun) },
   { header: 'Started (UTC)', value: (run) => run.startedAt },
-  { header: 'Users', value: (run) => count(run, 'directoryUsers'), align: 'right' },
+  // A running run has no counts yet: its progress instead.
+  { header: 'Users', value: (run) => (run.status === 'running' ? `${run.usersRead ?? 0} read` : count(run, 'directoryUsers')), align: 'right' },
   { header: 'Locked', value: (run) => count(run, 'locked'), align: 'right' },
   { header: 'Unlocked', value: (run) => count(run, 'unlocked'), align: 'right' },
   { header: 'Roles', value: (run) => count(run, 'roleChanges'), align: 'right' },
