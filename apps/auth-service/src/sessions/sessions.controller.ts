@@ -13,6 +13,7 @@ import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import { CodeDto, RefreshDto, SessionAnswerDto, SignInDto, WebAuthnStepDto } from './dto/sessions.dto';
 import { DEVICE_COOKIE, RememberedDevices } from './remembered-devices';
 import { CurrentUser, PasswordGuard, PendingOnly } from './guards/auth.guards';
+import type { SecondFactorStrategy } from '../second-factors/second-factor.strategy';
 import { SecondStepService } from './second-step.service';
 import { SessionsService } from './sessions.service';
 import type { SessionAnswer } from './sign-in-answer';
@@ -91,7 +92,7 @@ export class SessionsController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionAnswer> {
-    return this.remembering(body.rememberDevice, pending, client, reply, await this.secondStep.secondFactor(pending, this.totp, { code: body.code }, client));
+    return this.step(this.totp, { code: body.code }, body.rememberDevice, pending, client, reply);
   }
 
   @Post('mfa/webauthn/options')
@@ -118,13 +119,7 @@ export class SessionsController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionAnswer> {
-    return this.remembering(
-      body.rememberDevice,
-      pending,
-      client,
-      reply,
-      await this.secondStep.secondFactor(pending, this.webauthn, { response: body.response }, client),
-    );
+    return this.step(this.webauthn, { response: body.response }, body.rememberDevice, pending, client, reply);
   }
 
   @Post('passkey/options')
@@ -156,23 +151,19 @@ export class SessionsController {
     @Client() client: ClientInfo,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SessionAnswer> {
-    return this.remembering(
-      body.rememberDevice,
-      pending,
-      client,
-      reply,
-      await this.secondStep.secondFactor(pending, this.recoveryCodes, { code: body.code }, client),
-    );
+    return this.step(this.recoveryCodes, { code: body.code }, body.rememberDevice, pending, client, reply);
   }
 
-  /** After a second step that succeeded: with `rememberDevice`, a device token in the answer and in the page's cookie. */
-  private async remembering(
+  /** A second step; after it succeeded, with `rememberDevice`, a device token in the answer and in the page's cookie. */
+  private async step<I>(
+    strategy: SecondFactorStrategy<I>,
+    input: I,
     rememberDevice: boolean | undefined,
     pending: TokenClaims,
     client: ClientInfo,
     reply: FastifyReply,
-    answer: SessionAnswer,
   ): Promise<SessionAnswer> {
+    const answer = await this.secondStep.secondFactor(pending, strategy, input, client);
     if (!rememberDevice || !this.devices.enabled) return answer;
     const device = await this.devices.remember(pending.sub, client);
     void reply.header('set-cookie', this.devices.cookie(device.deviceToken, device.deviceTokenExpiresIn));
