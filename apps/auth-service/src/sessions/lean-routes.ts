@@ -1,23 +1,41 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Reflector } from '@nestjs/core';
+import { AuthModuleOptions } from '@nestjs/passport';
 import { getOptionsToken, getStorageToken, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
+import type { FastifyRequest } from 'fastify';
+import { Clock } from '@keyhaven/config';
 import { runGuardAs, type LeanRoute } from '@keyhaven/http';
 import { clientOf } from '../common/request-context';
-import { REFRESH_TOKEN_MAX_LENGTH, RefreshDto } from './dto/sessions.dto';
+import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
+import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
+import { CodeDto, REFRESH_TOKEN_MAX_LENGTH, RefreshDto } from './dto/sessions.dto';
+import { BearerGuard, RolesGuard, StepUpGuard, TokenUseGuard } from './guards/auth.guards';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
+import type { TokenClaims } from './token-claims';
+
+/** The longest `code` CodeDto takes (its @MaxLength). */
+const CODE_MAX_LENGTH = 64;
 
 /**
- * auth-service's routes served on the lean path (see `serveLeanRoutes`). `POST
- * /v1/sessions/refresh` is the one every signed-in client calls every few minutes: it does what
- * `SessionsController.refresh` does — the controller's per-IP ThrottlerGuard, the RefreshDto,
- * `SessionsService.refresh`, `Cache-Control: no-store` — without the framework's per-request
- * layers.
+ * auth-service's routes served on the lean path (see `serveLeanRoutes`), each doing what its
+ * controller method does — the controller's guards in Nest's order, the DTO (its validation pipe
+ * for anything the fast check does not certainly accept), the method itself, `Cache-Control:
+ * no-store` — without the framework's per-request layers (middleware with its logger child and ORM
+ * request context, the guard/pipe/interceptor machinery):
+ * - `POST /v1/sessions/refresh`, which every signed-in client calls every few minutes: the per-IP
+ *   ThrottlerGuard, RefreshDto, `SessionsService.refresh`;
+ * - the second steps `POST /v1/sessions/mfa/totp` and `/mfa/recovery-code`, which every sign-in
+ *   with a second factor takes: the ThrottlerGuard and the pending-token guards of `@PendingOnly`
+ *   (bearer, token use, roles, step-up — the same instances' logic), CodeDto, and the controller
+ *   method itself (`totpStep`, `recoveryCodeStep`: the step, then the remembered device).
  */
 export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanRoute[]> {
-  const throttler = new ThrottlerGuard(app.get<ThrottlerModuleOptions>(getOptionsToken()), app.get<ThrottlerStorage>(getStorageToken()), app.get(Reflector));
+  const reflector = app.get(Reflector);
+  const throttler = new ThrottlerGuard(app.get<ThrottlerModuleOptions>(getOptionsToken()), app.get<ThrottlerStorage>(getStorageToken()), reflector);
   await throttler.onModuleInit();
   const sessions = app.get(SessionsService);
+  const controller = app.get(SessionsController);
   const refresh: LeanRoute<RefreshDto> = {
     method: 'POST',
     path: '/v1/sessions/refresh',
@@ -27,7 +45,30 @@ export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanR
     handle: (input, request) => sessions.refresh(input.refreshToken, clientOf(request)),
     headers: { 'cache-control': 'no-store' },
   };
-  return [refresh as LeanRoute];
+  // @UseGuards(ThrottlerGuard) on the class, then what @PendingOnly() puts on the method.
+  const pendingGuards = [
+    throttler,
+    new BearerGuard(app.get(AuthModuleOptions, { strict: false })),
+    new TokenUseGuard(reflector),
+    new RolesGuard(reflector),
+    new StepUpGuard(
+      reflector,
+      app.get(SecondFactorRegistry, { strict: false }),
+      app.get(Clock, { strict: false }),
+      app.get<AuthConfig>(AUTH_CONFIG, { strict: false }),
+    ),
+  ];
+  const pendingOf = (request: FastifyRequest) => (request as FastifyRequest & { user: TokenClaims }).user;
+  const codeStep = (path: string, method: 'totpStep' | 'recoveryCodeStep'): LeanRoute<CodeDto> => ({
+    method: 'POST',
+    path,
+    dto: CodeDto,
+    accept: (body): body is CodeDto => isCodeBody(body),
+    guard: runGuardAs(pendingGuards, SessionsController, method),
+    handle: (input, request, reply) => controller[method](pendingOf(request), input, clientOf(request), reply),
+    headers: { 'cache-control': 'no-store' },
+  });
+  return [refresh, codeStep('/v1/sessions/mfa/totp', 'totpStep'), codeStep('/v1/sessions/mfa/recovery-code', 'recoveryCodeStep')] as LeanRoute[];
 }
 
 /** `{"refreshToken": "<string of at most 512>"}` and nothing else: what RefreshDto accepts as is. */
@@ -36,4 +77,17 @@ function isRefreshBody(body: unknown): body is RefreshDto {
   const keys = Object.keys(body);
   const token = (body as { refreshToken?: unknown }).refreshToken;
   return keys.length === 1 && keys[0] === 'refreshToken' && typeof token === 'string' && token.length <= REFRESH_TOKEN_MAX_LENGTH;
+}
+
+/**
+ * `{"code": "<string of at most 64>", "rememberDevice"?: <boolean>}` and nothing else: what
+ * CodeDto accepts as is (class-validator counts a surrogate pair as one character, so no string of
+ * at most 64 UTF-16 units is too long for it).
+ */
+function isCodeBody(body: unknown): body is CodeDto {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  const fields = body as Record<string, unknown>;
+  for (const key of Object.keys(fields)) if (key !== 'code' && key !== 'rememberDevice') return false;
+  const { code, rememberDevice } = fields;
+  return typeof code === 'string' && code.length <= CODE_MAX_LENGTH && (rememberDevice === undefined || typeof rememberDevice === 'boolean');
 }

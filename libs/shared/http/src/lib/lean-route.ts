@@ -37,6 +37,11 @@ export interface LeanRoute<Input extends object = object> {
   accept?(input: unknown): input is Input;
   /** Runs before the body is read (e.g. the controller's per-IP limit); throws to refuse. */
   before?(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /**
+   * Runs where Nest runs a controller's guards: after the body is read (a malformed body is
+   * refused first), before the DTO check (a bad token is refused before a bad field); throws to refuse.
+   */
+  guard?(request: FastifyRequest, reply: FastifyReply): Promise<void>;
   /** The controller method's work: a value sent as JSON, or a `RawAnswer` sent byte for byte. */
   handle(input: Input, request: FastifyRequest, reply: FastifyReply): unknown;
   /** Status of a JSON answer (default 200). */
@@ -108,6 +113,7 @@ export class LeanLane {
       if (NUL_IN_URL.test(request.url)) throw new DomainError('validation_failed', 'The URL must not contain NUL characters (%00).');
       if (route.before) await route.before(request, reply);
       const input = route.method === 'GET' ? request.query : await readBody(request, this.bodyLimit);
+      if (route.guard) await route.guard(request, reply);
       const valid =
         !route.dto || route.accept?.(input)
           ? input
@@ -156,15 +162,21 @@ export function serveLeanRoutes(app: NestFastifyApplication, routes: readonly Le
 }
 
 /**
- * A `before` step that runs one of the controller's guards (e.g. the per-IP ThrottlerGuard) as
- * Nest would for `controller.method`: same metadata (per-route limits), same keys, same headers.
+ * A `before` (or `guard`) step that runs the controller's guards (e.g. the per-IP ThrottlerGuard)
+ * one after the other, as Nest would for `controller.method`: same metadata (per-route limits),
+ * same keys, same headers, same order.
  */
-export function runGuardAs(guard: CanActivate, controller: Type<unknown>, method: string): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function runGuardAs(
+  guards: CanActivate | readonly CanActivate[],
+  controller: Type<unknown>,
+  method: string,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   const handler = (controller.prototype as Record<string, unknown>)[method];
   if (typeof handler !== 'function') throw new Error(`${controller.name} has no method ${method}`);
+  const chain = Array.isArray(guards) ? (guards as readonly CanActivate[]) : [guards as CanActivate];
   return async (request, reply) => {
     const context = new ExecutionContextHost([request, reply], controller, handler as () => unknown);
-    if (!(await guard.canActivate(context))) throw new ForbiddenException();
+    for (const guard of chain) if (!(await guard.canActivate(context))) throw new ForbiddenException();
   };
 }
 
