@@ -18,7 +18,7 @@ export interface NewSession {
   rememberedDeviceId?: string;
 }
 
-/** A session as a refresh sees it, with what its next access token needs from the account. */
+/** A session as a refresh sees it: what its next access token needs, from the session and its account. */
 export interface LiveSession {
   id: string;
   accountId: string;
@@ -26,7 +26,6 @@ export interface LiveSession {
   aal: 1 | 2;
   amr: string[];
   authTime: Date;
-  lastUsedAt: Date;
   expiresAt: Date;
   email: string;
   roles: string[];
@@ -51,6 +50,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Row = SqlRow;
 
 const SESSION_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_time, s.created_at, s.last_used_at, s.expires_at, s.device_label, s.network, s.remembered_device_id`;
+/** What a rotation returns: only what the next access token and the answer need (each column is parsed per refresh). */
+const LIVE_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_time, s.expires_at`;
 
 const SESSION_OPEN = prepared(
   'session.open',
@@ -63,7 +64,7 @@ const SESSION_ROTATE = prepared(
        from auth.account a
        where s.id = $3 and s.refresh_generation = $4 and s.refresh_hash = $5
          and s.revoked_at is null and s.expires_at > $6 and s.last_used_at > $7 and a.id = s.account_id
-       returning ${SESSION_COLUMNS}, a.email, a.roles`,
+       returning ${LIVE_COLUMNS}, a.email, a.roles`,
 );
 const SESSION_GENERATION = prepared('session.generation', `select refresh_generation from auth.session where id = $1`);
 const SESSION_LEGACY_TOKEN = prepared(
@@ -80,7 +81,7 @@ const SESSION_ROTATE_LEGACY = prepared(
        s as (
          update auth.session s set refresh_hash = $7, refresh_generation = s.refresh_generation + 1, last_used_at = $8 from spent
          where s.id = spent.session_id and s.refresh_generation = $9 and s.revoked_at is null
-         returning ${SESSION_COLUMNS})
+         returning ${LIVE_COLUMNS})
        select s.*, a.email, a.roles from s join auth.account a on a.id = s.account_id`,
 );
 const SESSION_SPENT_TOKEN = prepared('session.spent_token', `select session_id from auth.refresh_token where token_hash = $1 and spent_at is not null`);
@@ -295,5 +296,15 @@ function sessionRow(row: Row): SessionRow {
 
 function liveSession(row: Row | undefined): LiveSession | undefined {
   if (!row) return undefined;
-  return { ...sessionRow(row), accountId: String(row['account_id']), email: String(row['email']), roles: row['roles'] as string[] };
+  return {
+    id: String(row['id']),
+    accountId: String(row['account_id']),
+    tokenUse: row['token_use'] as LiveSession['tokenUse'],
+    aal: Number(row['aal']) as 1 | 2,
+    amr: row['amr'] as string[],
+    authTime: new Date(row['auth_time'] as string),
+    expiresAt: new Date(row['expires_at'] as string),
+    email: String(row['email']),
+    roles: row['roles'] as string[],
+  };
 }
