@@ -284,10 +284,12 @@ async function cpuMs(pid) {
 /**
  * CPU time (user + system, ms) used so far by every process the bench started — the services,
  * their embedded PostgreSQL (its exited backends through the postmaster's reaped-children
- * counters), the bare baselines — but not the bench process itself (the load generator). The
- * difference across one load, divided by its requests, is the server side's CPU per request:
- * unlike requests/s it barely moves when something else on the machine takes turns on the core,
- * so it is printed beside each step ratio as a check on a noisy run.
+ * counters), the bare baselines — but not the bench process itself (the load generator):
+ * `{ total, database }`, `database` the part of it in PostgreSQL processes. The difference across
+ * one load, divided by its requests, is the server side's CPU per request: unlike requests/s it
+ * barely moves when something else on the machine takes turns on the core, so it is printed beside
+ * each step ratio as a check on a noisy run, and split into Node.js and database so a change can
+ * be placed.
  */
 export async function serverCpuMs() {
   const stats = [];
@@ -296,19 +298,27 @@ export async function serverCpuMs() {
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     if (!stat) continue;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]) });
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    stats.push({
+      pid: Number(entry),
+      ppid: Number(fields[1]),
+      database: name.startsWith('postgres'),
+      ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
+    });
   }
   const children = new Map();
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
-  let ticks = 0;
+  let total = 0;
+  let database = 0;
   const walk = (pid) => {
     for (const child of children.get(pid) ?? []) {
-      ticks += child.ticks;
+      total += child.ticks;
+      if (child.database) database += child.ticks;
       walk(child.pid);
     }
   };
   walk(process.pid);
-  return (ticks * 1000) / 100;
+  return { total: (total * 1000) / 100, database: (database * 1000) / 100 };
 }
 
 /**
@@ -320,9 +330,11 @@ export async function serverCpuMs() {
 export async function loadAmount({ url, method, connections, amount, requests }) {
   const cpuBefore = await serverCpuMs();
   const result = await autocannon({ url, method, connections, amount, requests });
-  const cpu = (await serverCpuMs()) - cpuBefore;
+  const cpuAfter = await serverCpuMs();
+  const perRequest = (ms) => (result.requests.total ? ms / result.requests.total : undefined);
   return {
-    cpuMsPerRequest: result.requests.total ? cpu / result.requests.total : undefined,
+    cpuMsPerRequest: perRequest(cpuAfter.total - cpuBefore.total),
+    databaseCpuMsPerRequest: perRequest(cpuAfter.database - cpuBefore.database),
     rps: (connections * 1000) / result.latency.mean,
     p50: result.latency.p50,
     p99: result.latency.p99,
