@@ -60,7 +60,8 @@ export class SecurityEventsService {
     await this.repository.insert(em, this.row(event));
   }
 
-  private row(event: SecurityEventInput) {
+  /** The row an event is written as (id, actor, truncated address, time), for a statement that writes it with other work. */
+  row(event: SecurityEventInput) {
     return {
       id: randomUUID(),
       type: event.type,

@@ -2,6 +2,7 @@ import { decodeClaims, Harness, startHarness, TestUser } from '../../test/suppor
 import { AuthError } from '../app/auth-errors';
 import { totpCode } from '../factors/totp';
 import { TotpFactorsService } from '../factors/totp-factors.service';
+import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { SecondStepService } from './second-step.service';
 import type { TokenClaims } from './token-claims';
 
@@ -57,8 +58,43 @@ describe(SecondStepService.name, () => {
       user.id,
     ]);
     expect(events.map((event) => event.type).sort()).toEqual(['mfa_failed', 'mfa_succeeded']);
+    const [succeeded] = await h.sql(
+      "select actor_id, ip_prefix, details, occurred_at from auth.security_event where account_id = $1 and type = 'mfa_succeeded'",
+      [user.id],
+    );
+    expect(succeeded).toEqual({
+      actor_id: user.id,
+      ip_prefix: '203.0.113.0/24',
+      details: { method: 'totp', factorId: expect.any(String) },
+      occurred_at: new Date(h.clock.nowMs()),
+    });
     expect(await spent(pending.jti!)).toBe(true);
     expect(await counter(user.id)).toBe(0);
+    expect(answer.recoveryCodesRemaining).toBe(10);
+  });
+
+  it('records a sign-in from a new device with the session, and answers the recovery codes left after one is used', async () => {
+    const user = await h.newUser();
+    const { recoveryCodes } = await user.enrollTotp();
+    const answer = await sut.secondFactor(await pendingFor(user), h.app.get(RecoveryCodesService), { code: recoveryCodes![0]! }, client);
+
+    expect(answer.recoveryCodesRemaining).toBe(9);
+    const [session] = await h.sql<{ id: string }>('select id from auth.session where account_id = $1 and aal = 2', [user.id]);
+    const events = await h.sql<{ type: string; actor_id: string; ip_prefix: string | null; details: unknown }>(
+      "select type, actor_id, ip_prefix, details from auth.security_event where account_id = $1 and type in ('mfa_succeeded', 'recovery_code_used', 'new_device_sign_in') order by type",
+      [user.id],
+    );
+    expect(events).toEqual([
+      { type: 'mfa_succeeded', actor_id: user.id, ip_prefix: '203.0.113.0/24', details: { method: 'recovery_code' } },
+      // The harness's sign-ins came from another device label: this one is new, and is not the account's first.
+      {
+        type: 'new_device_sign_in',
+        actor_id: user.id,
+        ip_prefix: null,
+        details: { sessionId: session!.id, device: 'Firefox on Linux', network: '203.0.113.0/24' },
+      },
+      { type: 'recovery_code_used', actor_id: user.id, ip_prefix: '203.0.113.0/24', details: null },
+    ]);
   });
 
   it('refuses a spent pending token, whatever the code', async () => {

@@ -6,6 +6,7 @@ import { Account } from '../accounts/entities/account.entity';
 import { AccountsService } from '../accounts/accounts.service';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
+import type { SecurityEventInput } from '../common/types';
 import { SecurityNotifier } from '../notifications/security-notifier';
 import { RecoveryCodesService } from '../recovery-codes/recovery-codes.service';
 import { SecondFactorAttempts } from '../second-factors/second-factor-attempts';
@@ -13,7 +14,8 @@ import { SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { WebAuthnFactorsService } from '../webauthn/webauthn-factors.service';
 import { ConsumedTokenRepository } from './consumed-token.repository';
-import { SessionDraft, SessionIssuer } from './session-issuer';
+import { newDeviceEvent, SessionDraft, SessionIssuer } from './session-issuer';
+import { SignInStepRepository } from './sign-in-step.repository';
 import { answerTokens, refuseIfClosing, type SessionAnswer } from './sign-in-answer';
 import { TokenClaims } from './token-claims';
 import { TokenSubject } from './token.service';
@@ -45,6 +47,7 @@ export class SecondStepService {
     private readonly recoveryCodes: RecoveryCodesService,
     private readonly em: EntityManager,
     private readonly consumedTokens: ConsumedTokenRepository,
+    private readonly steps: SignInStepRepository,
     private readonly webauthn: WebAuthnFactorsService,
     private readonly issuer: SessionIssuer,
     private readonly clock: Clock,
@@ -63,13 +66,13 @@ export class SecondStepService {
     // The session is prepared first, so its row goes into the step's one transaction with the
     // spending of the pending token and the code: a step that commits has its session.
     const draft = this.issuer.draft(attempt.id, { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() }, client);
-    const { outcome, newDevice } = await this.verifySpendingToken(pending, strategy, input, draft, client);
+    const { outcome, newDevice, recoveryCodesRemaining } = await this.verifySpendingToken(pending, strategy, input, draft, client);
     if (outcome.ok) {
       if (strategy.method === 'recovery_code') {
         void this.notifier.recoveryCodeUsed(attempt.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
       }
       if (newDevice) this.issuer.mailNewDevice(subject, draft);
-      return this.fullSession(subject, draft, { newDeviceChecked: true });
+      return this.fullSession(subject, draft, { newDeviceChecked: true, recoveryCodesRemaining });
     }
 
     const details = { method: strategy.method, factorId: outcome.factorId, attempt: attempt.count, reason: outcome.reason };
@@ -145,9 +148,13 @@ export class SecondStepService {
   }
 
   /** The answer of a multi-factor sign-in whose session row is written (`draft` opened). */
-  private async fullSession(subject: TokenSubject, draft: SessionDraft, options: { newDeviceChecked?: boolean } = {}): Promise<SessionAnswer> {
+  private async fullSession(
+    subject: TokenSubject,
+    draft: SessionDraft,
+    options: { newDeviceChecked?: boolean; recoveryCodesRemaining?: number } = {},
+  ): Promise<SessionAnswer> {
     const token = answerTokens(await this.issuer.tokensFor(subject, draft, options));
-    const { remaining } = await this.recoveryCodes.remaining(subject.id);
+    const remaining = options.recoveryCodesRemaining ?? (await this.recoveryCodes.remaining(subject.id)).remaining;
     return {
       ...token,
       aal: 2,
@@ -190,11 +197,11 @@ export class SecondStepService {
     input: I,
     session: SessionDraft,
     client: ClientInfo,
-  ): Promise<{ outcome: SecondFactorOutcome; newDevice: boolean }> {
+  ): Promise<{ outcome: SecondFactorOutcome; newDevice: boolean; recoveryCodesRemaining?: number }> {
     const jti = pending.jti;
     if (jti === undefined) throw spentToken();
     let spent = false;
-    let newDevice = false;
+    let closed: { newDevice: boolean; recoveryCodesRemaining: number } | undefined;
     const spend: SpendWith = async (write, grant) => {
       try {
         return await this.em.fork().transactional(async (tx) => {
@@ -202,19 +209,19 @@ export class SecondStepService {
           if (!(await write(tx))) throw new NothingTaken();
           // What the factor proved beyond its type (a key that verified its user: `user`).
           if (grant?.amr?.length) session.row.amr = [...new Set([...session.row.amr.filter((m) => m !== 'mfa'), ...grant.amr, 'mfa'])];
-          await this.issuer.open(session, tx);
-          // The success is audited in the same transaction: a step whose event cannot be written
-          // takes no code, spends no token and opens no session. The attempt counter starts over
-          // with it, and a sign-in from a new device is recorded with it.
-          await this.events.recordIn(tx, {
-            type: 'mfa_succeeded',
-            accountId: pending.sub,
-            ip: client.ip,
-            details: { method: strategy.method, factorId: grant?.factorId },
+          // One statement opens the session and audits the success in the same transaction (a
+          // step whose event cannot be written takes no code, spends no token and opens no
+          // session), starts the attempt counter over, and records a sign-in from a new device.
+          const events: SecurityEventInput[] = [
+            { type: 'mfa_succeeded', accountId: pending.sub, ip: client.ip, details: { method: strategy.method, factorId: grant?.factorId } },
+          ];
+          if (strategy.method === 'recovery_code') events.push({ type: 'recovery_code_used', accountId: pending.sub, ip: client.ip });
+          closed = await this.steps.close(tx, {
+            session: session.row,
+            refreshHash: session.refresh.hash,
+            events: events.map((event) => this.events.row(event)),
+            newDevice: this.events.row(newDeviceEvent(session)),
           });
-          if (strategy.method === 'recovery_code') await this.events.recordIn(tx, { type: 'recovery_code_used', accountId: pending.sub, ip: client.ip });
-          await this.attempts.reset(pending.sub, tx);
-          newDevice = await this.issuer.recordIfNewDevice(pending.sub, session, tx);
           spent = true;
           return true;
         });
@@ -226,6 +233,6 @@ export class SecondStepService {
     const outcome = await strategy.verify(pending.sub, input, spend);
     // A success that consumed nothing would let the token (and the code) be used again.
     if (outcome.ok && !spent) throw new Error(`${strategy.method} verified without spending the pending token`);
-    return { outcome, newDevice };
+    return { outcome, newDevice: closed?.newDevice ?? false, recoveryCodesRemaining: closed?.recoveryCodesRemaining };
   }
 }

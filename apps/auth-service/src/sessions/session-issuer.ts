@@ -6,6 +6,7 @@ import { AccountsService } from '../accounts/accounts.service';
 import { AuthError } from '../app/auth-errors';
 import { truncateIp } from '../common/client-ip';
 import { ClientInfo } from '../common/request-context';
+import type { SecurityEventInput } from '../common/types';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { SecurityNotifier } from '../notifications/security-notifier';
 import { SecurityEventsService } from '../security-events/security-events.service';
@@ -37,6 +38,11 @@ export interface SessionTokens extends IssuedToken {
 export interface SessionDraft {
   row: NewSession;
   refresh: { token: string; hash: Buffer };
+}
+
+/** The audit event of a sign-in from a device label and network the account has not signed in from before. */
+export function newDeviceEvent({ row }: SessionDraft): SecurityEventInput {
+  return { type: 'new_device_sign_in', accountId: row.accountId, details: { sessionId: row.id, device: row.deviceLabel, network: row.network ?? null } };
 }
 
 export const invalidRefreshToken = () => new AuthError('invalid_token', 'The refresh token is not valid; sign in again.');
@@ -187,7 +193,7 @@ export class SessionIssuer {
     const { row } = draft;
     const seen = await this.store.seenBefore(tx ?? this.em.fork(), accountId, row.deviceLabel, row.network, row.id);
     if (!seen.any || seen.same) return false;
-    const event = { type: 'new_device_sign_in' as const, accountId, details: { sessionId: row.id, device: row.deviceLabel, network: row.network ?? null } };
+    const event = newDeviceEvent(draft);
     await (tx ? this.events.recordIn(tx, event) : this.events.record(event));
     return true;
   }

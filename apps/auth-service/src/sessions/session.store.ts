@@ -53,11 +53,29 @@ const SESSION_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_t
 /** What a rotation returns: only what the next access token and the answer need (each column is parsed per refresh). */
 const LIVE_COLUMNS = `s.id, s.account_id, s.token_use, s.aal, s.amr, s.auth_time, s.expires_at`;
 
-const SESSION_OPEN = prepared(
-  'session.open',
-  `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id, refresh_hash)
-       values ($1, $2, $3, $4, array(select jsonb_array_elements_text($5::jsonb)), $6, $7, $8, $9, $10, $11, $12, $13)`,
-);
+/** A new session row with its first refresh token's hash: `$1`–`$13` as `sessionOpenParams` gives them (also a part of the sign-in step's closing statement). */
+export const SESSION_INSERT_SQL = `insert into auth.session (id, account_id, token_use, aal, amr, auth_time, created_at, last_used_at, expires_at, device_label, network, remembered_device_id, refresh_hash)
+       values ($1, $2, $3, $4, array(select jsonb_array_elements_text($5::jsonb)), $6, $7, $8, $9, $10, $11, $12, $13)`;
+const SESSION_OPEN = prepared('session.open', SESSION_INSERT_SQL);
+
+/** The parameters of SESSION_INSERT_SQL (generation 0: the first refresh token). */
+export function sessionOpenParams(session: NewSession, refreshHash: Buffer): SqlParam[] {
+  return [
+    session.id,
+    session.accountId,
+    session.tokenUse,
+    session.aal,
+    JSON.stringify(session.amr),
+    session.authTime,
+    session.createdAt,
+    session.createdAt,
+    session.expiresAt,
+    session.deviceLabel,
+    session.network ?? null,
+    session.rememberedDeviceId ?? null,
+    refreshHash,
+  ];
+}
 const SESSION_ROTATE = prepared(
   'session.rotate',
   `update auth.session s set refresh_hash = $1, refresh_generation = s.refresh_generation + 1, last_used_at = $2
@@ -127,21 +145,7 @@ export const SESSION_ENDED_AT_SQL = `coalesce(revoked_at, least(expires_at, last
 export class SessionStore {
   /** The session row with the hash of its first refresh token (generation 0). */
   async open(em: EntityManager, session: NewSession, refreshHash: Buffer): Promise<void> {
-    await this.run(em, SESSION_OPEN, [
-      session.id,
-      session.accountId,
-      session.tokenUse,
-      session.aal,
-      JSON.stringify(session.amr),
-      session.authTime,
-      session.createdAt,
-      session.createdAt,
-      session.expiresAt,
-      session.deviceLabel,
-      session.network ?? null,
-      session.rememberedDeviceId ?? null,
-      refreshHash,
-    ]);
+    await this.run(em, SESSION_OPEN, sessionOpenParams(session, refreshHash));
   }
 
   /**

@@ -4,6 +4,7 @@ import { PassportModule } from '@nestjs/passport';
 import { AccountsModule } from '../accounts/accounts.module';
 import { SigningKeysModule } from '../signing-keys/signing-keys.module';
 import { ConsumedTokenRepository } from './consumed-token.repository';
+import { SignInStepRepository } from './sign-in-step.repository';
 import { SessionsController } from './sessions.controller';
 import { SecondStepService } from './second-step.service';
 import { SessionsService } from './sessions.service';
@@ -23,6 +24,7 @@ import { RefreshTokens } from './refresh-tokens';
   controllers: [SessionsController, RevocationListController],
   providers: [
     ConsumedTokenRepository,
+    SignInStepRepository,
     SessionStore,
     RememberedDeviceStore,
     SessionRevocation,
