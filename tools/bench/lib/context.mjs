@@ -181,7 +181,12 @@ export function createContext({ quick, database, results }) {
     /** Starts tools/bench/bare/<module>.mjs (or an absolute path) in its own process. */
     async startBare(module, options = {}) {
       const path = module.startsWith('/') ? module : join(ROOT, 'tools/bench/bare', `${module}.mjs`);
-      const [command, args] = serverCommand(process.execPath, [join(ROOT, 'tools/bench/lib/bare-host.mjs'), path, JSON.stringify(options)]);
+      const [command, args] = serverCommand(process.execPath, [
+        ...(process.env.BENCH_BARE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+        join(ROOT, 'tools/bench/lib/bare-host.mjs'),
+        path,
+        JSON.stringify(options),
+      ]);
       const child = spawn(command, args, {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -221,9 +226,11 @@ export function createContext({ quick, database, results }) {
 
     /**
      * Load with autocannon. `requests` may be given for a sequence; otherwise one request shape.
-     * Returns requests/s (mean), latency p50/p99 in ms, and counts of errors and non-2xx answers.
+     * Returns requests/s (mean), latency p50/p99 in ms, counts of errors and non-2xx answers, and
+     * the server side's CPU per request (`serverCpuMs` across the load).
      */
     async load({ url, method = 'GET', headers, body, connections = 10, seconds = ctx.seconds, requests, amount, overallRate }) {
+      const cpuBefore = await serverCpuMs();
       // autocannon refuses `duration: undefined`: give either a duration or an amount.
       const result = await autocannon({
         url,
@@ -235,7 +242,11 @@ export function createContext({ quick, database, results }) {
         ...(overallRate ? { overallRate: Math.max(1, Math.round(overallRate)) } : {}),
         ...(amount ? { amount } : { duration: seconds }),
       });
+      const cpuAfter = await serverCpuMs();
+      const perRequest = (ms) => (result.requests.total ? ms / result.requests.total : undefined);
       return {
+        cpuMsPerRequest: perRequest(cpuAfter.total - cpuBefore.total),
+        databaseCpuMsPerRequest: perRequest(cpuAfter.database - cpuBefore.database),
         rps: result.requests.average,
         p50: result.latency.p50,
         p99: result.latency.p99,

@@ -50,7 +50,7 @@ export default async function health(ctx) {
       measure: `${name} /health/live vs bare Fastify`,
       value: live,
       goal: { min: 0.8 },
-      detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s`,
+      detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s; CPU ${round3(measured.cpuMsPerRequest)} vs ${round3(baseline.cpuMsPerRequest)} ms/req`,
     });
     rows.push({
       service: name,
@@ -62,6 +62,8 @@ export default async function health(ctx) {
       'req/s': Math.round(measured.rps),
       'bare req/s': Math.round(baseline.rps),
       'req/s ratio': live,
+      'CPU ms/req': round3(measured.cpuMsPerRequest),
+      'bare CPU ms/req': round3(baseline.cpuMsPerRequest),
       'p99 ms': measured.p99,
       'bare p99 ms': baseline.p99,
       errors: measured.errors + measured.non2xx,
@@ -69,3 +71,6 @@ export default async function health(ctx) {
   }
   ctx.table(title, rows);
 }
+
+/** Server-side CPU per request (see `serverCpuMs`): steadier than req/s on a shared machine. */
+const round3 = (value) => (value === undefined ? undefined : Number(value.toFixed(3)));

@@ -23,6 +23,7 @@ export default async function releaseCheck(ctx) {
       catalog: `${size + 17} releases, ${size + 4} advisories`,
       'warm req/s': Math.round(warm.rps),
       'warm p99 ms': warm.p99,
+      'CPU ms/req': round3(warm.cpuMsPerRequest),
       '1k versions req/s': Math.round(distinct.rps),
       errors: warm.errors + warm.non2xx + distinct.errors + distinct.non2xx,
       'boot→ready ms': Math.round(service.bootMs),
@@ -39,12 +40,13 @@ export default async function releaseCheck(ctx) {
       const half = await ctx.load({ url: `${service.url}${CHECK}`, overallRate: warm.rps / 2 });
       row['bare req/s'] = Math.round(baseline.rps);
       row['warm / bare'] = ctx.ratio(warm.rps, baseline.rps);
+      row['bare CPU ms/req'] = round3(baseline.cpuMsPerRequest);
       row['p99 ms at half load'] = half.p99;
       ctx.result({
         measure: 'release-api warm GET /v1/check vs bare Fastify (same bytes)',
         value: ctx.ratio(warm.rps, baseline.rps),
         goal: { min: 0.9 },
-        detail: `${Math.round(warm.rps)} vs ${Math.round(baseline.rps)} req/s`,
+        detail: `${Math.round(warm.rps)} vs ${Math.round(baseline.rps)} req/s; CPU ${round3(warm.cpuMsPerRequest)} vs ${round3(baseline.cpuMsPerRequest)} ms/req`,
       });
       ctx.result({
         measure: 'release-api GET /v1/check p99 at half of max load',
@@ -70,3 +72,6 @@ export default async function releaseCheck(ctx) {
   });
   ctx.table(title, rows);
 }
+
+/** Server-side CPU per request (see `serverCpuMs`): steadier than req/s on a shared machine. */
+const round3 = (value) => (value === undefined ? undefined : Number(value.toFixed(3)));
