@@ -53,6 +53,11 @@ export class CatalogState implements OnModuleInit, OnApplicationShutdown {
     return this.snapshot ?? this.load();
   }
 
+  /** The snapshot if one is loaded (the hot check answers from it without a promise), else undefined. */
+  loaded(): CatalogSnapshot | undefined {
+    return this.snapshot;
+  }
+
   /** Reloads if the database's sequence differs from the snapshot's. */
   async refresh(): Promise<CatalogSnapshot> {
     if (this.loading) await this.loading; // it may have read the catalog before our change committed

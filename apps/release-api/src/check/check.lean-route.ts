@@ -8,8 +8,8 @@ const QUERY_LIMITS: Readonly<Record<string, number>> = { version: 256, channel: 
 
 /**
  * `GET /v1/check` on the lean lane (see `LeanRoute`): every installation polls it, and its warm
- * answer is a cached signed buffer, so per request there is the query check, a map lookup and
- * the write. Does what `CheckController.check` does.
+ * answer is a cached signed buffer, so per request there is the query check, a map lookup, a
+ * count and the write — synchronously, no promise. Does what `CheckController.check` does.
  */
 export function checkLeanRoute(app: NestFastifyApplication): LeanRoute {
   const checks = app.get(CheckService);
@@ -18,10 +18,13 @@ export function checkLeanRoute(app: NestFastifyApplication): LeanRoute {
     path: '/v1/check',
     dto: CheckQueryDto,
     accept: (query): query is CheckQueryDto => isPlainCheckQuery(query),
-    handle: async (query, request) => {
-      const ifNoneMatch = request.headers['if-none-match'];
-      const answer = await checks.respond(query, typeof ifNoneMatch === 'string' ? ifNoneMatch : undefined);
-      return new RawAnswer(answer.statusCode, answer.headers, answer.body);
+    // A cached answer is sent at once (no promise, see LeanRoute); a miss waits for its signature.
+    handle: (query, request) => {
+      const header = request.headers['if-none-match'];
+      const ifNoneMatch = typeof header === 'string' ? header : undefined;
+      const answer = checks.respondCached(query, ifNoneMatch);
+      if (answer) return new RawAnswer(answer.statusCode, answer.headers, answer.body);
+      return checks.respond(query, ifNoneMatch).then((computed) => new RawAnswer(computed.statusCode, computed.headers, computed.body));
     },
   };
   return route as LeanRoute;

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
 import { ReleaseError } from '../app/release-errors';
 import { CatalogState } from '../catalog/catalog-state';
+import type { CatalogSnapshot } from '../catalog/catalog-snapshot';
 import type { CheckQuery, CheckStatus } from '../catalog/catalog-types';
 import { normalizeVersion } from '../catalog/semver-intervals';
 import { RELEASE_CONFIG, ReleaseConfig } from '../config/release.config';
@@ -21,11 +22,15 @@ export interface IssuedAnswer {
   /** Served from the cache until then: RELEASE_CHECK_REISSUE, or the next end of life, scheduled release or window start/end if sooner. */
   freshUntilMs: number;
   sequence: number;
+  /** Headers of the 200 answer (shared by every request that gets it: never modify). */
+  headers: Readonly<Record<string, string>>;
+  /** Headers of a 304 to a matching If-None-Match. */
+  notModifiedHeaders: Readonly<Record<string, string>>;
 }
 
 export interface HttpAnswer {
   statusCode: 200 | 304 | 400;
-  headers: Record<string, string>;
+  headers: Readonly<Record<string, string>>;
   body: string | undefined;
 }
 
@@ -40,6 +45,7 @@ const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export class CheckService {
   private readonly cache = new Map<string, IssuedAnswer>();
   private readonly pending = new Map<string, Promise<IssuedAnswer>>();
+  private readonly cacheControl: string;
 
   constructor(
     private readonly state: CatalogState,
@@ -49,29 +55,37 @@ export class CheckService {
     @Inject(RELEASE_CONFIG) private readonly config: ReleaseConfig,
   ) {
     this.state.onChange(() => this.cache.clear());
+    this.cacheControl = `public, max-age=${Math.floor(this.config.check.maxAgeMs / 1000)}`;
   }
 
   async respond(dto: CheckQueryDto, ifNoneMatch: string | undefined): Promise<HttpAnswer> {
     const query = this.parse(dto);
     const answer = await this.answer(query);
-    const known = (await this.state.current()).release(query.version) !== undefined;
+    return this.toHttp(query, answer, await this.state.current(), ifNoneMatch);
+  }
+
+  /**
+   * `respond` when the answer is cached and fresh — what nearly every check is — without a
+   * promise (see `LeanRoute`); undefined when it must be computed. Throws as `respond` does.
+   */
+  respondCached(dto: CheckQueryDto, ifNoneMatch: string | undefined): HttpAnswer | undefined {
+    const query = this.parse(dto);
+    const snapshot = this.state.loaded();
+    const answer = snapshot && this.cached(this.keyOf(query), snapshot);
+    return answer && this.toHttp(query, answer, snapshot, ifNoneMatch);
+  }
+
+  private toHttp(query: CheckQuery, answer: IssuedAnswer, snapshot: CatalogSnapshot, ifNoneMatch: string | undefined): HttpAnswer {
+    const known = snapshot.release(query.version) !== undefined;
     this.stats.count(known ? query.version : 'other', query.channel, query.edition);
-    const headers = {
-      etag: answer.etag,
-      'cache-control': `public, max-age=${Math.floor(this.config.check.maxAgeMs / 1000)}`,
-    };
-    if (ifNoneMatch && matches(ifNoneMatch, answer.etag)) return { statusCode: 304, headers, body: undefined };
-    return {
-      statusCode: 200,
-      headers: { ...headers, 'content-type': 'application/json; charset=utf-8', 'keyhaven-signature': answer.signature },
-      body: answer.body,
-    };
+    if (ifNoneMatch && matches(ifNoneMatch, answer.etag)) return { statusCode: 304, headers: answer.notModifiedHeaders, body: undefined };
+    return { statusCode: 200, headers: answer.headers, body: answer.body };
   }
 
   async badge(dto: CheckQueryDto): Promise<HttpAnswer> {
     const headers = {
       'content-type': 'image/svg+xml; charset=utf-8',
-      'cache-control': `public, max-age=${Math.floor(this.config.check.maxAgeMs / 1000)}`,
+      'cache-control': this.cacheControl,
       // An SVG served from an API origin must not run scripts if someone opens it directly.
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
     };
@@ -113,16 +127,25 @@ export class CheckService {
     return { version, channel, edition, environment };
   }
 
+  private keyOf(query: CheckQuery): string {
+    return `${query.version}\u0000${query.channel}\u0000${query.edition}\u0000${query.environment}`;
+  }
+
+  /** The cached answer of `key` if it is of this snapshot and still fresh (marked as used), else undefined. */
+  private cached(key: string, snapshot: CatalogSnapshot): IssuedAnswer | undefined {
+    const cached = this.cache.get(key);
+    if (!cached || cached.sequence !== snapshot.sequence || this.clock.nowMs() >= cached.freshUntilMs) return undefined;
+    // Least recently used goes first: re-insert to mark it as used.
+    this.cache.delete(key);
+    this.cache.set(key, cached);
+    return cached;
+  }
+
   private async answer(query: CheckQuery): Promise<IssuedAnswer> {
     const snapshot = await this.state.current();
-    const key = `${query.version}\u0000${query.channel}\u0000${query.edition}\u0000${query.environment}`;
-    const cached = this.cache.get(key);
-    if (cached && cached.sequence === snapshot.sequence && this.clock.nowMs() < cached.freshUntilMs) {
-      // Least recently used goes first: re-insert to mark it as used.
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
+    const key = this.keyOf(query);
+    const cached = this.cached(key, snapshot);
+    if (cached) return cached;
     // Concurrent misses for one key share one computation and one signature.
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
@@ -130,10 +153,16 @@ export class CheckService {
       const now = this.clock.now();
       const answer = snapshot.check(query, now, this.config.check.validityMs);
       const body = JSON.stringify(answer);
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+      const signature = await this.signer.sign(body);
+      // The headers of its 200 and 304, made once: every cached answer is sent as is.
+      const notModifiedHeaders = { etag, 'cache-control': this.cacheControl };
       const issued: IssuedAnswer = {
         body,
-        etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`,
-        signature: await this.signer.sign(body),
+        etag,
+        signature,
+        headers: { ...notModifiedHeaders, 'content-type': 'application/json; charset=utf-8', 'keyhaven-signature': signature },
+        notModifiedHeaders,
         status: answer.status,
         issuedAtMs: now.getTime(),
         freshUntilMs: Math.min(

@@ -7,6 +7,7 @@ import { StatsRepository, type VersionCount } from './stats.repository';
 
 /** 0001-01-01T00:00:00Z (Date.UTC would read year 1 as 1901). */
 const FIRST_DAY_MS = Date.parse('0001-01-01T00:00:00Z');
+const DAY_MS = 86_400_000;
 
 /**
  * Counts checks per day × version × channel × edition — nothing else about a caller is kept.
@@ -19,6 +20,7 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
   private pending = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private lastPurgeDay: string | undefined;
+  private day: { startMs: number; text: string } | undefined;
 
   constructor(
     private readonly em: EntityManager,
@@ -40,9 +42,18 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   count(version: string, channel: string, edition: string): void {
-    const day = this.clock.now().toISOString().slice(0, 10);
-    const key = `${day}\u0000${version}\u0000${channel}\u0000${edition}`;
+    const key = `${this.today()}\u0000${version}\u0000${channel}\u0000${edition}`;
     this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+  }
+
+  /** The UTC day (YYYY-MM-DD) of the clock's now; formatted once a day, not on every check. */
+  private today(): string {
+    const nowMs = this.clock.nowMs();
+    if (!this.day || nowMs < this.day.startMs || nowMs >= this.day.startMs + DAY_MS) {
+      const startMs = nowMs - (((nowMs % DAY_MS) + DAY_MS) % DAY_MS);
+      this.day = { startMs, text: new Date(startMs).toISOString().slice(0, 10) };
+    }
+    return this.day.text;
   }
 
   /** Writes the gathered counts (one upsert) and deletes counts past the retention. */

@@ -15,6 +15,10 @@ export class SystemClock extends Clock {
   now(): Date {
     return new Date();
   }
+
+  override nowMs(): number {
+    return Date.now();
+  }
 }
 
 /** A clock that moves only when told to. */

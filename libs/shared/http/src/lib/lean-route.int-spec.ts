@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsString, MaxLength } from 'class-validator';
 import { Writable } from 'node:stream';
 import { DatabaseModule } from '@keyhaven/database';
-import { SHARED_ERROR_STATUS } from '@keyhaven/errors';
+import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { createHttpApp } from './http-app';
 import { serveLeanRoutes, type LeanRoute } from './lean-route';
@@ -71,7 +71,19 @@ describe('the lean lane', () => {
         typeof (query as NameQuery).name === 'string' && Object.keys(query as object).length === 1 && (query as NameQuery).name.length <= 8,
       handle: (query) => ({ hello: query.name }),
     };
-    serveLeanRoutes(app, [route as LeanRoute]);
+    const refusal = () => new DomainError('validation_failed', 'Refused by the handler.');
+    serveLeanRoutes(app, [
+      route as LeanRoute,
+      {
+        method: 'GET',
+        path: '/refuse-at-once',
+        handle: () => {
+          throw refusal();
+        },
+      },
+      { method: 'GET', path: '/refuse-later', handle: () => Promise.reject(refusal()) },
+      { method: 'GET', path: '/answer-later', handle: () => Promise.resolve({ later: true }) },
+    ]);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
   });
@@ -108,6 +120,17 @@ describe('the lean lane', () => {
       expect(lean.statusCode).toBe(400);
     }
     expect((await app.inject({ method: 'GET', url: '/hello?name=a%00' })).json().error.code).toBe('validation_failed');
+  });
+
+  it('answers a handler that answers (or refuses) at once as one that answers (or refuses) later', async () => {
+    const [now, later] = [await app.inject({ method: 'GET', url: '/refuse-at-once' }), await app.inject({ method: 'GET', url: '/refuse-later' })];
+    expect([now.statusCode, now.json()]).toEqual([400, { error: { code: 'validation_failed', message: 'Refused by the handler.' } }]);
+    expect([later.statusCode, later.json()]).toEqual([now.statusCode, now.json()]);
+    expect([now.headers['x-content-type-options'], later.headers['x-content-type-options']]).toEqual(['nosniff', 'nosniff']);
+    const answered = await app.inject({ method: 'GET', url: '/answer-later' });
+    expect([answered.statusCode, answered.json(), answered.headers['content-type']]).toEqual([200, { later: true }, 'application/json; charset=utf-8']);
+    expect([completed('/refuse-at-once'), completed('/refuse-later'), completed('/answer-later')].map((lines) => lines.length)).toEqual([1, 1, 1]);
+    expect(middlewareSaw).toEqual([]);
   });
 
   it('serves /health/live itself, and counts lean answers once in http_requests_total', async () => {
