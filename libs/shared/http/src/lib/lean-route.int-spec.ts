@@ -140,5 +140,8 @@ describe('the lean lane', () => {
       expect((await app.inject({ method: 'GET', url: '/health/live' })).json()).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
     expect(count((await app.inject({ method: 'GET', url: '/metrics' })).body)).toBe(count(before) + 2);
     expect(middlewareSaw).toEqual(['/metrics', '/metrics']);
+    // No access-log line for probes, as pino-http keeps none for the Nest routes of /health.
+    expect(completed('/health/live')).toEqual([]);
+    expect(completed('/metrics')).toEqual([]);
   });
 });

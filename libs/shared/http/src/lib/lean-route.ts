@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { createValidationPipe, DomainError, errorAnswer } from '@keyhaven/errors';
+import { QUIET_PATHS } from './access-log';
 import { DEFAULT_JSON_LIMITS, parseJsonBody } from './json-body';
 import type { MetricsRegistry } from './metrics';
 import { BASELINE_HEADERS } from './request-gate';
@@ -179,9 +180,10 @@ export class LeanLane {
 
   private done(route: LeanRoute, request: FastifyRequest, reply: FastifyReply, started: number): void {
     this.metrics?.countLean(request.method, route.path, reply.statusCode);
-    // The access log line pino-http writes for the other routes, without a per-request child logger.
+    // The access log line pino-http writes for the other routes, without a per-request child
+    // logger — and, as there, none for probes and scrapes.
     const log = PinoLogger.root;
-    if (log?.isLevelEnabled('info')) {
+    if (log?.isLevelEnabled('info') && !QUIET_PATHS.test(request.url)) {
       log.info(
         {
           req: { id: request.id, method: request.method, url: request.url },

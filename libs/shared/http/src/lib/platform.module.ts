@@ -9,6 +9,7 @@ import { redactDatabaseError, redactDatabaseText } from '@keyhaven/database';
 import { HealthController } from './health';
 import { MetricsController, MetricsRegistry } from './metrics';
 import { logTimestamp } from './boot-log-buffer';
+import { QUIET_PATHS } from './access-log';
 
 export interface PlatformOptions {
   service: string;
@@ -21,7 +22,6 @@ export interface PlatformOptions {
  * The operational surface every Keyhaven service shares: structured JSON logs with request
  * ids, `/health/live`, `/health/ready` and `/metrics`.
  */
-const QUIET_PATHS = /^\/(health|metrics)(\/|$|\?)/;
 
 @Module({})
 export class PlatformModule {
@@ -34,8 +34,7 @@ export class PlatformModule {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
         censor: '[redacted]',
       },
-      // Probes and scrapes are frequent and uninteresting. Fastify's middleware layer may rewrite
-      // `url`, so match on the original one.
+      // Fastify's middleware layer may rewrite `url`, so match on the original one.
       autoLogging: { ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.test(req.originalUrl ?? req.url ?? '') },
       // Failed statements carry their parameters (emails, sealed secrets) in the error message and
       // in PostgreSQL's detail: every error and every message is redacted on its way out, whoever
