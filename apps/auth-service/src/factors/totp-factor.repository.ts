@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
 import { sealedColumn } from '../crypto/sealed-column';
 import { TotpFactor } from './entities/totp-factor.entity';
 
@@ -58,7 +58,7 @@ export class TotpFactorRepository {
    * the same OTP"): a step is taken only if it is newer than the last one taken, decided by the
    * database row lock, so of N racing requests with one code exactly one gets `true`.
    */
-  async consumeStep(em: EntityManager, id: string, step: number, now: Date): Promise<boolean> {
+  async consumeStep(em: PreparedScope, id: string, step: number, now: Date): Promise<boolean> {
     return (await runPrepared(em, CONSUME_STEP, [step, now, id])).rowCount === 1;
   }
 

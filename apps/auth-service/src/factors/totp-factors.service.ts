@@ -100,7 +100,8 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
 
   async verify(accountId: string, input: { code: string }, spend: SpendWith): Promise<SecondFactorOutcome> {
     const nowMs = this.clock.nowMs();
-    for (const factor of await this.factors.listConfirmed(this.em.fork(), accountId)) {
+    // A read of one prepared statement on every step: the injected EntityManager itself, no fork.
+    for (const factor of await this.factors.listConfirmed(this.em, accountId)) {
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
       if (await spend((tx) => this.factors.consumeStep(tx, factor.id, step, new Date(nowMs)), { factorId: factor.id }))

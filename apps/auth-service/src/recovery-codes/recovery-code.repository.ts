@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { RecoveryCode } from './entities/recovery-code.entity';
-import { prepared, runPrepared } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
 
 // The sign-in step's statements, prepared once per pooled connection.
 const CONSUME_CODE = prepared(
@@ -27,7 +27,7 @@ export class RecoveryCodeRepository {
   }
 
   /** Single use under concurrency: the first UPDATE to set `used_at` wins, the others match no row. */
-  async consume(em: EntityManager, accountId: string, codeHash: string, now: Date): Promise<boolean> {
+  async consume(em: PreparedScope, accountId: string, codeHash: string, now: Date): Promise<boolean> {
     return (await runPrepared(em, CONSUME_CODE, [now, accountId, codeHash])).rowCount === 1;
   }
 

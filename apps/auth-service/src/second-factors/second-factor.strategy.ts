@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { PreparedScope } from '@keyhaven/database';
 import type { Amr } from '../sessions/token-claims';
 
 /** The method names clients see in the sign-in answer's `methods`. */
@@ -41,6 +42,6 @@ export interface SecondFactorStrategy<Input> {
  * session opens). Nothing else may run inside: the write gets the transaction. `grant.amr`: what
  * this use of the factor proved beyond its type (`user` for a key that verified its user).
  */
-export type SpendWith = (write: (tx: EntityManager) => Promise<boolean>, grant?: { amr?: readonly Amr[]; factorId?: string }) => Promise<boolean>;
+export type SpendWith = (write: (tx: PreparedScope) => Promise<boolean>, grant?: { amr?: readonly Amr[]; factorId?: string }) => Promise<boolean>;
 
 export const SECOND_FACTOR_STRATEGIES = Symbol('SECOND_FACTOR_STRATEGIES');

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
 
 const CONSUME = prepared(
   'consumed_token.consume',
@@ -20,7 +19,7 @@ export class ConsumedTokenRepository {
    * every later one (or a racing one). Expired rows are pruned in the same statement, a few at a
    * time and skipping rows another request is pruning, so no request waits on another.
    */
-  async consume(em: EntityManager, jti: string, accountId: string, expiresAt: Date, now: Date): Promise<boolean> {
+  async consume(em: PreparedScope, jti: string, accountId: string, expiresAt: Date, now: Date): Promise<boolean> {
     const { rowCount } = await runPrepared(em, CONSUME, [now, jti, accountId, expiresAt]);
     return rowCount === 1;
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { preparedTransaction } from '@keyhaven/database';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { Clock } from '@keyhaven/config';
 import { Account } from '../accounts/entities/account.entity';
@@ -204,7 +205,7 @@ export class SecondStepService {
     let closed: { newDevice: boolean; recoveryCodesRemaining: number } | undefined;
     const spend: SpendWith = async (write, grant) => {
       try {
-        return await this.em.fork().transactional(async (tx) => {
+        return await preparedTransaction(this.em, async (tx) => {
           if (!(await this.consumedTokens.consume(tx, jti, pending.sub, new Date(pending.exp * 1000), this.clock.now()))) throw spentToken();
           if (!(await write(tx))) throw new NothingTaken();
           // What the factor proved beyond its type (a key that verified its user: `user`).

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { RequiredEntityData } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
 import type { SecurityEvent } from '../security-events/entities/security-event.entity';
 import { sessionOpenParams, SESSION_INSERT_SQL, type NewSession } from './session.store';
 
@@ -49,7 +48,7 @@ export class SignInStepRepository {
    * it did, and the account's unused recovery codes.
    */
   async close(
-    tx: EntityManager,
+    tx: PreparedScope,
     step: { session: NewSession; refreshHash: Buffer; events: readonly SecurityEventRow[]; newDevice: SecurityEventRow },
   ): Promise<{ newDevice: boolean; recoveryCodesRemaining: number }> {
     const { rows } = await runPrepared(tx, CLOSE_STEP, [

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared, type SqlRow } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope, type SqlRow } from '@keyhaven/database';
 import { WebAuthnCredential } from './entities/webauthn-credential.entity';
 
 // The sign-in step's statements, prepared once per pooled connection.
@@ -44,7 +44,7 @@ export class WebAuthnCredentialRepository {
    * copies of the private key may exist. Decided in the statement, so two racing assertions
    * cannot both pass with one counter value.
    */
-  async recordUse(em: EntityManager, id: string, newCounter: number, backedUp: boolean, now: Date): Promise<boolean> {
+  async recordUse(em: PreparedScope, id: string, newCounter: number, backedUp: boolean, now: Date): Promise<boolean> {
     return (await runPrepared(em, RECORD_USE, [newCounter, backedUp, now, id])).rowCount === 1;
   }
 
