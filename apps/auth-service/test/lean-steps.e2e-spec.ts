@@ -2,12 +2,12 @@ import { totpCode } from '../src/factors/totp';
 import { Harness, startHarness } from './support/auth-harness';
 
 /**
- * The TOTP and recovery-code steps are answered on the lean path (sessions/lean-routes.ts), ahead
+ * The TOTP, recovery-code and WebAuthn steps are answered on the lean path (sessions/lean-routes.ts), ahead
  * of Nest's pipeline. They must keep what the controller route had: a malformed body refused
  * before the token is looked at, the guards before the DTO, the validation pipe's own answers,
  * the pending-token guards' codes, and no-store.
  */
-describe('POST /v1/sessions/mfa/totp and /mfa/recovery-code on the lean path: the same gate as the controller', () => {
+describe('POST /v1/sessions/mfa/totp, /mfa/recovery-code and /mfa/webauthn on the lean path: the same gate as the controller', () => {
   let harness: Harness;
 
   beforeAll(async () => {
@@ -27,22 +27,25 @@ describe('POST /v1/sessions/mfa/totp and /mfa/recovery-code on the lean path: th
     });
   const answerOf = (response: Awaited<ReturnType<typeof raw>>) => [response.statusCode, response.json().error?.code];
 
-  it.each(['totp', 'recovery-code'])('/mfa/%s refuses as a guarded Nest route does: a malformed body first, then a missing or bad token', async (path) => {
-    const url = `/v1/sessions/mfa/${path}`;
-    // POST /v1/me/factors/totp: bearer-guarded, behind Nest's pipeline.
-    const nest = '/v1/me/factors/totp';
-    for (const [payload, token] of [
-      ['{"code":', undefined],
-      ['{"code":', 'not.a.jwt'],
-      ['{"admin":true}', undefined],
-      ['{"code":"123456"}', 'not.a.jwt'],
-    ] as const) {
-      const lean = await raw(url, payload, token);
-      expect({ payload, token, answer: answerOf(lean) }).toEqual({ payload, token, answer: answerOf(await raw(nest, payload, token)) });
-      expect(lean.headers['cache-control']).toBe('no-store');
-      expect(lean.headers['x-request-id']).toEqual(expect.any(String));
-    }
-  });
+  it.each(['totp', 'recovery-code', 'webauthn'])(
+    '/mfa/%s refuses as a guarded Nest route does: a malformed body first, then a missing or bad token',
+    async (path) => {
+      const url = `/v1/sessions/mfa/${path}`;
+      // POST /v1/me/factors/totp: bearer-guarded, behind Nest's pipeline.
+      const nest = '/v1/me/factors/totp';
+      for (const [payload, token] of [
+        ['{"code":', undefined],
+        ['{"code":', 'not.a.jwt'],
+        ['{"admin":true}', undefined],
+        ['{"code":"123456"}', 'not.a.jwt'],
+      ] as const) {
+        const lean = await raw(url, payload, token);
+        expect({ payload, token, answer: answerOf(lean) }).toEqual({ payload, token, answer: answerOf(await raw(nest, payload, token)) });
+        expect(lean.headers['cache-control']).toBe('no-store');
+        expect(lean.headers['x-request-id']).toEqual(expect.any(String));
+      }
+    },
+  );
 
   it('takes only the pending token, and checks the body with the validation pipe after the token', async () => {
     const user = await harness.newUser();

@@ -8,7 +8,7 @@ import { runGuardAs, type LeanRoute } from '@keyhaven/http';
 import { clientOf } from '../common/request-context';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
-import { CodeDto, REFRESH_TOKEN_MAX_LENGTH, RefreshDto } from './dto/sessions.dto';
+import { CodeDto, REFRESH_TOKEN_MAX_LENGTH, RefreshDto, WebAuthnStepDto } from './dto/sessions.dto';
 import { BearerGuard, RolesGuard, StepUpGuard, TokenUseGuard } from './guards/auth.guards';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
@@ -25,10 +25,12 @@ const CODE_MAX_LENGTH = 64;
  * request context, the guard/pipe/interceptor machinery):
  * - `POST /v1/sessions/refresh`, which every signed-in client calls every few minutes: the per-IP
  *   ThrottlerGuard, RefreshDto, `SessionsService.refresh`;
- * - the second steps `POST /v1/sessions/mfa/totp` and `/mfa/recovery-code`, which every sign-in
- *   with a second factor takes: the ThrottlerGuard and the pending-token guards of `@PendingOnly`
- *   (bearer, token use, roles, step-up — the same instances' logic), CodeDto, and the controller
- *   method itself (`totpStep`, `recoveryCodeStep`: the step, then the remembered device).
+ * - the second steps `POST /v1/sessions/mfa/totp`, `/mfa/recovery-code` and `/mfa/webauthn`, which
+ *   every sign-in with a second factor takes: the ThrottlerGuard and the pending-token guards of
+ *   `@PendingOnly` (bearer, token use, roles, step-up — the same instances' logic), CodeDto or
+ *   WebAuthnStepDto, and the controller method itself (`totpStep`, `recoveryCodeStep`,
+ *   `webauthnStep`: the step, then the remembered device). `/mfa/webauthn/options` stays on Nest:
+ *   clients may post it without a body, which the lane's body gate refuses (415).
  */
 export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanRoute[]> {
   const reflector = app.get(Reflector);
@@ -68,7 +70,16 @@ export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanR
     handle: (input, request, reply) => controller[method](pendingOf(request), input, clientOf(request), reply),
     headers: { 'cache-control': 'no-store' },
   });
-  return [refresh, codeStep('/v1/sessions/mfa/totp', 'totpStep'), codeStep('/v1/sessions/mfa/recovery-code', 'recoveryCodeStep')] as LeanRoute[];
+  // The assertion's nested shape has no fast check: every body goes through the validation pipe.
+  const webauthnStep: LeanRoute<WebAuthnStepDto> = {
+    method: 'POST',
+    path: '/v1/sessions/mfa/webauthn',
+    dto: WebAuthnStepDto,
+    guard: runGuardAs(pendingGuards, SessionsController, 'webauthnStep'),
+    handle: (input, request, reply) => controller.webauthnStep(pendingOf(request), input, clientOf(request), reply),
+    headers: { 'cache-control': 'no-store' },
+  };
+  return [refresh, codeStep('/v1/sessions/mfa/totp', 'totpStep'), codeStep('/v1/sessions/mfa/recovery-code', 'recoveryCodeStep'), webauthnStep] as LeanRoute[];
 }
 
 /** `{"refreshToken": "<string of at most 512>"}` and nothing else: what RefreshDto accepts as is. */
