@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { RELEASE_DATABASE } from '../src/app/release-database';
 import { DemoLoader } from '../src/demo/demo-loader';
+import { StatsService } from '../src/stats/stats.service';
 import { FakeAuthService, startFakeAuthService, startReleaseApp } from './support/release-app';
 
 /**
@@ -40,6 +41,10 @@ describe('the lean lane in release-api: /v1/check and /health/live', () => {
       expect(lean.headers['x-content-type-options']).toBe('nosniff');
       expect(lean.headers['x-request-id']).toEqual(expect.any(String));
     }
+    // Names of Object.prototype's members: whatever the pipe makes of them, the lean route the same.
+    for (const query of ['version=1.0.0&constructor=1', 'version=1.0.0&__proto__=1', 'version=1.0.0&toString=1']) {
+      expect({ query, status: (await get(`/v1/check?${query}`)).statusCode }).toEqual({ query, status: (await get(`/v1/check.svg?${query}`)).statusCode });
+    }
     const extra = await get('/v1/check?version=1.0.0&bogus=1');
     expect(extra.json().error.details).toEqual({ fields: [{ field: 'bogus', problems: ['property bogus should not exist'] }] });
     const nul = await get('/v1/check?version=1.0.0%00');
@@ -57,6 +62,34 @@ describe('the lean lane in release-api: /v1/check and /health/live', () => {
     expect([again.statusCode, again.body]).toEqual([304, '']);
     const bad = await get('/v1/check?version=not-a-version');
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'invalid_version']);
+  });
+
+  it('answers a cached check over HTTP ahead of Fastify with the bytes and headers Fastify’s lane sends, and counts it once', async () => {
+    const url = await app.listen(0, '127.0.0.1').then(() => app.getUrl());
+    const PER_REQUEST = new Set(['date', 'x-request-id', 'connection', 'keep-alive']);
+    const overHttp = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${url}${path}`, { headers });
+      const kept: [string, string][] = [];
+      response.headers.forEach((value, name) => (PER_REQUEST.has(name) ? undefined : kept.push([name, value])));
+      return { status: response.status, headers: Object.fromEntries(kept.sort()), body: await response.text() };
+    };
+    const throughFastify = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await get(path, headers);
+      const kept = Object.entries(response.headers).filter(([name]) => !PER_REQUEST.has(name));
+      return { status: response.statusCode, headers: Object.fromEntries(kept.map(([name, value]) => [name, String(value)]).sort()), body: response.body };
+    };
+    const stats = app.get(StatsService);
+    await stats.flush();
+    const path = '/v1/check?version=14.0.0&channel=lts&edition=community';
+    const first = await throughFastify(path); // computed and cached
+    expect(first.status).toBe(200);
+    expect(await overHttp(path)).toEqual(first);
+    const etag = first.headers['etag'] ?? '';
+    expect(await overHttp(path, { 'if-none-match': etag })).toEqual(await throughFastify(path, { 'if-none-match': etag }));
+    expect((await overHttp(path, { 'if-none-match': etag })).status).toBe(304);
+    await stats.flush();
+    const day = (await stats.versions(undefined, undefined)).days.find((d) => d.channel === 'lts' && d.version === '14.0.0');
+    expect(day?.count).toBe(5);
   });
 
   it('counts each lean answer once in http_requests_total, by route pattern and status', async () => {

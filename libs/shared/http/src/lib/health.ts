@@ -65,6 +65,7 @@ export const LIVE_ROUTE: LeanRoute = {
   method: 'GET',
   path: '/health/live',
   handle: () => LIVE_ANSWER,
+  atOnce: () => LIVE_ANSWER,
 };
 const LIVE_ANSWER = new RawAnswer(200, { 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(summarise({})));
 

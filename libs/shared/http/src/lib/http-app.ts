@@ -12,6 +12,7 @@ import { answerClientError, answerFrameworkError, BASELINE_HEADERS, refuseNulInU
 import { protectDocs } from './docs-policy';
 import { BootLogBuffer } from './boot-log-buffer';
 import { LeanLane } from './lean-route';
+import { answerAheadOfFastify } from './lean-at-once';
 import { LIVE_ROUTE } from './health';
 import { ApiDocsInfo, openApiDocument } from './openapi';
 
@@ -53,6 +54,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   // middleware (middie), which is why the Fastify instance is made here and handed to the adapter.
   const lane = new LeanLane(instance, options.errorStatus);
   lane.add([LIVE_ROUTE]);
+  answerAheadOfFastify(instance, lane);
   const adapter = new FastifyAdapter(instance);
   const bootLog = new BootLogBuffer();
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {

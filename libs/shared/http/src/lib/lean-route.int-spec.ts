@@ -6,7 +6,7 @@ import { DatabaseModule } from '@keyhaven/database';
 import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { createHttpApp } from './http-app';
-import { serveLeanRoutes, type LeanRoute } from './lean-route';
+import { RawAnswer, serveLeanRoutes, type LeanRoute } from './lean-route';
 import { PlatformModule } from './platform.module';
 
 class NameQuery {
@@ -32,8 +32,28 @@ const SCHEMA = { schema: 'lean_test', entities: [], migrations: [] };
 /** Requests Nest's middleware layer saw. */
 let middlewareSaw: string[] = [];
 
+/** A route with an answer at once, as the update check's cached one: 200, or 304 to its ETag. */
+let atOnceCalls = 0;
+const cachedAnswer = (name: string, ifNoneMatch: unknown) =>
+  ifNoneMatch === '"e1"'
+    ? new RawAnswer(304, { etag: '"e1"' }, undefined)
+    : new RawAnswer(200, { etag: '"e1"', 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ cached: name }));
+const cached: LeanRoute<NameQuery> = {
+  method: 'GET',
+  path: '/cached',
+  dto: NameQuery,
+  accept: (query): query is NameQuery => typeof (query as NameQuery).name === 'string' && Object.keys(query as object).length === 1,
+  handle: (query, request) => cachedAnswer(query.name, request.headers['if-none-match']),
+  atOnce: (query, headers) => {
+    atOnceCalls++;
+    return query.name === 'later' ? undefined : cachedAnswer(query.name, headers['if-none-match']);
+  },
+  headers: { 'cache-control': 'no-store' },
+};
+
 describe('the lean lane', () => {
   let app: NestFastifyApplication;
+  let url: string;
   let database: TestDatabase;
   const logLines: Record<string, unknown>[] = [];
 
@@ -83,9 +103,12 @@ describe('the lean lane', () => {
       },
       { method: 'GET', path: '/refuse-later', handle: () => Promise.reject(refusal()) },
       { method: 'GET', path: '/answer-later', handle: () => Promise.resolve({ later: true }) },
+      cached as LeanRoute,
     ]);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
+    await app.listen(0, '127.0.0.1');
+    url = await app.getUrl();
   });
 
   afterAll(async () => {
@@ -131,6 +154,74 @@ describe('the lean lane', () => {
     expect([answered.statusCode, answered.json(), answered.headers['content-type']]).toEqual([200, { later: true }, 'application/json; charset=utf-8']);
     expect([completed('/refuse-at-once'), completed('/refuse-later'), completed('/answer-later')].map((lines) => lines.length)).toEqual([1, 1, 1]);
     expect(middlewareSaw).toEqual([]);
+  });
+
+  describe('answers at once, ahead of Fastify, on the HTTP server', () => {
+    const PER_REQUEST = new Set(['date', 'x-request-id', 'connection', 'keep-alive']);
+    const overHttp = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await fetch(`${url}${path}`, { headers });
+      const kept: [string, string][] = [];
+      response.headers.forEach((value, name) => (PER_REQUEST.has(name) ? undefined : kept.push([name, value])));
+      return { status: response.status, headers: Object.fromEntries(kept.sort()), body: await response.text(), id: response.headers.get('x-request-id') };
+    };
+    // inject goes to Fastify itself: the lane's onRequest hook answers there.
+    const throughFastify = async (path: string, headers: Record<string, string> = {}) => {
+      const response = await app.inject({ method: 'GET', url: path, headers });
+      const kept = Object.entries(response.headers).filter(([name]) => !PER_REQUEST.has(name));
+      return {
+        status: response.statusCode,
+        headers: Object.fromEntries(kept.map(([name, value]) => [name, String(value)]).sort()),
+        body: response.body,
+        id: response.headers['x-request-id'],
+      };
+    };
+
+    it('writes what the lane writes through Fastify: status, headers, bytes, for a 200, a 304 and /health/live', async () => {
+      for (const [path, headers] of [
+        ['/cached?name=ada', {}],
+        ['/cached?name=ada', { 'if-none-match': '"e1"' }],
+        ['/health/live', {}],
+      ] as const) {
+        const calls = atOnceCalls;
+        const [direct, fastify] = [await overHttp(path, headers), await throughFastify(path, headers)];
+        expect({ path, ...direct, id: undefined }).toEqual({ path, ...fastify, id: undefined });
+        if (path.startsWith('/cached')) expect(atOnceCalls).toBe(calls + 1); // only the HTTP request
+      }
+      expect((await overHttp('/cached?name=ada')).headers).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'content-length': '16',
+      });
+      expect((await overHttp('/cached?name=ada', { 'if-none-match': '"e1"' })).status).toBe(304);
+    });
+
+    it('keeps a sane request id, mints one for another, counts each answer once and logs it (not probes)', async () => {
+      const count = async () =>
+        Number(
+          /http_requests_total\{method="GET",route="\/cached",status="200"\} (\d+)/.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0,
+        );
+      const before = await count();
+      expect((await overHttp('/cached?name=ada', { 'x-request-id': 'probe-7' })).id).toBe('probe-7');
+      expect((await overHttp('/cached?name=ada', { 'x-request-id': 'not sane!' })).id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await count()).toBe(before + 2);
+      expect(completed('/cached?name=ada').map((line) => (line['req'] as { id: string }).id)).toEqual(['probe-7', expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+      await overHttp('/health/live');
+      expect(completed('/health/live')).toEqual([]);
+      expect(middlewareSaw).toEqual(['/metrics', '/metrics']);
+    });
+
+    it('leaves to Fastify a query with escapes or a name twice, an answer that is not ready and another method — answered the same', async () => {
+      for (const path of ['/cached?name=a%64a', '/cached?name=ada&name=bob', '/cached?name=later', '/cached?name=abcdefghijk&x=1']) {
+        const calls = atOnceCalls;
+        const [direct, fastify] = [await overHttp(path), await throughFastify(path)];
+        expect({ path, ...direct, id: undefined }).toEqual({ path, ...fastify, id: undefined });
+        expect(atOnceCalls - calls).toBe(path.endsWith('later') ? 1 : 0);
+      }
+      const calls = atOnceCalls;
+      const head = await fetch(`${url}/cached?name=ada`, { method: 'HEAD' });
+      expect(head.status).toBe((await app.inject({ method: 'HEAD', url: '/cached?name=ada' })).statusCode);
+      expect(atOnceCalls).toBe(calls);
+    });
   });
 
   it('serves /health/live itself, and counts lean answers once in http_requests_total', async () => {

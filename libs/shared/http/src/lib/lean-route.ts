@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createValidationPipe, DomainError, errorAnswer } from '@keyhaven/errors';
 import { QUIET_PATHS } from './access-log';
 import { DEFAULT_JSON_LIMITS, parseJsonBody } from './json-body';
@@ -49,6 +50,16 @@ export interface LeanRoute<Input extends object = object> {
   status?: number;
   /** Headers of every answer of the route, errors included (e.g. `cache-control: no-store`). */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * GET only: the answer when it is certain at once from a plain query (`name=value` pairs, no
+   * escapes, no name twice) that `accept` accepts, and the headers — a cached check, the constant
+   * liveness answer. Such
+   * answers are written ahead of Fastify on the HTTP server (see `answerAheadOfFastify`); undefined
+   * or a throw serves the request the usual way, which answers any error. An answer is written as
+   * given plus its content-length, so it must be one Fastify would not amend: a status of 200 or
+   * more other than 204, and a body whose content-type names its charset (or no body).
+   */
+  atOnce?(input: Input, headers: IncomingHttpHeaders): RawAnswer | undefined;
 }
 
 /** An answer sent exactly as given (signed bytes that a serializer must not touch). */
@@ -60,7 +71,7 @@ export class RawAnswer {
   ) {}
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
+export const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const NUL_IN_URL = /%00/i;
 const lanes = new WeakMap<FastifyInstance, LeanLane>();
 
@@ -81,8 +92,7 @@ export class LeanLane {
     this.bodyLimit = fastify.initialConfig.bodyLimit ?? 1024 * 1024;
     lanes.set(fastify, this);
     fastify.addHook('onRequest', (request, reply, done) => {
-      const query = request.url.indexOf('?');
-      const route = this.routes.get(`${request.method} ${query === -1 ? request.url : request.url.slice(0, query)}`);
+      const route = this.routeOf(request.method, request.url);
       if (!route) {
         done();
         return;
@@ -107,7 +117,17 @@ export class LeanLane {
   }
 
   add(routes: readonly LeanRoute[]): void {
-    for (const route of routes) this.routes.set(`${route.method} ${route.path}`, route);
+    for (const route of routes) {
+      if (route.atOnce && (route.method !== 'GET' || route.before || route.guard))
+        throw new Error(`${route.path}: atOnce is for a GET without before or guard`);
+      this.routes.set(`${route.method} ${route.path}`, route);
+    }
+  }
+
+  /** The route of `method` and `url` (its path; the query is not part of it), if the lane serves it. */
+  routeOf(method: string | undefined, url: string): LeanRoute | undefined {
+    const query = url.indexOf('?');
+    return this.routes.get(`${method} ${query === -1 ? url : url.slice(0, query)}`);
   }
 
   /**
@@ -179,19 +199,17 @@ export class LeanLane {
   }
 
   private done(route: LeanRoute, request: FastifyRequest, reply: FastifyReply, started: number): void {
-    this.metrics?.countLean(request.method, route.path, reply.statusCode);
+    this.answeredOne(route, { id: request.id, method: request.method, url: request.url }, reply.statusCode, started);
+  }
+
+  /** Counts an answer of `route` once in http_requests_total, and writes its access-log line. */
+  answeredOne(route: LeanRoute, req: { id: string; method: string; url: string }, statusCode: number, started: number): void {
+    this.metrics?.countLean(req.method, route.path, statusCode);
     // The access log line pino-http writes for the other routes, without a per-request child
     // logger — and, as there, none for probes and scrapes.
     const log = PinoLogger.root;
-    if (log?.isLevelEnabled('info') && !QUIET_PATHS.test(request.url)) {
-      log.info(
-        {
-          req: { id: request.id, method: request.method, url: request.url },
-          res: { statusCode: reply.statusCode },
-          responseTime: Math.round(performance.now() - started),
-        },
-        'request completed',
-      );
+    if (log?.isLevelEnabled('info') && !QUIET_PATHS.test(req.url)) {
+      log.info({ req, res: { statusCode }, responseTime: Math.round(performance.now() - started) }, 'request completed');
     }
   }
 }

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { REQUEST_ID, type LeanLane, type RawAnswer } from './lean-route';
+import { BASELINE_HEADERS } from './request-gate';
+
+/**
+ * Puts the lean routes' `atOnce` answers ahead of Fastify on the app's HTTP server: a GET whose
+ * answer is certain at once (a cached check, the liveness probe) is written from Node's request
+ * and response, without Fastify's routing, request and reply objects and hooks — most of what the
+ * lean lane still cost per request beside a bare Fastify route answering the same bytes. What it
+ * writes is what the lane writes through Fastify (same status, headers in the same order, body,
+ * request id, metrics count and access-log line; `lean-route.int-spec.ts` compares the two);
+ * anything else — another route, a query with escapes, an answer that must wait, an error, a
+ * server that is closing (Fastify answers 503) — goes to Fastify as before. `inject` goes straight
+ * to Fastify, so tests over `inject` see the lane's hook answer the same requests.
+ */
+export function answerAheadOfFastify(fastify: FastifyInstance, lane: LeanLane): void {
+  const server: Server = fastify.server;
+  const listeners = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
+  const [fastifyHandler] = listeners;
+  if (listeners.length !== 1 || !fastifyHandler) throw new Error(`Expected Fastify's one request listener, found ${listeners.length}`);
+  let closing = false;
+  // Fastify marks itself closing just before its preClose hooks; from then on it answers 503.
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  server.removeListener('request', fastifyHandler);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (closing || !answerAtOnce(lane, request, response)) fastifyHandler.call(server, request, response);
+  });
+}
+
+/** Writes the `atOnce` answer of the request's lean route; false when there is none. */
+function answerAtOnce(lane: LeanLane, request: IncomingMessage, response: ServerResponse): boolean {
+  if (request.method !== 'GET') return false;
+  const started = performance.now();
+  const url = request.url ?? '';
+  const route = lane.routeOf('GET', url);
+  if (!route?.atOnce) return false;
+  const mark = url.indexOf('?');
+  const query = plainQuery(mark === -1 ? '' : url.slice(mark + 1));
+  if (!query || (route.dto && !route.accept?.(query))) return false;
+  let answer: RawAnswer | undefined;
+  try {
+    answer = route.atOnce(query, request.headers);
+  } catch {
+    return false; // the usual way answers the error
+  }
+  if (!answer) return false;
+  const given = request.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  // In the order the lane sets them on Fastify's reply, then what Fastify's send adds.
+  const headers: Record<string, string> = { 'x-request-id': id, ...BASELINE_HEADERS, ...route.headers, ...answer.headers };
+  const { body, statusCode } = answer;
+  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  else if (statusCode !== 304) headers['content-length'] = '0';
+  response.writeHead(statusCode, headers);
+  response.end(body);
+  lane.answeredOne(route, { id, method: 'GET', url }, statusCode, started);
+  return true;
+}
+
+/**
+ * `name=value&…` as Fastify's query parser reads it, for the queries where that is plain: no
+ * percent-escape or `+` to decode, every piece a named pair, no name twice (Fastify makes an
+ * array). Undefined for anything else, which Fastify then parses itself.
+ */
+export function plainQuery(search: string): Record<string, string> | undefined {
+  const query = Object.create(null) as Record<string, string>;
+  if (search === '') return query;
+  if (search.includes('%') || search.includes('+')) return undefined;
+  for (const piece of search.split('&')) {
+    const equals = piece.indexOf('=');
+    if (equals <= 0) return undefined;
+    const name = piece.slice(0, equals);
+    if (name in query) return undefined;
+    query[name] = piece.slice(equals + 1);
+  }
+  return query;
+}
