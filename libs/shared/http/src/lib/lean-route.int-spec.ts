@@ -1,6 +1,7 @@
 import { Controller, Get, MiddlewareConsumer, Module, NestModule, Query } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { IsString, MaxLength } from 'class-validator';
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { DatabaseModule } from '@keyhaven/database';
 import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
@@ -8,6 +9,12 @@ import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
 import { createHttpApp } from './http-app';
 import { RawAnswer, serveLeanRoutes, type LeanRoute } from './lean-route';
 import { PlatformModule } from './platform.module';
+
+class NameBody {
+  @IsString()
+  @MaxLength(64)
+  name!: string;
+}
 
 class NameQuery {
   @IsString()
@@ -82,7 +89,7 @@ describe('the lean lane', () => {
           .forRoutes('*');
       }
     }
-    app = await createHttpApp(TestModule, { errorStatus: SHARED_ERROR_STATUS, docs: { title: 't', description: 't', version: '0' } });
+    app = await createHttpApp(TestModule, { errorStatus: SHARED_ERROR_STATUS, docs: { title: 't', description: 't', version: '0' }, bodyLimit: 4096 });
     const route: LeanRoute<NameQuery> = {
       method: 'GET',
       path: '/hello',
@@ -104,6 +111,7 @@ describe('the lean lane', () => {
       { method: 'GET', path: '/refuse-later', handle: () => Promise.reject(refusal()) },
       { method: 'GET', path: '/answer-later', handle: () => Promise.resolve({ later: true }) },
       cached as LeanRoute,
+      { method: 'POST', path: '/echo', dto: NameBody, handle: (body: NameBody) => ({ hello: body.name }) } as LeanRoute,
     ]);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -234,5 +242,46 @@ describe('the lean lane', () => {
     // No access-log line for probes, as pino-http keeps none for the Nest routes of /health.
     expect(completed('/health/live')).toEqual([]);
     expect(completed('/metrics')).toEqual([]);
+  });
+
+  describe('reads a POST body from the stream as it comes', () => {
+    /** Sends `chunks` (chunked transfer, no content-length) to the live server; `abort` closes the socket after them. */
+    const send = (chunks: string[], abort = false) =>
+      new Promise<{ status: number; body: string } | 'closed'>((resolve, reject) => {
+        const outgoing = httpRequest(`${url}/echo`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        outgoing.on('error', (error) => (abort ? resolve('closed') : reject(error)));
+        (async () => {
+          for (const chunk of chunks) {
+            outgoing.write(chunk);
+            await new Promise((next) => setTimeout(next, 5));
+          }
+          if (abort) {
+            outgoing.destroy();
+            setTimeout(() => resolve('closed'), 50);
+          } else outgoing.end();
+        })().catch(reject);
+      });
+
+    it('joins a body sent in pieces', async () => {
+      const answer = await send(['{"na', 'me":', '"ada"}']);
+      expect(answer).toEqual({ status: 200, body: JSON.stringify({ hello: 'ada' }) });
+    });
+
+    it('refuses a body that grows past the limit with 413 payload_too_large, and goes on serving', async () => {
+      const answer = await send(['{"name":"', 'x'.repeat(3000), 'x'.repeat(3000), '"}']);
+      expect(answer).not.toBe('closed');
+      expect((answer as { status: number }).status).toBe(413);
+      expect(JSON.parse((answer as { body: string }).body).error.code).toBe('payload_too_large');
+      expect(await send(['{"name":"bob"}'])).toEqual({ status: 200, body: JSON.stringify({ hello: 'bob' }) });
+    });
+
+    it('lets go of a request whose client leaves in the middle of its body, and goes on serving', async () => {
+      expect(await send(['{"name":"'], true)).toBe('closed');
+      expect(await send(['{"name":"eve"}'])).toEqual({ status: 200, body: JSON.stringify({ hello: 'eve' }) });
+    });
   });
 });

@@ -4,7 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { createValidationPipe, DomainError, errorAnswer } from '@keyhaven/errors';
 import { QUIET_PATHS } from './access-log';
 import { DEFAULT_JSON_LIMITS, parseJsonBody } from './json-body';
@@ -256,15 +256,37 @@ async function readBody(request: FastifyRequest, limit: number): Promise<unknown
   }
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request.raw) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks, size).toString('utf8');
+  const text = (await readRaw(request.raw, limit)).toString('utf8');
   return json ? parseJsonBody(text, DEFAULT_JSON_LIMITS) : text;
+}
+
+/**
+ * The body's bytes, read as Fastify's own body parser reads them — listeners on the stream, not an
+ * async iterator (a promise per chunk and an end-of-stream watcher per request, on every refresh
+ * and sign-in step). Past `limit` it stops listening and answers 413, as Fastify does.
+ */
+function readRaw(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (error?: Error): void => {
+      if (done) return;
+      done = true;
+      raw.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
+      if (error) reject(error);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) finish(tooLarge());
+      else chunks.push(chunk);
+    };
+    const onEnd = (): void => finish();
+    // A client gone before the end of its body: no 'end' will come.
+    const onClose = (): void => finish(new Error('The request was closed before its body ended'));
+    raw.on('data', onData).on('end', onEnd).on('error', finish).on('close', onClose);
+  });
 }
 
 const tooLarge = () => new DomainError('payload_too_large', 'The request body is larger than allowed.');
