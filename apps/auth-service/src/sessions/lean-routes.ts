@@ -1,10 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Reflector } from '@nestjs/core';
 import { AuthModuleOptions } from '@nestjs/passport';
 import { getOptionsToken, getStorageToken, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { Clock } from '@keyhaven/config';
-import { runGuardAs, type LeanRoute } from '@keyhaven/http';
+import { MemoReflector, runGuardAs, type LeanRoute } from '@keyhaven/http';
 import { clientOf } from '../common/request-context';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
@@ -33,7 +32,8 @@ const CODE_MAX_LENGTH = 64;
  *   clients may post it without a body, which the lane's body gate refuses (415).
  */
 export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanRoute[]> {
-  const reflector = app.get(Reflector);
+  // The guards below run per request here: each route's metadata is read once (MemoReflector).
+  const reflector = new MemoReflector();
   const throttler = new ThrottlerGuard(app.get<ThrottlerModuleOptions>(getOptionsToken()), app.get<ThrottlerStorage>(getStorageToken()), reflector);
   await throttler.onModuleInit();
   const sessions = app.get(SessionsService);

@@ -8,3 +8,4 @@ export * from './lib/json-body';
 export * from './lib/records-reply';
 export * from './lib/lean-route';
 export * from './lib/throttler-storage';
+export * from './lib/memo-reflector';
