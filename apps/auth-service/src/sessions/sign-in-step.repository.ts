@@ -4,6 +4,9 @@ import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
 import type { SecurityEvent } from '../security-events/entities/security-event.entity';
 import { sessionOpenParams, SESSION_INSERT_SQL, type NewSession } from './session.store';
 
+/** An event row as jsonb_to_record(set) reads it (see `eventRecord`). */
+const EVENT_RECORD = 'id uuid, type text, account_id uuid, actor_id uuid, ip_prefix text, details jsonb, occurred_at timestamptz';
+
 /**
  * The end of a successful second step, in one statement of the step's transaction (after the
  * pending token and the code were taken): the session row with its first refresh token, the
@@ -16,9 +19,6 @@ import { sessionOpenParams, SESSION_INSERT_SQL, type NewSession } from './sessio
  * statement started with: the new-device check never sees the session it opens (as `id <> $1`
  * ensured before), and the recovery codes count sees the code this transaction took earlier.
  */
-/** An event row as jsonb_to_record(set) reads it (see `eventRecord`). */
-const EVENT_RECORD = 'id uuid, type text, account_id uuid, actor_id uuid, ip_prefix text, details jsonb, occurred_at timestamptz';
-
 const CLOSE_STEP = prepared(
   'sign_in_step.close',
   `with opened as (${SESSION_INSERT_SQL}),
