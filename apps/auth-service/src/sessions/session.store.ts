@@ -282,16 +282,23 @@ export class SessionStore {
   }
 }
 
-function sessionRow(row: Row): SessionRow {
+/** What every session read maps the same way: the grant and the session's end. */
+function grantOf(row: Row): Pick<SessionRow, 'id' | 'tokenUse' | 'aal' | 'amr' | 'authTime' | 'expiresAt'> {
   return {
     id: String(row['id']),
     tokenUse: row['token_use'] as SessionRow['tokenUse'],
     aal: Number(row['aal']) as 1 | 2,
     amr: row['amr'] as string[],
     authTime: new Date(row['auth_time'] as string),
+    expiresAt: new Date(row['expires_at'] as string),
+  };
+}
+
+function sessionRow(row: Row): SessionRow {
+  return {
+    ...grantOf(row),
     createdAt: new Date(row['created_at'] as string),
     lastUsedAt: new Date(row['last_used_at'] as string),
-    expiresAt: new Date(row['expires_at'] as string),
     deviceLabel: String(row['device_label']),
     network: (row['network'] as string | null) ?? null,
     rememberedDeviceId: (row['remembered_device_id'] as string | null) ?? null,
@@ -300,15 +307,5 @@ function sessionRow(row: Row): SessionRow {
 
 function liveSession(row: Row | undefined): LiveSession | undefined {
   if (!row) return undefined;
-  return {
-    id: String(row['id']),
-    accountId: String(row['account_id']),
-    tokenUse: row['token_use'] as LiveSession['tokenUse'],
-    aal: Number(row['aal']) as 1 | 2,
-    amr: row['amr'] as string[],
-    authTime: new Date(row['auth_time'] as string),
-    expiresAt: new Date(row['expires_at'] as string),
-    email: String(row['email']),
-    roles: row['roles'] as string[],
-  };
+  return { ...grantOf(row), accountId: String(row['account_id']), email: String(row['email']), roles: row['roles'] as string[] };
 }
