@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { REQUEST_ID, type LeanLane, type RawAnswer } from './lean-route';
+import { REQUEST_ID, type LeanLane, type LeanRoute, type RawAnswer } from './lean-route';
 import { BASELINE_HEADERS } from './request-gate';
 
 /**
@@ -32,23 +32,37 @@ export function answerAheadOfFastify(fastify: FastifyInstance, lane: LeanLane): 
   });
 }
 
+/** How many URLs answered at once a lane remembers (LeanLane.atOnceUrls): the distinct checks of a fleet's versions, bounded against a caller sending endless variants. */
+const REMEMBERED_URLS = 1024;
+
 /** Writes the `atOnce` answer of the request's lean route; false when there is none. */
 function answerAtOnce(lane: LeanLane, request: IncomingMessage, response: ServerResponse): boolean {
   if (request.method !== 'GET') return false;
   const started = performance.now();
   const url = request.url ?? '';
-  const route = lane.routeOf('GET', url);
-  if (!route?.atOnce) return false;
-  const mark = url.indexOf('?');
-  const query = plainQuery(mark === -1 ? '' : url.slice(mark + 1));
-  if (!query || (route.dto && !route.accept?.(query))) return false;
+  // A URL answered at once lately: its route and query as read then (see LeanLane.atOnceUrls).
+  let known = lane.atOnceUrls.get(url);
+  let route: LeanRoute | undefined;
+  let query: Readonly<Record<string, string>> | undefined;
+  if (known) ({ route, query } = known);
+  else {
+    route = lane.routeOf('GET', url);
+    if (!route?.atOnce) return false;
+    const mark = url.indexOf('?');
+    query = plainQuery(mark === -1 ? '' : url.slice(mark + 1));
+    if (!query || (route.dto && !route.accept?.(query))) return false;
+  }
   let answer: RawAnswer | undefined;
   try {
-    answer = route.atOnce(query, request.headers);
+    answer = route.atOnce?.(query, request.headers);
   } catch {
     return false; // the usual way answers the error
   }
   if (!answer) return false;
+  if (!known) {
+    if (lane.atOnceUrls.size >= REMEMBERED_URLS) lane.atOnceUrls.clear();
+    lane.atOnceUrls.set(url, (known = { route, query: Object.freeze(query) }));
+  }
   const given = request.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   // In the order the lane sets them on Fastify's reply, then what Fastify's send adds.

@@ -41,6 +41,8 @@ let middlewareSaw: string[] = [];
 
 /** A route with an answer at once, as the update check's cached one: 200, or 304 to its ETag. */
 let atOnceCalls = 0;
+/** The query objects `atOnce` was given, in order. */
+const atOnceQueries: object[] = [];
 const cachedAnswer = (name: string, ifNoneMatch: unknown) =>
   ifNoneMatch === '"e1"'
     ? new RawAnswer(304, { etag: '"e1"' }, undefined)
@@ -53,6 +55,7 @@ const cached: LeanRoute<NameQuery> = {
   handle: (query, request) => cachedAnswer(query.name, request.headers['if-none-match']),
   atOnce: (query, headers) => {
     atOnceCalls++;
+    atOnceQueries.push(query);
     return query.name === 'later' ? undefined : cachedAnswer(query.name, headers['if-none-match']);
   },
   headers: { 'cache-control': 'no-store' },
@@ -216,6 +219,24 @@ describe('the lean lane', () => {
       await overHttp('/health/live');
       expect(completed('/health/live')).toEqual([]);
       expect(middlewareSaw).toEqual(['/metrics', '/metrics']);
+    });
+
+    it('remembers the URLs it answered at once: the same URL gets the same frozen query, and a bounded number are kept', async () => {
+      const queriesOf = async (path: string) => {
+        const from = atOnceQueries.length;
+        expect((await overHttp(path)).body).toBe(JSON.stringify({ cached: new URL(path, url).searchParams.get('name') }));
+        return atOnceQueries.slice(from);
+      };
+      const [first] = await queriesOf('/cached?name=grace');
+      const [again] = await queriesOf('/cached?name=grace');
+      expect(again).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+      expect((await queriesOf('/cached?name=grace2'))[0]).not.toBe(first);
+      // 1,024 other URLs later the lane has forgotten it, and reads it anew.
+      for (let i = 0; i < 1024; i++) await queriesOf(`/cached?name=n${i}`);
+      const [anew] = await queriesOf('/cached?name=grace');
+      expect(anew).not.toBe(first);
+      expect(anew).toEqual(first);
     });
 
     it('leaves to Fastify a query with escapes or a name twice, an answer that is not ready and another method — answered the same', async () => {

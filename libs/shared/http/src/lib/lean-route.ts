@@ -57,7 +57,10 @@ export interface LeanRoute<Input extends object = object> {
    * answers are written ahead of Fastify on the HTTP server (see `answerAheadOfFastify`); undefined
    * or a throw serves the request the usual way, which answers any error. An answer is written as
    * given plus its content-length, so it must be one Fastify would not amend: a status of 200 or
-   * more other than 204, and a body whose content-type names its charset (or no body).
+   * more other than 204, and a body whose content-type names its charset (or no body). The lane
+   * remembers the URLs it answered this way (`atOnceUrls`) and hands the same URL's next requests
+   * the same frozen query object: what `atOnce` derives from a query alone it may keep by that
+   * object (a WeakMap), and it must not depend on anything else that changes but the headers.
    */
   atOnce?(input: Input, headers: IncomingHttpHeaders): RawAnswer | undefined;
 }
@@ -84,6 +87,14 @@ export class LeanLane {
   readonly answered = new WeakSet<FastifyRequest>();
   private readonly bodyLimit: number;
   private metrics: MetricsRegistry | undefined;
+  /** Each route's answer counter in `metrics`. */
+  private readonly counters = new Map<LeanRoute, (status: number) => void>();
+  /**
+   * URLs answered `atOnce` lately, with their route and (frozen) query: the same URL — an
+   * installation polls the same check again and again — is not routed, split and checked again.
+   * Bounded (`answerAheadOfFastify` empties it when full); emptied when routes change.
+   */
+  readonly atOnceUrls = new Map<string, { route: LeanRoute; query: Readonly<Record<string, string>> }>();
 
   constructor(
     fastify: FastifyInstance,
@@ -114,9 +125,11 @@ export class LeanLane {
   /** The registry lean answers are counted in (the app's, once Nest made it). */
   countWith(metrics: MetricsRegistry): void {
     this.metrics = metrics;
+    this.counters.clear();
   }
 
   add(routes: readonly LeanRoute[]): void {
+    this.atOnceUrls.clear();
     for (const route of routes) {
       if (route.atOnce && (route.method !== 'GET' || route.before || route.guard))
         throw new Error(`${route.path}: atOnce is for a GET without before or guard`);
@@ -204,7 +217,9 @@ export class LeanLane {
 
   /** Counts an answer of `route` once in http_requests_total, and writes its access-log line. */
   answeredOne(route: LeanRoute, req: { id: string; method: string; url: string }, statusCode: number, started: number): void {
-    this.metrics?.countLean(req.method, route.path, statusCode);
+    let count = this.counters.get(route);
+    if (!count && this.metrics) this.counters.set(route, (count = this.metrics.leanCounter(route.method, route.path)));
+    count?.(statusCode);
     // The access log line pino-http writes for the other routes, without a per-request child
     // logger — and, as there, none for probes and scrapes.
     const log = PinoLogger.root;
