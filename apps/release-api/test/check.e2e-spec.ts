@@ -301,13 +301,19 @@ describe(CheckService.name, () => {
       const small = await startReleaseApp(database.url, auth, { RELEASE_CHECK_CACHE_SIZE: '2' }, started.clock);
       try {
         const get = (version: string) => small.app.inject({ method: 'GET', url: `/v1/check?version=${version}` });
+        const cache = small.app.get(CheckService)['cache'] as Map<string, unknown>;
+        const cached = () => [...cache.keys()].map((key) => key.split('\u0000')[0]);
         const first = await get('14.1.0');
         await get('14.1.1');
-        await get('14.1.0'); // used again: now the most recent
+        // Used again within a second of its last use: not moved (the order is kept to the second).
+        await get('14.1.0');
+        expect(cached()).toEqual(['14.1.0', '14.1.1']);
+        started.clock.advance(1000);
+        await get('14.1.0'); // used again a second later: now the most recent
+        expect(cached()).toEqual(['14.1.1', '14.1.0']);
         await get('14.1.2'); // evicts 14.1.1
-        const cache = small.app.get(CheckService)['cache'] as Map<string, unknown>;
         expect(cache.size).toBe(2);
-        expect([...cache.keys()].map((key) => key.split('\u0000')[0])).toEqual(['14.1.0', '14.1.2']);
+        expect(cached()).toEqual(['14.1.0', '14.1.2']);
         expect((await get('14.1.0')).body).toBe(first.body);
       } finally {
         await small.app.close();

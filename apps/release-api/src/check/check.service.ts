@@ -22,6 +22,8 @@ export interface IssuedAnswer {
   /** Served from the cache until then: RELEASE_CHECK_REISSUE, or the next end of life, scheduled release or window start/end if sooner. */
   freshUntilMs: number;
   sequence: number;
+  /** When it was last marked as used in the LRU order. */
+  usedMs: number;
   /** Headers of the 200 answer (shared by every request that gets it: never modify). */
   headers: Readonly<Record<string, string>>;
   /** Headers of a 304 to a matching If-None-Match. */
@@ -33,6 +35,19 @@ export interface HttpAnswer {
   headers: Readonly<Record<string, string>>;
   body: string | undefined;
 }
+
+/** A check query read once (`CheckService.prepare`). */
+export interface PreparedCheck {
+  readonly query: CheckQuery;
+  /** Its answer's key in the cache. */
+  readonly key: string;
+  /** What the stats count it under, for a version the catalog knows and for any other. */
+  readonly statsKey: string;
+  readonly statsKeyOther: string;
+}
+
+/** How often a cached answer in use is moved to the back of the LRU order. */
+const TOUCH_MS = 1000;
 
 const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
@@ -59,9 +74,9 @@ export class CheckService {
   }
 
   async respond(dto: CheckQueryDto, ifNoneMatch: string | undefined): Promise<HttpAnswer> {
-    const query = this.parse(dto);
-    const answer = await this.answer(query);
-    return this.toHttp(query, answer, await this.state.current(), ifNoneMatch);
+    const prepared = this.prepare(dto);
+    const answer = await this.answer(prepared);
+    return this.toHttp(prepared, answer, await this.state.current(), ifNoneMatch);
   }
 
   /**
@@ -69,15 +84,34 @@ export class CheckService {
    * promise (see `LeanRoute`); undefined when it must be computed. Throws as `respond` does.
    */
   respondCached(dto: CheckQueryDto, ifNoneMatch: string | undefined): HttpAnswer | undefined {
-    const query = this.parse(dto);
-    const snapshot = this.state.loaded();
-    const answer = snapshot && this.cached(this.keyOf(query), snapshot);
-    return answer && this.toHttp(query, answer, snapshot, ifNoneMatch);
+    return this.respondPrepared(this.prepare(dto), ifNoneMatch);
   }
 
-  private toHttp(query: CheckQuery, answer: IssuedAnswer, snapshot: CatalogSnapshot, ifNoneMatch: string | undefined): HttpAnswer {
-    const known = snapshot.release(query.version) !== undefined;
-    this.stats.count(known ? query.version : 'other', query.channel, query.edition);
+  /**
+   * The query read and checked once (throws as `respond` does), for `respondPrepared`: what a
+   * query's answer depends on besides the catalog is the service's configuration, which does not
+   * change while it runs, so a caller may keep it for the same query.
+   */
+  prepare(dto: CheckQueryDto): PreparedCheck {
+    const query = this.parse(dto);
+    return {
+      query,
+      key: this.keyOf(query),
+      statsKey: StatsService.keyOf(query.version, query.channel, query.edition),
+      statsKeyOther: StatsService.keyOf('other', query.channel, query.edition),
+    };
+  }
+
+  /** `respondCached` of a prepared query: map lookups and a count, no string built. */
+  respondPrepared(prepared: PreparedCheck, ifNoneMatch: string | undefined): HttpAnswer | undefined {
+    const snapshot = this.state.loaded();
+    const answer = snapshot && this.cached(prepared.key, snapshot);
+    return answer && this.toHttp(prepared, answer, snapshot, ifNoneMatch);
+  }
+
+  private toHttp(prepared: PreparedCheck, answer: IssuedAnswer, snapshot: CatalogSnapshot, ifNoneMatch: string | undefined): HttpAnswer {
+    const known = snapshot.release(prepared.query.version) !== undefined;
+    this.stats.countKey(known ? prepared.statsKey : prepared.statsKeyOther);
     if (ifNoneMatch && matches(ifNoneMatch, answer.etag)) return { statusCode: 304, headers: answer.notModifiedHeaders, body: undefined };
     return { statusCode: 200, headers: answer.headers, body: answer.body };
   }
@@ -96,7 +130,7 @@ export class CheckService {
       if (error instanceof ReleaseError) return { statusCode: 400, headers, body: renderBadge('invalid', undefined) };
       throw error;
     }
-    const answer = await this.answer(query);
+    const answer = await this.answer({ query, key: this.keyOf(query) });
     return { statusCode: 200, headers, body: renderBadge(answer.status, query.version) };
   }
 
@@ -131,19 +165,26 @@ export class CheckService {
     return `${query.version}\u0000${query.channel}\u0000${query.edition}\u0000${query.environment}`;
   }
 
-  /** The cached answer of `key` if it is of this snapshot and still fresh (marked as used), else undefined. */
+  /**
+   * The cached answer of `key` if it is of this snapshot and still fresh (marked as used), else
+   * undefined. Marked at most once a second: re-inserting on every hit (least recently used goes
+   * first) cost more than the rest of the lookup, and an answer used within the last second is
+   * not what a full cache should evict anyway.
+   */
   private cached(key: string, snapshot: CatalogSnapshot): IssuedAnswer | undefined {
     const cached = this.cache.get(key);
-    if (!cached || cached.sequence !== snapshot.sequence || this.clock.nowMs() >= cached.freshUntilMs) return undefined;
-    // Least recently used goes first: re-insert to mark it as used.
-    this.cache.delete(key);
-    this.cache.set(key, cached);
+    const nowMs = this.clock.nowMs();
+    if (!cached || cached.sequence !== snapshot.sequence || nowMs >= cached.freshUntilMs) return undefined;
+    if (nowMs - cached.usedMs >= TOUCH_MS || nowMs < cached.usedMs) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      cached.usedMs = nowMs;
+    }
     return cached;
   }
 
-  private async answer(query: CheckQuery): Promise<IssuedAnswer> {
+  private async answer({ query, key }: Pick<PreparedCheck, 'query' | 'key'>): Promise<IssuedAnswer> {
     const snapshot = await this.state.current();
-    const key = this.keyOf(query);
     const cached = this.cached(key, snapshot);
     if (cached) return cached;
     // Concurrent misses for one key share one computation and one signature.
@@ -172,6 +213,7 @@ export class CheckService {
           snapshot.nextRelease(now),
         ),
         sequence: snapshot.sequence,
+        usedMs: now.getTime(),
       };
       if ((await this.state.current()).sequence === snapshot.sequence) {
         this.cache.delete(key);

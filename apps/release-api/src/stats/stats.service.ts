@@ -17,7 +17,8 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class StatsService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(StatsService.name);
-  private pending = new Map<string, number>();
+  /** Counts not written yet: by day, then by `keyOf(version, channel, edition)`. */
+  private pending = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private lastPurgeDay: string | undefined;
   private day: { startMs: number; text: string } | undefined;
@@ -42,8 +43,20 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
   }
 
   count(version: string, channel: string, edition: string): void {
-    const key = `${this.today()}\u0000${version}\u0000${channel}\u0000${edition}`;
-    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    this.countKey(StatsService.keyOf(version, channel, edition));
+  }
+
+  /** What `count` counts a check under (beside the day): made once per kind of check by the caller, see `countKey`. */
+  static keyOf(version: string, channel: string, edition: string): string {
+    return `${version}\u0000${channel}\u0000${edition}`;
+  }
+
+  /** `count` with the key from `keyOf`: the warm check path counts without building a string. */
+  countKey(key: string): void {
+    const day = this.today();
+    let counts = this.pending.get(day);
+    if (!counts) this.pending.set(day, (counts = new Map()));
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 
   /** The UTC day (YYYY-MM-DD) of the clock's now; formatted once a day, not on every check. */
@@ -61,15 +74,21 @@ export class StatsService implements OnModuleInit, OnApplicationShutdown {
     const batch = this.pending;
     if (batch.size > 0) {
       this.pending = new Map();
-      const counts = [...batch].map(([key, count]) => {
-        const [day = '', version = '', channel = '', edition = ''] = key.split('\u0000');
-        return { day, version, channel, edition, count };
-      });
+      const counts = [...batch].flatMap(([day, byKey]) =>
+        [...byKey].map(([key, count]) => {
+          const [version = '', channel = '', edition = ''] = key.split('\u0000');
+          return { day, version, channel, edition, count };
+        }),
+      );
       try {
         await this.repository.addCounts(this.em.fork(), counts);
       } catch (error) {
         // Put them back so the next flush tries again.
-        for (const [key, count] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + count);
+        for (const [day, byKey] of batch) {
+          let counts = this.pending.get(day);
+          if (!counts) this.pending.set(day, (counts = new Map()));
+          for (const [key, count] of byKey) counts.set(key, (counts.get(key) ?? 0) + count);
+        }
         throw error;
       }
     }
