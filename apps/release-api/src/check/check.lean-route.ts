@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { RawAnswer, type LeanRoute } from '@keyhaven/http';
+import type { LeanRoute } from '@keyhaven/http';
 import { CheckService, type PreparedCheck } from './check.service';
 import { CheckQueryDto } from './dto/check-query.dto';
 
@@ -30,16 +30,13 @@ export function checkLeanRoute(app: NestFastifyApplication): LeanRoute {
     // A cached answer is sent at once (no promise, see LeanRoute); a miss waits for its signature.
     handle: (query, request) => {
       const ifNoneMatch = ifNoneMatchOf(request.headers);
-      const answer = checks.respondCached(query, ifNoneMatch);
-      if (answer) return new RawAnswer(answer.statusCode, answer.headers, answer.body);
-      return checks.respond(query, ifNoneMatch).then((computed) => new RawAnswer(computed.statusCode, computed.headers, computed.body));
+      return checks.respondCached(query, ifNoneMatch) ?? checks.respond(query, ifNoneMatch);
     },
     // Ahead of Fastify (see LeanRoute.atOnce): a cached answer to a query `accept` accepts.
     atOnce: (query, headers) => {
       let check = prepared.get(query);
       if (!check) prepared.set(query, (check = checks.prepare(query)));
-      const answer = checks.respondPrepared(check, ifNoneMatchOf(headers));
-      return answer && new RawAnswer(answer.statusCode, answer.headers, answer.body);
+      return checks.respondPrepared(check, ifNoneMatchOf(headers));
     },
   };
   return route as LeanRoute;

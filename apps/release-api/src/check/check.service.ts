@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@keyhaven/config';
+import { RawAnswer } from '@keyhaven/http';
 import { ReleaseError } from '../app/release-errors';
 import { CatalogState } from '../catalog/catalog-state';
 import type { CatalogSnapshot } from '../catalog/catalog-snapshot';
@@ -24,17 +25,14 @@ export interface IssuedAnswer {
   sequence: number;
   /** When it was last marked as used in the LRU order. */
   usedMs: number;
-  /** Headers of the 200 answer (shared by every request that gets it: never modify). */
-  headers: Readonly<Record<string, string>>;
-  /** Headers of a 304 to a matching If-None-Match. */
-  notModifiedHeaders: Readonly<Record<string, string>>;
+  /** The 200 answer, made once: every request that gets it gets this object (never modify). */
+  ok: RawAnswer;
+  /** The 304 to a matching If-None-Match. */
+  notModified: RawAnswer;
 }
 
-export interface HttpAnswer {
-  statusCode: 200 | 304 | 400;
-  headers: Readonly<Record<string, string>>;
-  body: string | undefined;
-}
+/** An answer sent as is: status, headers and bytes. */
+export type HttpAnswer = RawAnswer;
 
 /** A check query read once (`CheckService.prepare`). */
 export interface PreparedCheck {
@@ -112,8 +110,7 @@ export class CheckService {
   private toHttp(prepared: PreparedCheck, answer: IssuedAnswer, snapshot: CatalogSnapshot, ifNoneMatch: string | undefined): HttpAnswer {
     const known = snapshot.release(prepared.query.version) !== undefined;
     this.stats.countKey(known ? prepared.statsKey : prepared.statsKeyOther);
-    if (ifNoneMatch && matches(ifNoneMatch, answer.etag)) return { statusCode: 304, headers: answer.notModifiedHeaders, body: undefined };
-    return { statusCode: 200, headers: answer.headers, body: answer.body };
+    return ifNoneMatch && matches(ifNoneMatch, answer.etag) ? answer.notModified : answer.ok;
   }
 
   async badge(dto: CheckQueryDto): Promise<HttpAnswer> {
@@ -127,11 +124,11 @@ export class CheckService {
     try {
       query = this.parse(dto);
     } catch (error) {
-      if (error instanceof ReleaseError) return { statusCode: 400, headers, body: renderBadge('invalid', undefined) };
+      if (error instanceof ReleaseError) return new RawAnswer(400, headers, renderBadge('invalid', undefined));
       throw error;
     }
     const answer = await this.answer({ query, key: this.keyOf(query) });
-    return { statusCode: 200, headers, body: renderBadge(answer.status, query.version) };
+    return new RawAnswer(200, headers, renderBadge(answer.status, query.version));
   }
 
   private parse(dto: CheckQueryDto): CheckQuery {
@@ -198,12 +195,13 @@ export class CheckService {
       const signature = await this.signer.sign(body);
       // The headers of its 200 and 304, made once: every cached answer is sent as is.
       const notModifiedHeaders = { etag, 'cache-control': this.cacheControl };
+      const headers = { ...notModifiedHeaders, 'content-type': 'application/json; charset=utf-8', 'keyhaven-signature': signature };
       const issued: IssuedAnswer = {
         body,
         etag,
         signature,
-        headers: { ...notModifiedHeaders, 'content-type': 'application/json; charset=utf-8', 'keyhaven-signature': signature },
-        notModifiedHeaders,
+        ok: new RawAnswer(200, headers, body),
+        notModified: new RawAnswer(304, notModifiedHeaders, undefined),
         status: answer.status,
         issuedAtMs: now.getTime(),
         freshUntilMs: Math.min(

@@ -61,19 +61,30 @@ function answerAtOnce(lane: LeanLane, request: IncomingMessage, response: Server
   if (!answer) return false;
   if (!known) {
     if (lane.atOnceUrls.size >= REMEMBERED_URLS) lane.atOnceUrls.clear();
-    lane.atOnceUrls.set(url, (known = { route, query: Object.freeze(query) }));
+    lane.atOnceUrls.set(url, (known = { route, query: Object.freeze(query), written: new WeakMap() }));
   }
+  let written = known.written.get(answer);
+  if (!written) known.written.set(answer, (written = writtenHeaders(route, answer)));
   const given = request.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  // In the order the lane sets them on Fastify's reply, then what Fastify's send adds.
-  const headers: Record<string, string> = { 'x-request-id': id, ...BASELINE_HEADERS, ...route.headers, ...answer.headers };
   const { body, statusCode } = answer;
-  if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
-  else if (statusCode !== 304) headers['content-length'] = '0';
-  response.writeHead(statusCode, headers);
+  response.writeHead(statusCode, ['x-request-id', id, ...written]);
   response.end(body);
   lane.answeredOne(route, { id, method: 'GET', url }, statusCode, started);
   return true;
+}
+
+/**
+ * The headers of `answer` after the request id, as a flat name, value list: in the order the lane
+ * sets them on Fastify's reply, then what Fastify's send adds (its content-length). Made once per
+ * answer of a remembered URL: the answers written at once are mostly the same objects again (a
+ * cached check, the liveness answer).
+ */
+function writtenHeaders(route: LeanRoute, answer: RawAnswer): readonly string[] {
+  const headers: Record<string, string> = { ...BASELINE_HEADERS, ...route.headers, ...answer.headers };
+  if (answer.body !== undefined) headers['content-length'] = String(Buffer.byteLength(answer.body));
+  else if (answer.statusCode !== 304) headers['content-length'] = '0';
+  return Object.entries(headers).flat();
 }
 
 /**

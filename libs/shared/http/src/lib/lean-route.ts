@@ -90,11 +90,12 @@ export class LeanLane {
   /** Each route's answer counter in `metrics`. */
   private readonly counters = new Map<LeanRoute, (status: number) => void>();
   /**
-   * URLs answered `atOnce` lately, with their route and (frozen) query: the same URL — an
+   * URLs answered `atOnce` lately, with their route, (frozen) query and the headers written for
+   * each answer object it got (see `answerAheadOfFastify`): the same URL — an
    * installation polls the same check again and again — is not routed, split and checked again.
    * Bounded (`answerAheadOfFastify` empties it when full); emptied when routes change.
    */
-  readonly atOnceUrls = new Map<string, { route: LeanRoute; query: Readonly<Record<string, string>> }>();
+  readonly atOnceUrls = new Map<string, { route: LeanRoute; query: Readonly<Record<string, string>>; written: WeakMap<RawAnswer, readonly string[]> }>();
 
   constructor(
     fastify: FastifyInstance,
