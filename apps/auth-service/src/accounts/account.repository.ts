@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
 import type { LinkedAccount, SyncChange } from '../common/types';
 import { Account } from './entities/account.entity';
 
@@ -247,7 +247,7 @@ export class AccountRepository {
    * locked or closing (then nothing is counted). Undefined when refused; `attemptDelay` and the
    * account then say why.
    */
-  async claimSecondFactorAttempt(em: EntityManager, id: string, now: Date, limits: AttemptLimits): Promise<AttemptClaim | undefined> {
+  async claimSecondFactorAttempt(em: PreparedScope, id: string, now: Date, limits: AttemptLimits): Promise<AttemptClaim | undefined> {
     const { rows } = await runPrepared(em, CLAIM_ATTEMPT, [limits.lockAfter, limits.free, now, limits.delayBaseMs, limits.lockDurationMs, id]);
     const row = rows[0];
     return row ? { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], count: Number(row['mfa_failed_count']) } : undefined;

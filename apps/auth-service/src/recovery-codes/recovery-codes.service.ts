@@ -57,8 +57,9 @@ export class RecoveryCodesService implements SecondFactorStrategy<{ code: string
   async verify(accountId: string, input: { code: string }, spend: SpendWith): Promise<SecondFactorOutcome> {
     if (!looksLikeRecoveryCode(input.code)) return { ok: false, reason: 'invalid_code' };
     const used = await spend((tx) => this.codes.consume(tx, accountId, hashRecoveryCode(input.code), this.clock.now()));
-    if (!used) return { ok: false, reason: 'invalid_code' };
-    return { ok: true, details: { recoveryCodesRemaining: await this.codes.remaining(this.em.fork(), accountId) } };
+    // The codes left are counted by the statement that closes the step (SignInStepRepository), in
+    // its transaction: no read of them here.
+    return used ? { ok: true } : { ok: false, reason: 'invalid_code' };
   }
 
   deleteAllFor(accountId: string, tx: EntityManager): Promise<number> {

@@ -51,6 +51,16 @@ describe(SecondFactorAttempts.name, () => {
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
   });
 
+  it('commits a claim on its own, also when asked inside a transaction that then rolls back', async () => {
+    const { id } = await ctx.newAccount();
+    const rolledBack = ctx.transaction(async () => {
+      await sut.claim(id);
+      throw new Error('the surrounding change failed');
+    });
+    await expect(rolledBack).rejects.toThrow('the surrounding change failed');
+    expect((await sut.claim(id)).count).toBe(2);
+  });
+
   it('resets on success, and the retention job clears only stale counters whose delay and lock are over', async () => {
     const [reset, stale, lockOver, stillLocked, fresh] = [
       await ctx.newAccount(),

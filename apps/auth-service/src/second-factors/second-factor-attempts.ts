@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from '@mikro-orm/postgresql';
+import { PreparedAlone } from '@keyhaven/database';
 import { Clock } from '@keyhaven/config';
 import { AuthError } from '../app/auth-errors';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
@@ -35,6 +36,8 @@ export type ClaimedAttempt = Pick<AttemptClaim, 'count'>;
 @Injectable()
 export class SecondFactorAttempts {
   private readonly policy: AttemptPolicy;
+  /** The claim's statement commits alone, also when a caller runs inside a transaction's context. */
+  private readonly alone: PreparedAlone;
 
   constructor(
     private readonly em: EntityManager,
@@ -43,6 +46,7 @@ export class SecondFactorAttempts {
     private readonly accounts: AccountRepository,
   ) {
     this.policy = config.attempts;
+    this.alone = new PreparedAlone(em);
   }
 
   /**
@@ -52,7 +56,7 @@ export class SecondFactorAttempts {
    * gone (`refusal` and the account say which).
    */
   tryClaim(accountId: string): Promise<AttemptClaim | undefined> {
-    return this.accounts.claimSecondFactorAttempt(this.em.fork(), accountId, this.clock.now(), this.policy);
+    return this.accounts.claimSecondFactorAttempt(this.alone, accountId, this.clock.now(), this.policy);
   }
 
   /** `tryClaim`, refused with 429 too_many_attempts. */

@@ -69,9 +69,7 @@ export class SecondStepService {
     const draft = this.issuer.draft(attempt.id, { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() }, client);
     const { outcome, newDevice, recoveryCodesRemaining } = await this.verifySpendingToken(pending, strategy, input, draft, client);
     if (outcome.ok) {
-      if (strategy.method === 'recovery_code') {
-        void this.notifier.recoveryCodeUsed(attempt.email, Number(outcome.details?.['recoveryCodesRemaining'] ?? 0));
-      }
+      if (strategy.method === 'recovery_code') void this.notifier.recoveryCodeUsed(attempt.email, recoveryCodesRemaining ?? 0);
       if (newDevice) this.issuer.mailNewDevice(subject, draft);
       return this.fullSession(subject, draft, { newDeviceChecked: true, recoveryCodesRemaining });
     }

@@ -47,8 +47,9 @@ export async function runPrepared(
     const result = await scope.connection.query({ name: statement.name, text: statement.text, values: values as unknown[] });
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
-  const em = scope;
-  const holder = (em.getTransactionContext() ?? em.getConnection().getKnex()) as unknown as KnexClientHolder;
+  const holder = (scope instanceof PreparedAlone
+    ? scope.knex
+    : (scope.getTransactionContext() ?? scope.getConnection().getKnex())) as unknown as KnexClientHolder;
   const connection = await holder.client.acquireConnection();
   try {
     const result = await connection.query({ name: statement.name, text: statement.text, values: values as unknown[] });
@@ -67,8 +68,23 @@ export class PreparedTransaction {
   constructor(readonly connection: PgClient) {}
 }
 
-/** Where a prepared statement runs: an EntityManager (its transaction, or its pool) or a `PreparedTransaction`. */
-export type PreparedScope = EntityManager | PreparedTransaction;
+/**
+ * A statement that commits on its own on a pooled connection of `em`, even when called inside the
+ * async context of a transaction (which an EntityManager's own scope would join): what a fork of
+ * the EntityManager guarantees, without a fork (an EntityManager, a unit of work and an identity
+ * map) per statement on a hot path.
+ */
+export class PreparedAlone {
+  constructor(private readonly em: EntityManager) {}
+
+  /** @internal */
+  get knex(): unknown {
+    return this.em.getConnection().getKnex();
+  }
+}
+
+/** Where a prepared statement runs: an EntityManager (its transaction, or its pool), `PreparedAlone` or a `PreparedTransaction`. */
+export type PreparedScope = EntityManager | PreparedAlone | PreparedTransaction;
 
 /**
  * Runs `work` in one transaction on one connection of `em`'s pool — BEGIN, `work`, COMMIT; ROLLBACK
