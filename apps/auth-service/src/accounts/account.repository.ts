@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope, type PreparedStatement } from '@keyhaven/database';
+import type { ClaimRead } from '../second-factors/second-factor.strategy';
 import type { LinkedAccount, SyncChange } from '../common/types';
 import { Account } from './entities/account.entity';
 
@@ -14,6 +15,8 @@ export interface AttemptClaim {
   roles: string[];
   /** Consecutive attempts including this one. */
   count: number;
+  /** The value of the `ClaimRead` the claim was asked for. */
+  read?: unknown;
 }
 
 /** The second-factor limits a claim applies (AUTH_MFA_*; see SecondFactorAttempts). */
@@ -25,9 +28,7 @@ export interface AttemptLimits {
 }
 
 // The sign-in step's statements on auth.account, prepared once per pooled connection.
-const CLAIM_ATTEMPT = prepared(
-  'account.claim_attempt',
-  `update auth.account set
+const CLAIM_ATTEMPT_SQL = `update auth.account set
      mfa_failed_count = mfa_failed_count + 1,
      mfa_next_attempt_at = case when mfa_failed_count + 1 >= $1::int then null
                                 when mfa_failed_count + 1 >= $2::int then $3::timestamptz + ($4::float8 * power(2, least(mfa_failed_count + 1 - $2::int, 20))) * interval '1 millisecond'
@@ -37,8 +38,10 @@ const CLAIM_ATTEMPT = prepared(
    where id = $6 and locked_at is null and erasure_scheduled_at is null
      and (mfa_locked_until is null or mfa_locked_until <= $3::timestamptz)
      and (mfa_next_attempt_at is null or mfa_next_attempt_at <= $3::timestamptz)
-   returning id, email, roles, mfa_failed_count`,
-);
+   returning id, email, roles, mfa_failed_count`;
+const CLAIM_ATTEMPT = prepared('account.claim_attempt', CLAIM_ATTEMPT_SQL);
+/** The claim with a strategy's read (`ClaimRead`), one prepared statement per read. */
+const claimWithRead = new Map<string, PreparedStatement>();
 const RESET_ATTEMPTS = prepared(
   'account.reset_attempts',
   'update auth.account set mfa_failed_count = 0, mfa_next_attempt_at = null, mfa_locked_until = null, mfa_last_attempt_at = null where id = $1',
@@ -247,10 +250,14 @@ export class AccountRepository {
    * locked or closing (then nothing is counted). Undefined when refused; `attemptDelay` and the
    * account then say why.
    */
-  async claimSecondFactorAttempt(em: PreparedScope, id: string, now: Date, limits: AttemptLimits): Promise<AttemptClaim | undefined> {
-    const { rows } = await runPrepared(em, CLAIM_ATTEMPT, [limits.lockAfter, limits.free, now, limits.delayBaseMs, limits.lockDurationMs, id]);
+  async claimSecondFactorAttempt(em: PreparedScope, id: string, now: Date, limits: AttemptLimits, read?: ClaimRead): Promise<AttemptClaim | undefined> {
+    const statement = read ? claimStatementWith(read) : CLAIM_ATTEMPT;
+    const { rows } = await runPrepared(em, statement, [limits.lockAfter, limits.free, now, limits.delayBaseMs, limits.lockDurationMs, id]);
     const row = rows[0];
-    return row ? { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], count: Number(row['mfa_failed_count']) } : undefined;
+    if (!row) return undefined;
+    const claim: AttemptClaim = { id: String(row['id']), email: String(row['email']), roles: row['roles'] as string[], count: Number(row['mfa_failed_count']) };
+    if (read) claim.read = row['read'];
+    return claim;
   }
 
   /** After a successful second step: the counter, its delay and lock start over. */
@@ -289,4 +296,17 @@ export class AccountRepository {
   private run(em: EntityManager, sql: string, params: Param[]): Promise<Row[]> {
     return em.getConnection().execute(sql, params, 'all', em.getTransactionContext());
   }
+}
+
+/** The claim and a strategy's read in one statement: the read runs only on a claimed attempt, in the claim's snapshot. */
+function claimStatementWith(read: ClaimRead): PreparedStatement {
+  let statement = claimWithRead.get(read.name);
+  if (!statement) {
+    statement = prepared(
+      `account.claim_attempt+${read.name}`,
+      `with claimed as (${CLAIM_ATTEMPT_SQL}) select claimed.id, claimed.email, claimed.roles, claimed.mfa_failed_count, (${read.sql}) as read from claimed`,
+    );
+    claimWithRead.set(read.name, statement);
+  }
+  return statement;
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope, type SqlRow } from '@keyhaven/database';
 import { sealedColumn } from '../crypto/sealed-column';
+import type { ClaimRead } from '../second-factors/second-factor.strategy';
 import { TotpFactor } from './entities/totp-factor.entity';
 
 /** What the sign-in step reads of a confirmed factor. */
@@ -12,6 +13,16 @@ const LIST_CONFIRMED = prepared(
   'totp_factor.list_confirmed',
   'select id, secret_sealed, last_used_at, last_step from auth.totp_factor where account_id = $1 and confirmed_at is not null order by created_at, id',
 );
+/**
+ * The same read as LIST_CONFIRMED, as the second step does it: in the attempt claim's statement
+ * (`ClaimRead`), the factors as one json array.
+ */
+export const CONFIRMED_AT_CLAIM: ClaimRead = {
+  name: 'totp_factor.confirmed',
+  sql: `select coalesce(json_agg(json_build_object('id', f.id, 'secret_sealed', f.secret_sealed, 'last_used_at', f.last_used_at, 'last_step', f.last_step)
+                                 order by f.created_at, f.id), '[]'::json)
+          from auth.totp_factor f where f.account_id = claimed.id and f.confirmed_at is not null`,
+};
 const CONSUME_STEP = prepared(
   'totp_factor.consume_step',
   'update auth.totp_factor set last_step = $1, last_used_at = $2 where id = $3 and confirmed_at is not null and (last_step is null or last_step < $1) returning id',
@@ -37,12 +48,13 @@ export class TotpFactorRepository {
 
   async listConfirmed(em: EntityManager, accountId: string): Promise<ConfirmedTotpFactor[]> {
     const { rows } = await runPrepared(em, LIST_CONFIRMED, [accountId]);
-    return rows.map((row) => ({
-      id: String(row['id']),
-      secretSealed: String(row['secret_sealed']),
-      lastUsedAt: row['last_used_at'] ? new Date(row['last_used_at'] as string) : undefined,
-      lastStep: row['last_step'] == null ? undefined : String(row['last_step']),
-    }));
+    return rows.map(confirmedFactor);
+  }
+
+  /** The factors CONFIRMED_AT_CLAIM read. */
+  confirmedFromClaim(read: unknown): ConfirmedTotpFactor[] {
+    if (!Array.isArray(read)) throw new Error('totp_factor.confirmed: expected a json array');
+    return read.map((row) => confirmedFactor(row as SqlRow));
   }
 
   findOwned(em: EntityManager, id: string, accountId: string): Promise<TotpFactor | null> {
@@ -88,4 +100,14 @@ export class TotpFactorRepository {
   async replaceSealed(em: EntityManager, id: string, from: string, to: string): Promise<boolean> {
     return (await em.nativeUpdate(TotpFactor, { id, secretSealed: from }, { secretSealed: to })) === 1;
   }
+}
+
+/** A row of LIST_CONFIRMED, or an element of CONFIRMED_AT_CLAIM's array (its step a json number, its time a json string). */
+function confirmedFactor(row: SqlRow): ConfirmedTotpFactor {
+  return {
+    id: String(row['id']),
+    secretSealed: String(row['secret_sealed']),
+    lastUsedAt: row['last_used_at'] ? new Date(row['last_used_at'] as string) : undefined,
+    lastStep: row['last_step'] == null ? undefined : String(row['last_step']),
+  };
 }

@@ -12,7 +12,7 @@ import { SecondFactorOutcome, SecondFactorStrategy, SpendWith } from '../second-
 import { SecurityEventsService } from '../security-events/security-events.service';
 import { TotpFactor } from './entities/totp-factor.entity';
 import { matchTotpStep, newTotpSecret, TOTP_PERIOD_SECONDS, totpUri } from './totp';
-import { TotpFactorRepository } from './totp-factor.repository';
+import { CONFIRMED_AT_CLAIM, TotpFactorRepository } from './totp-factor.repository';
 
 export interface TotpEnrollment {
   id: string;
@@ -98,10 +98,14 @@ export class TotpFactorsService implements SecondFactorStrategy<{ code: string }
     return this.factors.hasConfirmed(tx ?? this.em.fork(), accountId);
   }
 
-  async verify(accountId: string, input: { code: string }, spend: SpendWith): Promise<SecondFactorOutcome> {
+  /** The second step reads the confirmed factors in the attempt claim's statement. */
+  readonly claimRead = CONFIRMED_AT_CLAIM;
+
+  async verify(accountId: string, input: { code: string }, spend: SpendWith, read?: unknown): Promise<SecondFactorOutcome> {
     const nowMs = this.clock.nowMs();
-    // A read of one prepared statement on every step: the injected EntityManager itself, no fork.
-    for (const factor of await this.factors.listConfirmed(this.em, accountId)) {
+    // Without the claim's read: one prepared statement on the injected EntityManager itself, no fork.
+    const factors = read === undefined ? await this.factors.listConfirmed(this.em, accountId) : this.factors.confirmedFromClaim(read);
+    for (const factor of factors) {
       const step = await matchTotpStep(this.open(factor), input.code, nowMs);
       if (step === undefined) continue;
       if (await spend((tx) => this.factors.consumeStep(tx, factor.id, step, new Date(nowMs)), { factorId: factor.id }))

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { AccountRepository } from '../accounts/account.repository';
+import { CONFIRMED_AT_CLAIM, TotpFactorRepository } from '../factors/totp-factor.repository';
+import { CREDENTIALS_AT_CLAIM, WebAuthnCredentialRepository } from '../webauthn/webauthn-credential.repository';
 import { MediumContext, startMedium } from '../../test/support/medium';
 import { AuthError } from '../app/auth-errors';
 import { SecondFactorAttempts } from './second-factor-attempts';
@@ -49,6 +52,40 @@ describe(SecondFactorAttempts.name, () => {
     const results = await Promise.allSettled(Array.from({ length: 12 }, () => sut.claim(id)));
     // Three free ones; the third already sets the delay, so the rest are refused.
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(3);
+  });
+
+  it("answers a strategy's read with the claimed attempt, as the strategy's own read answers it, and nothing when refused", async () => {
+    const { id } = await ctx.newAccount();
+    const at = (seconds: number) => new Date(ctx.clock.nowMs() + seconds * 1000);
+    const totp = (name: string, createdAt: Date, confirmedAt: Date | null, lastUsedAt: Date | null, lastStep: number | null) =>
+      ctx.sql(
+        'insert into auth.totp_factor (id, account_id, name, secret_sealed, created_at, confirmed_at, last_used_at, last_step) values (?, ?, ?, ?, ?, ?, ?, ?)',
+        [randomUUID(), id, name, `v1.t1.${name}`, createdAt, confirmedAt, lastUsedAt, lastStep],
+      );
+    await totp('second', at(2), at(3), at(4.123), 59_100_001);
+    await totp('first', at(1), at(1), null, 59_100_000);
+    await totp('pending', at(0), null, null, null);
+    await ctx.sql(
+      `insert into auth.webauthn_credential (id, account_id, name, credential_id, public_key, counter, transports, aaguid, device_type, backed_up, passkey, created_at, last_used_at)
+       values (?, ?, 'key', 'cred-1', 'pk', 4294967295, '{usb,nfc}', 'aaguid', 'singleDevice', true, false, ?, ?)`,
+      [randomUUID(), id, at(5), at(6.5)],
+    );
+    const factors = new TotpFactorRepository();
+    const credentials = new WebAuthnCredentialRepository();
+
+    const withFactors = await sut.tryClaim(id, CONFIRMED_AT_CLAIM);
+    expect(withFactors?.count).toBe(1);
+    expect(factors.confirmedFromClaim(withFactors?.read)).toEqual(await factors.listConfirmed(ctx.em(), id));
+    expect(factors.confirmedFromClaim(withFactors?.read).map((factor) => factor.lastStep)).toEqual(['59100000', '59100001']);
+    const withKeys = await sut.tryClaim(id, CREDENTIALS_AT_CLAIM);
+    expect(withKeys?.count).toBe(2);
+    expect(credentials.fromClaim(withKeys?.read)).toEqual(await credentials.listFor(ctx.em(), id));
+    // An account without any: an empty list, not a missing read.
+    const other = await ctx.newAccount();
+    expect(factors.confirmedFromClaim((await sut.tryClaim(other.id, CONFIRMED_AT_CLAIM))?.read)).toEqual([]);
+
+    await sut.tryClaim(id);
+    expect(await sut.tryClaim(id, CONFIRMED_AT_CLAIM)).toBeUndefined();
   });
 
   it('commits a claim on its own, also when asked inside a transaction that then rolls back', async () => {

@@ -5,6 +5,7 @@ import { Clock } from '@keyhaven/config';
 import { AuthError } from '../app/auth-errors';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { AccountRepository, AttemptClaim } from '../accounts/account.repository';
+import type { ClaimRead } from './second-factor.strategy';
 
 export interface AttemptPolicy {
   /** Attempts allowed back to back before the delay starts. */
@@ -53,10 +54,10 @@ export class SecondFactorAttempts {
    * Claims an attempt — committed on its own, before the code is checked, so no failure of the
    * step afterwards can give the attempt back — and answers it with what the step needs of the
    * account. Undefined when refused: a delay or lock runs, or the account is locked, closing or
-   * gone (`refusal` and the account say which).
+   * gone (`refusal` and the account say which). `read`: a strategy's read, answered in `read` of the claim.
    */
-  tryClaim(accountId: string): Promise<AttemptClaim | undefined> {
-    return this.accounts.claimSecondFactorAttempt(this.alone, accountId, this.clock.now(), this.policy);
+  tryClaim(accountId: string, read?: ClaimRead): Promise<AttemptClaim | undefined> {
+    return this.accounts.claimSecondFactorAttempt(this.alone, accountId, this.clock.now(), this.policy, read);
   }
 
   /** `tryClaim`, refused with 429 too_many_attempts. */

@@ -27,12 +27,30 @@ export interface SecondFactorStrategy<Input> {
   /** Whether this method makes the account "have a factor" (recovery codes alone do not). */
   readonly countsAsFactor: boolean;
   /**
+   * What `verify` reads of the account before it checks the input, when the second step can read it
+   * in the attempt claim's statement instead of a round trip of its own (see `ClaimRead`).
+   */
+  readonly claimRead?: ClaimRead;
+  /**
    * Checks the input (reads and crypto on the strategy's own connections), then consumes it
    * (replay guard, single use) through `spend`, and only there: every success must pass its
    * conditional write to `spend`, which runs it in the sign-in's transaction right after spending
-   * the pending token, and answers false when the write found nothing to take.
+   * the pending token, and answers false when the write found nothing to take. `read`: the value of
+   * `claimRead` when the claim read it (else the strategy reads for itself).
    */
-  verify(accountId: string, input: Input, spend: SpendWith): Promise<SecondFactorOutcome>;
+  verify(accountId: string, input: Input, spend: SpendWith, read?: unknown): Promise<SecondFactorOutcome>;
+}
+
+/**
+ * A read a strategy's `verify` needs, done by the statement that claims the attempt (one round trip
+ * instead of two on every second step): `sql` is a scalar subquery over the claimed account's
+ * `claimed.id` (e.g. a json_agg of its factors), read in the claim's snapshot — after the attempt
+ * is counted, as the strategy's own read was — and only when an attempt was claimed.
+ */
+export interface ClaimRead {
+  /** Names the combined prepared statement (`account.claim_attempt+<name>`). */
+  readonly name: string;
+  readonly sql: string;
 }
 
 /**

@@ -61,13 +61,13 @@ export class SecondStepService {
   async secondFactor<I>(pending: TokenClaims, strategy: SecondFactorStrategy<I>, input: I, client: ClientInfo): Promise<SessionAnswer> {
     // One statement counts the attempt and reads the account; a locked or closing account is
     // refused without counting (see `refusal`).
-    const attempt = await this.attempts.tryClaim(pending.sub);
+    const attempt = await this.attempts.tryClaim(pending.sub, strategy.claimRead);
     if (!attempt) throw await this.refusal(pending.sub);
     const subject: TokenSubject = { id: attempt.id, email: attempt.email, roles: attempt.roles };
     // The session is prepared first, so its row goes into the step's one transaction with the
     // spending of the pending token and the code: a step that commits has its session.
     const draft = this.issuer.draft(attempt.id, { use: 'access', aal: 2, amr: ['pwd', ...strategy.amr, 'mfa'], authTime: this.clock.now() }, client);
-    const { outcome, newDevice, recoveryCodesRemaining } = await this.verifySpendingToken(pending, strategy, input, draft, client);
+    const { outcome, newDevice, recoveryCodesRemaining } = await this.verifySpendingToken(pending, strategy, input, draft, client, attempt.read);
     if (outcome.ok) {
       if (strategy.method === 'recovery_code') void this.notifier.recoveryCodeUsed(attempt.email, recoveryCodesRemaining ?? 0);
       if (newDevice) this.issuer.mailNewDevice(subject, draft);
@@ -196,6 +196,7 @@ export class SecondStepService {
     input: I,
     session: SessionDraft,
     client: ClientInfo,
+    read: unknown,
   ): Promise<{ outcome: SecondFactorOutcome; newDevice: boolean; recoveryCodesRemaining?: number }> {
     const jti = pending.jti;
     if (jti === undefined) throw spentToken();
@@ -229,7 +230,7 @@ export class SecondStepService {
         throw error;
       }
     };
-    const outcome = await strategy.verify(pending.sub, input, spend);
+    const outcome = await strategy.verify(pending.sub, input, spend, read);
     // A success that consumed nothing would let the token (and the code) be used again.
     if (outcome.ok && !spent) throw new Error(`${strategy.method} verified without spending the pending token`);
     return { outcome, newDevice: closed?.newDevice ?? false, recoveryCodesRemaining: closed?.recoveryCodesRemaining };

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope } from '@keyhaven/database';
 import { WebAuthnCeremony, WebAuthnChallenge } from './entities/webauthn-challenge.entity';
 
 /** Expired challenges stay an hour, so a late answer hears "expired" rather than "unknown". */
@@ -26,7 +25,7 @@ const TAKE = prepared(
 /** Every query on stored challenges, each on the EntityManager it is given (never its own transaction). */
 @Injectable()
 export class WebAuthnChallengeRepository {
-  async insert(em: EntityManager, challenge: WebAuthnChallenge): Promise<void> {
+  async insert(em: PreparedScope, challenge: WebAuthnChallenge): Promise<void> {
     await runPrepared(em, INSERT, [challenge.challenge, challenge.ceremony, challenge.accountId ?? null, challenge.passkey, challenge.expiresAt]);
   }
 
@@ -36,7 +35,7 @@ export class WebAuthnChallengeRepository {
    * An expired challenge is taken (and so removed) too, and reported as expired. Expired rows
    * of abandoned ceremonies are pruned in the same statement, skipping rows others are pruning.
    */
-  async take(em: EntityManager, challenge: string, ceremony: WebAuthnCeremony, accountId: string | null, now: Date): Promise<TakenChallenge> {
+  async take(em: PreparedScope, challenge: string, ceremony: WebAuthnCeremony, accountId: string | null, now: Date): Promise<TakenChallenge> {
     const rows = (await runPrepared(em, TAKE, [new Date(now.getTime() - PRUNE_AFTER_MS), challenge, ceremony, accountId])).rows;
     const row = rows[0];
     if (!row) return { found: false };

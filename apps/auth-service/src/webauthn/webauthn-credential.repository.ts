@@ -1,12 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared, runPrepared, type PreparedScope, type SqlRow } from '@keyhaven/database';
+import type { ClaimRead } from '../second-factors/second-factor.strategy';
 import { WebAuthnCredential } from './entities/webauthn-credential.entity';
 
 // The sign-in step's statements, prepared once per pooled connection.
 const COLUMNS = 'id, account_id, name, credential_id, public_key, counter, transports, aaguid, device_type, backed_up, passkey, created_at, last_used_at';
 const LIST_FOR = prepared('webauthn_credential.list_for', `select ${COLUMNS} from auth.webauthn_credential where account_id = $1 order by created_at, id`);
 const BY_CREDENTIAL_ID = prepared('webauthn_credential.by_credential_id', `select ${COLUMNS} from auth.webauthn_credential where credential_id = $1`);
+/**
+ * The account's credentials as the second step reads them: in the attempt claim's statement
+ * (`ClaimRead`), as one json array of the rows of LIST_FOR.
+ */
+export const CREDENTIALS_AT_CLAIM: ClaimRead = {
+  name: 'webauthn_credential.of_account',
+  sql: `select coalesce(json_agg(c order by c.created_at, c.id), '[]'::json)
+          from (select ${COLUMNS} from auth.webauthn_credential where account_id = claimed.id) c`,
+};
 const RECORD_USE = prepared(
   'webauthn_credential.record_use',
   `update auth.webauthn_credential set counter = $1::bigint, backed_up = $2, last_used_at = $3
@@ -25,7 +35,7 @@ export class WebAuthnCredentialRepository {
     await em.insert(WebAuthnCredential, credential);
   }
 
-  async listFor(em: EntityManager, accountId: string): Promise<WebAuthnCredential[]> {
+  async listFor(em: PreparedScope, accountId: string): Promise<WebAuthnCredential[]> {
     return (await runPrepared(em, LIST_FOR, [accountId])).rows.map(credentialOf);
   }
 
@@ -33,9 +43,15 @@ export class WebAuthnCredentialRepository {
     return (await em.count(WebAuthnCredential, { accountId })) > 0;
   }
 
-  async findByCredentialId(em: EntityManager, credentialId: string): Promise<WebAuthnCredential | null> {
+  async findByCredentialId(em: PreparedScope, credentialId: string): Promise<WebAuthnCredential | null> {
     const row = (await runPrepared(em, BY_CREDENTIAL_ID, [credentialId])).rows[0];
     return row ? credentialOf(row) : null;
+  }
+
+  /** The credentials CREDENTIALS_AT_CLAIM read. */
+  fromClaim(read: unknown): WebAuthnCredential[] {
+    if (!Array.isArray(read)) throw new Error('webauthn_credential.of_account: expected a json array');
+    return read.map((row) => credentialOf(row as SqlRow));
   }
 
   /**
@@ -57,7 +73,10 @@ export class WebAuthnCredentialRepository {
   }
 }
 
-/** A row as the entity MikroORM would have loaded (bigint `counter` as text, as the entity declares it). */
+/**
+ * A row (or an element of CREDENTIALS_AT_CLAIM's array: counter a json number, times json strings)
+ * as the entity MikroORM would have loaded (bigint `counter` as text, as the entity declares it).
+ */
 function credentialOf(row: SqlRow): WebAuthnCredential {
   return Object.assign(new WebAuthnCredential(), {
     id: String(row['id']),

@@ -12,6 +12,7 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { Clock } from '@keyhaven/config';
+import { PreparedAlone } from '@keyhaven/database';
 import { AuthError } from '../app/auth-errors';
 import { ClientInfo } from '../common/request-context';
 import { AUTH_CONFIG, AuthConfig, WebAuthnPolicy } from '../config/auth.config';
@@ -20,7 +21,7 @@ import type { FactorView, SecurityEventInput } from '../common/types';
 import { WebAuthnCeremony } from './entities/webauthn-challenge.entity';
 import { WebAuthnCredential } from './entities/webauthn-credential.entity';
 import { WebAuthnChallengeRepository } from './webauthn-challenge.repository';
-import { WebAuthnCredentialRepository } from './webauthn-credential.repository';
+import { CREDENTIALS_AT_CLAIM, WebAuthnCredentialRepository } from './webauthn-credential.repository';
 
 /** COSE algorithms accepted for new credentials: ES256, EdDSA, RS256 (what authenticators ship). */
 const SUPPORTED_ALGORITHMS = [-7, -8, -257];
@@ -50,7 +51,11 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   /** RFC 8176 `hwk`: proof of possession of a hardware-secured key. */
   readonly amr = ['hwk'] as const;
   readonly countsAsFactor = true;
+  /** The second step reads the account's credentials in the attempt claim's statement. */
+  readonly claimRead = CREDENTIALS_AT_CLAIM;
   private readonly policy: WebAuthnPolicy;
+  /** The ceremonies' statements each commit on their own (no fork per statement). */
+  private readonly alone: PreparedAlone;
 
   constructor(
     private readonly credentials: WebAuthnCredentialRepository,
@@ -60,12 +65,13 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     @Inject(AUTH_CONFIG) config: AuthConfig,
   ) {
     this.policy = config.webauthn;
+    this.alone = new PreparedAlone(em);
   }
 
   // --- registration -------------------------------------------------------------------------
 
   async registrationOptions(account: { id: string; email: string }, passkey: boolean): Promise<PublicKeyCredentialCreationOptionsJSON> {
-    const existing = await this.credentials.listFor(this.em.fork(), account.id);
+    const existing = await this.credentials.listFor(this.alone, account.id);
     const challenge = await this.newChallenge('registration', account.id, passkey);
     return generateRegistrationOptions({
       rpName: this.policy.rpName,
@@ -160,7 +166,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   }
 
   async list(accountId: string): Promise<FactorView[]> {
-    return (await this.credentials.listFor(this.em.fork(), accountId)).map(toView);
+    return (await this.credentials.listFor(this.alone, accountId)).map(toView);
   }
 
   /** The removal inside the caller's audited change; its event when there was such a key. */
@@ -181,7 +187,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
 
   /** Lists every credential of the account, so any of the user's keys works, not one "default". */
   async secondFactorOptions(accountId: string): Promise<PublicKeyCredentialRequestOptionsJSON> {
-    const credentials = await this.credentials.listFor(this.em.fork(), accountId);
+    const credentials = await this.credentials.listFor(this.alone, accountId);
     if (credentials.length === 0) throw new AuthError('no_confirmed_factor', 'This account has no security key or passkey.');
     return generateAuthenticationOptions({
       rpID: this.policy.rpId,
@@ -192,10 +198,15 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
     });
   }
 
-  async verify(accountId: string, input: WebAuthnAssertionInput, spend: SpendWith): Promise<SecondFactorOutcome> {
+  async verify(accountId: string, input: WebAuthnAssertionInput, spend: SpendWith, read?: unknown): Promise<SecondFactorOutcome> {
     const taken = await this.takeChallenge(input.response, 'second_factor', accountId);
     if (!taken.ok) return taken;
-    const credential = await this.credentials.findByCredentialId(this.em.fork(), String(input.response.id));
+    const id = String(input.response.id);
+    // The claim read the account's own credentials: a key of another account is not among them.
+    const credential =
+      read === undefined
+        ? await this.credentials.findByCredentialId(this.alone, id)
+        : (this.credentials.fromClaim(read).find((c) => c.credentialId === id) ?? null);
     // Someone else's key (or none of ours) proves nothing about this account.
     if (!credential || credential.accountId !== accountId)
       return { ok: false, reason: 'unknown_credential', message: 'This security key is not registered to your account.' };
@@ -223,7 +234,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   async verifyPasskey(response: AuthenticationResponseJSON): Promise<PasskeyOutcome> {
     const taken = await this.takeChallenge(response, 'passkey', null);
     if (!taken.ok) return taken;
-    const credential = await this.credentials.findByCredentialId(this.em.fork(), String(response.id));
+    const credential = await this.credentials.findByCredentialId(this.alone, String(response.id));
     if (!credential) return { ok: false, reason: 'unknown_credential', message: 'This passkey is not registered here.' };
     // Only a credential registered as a passkey (discoverable, user-verifying) replaces the
     // password. A security key registered as a second factor — even one that happens to be
@@ -305,7 +316,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   private async newChallenge(ceremony: WebAuthnCeremony, accountId: string | null, passkey: boolean): Promise<Uint8Array<ArrayBuffer>> {
     const bytes = new Uint8Array(randomBytes(32));
     const challenge = Buffer.from(bytes).toString('base64url');
-    await this.challenges.insert(this.em.fork(), {
+    await this.challenges.insert(this.alone, {
       challenge,
       ceremony,
       accountId: accountId ?? undefined,
@@ -322,7 +333,7 @@ export class WebAuthnFactorsService implements SecondFactorStrategy<WebAuthnAsse
   ): Promise<{ ok: true; challenge: string; passkey: boolean } | Failure> {
     const challenge = challengeOf(response);
     if (!challenge) return { ok: false, reason: 'webauthn_failed', message: 'The answer has no readable clientDataJSON challenge.' };
-    const taken = await this.challenges.take(this.em.fork(), challenge, ceremony, accountId, this.clock.now());
+    const taken = await this.challenges.take(this.alone, challenge, ceremony, accountId, this.clock.now());
     if (!taken.found)
       return {
         ok: false,
