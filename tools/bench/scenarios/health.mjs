@@ -3,6 +3,8 @@
 // service process spent is shown beside the wall time), idle memory of the service process and of
 // the embedded PostgreSQL beside it, and /health/live next to a bare Fastify process answering the
 // same bytes.
+import { inRounds, roundsNote } from '../lib/rounds.mjs';
+
 export const title = 'health: first start, boot → ready, idle memory, /health/live vs bare Fastify';
 
 export default async function health(ctx) {
@@ -28,12 +30,13 @@ export default async function health(ctx) {
     // thousands of answers run in the interpreter and its ratio depends on the run's length.
     await ctx.load({ url: `${bare.url}/health/live`, seconds: 1 });
     await ctx.load({ url: `${service.url}/health/live`, seconds: 1 });
-    const baseline = await ctx.load({ url: `${bare.url}/health/live` });
-    const measured = await ctx.load({ url: `${service.url}/health/live` });
+    // Both sides in alternating rounds, the median round reported (see rounds.mjs).
+    const compared = await inRounds(ctx, { url: `${service.url}/health/live` }, { url: `${bare.url}/health/live` });
+    const { measured, baseline } = compared;
     await bare.stop();
     await service.stop();
 
-    const live = ctx.ratio(measured.rps, baseline.rps);
+    const live = Number(compared.ratio.toFixed(3));
     ctx.result({
       measure: `${name} first start (empty store${ctx.database === 'embedded' ? ', initdb' : ''})`,
       value: first.bootMs,
@@ -54,10 +57,10 @@ export default async function health(ctx) {
       measure: `${name} /health/live vs bare Fastify`,
       value: live,
       goal: { min: 0.8 },
-      detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s; CPU ${round3(measured.cpuMsPerRequest)} vs ${round3(baseline.cpuMsPerRequest)} ms/req`,
+      detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s; CPU ${round3(measured.cpuMsPerRequest)} vs ${round3(baseline.cpuMsPerRequest)} ms/req; ${roundsNote(compared)}`,
     });
     // The same comparison by the server's CPU per request (reported; see release-check.mjs).
-    ctx.result({ measure: `${name} /health/live, CPU per request: bare / service`, value: ctx.ratio(baseline.cpuMsPerRequest, measured.cpuMsPerRequest) });
+    ctx.result({ measure: `${name} /health/live, CPU per request: bare / service`, value: round3(compared.cpuRatio) ?? null });
     rows.push({
       service: name,
       'first start ms': Math.round(first.bootMs),

@@ -1,6 +1,8 @@
 // release-api: the warm signed check next to a bare Fastify route answering the same bytes and
 // headers; its p99 at half of the maximum rate measured; and the check on a catalog of 10 vs
 // 10,000 releases and advisories (RELEASE_DEMO_SYNTHETIC).
+import { inRounds, roundsNote } from '../lib/rounds.mjs';
+
 export const title = 'release-check: warm /v1/check vs bare Fastify; p99 at half load; 10 vs 10,000 releases and advisories';
 
 const CHECK = '/v1/check?version=13.1.0&channel=stable&edition=community';
@@ -34,7 +36,9 @@ export default async function releaseCheck(ctx) {
       // answer cache cost on top of writing the response.
       const bare = await ctx.mirror(service.url, CHECK);
       await ctx.load({ url: `${bare.url}${CHECK}`, seconds: 1 });
-      const baseline = await ctx.load({ url: `${bare.url}${CHECK}` });
+      // The warm check and the bare route in alternating rounds, the median round reported (see rounds.mjs).
+      const compared = await inRounds(ctx, { url: `${service.url}${CHECK}` }, { url: `${bare.url}${CHECK}` });
+      const baseline = compared.baseline;
       // Latency when the service is not saturated: half of the rate it just sustained — and the
       // bare route's at that same rate, the latency this machine gives any server there (an idle
       // vCPU halts and must be woken: in this VM that alone can cost milliseconds).
@@ -42,21 +46,21 @@ export default async function releaseCheck(ctx) {
       await bare.stop();
       const half = await ctx.load({ url: `${service.url}${CHECK}`, overallRate: warm.rps / 2 });
       row['bare req/s'] = Math.round(baseline.rps);
-      row['warm / bare'] = ctx.ratio(warm.rps, baseline.rps);
+      row['warm / bare'] = Number(compared.ratio.toFixed(3));
       row['bare CPU ms/req'] = round3(baseline.cpuMsPerRequest);
       row['p99 ms at half load'] = half.p99;
       row['bare p99 ms, same rate'] = bareHalf.p99;
       ctx.result({
         measure: 'release-api warm GET /v1/check vs bare Fastify (same bytes)',
-        value: ctx.ratio(warm.rps, baseline.rps),
+        value: Number(compared.ratio.toFixed(3)),
         goal: { min: 0.9 },
-        detail: `${Math.round(warm.rps)} vs ${Math.round(baseline.rps)} req/s; CPU ${round3(warm.cpuMsPerRequest)} vs ${round3(baseline.cpuMsPerRequest)} ms/req`,
+        detail: `${Math.round(compared.measured.rps)} vs ${Math.round(baseline.rps)} req/s; CPU ${round3(compared.measured.cpuMsPerRequest)} vs ${round3(baseline.cpuMsPerRequest)} ms/req; ${roundsNote(compared)}`,
       });
       // The same comparison by the server's CPU per request: unlike req/s, it does not move when
       // another process takes turns on the server core (reported, the goal is the req/s ratio).
       ctx.result({
         measure: 'release-api warm GET /v1/check, CPU per request: bare / service',
-        value: ctx.ratio(baseline.cpuMsPerRequest, warm.cpuMsPerRequest),
+        value: round3(compared.cpuRatio) ?? null,
       });
       ctx.result({
         measure: 'release-api GET /v1/check p99 at half of max load',
