@@ -65,8 +65,10 @@ export class MetricsRegistry {
     });
   }
 
-  /** One request of a lean route: the request counter only (its latency is not observed). */
-  /** The counter of one lean route's answers by status (made once per route: no string or label object per answer). */
+  /**
+   * The counter of one lean route's answers by status, made once per route: no string or label
+   * object per answer. Only the request counter (a lean answer's latency is not observed).
+   */
   leanCounter(method: string, route: string): (status: number) => void {
     const key = `${method} ${route}`;
     let counts = this.leanCounts.get(key);
