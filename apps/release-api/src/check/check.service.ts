@@ -120,15 +120,15 @@ export class CheckService {
       // An SVG served from an API origin must not run scripts if someone opens it directly.
       'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
     };
-    let query: CheckQuery;
+    let prepared: PreparedCheck;
     try {
-      query = this.parse(dto);
+      prepared = this.prepare(dto);
     } catch (error) {
       if (error instanceof ReleaseError) return new RawAnswer(400, headers, renderBadge('invalid', undefined));
       throw error;
     }
-    const answer = await this.answer({ query, key: this.keyOf(query) });
-    return new RawAnswer(200, headers, renderBadge(answer.status, query.version));
+    const answer = await this.answer(prepared);
+    return new RawAnswer(200, headers, renderBadge(answer.status, prepared.query.version));
   }
 
   private parse(dto: CheckQueryDto): CheckQuery {
@@ -180,7 +180,7 @@ export class CheckService {
     return cached;
   }
 
-  private async answer({ query, key }: Pick<PreparedCheck, 'query' | 'key'>): Promise<IssuedAnswer> {
+  private async answer({ query, key }: PreparedCheck): Promise<IssuedAnswer> {
     const snapshot = await this.state.current();
     const cached = this.cached(key, snapshot);
     if (cached) return cached;
