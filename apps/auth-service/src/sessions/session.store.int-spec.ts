@@ -58,6 +58,42 @@ describe(SessionStore.name, () => {
     });
   });
 
+  describe('rotateMany', () => {
+    it("rotates many sessions in one statement, each as if alone, answering in the rotations' order", async () => {
+      const account = await ctx.newAccount({ roles: ['ops'] });
+      const other = await ctx.newAccount();
+      const now = ctx.clock.now();
+      const [a, b, c] = [await ctx.newSession(account.id), await ctx.newSession(other.id), await ctx.newSession(account.id)];
+      const revoked = await ctx.newSession(account.id, { revokedAt: now });
+      const rotation = (id: string, generation = 0, oldHash = hashOf(id)) => ({
+        sessionId: id,
+        generation,
+        oldHash,
+        newHash: newHash(),
+        now,
+        idleSince: idleSince(),
+      });
+      // c, b at a wrong generation, a revoked session, a, a session that does not exist.
+      const asked = [rotation(c.id), rotation(b.id, 1), rotation(revoked.id), rotation(a.id), rotation('00000000-0000-4000-8000-000000000000')];
+      const answers = await sut.rotateMany(ctx.em(), asked);
+      expect(answers.map((answer) => answer?.id)).toEqual([c.id, undefined, undefined, a.id, undefined]);
+      expect(answers[0]).toMatchObject({ accountId: account.id, email: account.email, roles: ['ops'] });
+      const rows = await ctx.sql<{ id: string; refresh_generation: number; refresh_hash: Buffer }>(
+        'select id, refresh_generation, refresh_hash from auth.session where id in (?, ?, ?, ?)',
+        [a.id, b.id, c.id, revoked.id],
+      );
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      expect(byId.get(a.id)).toMatchObject({ refresh_generation: 1, refresh_hash: asked[3]!.newHash });
+      expect(byId.get(c.id)).toMatchObject({ refresh_generation: 1, refresh_hash: asked[0]!.newHash });
+      expect(byId.get(b.id)?.refresh_generation).toBe(0);
+      expect(byId.get(revoked.id)?.refresh_generation).toBe(0);
+    });
+
+    it('answers nothing for an empty batch', async () => {
+      expect(await sut.rotateMany(ctx.em(), [])).toEqual([]);
+    });
+  });
+
   describe('tokens from before session-bound tokens', () => {
     it('rotates a legacy token into the session row once and then knows it as spent', async () => {
       const account = await ctx.newAccount();

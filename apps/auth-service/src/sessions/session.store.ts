@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, runPrepared, type PreparedStatement, type SqlParam, type SqlRow } from '@keyhaven/database';
+import { prepared, runPrepared, type PreparedScope, type PreparedStatement, type SqlParam, type SqlRow } from '@keyhaven/database';
 import type { RevokeReason } from './entities/session.entity';
 
 /** A session about to be opened (see Session). */
@@ -29,6 +29,16 @@ export interface LiveSession {
   expiresAt: Date;
   email: string;
   roles: string[];
+}
+
+/** One rotation of `rotateMany`: what `rotate` takes. */
+export interface Rotation {
+  sessionId: string;
+  generation: number;
+  oldHash: Buffer;
+  newHash: Buffer;
+  now: Date;
+  idleSince: Date;
 }
 
 export interface SessionRow {
@@ -76,13 +86,23 @@ export function sessionOpenParams(session: NewSession, refreshHash: Buffer): Sql
     refreshHash,
   ];
 }
-const SESSION_ROTATE = prepared(
-  'session.rotate',
-  `update auth.session s set refresh_hash = $1, refresh_generation = s.refresh_generation + 1, last_used_at = $2
-       from auth.account a
-       where s.id = $3 and s.refresh_generation = $4 and s.refresh_hash = $5
-         and s.revoked_at is null and s.expires_at > $6 and s.last_used_at > $7 and a.id = s.account_id
-       returning ${LIVE_COLUMNS}, a.email, a.roles`,
+/**
+ * The rotation of a refresh token, for one session or many at once (group commit, see
+ * SessionIssuer): `$1`–`$6` are arrays, one element per rotation — session id, generation,
+ * current hash, next hash, now, idle since — and each returned row names its rotation by `n`
+ * (1-based). The sessions are found by
+ * primary key (`= any($1)`) whatever plan a prepared statement gets; the caller never puts one
+ * session twice in a batch (one source row per target row is all a joined UPDATE applies).
+ */
+const SESSION_ROTATE_MANY = prepared(
+  'session.rotate_many',
+  `update auth.session s set refresh_hash = b.new_hash, refresh_generation = s.refresh_generation + 1, last_used_at = b.now
+       from unnest($1::uuid[], $2::int4[], $3::bytea[], $4::bytea[], $5::timestamptz[], $6::timestamptz[])
+              with ordinality as b(id, generation, old_hash, new_hash, now, idle_since, n),
+            auth.account a
+       where s.id = any($1::uuid[]) and s.id = b.id and s.refresh_generation = b.generation and s.refresh_hash = b.old_hash
+         and s.revoked_at is null and s.expires_at > b.now and s.last_used_at > b.idle_since and a.id = s.account_id
+       returning b.n, ${LIVE_COLUMNS}, a.email, a.roles`,
 );
 const SESSION_GENERATION = prepared('session.generation', `select refresh_generation from auth.session where id = $1`);
 const SESSION_LEGACY_TOKEN = prepared(
@@ -157,7 +177,7 @@ export class SessionStore {
    * Undefined when nothing was rotated.
    */
   async rotate(
-    em: EntityManager,
+    em: PreparedScope,
     sessionId: string,
     generation: number,
     oldHash: Buffer,
@@ -165,8 +185,27 @@ export class SessionStore {
     now: Date,
     idleSince: Date,
   ): Promise<LiveSession | undefined> {
-    const rows = await this.run(em, SESSION_ROTATE, [newHash, now, sessionId, generation, oldHash, now, idleSince]);
-    return liveSession(rows[0]);
+    const [answer] = await this.rotateMany(em, [{ sessionId, generation, oldHash, newHash, now, idleSince }]);
+    return answer;
+  }
+
+  /**
+   * `rotate` for many sessions in one statement (one round trip, one commit), each rotation as if
+   * alone: the answers are in the rotations' order, undefined where nothing was rotated. At most
+   * one rotation per session.
+   */
+  async rotateMany(scope: PreparedScope, rotations: readonly Rotation[]): Promise<Array<LiveSession | undefined>> {
+    const { rows } = await runPrepared(scope, SESSION_ROTATE_MANY, [
+      rotations.map((r) => r.sessionId),
+      rotations.map((r) => r.generation),
+      rotations.map((r) => r.oldHash),
+      rotations.map((r) => r.newHash),
+      rotations.map((r) => r.now),
+      rotations.map((r) => r.idleSince),
+    ]);
+    const answers = new Array<LiveSession | undefined>(rotations.length).fill(undefined);
+    for (const row of rows) answers[Number(row['n']) - 1] = liveSession(row);
+    return answers;
   }
 
   /** The generation a session's current refresh token has; undefined when there is no such session. */

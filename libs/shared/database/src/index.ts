@@ -9,3 +9,4 @@ export * from './lib/privacy/data-inventory';
 export * from './lib/privacy/retention-runner';
 export * from './lib/privacy/records-page';
 export * from './lib/prepared-sql';
+export * from './lib/group-commit';

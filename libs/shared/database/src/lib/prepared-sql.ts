@@ -8,7 +8,9 @@ export interface PreparedStatement {
   readonly text: string;
 }
 
-export type SqlParam = string | number | boolean | Date | Buffer | null | readonly string[];
+export type SqlParam = string | number | boolean | Date | Buffer | null | readonly string[] | readonly SqlArrayElement[];
+/** An element of an array parameter (`$1::uuid[]`, `$2::bytea[]`, …). */
+export type SqlArrayElement = string | number | Date | Buffer | null;
 export type SqlRow = Record<string, unknown>;
 
 interface PgClient {
