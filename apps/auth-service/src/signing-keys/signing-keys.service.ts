@@ -5,6 +5,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KeyRing } from '../crypto/key-ring';
+import { Es256JwtSigner } from '../sessions/es256-jwt';
 import type { SigningKey } from './entities/signing-key.entity';
 import { SigningKeyRepository } from './signing-key.repository';
 
@@ -21,6 +22,8 @@ export interface PublicJwk {
 export interface ActiveSigningKey {
   kid: string;
   privateKey: KeyObject;
+  /** Signs access tokens with this key (its header encoded once). */
+  signer: Es256JwtSigner;
 }
 
 /** How long a replica trusts its cached idea of the active key before asking the database again. */
@@ -60,7 +63,8 @@ export class SigningKeysService {
   async activeKey(): Promise<ActiveSigningKey> {
     if (this.active && this.clock.nowMs() - this.active.loadedAt < ACTIVE_KEY_CACHE_MS) return this.active.key;
     const row = (await this.repository.findActive(this.em.fork())) ?? (await this.newActiveKey(false));
-    const key = { kid: row.kid, privateKey: this.openPrivateKey(row) };
+    const privateKey = this.openPrivateKey(row);
+    const key = { kid: row.kid, privateKey, signer: new Es256JwtSigner(row.kid, privateKey) };
     this.active = { key, loadedAt: this.clock.nowMs() };
     return key;
   }
