@@ -1,9 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuthModuleOptions } from '@nestjs/passport';
-import { getOptionsToken, getStorageToken, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { Clock } from '@keyhaven/config';
-import { MemoReflector, runGuardAs, type LeanRoute } from '@keyhaven/http';
+import { LaneThrottlerGuard, MemoReflector, runGuardAs, type LeanRoute } from '@keyhaven/http';
 import { clientOf } from '../common/request-context';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.config';
 import { SecondFactorRegistry } from '../second-factors/second-factor-registry';
@@ -34,8 +33,7 @@ const CODE_MAX_LENGTH = 64;
 export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanRoute[]> {
   // The guards below run per request here: each route's metadata is read once (MemoReflector).
   const reflector = new MemoReflector();
-  const throttler = new ThrottlerGuard(app.get<ThrottlerModuleOptions>(getOptionsToken()), app.get<ThrottlerStorage>(getStorageToken()), reflector);
-  await throttler.onModuleInit();
+  const throttler = await LaneThrottlerGuard.of(app, reflector);
   const sessions = app.get(SessionsService);
   const controller = app.get(SessionsController);
   const refresh: LeanRoute<RefreshDto> = {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Opaque bearer secrets of sessions: a prefix that says what it is (and lets secret scanners
@@ -15,8 +15,9 @@ export function newOpaqueToken(kind: OpaqueTokenKind): { token: string; hash: Bu
   return { token, hash: hashOpaqueToken(token) };
 }
 
+/** SHA-256 of the token's UTF-8 (one-shot `crypto.hash`: no Hash object per call on the refresh path). */
 export function hashOpaqueToken(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  return hash('sha256', token, 'buffer');
 }
 
 /** The hash of a well-formed token of this kind, or undefined (malformed: refused like an unknown one). */

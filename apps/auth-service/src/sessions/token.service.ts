@@ -27,7 +27,7 @@ export class TokenService {
   ) {}
 
   async issue(subject: TokenSubject, grant: { use: TokenUse; aal: 1 | 2; amr: readonly Amr[]; authTime: Date; sid?: string }): Promise<IssuedToken> {
-    const { signer } = await this.keys.activeKey();
+    const { signer } = this.keys.activeKeyIfFresh() ?? (await this.keys.activeKey());
     // The pending token only bridges password and second factor: minutes, not a session.
     const ttlMs = grant.use === 'mfa_pending' ? this.config.pendingTokenTtlMs : this.config.accessTokenTtlMs;
     const now = Math.floor(this.clock.nowMs() / 1000);

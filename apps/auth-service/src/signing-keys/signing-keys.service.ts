@@ -60,8 +60,14 @@ export class SigningKeysService {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
+  /** The cached active key while it is believed (no promise: TokenService signs on every refresh). */
+  activeKeyIfFresh(): ActiveSigningKey | undefined {
+    return this.active && this.clock.nowMs() - this.active.loadedAt < ACTIVE_KEY_CACHE_MS ? this.active.key : undefined;
+  }
+
   async activeKey(): Promise<ActiveSigningKey> {
-    if (this.active && this.clock.nowMs() - this.active.loadedAt < ACTIVE_KEY_CACHE_MS) return this.active.key;
+    const fresh = this.activeKeyIfFresh();
+    if (fresh) return fresh;
     const row = (await this.repository.findActive(this.em.fork())) ?? (await this.newActiveKey(false));
     const privateKey = this.openPrivateKey(row);
     const key = { kid: row.kid, privateKey, signer: new Es256JwtSigner(row.kid, privateKey) };

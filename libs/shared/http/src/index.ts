@@ -9,3 +9,4 @@ export * from './lib/records-reply';
 export * from './lib/lean-route';
 export * from './lib/throttler-storage';
 export * from './lib/memo-reflector';
+export * from './lib/lane-throttler';

@@ -20,15 +20,19 @@ export const DOCS_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Adds the CSP (and no framing, no sniffing) to every answer under /docs. */
+/**
+ * Adds the CSP (and no framing, no sniffing) to every answer under /docs. Set when the request
+ * arrives, not in an onSend hook: the docs' handlers set none of these headers, and an onSend hook
+ * would run on every answer of the service — the refresh and the sign-in steps included.
+ */
 export function protectDocs(fastify: FastifyInstance): void {
-  fastify.addHook('onSend', (request, reply, payload, done) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?')[0] ?? '';
     if (path === '/docs' || path.startsWith('/docs/')) {
       void reply.header('content-security-policy', DOCS_CSP);
       void reply.header('x-content-type-options', 'nosniff');
       void reply.header('x-frame-options', 'DENY');
     }
-    done(null, payload);
+    done();
   });
 }
