@@ -18,13 +18,16 @@ describe(SessionStore.name, () => {
   });
 
   const idleSince = () => new Date(ctx.clock.nowMs() - 14 * 86_400_000);
+  /** One rotation alone, in a statement of its own. */
+  const rotate = async (sessionId: string, generation: number, oldHash: Buffer, newHash: Buffer, now: Date, since: Date) =>
+    (await sut.rotateMany(ctx.em(), [{ sessionId, generation, oldHash, newHash, now, idleSince: since }]))[0];
 
-  describe('rotate', () => {
+  describe('rotateMany, one rotation per statement', () => {
     it('moves a live session to the next generation with the new hash, in one row, and answers what the next token needs', async () => {
       const account = await ctx.newAccount({ roles: ['ops'] });
       const { id } = await ctx.newSession(account.id);
       const next = newHash();
-      const live = await sut.rotate(ctx.em(), id, 0, hashOf(id), next, ctx.clock.now(), idleSince());
+      const live = await rotate(id, 0, hashOf(id), next, ctx.clock.now(), idleSince());
       expect(live).toMatchObject({ id, accountId: account.id, email: account.email, roles: ['ops'], aal: 1, amr: ['pwd'] });
       const [row] = await ctx.sql<{ refresh_generation: number; refresh_hash: Buffer }>(
         'select refresh_generation, refresh_hash from auth.session where id = ?',
@@ -38,12 +41,12 @@ describe(SessionStore.name, () => {
       const account = await ctx.newAccount();
       const now = ctx.clock.now();
       const live = await ctx.newSession(account.id);
-      expect(await sut.rotate(ctx.em(), live.id, 1, hashOf(live.id), newHash(), now, idleSince())).toBeUndefined();
-      expect(await sut.rotate(ctx.em(), live.id, 0, newHash(), newHash(), now, idleSince())).toBeUndefined();
+      expect(await rotate(live.id, 1, hashOf(live.id), newHash(), now, idleSince())).toBeUndefined();
+      expect(await rotate(live.id, 0, newHash(), newHash(), now, idleSince())).toBeUndefined();
       const revoked = await ctx.newSession(account.id, { revokedAt: now });
       const idle = await ctx.newSession(account.id, { lastUsedAt: new Date(now.getTime() - 15 * 86_400_000) });
       const ended = await ctx.newSession(account.id, { expiresAt: new Date(now.getTime() - 1) });
-      for (const { id } of [revoked, idle, ended]) expect(await sut.rotate(ctx.em(), id, 0, hashOf(id), newHash(), now, idleSince())).toBeUndefined();
+      for (const { id } of [revoked, idle, ended]) expect(await rotate(id, 0, hashOf(id), newHash(), now, idleSince())).toBeUndefined();
       // Nothing moved.
       const rows = await ctx.sql<{ refresh_generation: number }>('select refresh_generation from auth.session where account_id = ?', [account.id]);
       expect(rows.map((row) => row.refresh_generation)).toEqual([0, 0, 0, 0]);
@@ -52,7 +55,7 @@ describe(SessionStore.name, () => {
     it('lets exactly one of many racing rotations of one token win', async () => {
       const account = await ctx.newAccount();
       const { id } = await ctx.newSession(account.id);
-      const results = await Promise.all(Array.from({ length: 8 }, () => sut.rotate(ctx.em(), id, 0, hashOf(id), newHash(), ctx.clock.now(), idleSince())));
+      const results = await Promise.all(Array.from({ length: 8 }, () => rotate(id, 0, hashOf(id), newHash(), ctx.clock.now(), idleSince())));
       expect(results.filter(Boolean)).toHaveLength(1);
       expect(await sut.refreshGeneration(ctx.em(), id)).toBe(1);
     });
@@ -109,7 +112,7 @@ describe(SessionStore.name, () => {
       expect(await sut.spentTokenSession(ctx.em(), legacy)).toBe(id);
       expect(await sut.rotateLegacy(ctx.em(), legacy, id, 1, newHash(), ctx.clock.now(), idleSince())).toBeUndefined();
       // The session now rotates as a session-bound one.
-      expect(await sut.rotate(ctx.em(), id, 1, next, newHash(), ctx.clock.now(), idleSince())).toMatchObject({ id });
+      expect(await rotate(id, 1, next, newHash(), ctx.clock.now(), idleSince())).toMatchObject({ id });
     });
   });
 

@@ -90,9 +90,9 @@ export function sessionOpenParams(session: NewSession, refreshHash: Buffer): Sql
  * The rotation of a refresh token, for one session or many at once (group commit, see
  * SessionIssuer): `$1`–`$6` are arrays, one element per rotation — session id, generation,
  * current hash, next hash, now, idle since — and each returned row names its rotation by `n`
- * (1-based). The sessions are found by
- * primary key (`= any($1)`) whatever plan a prepared statement gets; the caller never puts one
- * session twice in a batch (one source row per target row is all a joined UPDATE applies).
+ * (1-based). The sessions are found by primary key (`= any($1)`) whatever plan a prepared
+ * statement gets; the caller never puts one session twice in a batch (one source row per target
+ * row is all a joined UPDATE applies).
  */
 const SESSION_ROTATE_MANY = prepared(
   'session.rotate_many',
@@ -169,30 +169,13 @@ export class SessionStore {
   }
 
   /**
-   * Rotation (RFC 9700 section 4.14.2) of a session-bound token (see RefreshTokens): when the
-   * session is still alive (not revoked, used since `idleSince`, before its absolute end) and its
-   * current token is generation `generation` with hash `oldHash`, the row moves to the next
-   * generation with `newHash` and is marked used — one UPDATE of one row. Racing requests with
-   * one token queue on the row; the first moves it, the others then find a later generation.
-   * Undefined when nothing was rotated.
-   */
-  async rotate(
-    em: PreparedScope,
-    sessionId: string,
-    generation: number,
-    oldHash: Buffer,
-    newHash: Buffer,
-    now: Date,
-    idleSince: Date,
-  ): Promise<LiveSession | undefined> {
-    const [answer] = await this.rotateMany(em, [{ sessionId, generation, oldHash, newHash, now, idleSince }]);
-    return answer;
-  }
-
-  /**
-   * `rotate` for many sessions in one statement (one round trip, one commit), each rotation as if
-   * alone: the answers are in the rotations' order, undefined where nothing was rotated. At most
-   * one rotation per session.
+   * Rotation (RFC 9700 section 4.14.2) of session-bound tokens (see RefreshTokens), many in one
+   * statement (one round trip, one commit), each as if alone: when a session is still alive (not
+   * revoked, used since `idleSince`, before its absolute end) and its current token is generation
+   * `generation` with hash `oldHash`, its row moves to the next generation with `newHash` and is
+   * marked used. Racing statements with one token queue on the row; the first moves it, the others
+   * then find a later generation. The answers are in the rotations' order, undefined where nothing
+   * was rotated. At most one rotation per session (SessionIssuer's GroupCommit sees to it).
    */
   async rotateMany(scope: PreparedScope, rotations: readonly Rotation[]): Promise<Array<LiveSession | undefined>> {
     const { rows } = await runPrepared(scope, SESSION_ROTATE_MANY, [
