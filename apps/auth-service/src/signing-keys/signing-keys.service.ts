@@ -5,7 +5,7 @@ import { calculateJwkThumbprint } from 'jose';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
 import { KeyRing } from '../crypto/key-ring';
-import { Es256JwtSigner } from '../sessions/es256-jwt';
+import { Es256JwtSigner } from './es256-jwt';
 import type { SigningKey } from './entities/signing-key.entity';
 import { SigningKeyRepository } from './signing-key.repository';
 
