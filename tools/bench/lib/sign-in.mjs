@@ -71,7 +71,9 @@ export function totpCode(secret, aheadSeconds) {
 
 /**
  * Sign-up, enroll + confirm a TOTP factor (which brings the recovery codes), sign in again: per
- * user a pending token, the next step's TOTP code and one unused recovery code.
+ * user a pending token, the next step's TOTP code, its email and its ten unused recovery codes
+ * (`recoveryCode` the first). Four Argon2id operations per user (the sign-up's hash, three
+ * password checks).
  */
 export async function prepareTotpUsers(url, count, label = 'totp') {
   return preparing(() => prepareTotp(url, count, label));
@@ -88,10 +90,31 @@ async function prepareTotp(url, count, label) {
     const confirmed = await call(url, `/v1/me/factors/totp/${factor.id}/confirm`, { code: await totpCode(factor.secret, 0) }, auth);
     const pending = await call(url, '/v1/sessions', { email, password: PASSWORD });
     // The confirmation spent the current step; the next one is within the accepted drift.
-    prepared.push({ pending: pending.accessToken, code: await totpCode(factor.secret, 30), recoveryCode: confirmed.recoveryCodes?.[0] });
+    prepared.push({
+      email,
+      pending: pending.accessToken,
+      code: await totpCode(factor.secret, 30),
+      recoveryCode: confirmed.recoveryCodes?.[0],
+      recoveryCodes: confirmed.recoveryCodes ?? [],
+    });
   };
   for (let i = 0; i < count; i += 4) await Promise.all([0, 1, 2, 3].filter((j) => i + j < count).map((j) => one(i + j)));
   return prepared;
+}
+
+/**
+ * A pending token (the password step of an account with a second factor) per email, in the
+ * order given: one Argon2id verification each. Emails may repeat: each sign-in gets its own token.
+ */
+export async function pendingTokens(url, emails) {
+  return preparing(async () => {
+    const tokens = new Array(emails.length);
+    const one = async (i) => {
+      tokens[i] = (await call(url, '/v1/sessions', { email: emails[i], password: PASSWORD })).accessToken;
+    };
+    for (let i = 0; i < emails.length; i += 4) await Promise.all([0, 1, 2, 3].filter((j) => i + j < emails.length).map((j) => one(i + j)));
+    return tokens;
+  });
 }
 
 /** Each request a different prepared user's step (a pending token and a code are single-use). */
