@@ -199,7 +199,7 @@ export async function startBareUpdate(ctx, databaseUrl, rows) {
 const round2 = (value) => (value === undefined ? undefined : Number(value.toFixed(2)));
 
 /** `total` ms of CPU per request, as `node + db` when part of it was the embedded PostgreSQL's. */
-function cpuSplit({ cpuMsPerRequest: total, databaseCpuMsPerRequest: database }) {
+export function cpuSplit({ cpuMsPerRequest: total, databaseCpuMsPerRequest: database }) {
   if (total === undefined) return undefined;
   return database ? `${round2(total)} = ${round2(total - database)} + ${round2(database)} db` : round2(total);
 }

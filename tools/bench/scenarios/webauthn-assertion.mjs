@@ -9,6 +9,11 @@
 // single-use). Users and keys are prepared first through the public API with a software
 // authenticator (node:crypto ES256, `none` attestation as CBOR); the load generator signs each
 // challenge as it arrives.
+//
+// Both sides warm first (lib/warm-steps.mjs): 3 × 200 uncounted steps (the users of the first
+// round signed in again for the next two: a key signs any number of assertions) before a row of
+// 200 (40 warm, 160 measured); the bare baseline 3,000 uncounted requests (1,500 steps), then
+// 3,000 measured.
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -17,7 +22,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { loadAmount, ROOT } from '../lib/context.mjs';
-import { call, firstFactorCall, preparing } from '../lib/sign-in.mjs';
+import { call, cpuSplit, firstFactorCall, pendingTokens, preparing } from '../lib/sign-in.mjs';
+import { bareRequests, measureBare, measureSteps, stepsPerRow, warmUp } from '../lib/warm-steps.mjs';
 
 export const title = 'webauthn-assertion: the WebAuthn second step (options + verify) vs bare Fastify (a challenge, then one raw ES256 verify + one UPDATE)';
 
@@ -27,18 +33,26 @@ const RP_ID = 'localhost';
 const J = { 'content-type': 'application/json' };
 
 export default async function webauthnAssertion(ctx) {
-  const users = ctx.quick ? 40 : 200;
+  const users = stepsPerRow(ctx);
   const service = await ctx.startService('auth-service', { AUTH_THROTTLE_LIMIT: '1000000', AUTH_WEBAUTHN_RP_ID: RP_ID, AUTH_WEBAUTHN_ORIGINS: ORIGIN });
-  const prepared = await prepareUsers(service.url, users);
+  let warming = [];
+  await warmUp(ctx, 'WebAuthn requests', async (round) => {
+    if (round === 0) warming = await prepareUsers(service.url, users, 'warm');
+    else {
+      const tokens = await pendingTokens(
+        service.url,
+        warming.map((user) => user.email),
+      );
+      warming = warming.map((user, i) => ({ ...user, pending: tokens[i] }));
+    }
+    return loadAmount(assertionLoad(service.url, warming, SERVICE_ROUTE));
+  });
+  const prepared = await prepareUsers(service.url, users, 'wa');
   const bare = await startBareWebauthn(ctx, await ctx.databaseUrlOf(service), prepared);
   try {
-    // Warm-up (JIT, pools, key caches) with a fifth of the users, then measure with the rest.
-    const warm = prepared.splice(0, Math.ceil(prepared.length / 5));
-    await loadAmount(assertionLoad(service.url, warm, SERVICE_ROUTE));
-    const measured = await loadAmount(assertionLoad(service.url, prepared, SERVICE_ROUTE));
-    await loadAmount(assertionLoad(bare.url, prepared, BARE_ROUTE));
-    const baseline = await loadAmount(assertionLoad(bare.url, prepared, BARE_ROUTE));
-    if (measured.non2xx + measured.errors > 0) throw new Error(`${measured.non2xx + measured.errors} WebAuthn requests failed`);
+    const measured = await measureSteps(prepared, (list) => assertionLoad(service.url, list, SERVICE_ROUTE), 'WebAuthn requests');
+    // Two requests per bare step: its loads are bareRequests requests, as the other step scenarios'.
+    const baseline = await measureBare(() => assertionLoad(bare.url, prepared, BARE_ROUTE, bareRequests(ctx) / 2));
     // Two requests per step on both sides: the request rates compare the step rates.
     const ratio = ctx.ratio(measured.rps, baseline.rps);
     ctx.result({
@@ -57,6 +71,9 @@ export default async function webauthnAssertion(ctx) {
         'p50 ms (per request)': measured.p50,
         'p99 ms (per request)': measured.p99,
         'bare p99 ms': baseline.p99,
+        // Per request (two per step), as the other step scenarios print it.
+        'CPU ms/req': cpuSplit(measured),
+        'bare CPU ms/req': cpuSplit(baseline),
       },
     ]);
   } finally {
@@ -70,18 +87,18 @@ export default async function webauthnAssertion(ctx) {
  * over the challenge it answered, signed by that user's key. `route` says where both requests go
  * and what they carry: auth-service's API (SERVICE_ROUTE) or the bare baseline's (BARE_ROUTE).
  */
-function assertionLoad(url, users, route) {
+function assertionLoad(url, users, route, steps = users.length) {
   let next = 0;
   // autocannon splits `amount` evenly over the connections; each must get whole steps (an even
   // count), or one ends on an options request for a user past the end — a user whose pending
   // token another connection already spent, refused with 401. So as many connections (at most
-  // 10) as divide the users.
-  const connections = [10, 8, 5, 4, 2, 1].find((count) => users.length % count === 0);
+  // 10) as divide the steps. More steps than users (the bare baseline only) wrap around.
+  const connections = [10, 8, 5, 4, 2, 1].find((count) => steps % count === 0);
   return {
     url,
     method: 'POST',
     connections,
-    amount: users.length * 2,
+    amount: steps * 2,
     requests: [
       {
         path: route.options,
@@ -120,14 +137,14 @@ const BARE_ROUTE = {
 };
 
 /** Sign-up, register a security key, sign in: a pending token and a key per user. */
-function prepareUsers(url, count) {
-  return preparing(() => prepareKeys(url, count));
+function prepareUsers(url, count, label) {
+  return preparing(() => prepareKeys(url, count, label));
 }
 
-async function prepareKeys(url, count) {
+async function prepareKeys(url, count, label) {
   const prepared = [];
   const one = async (i) => {
-    const email = `bench-wa-${i}-${randomBytes(3).toString('hex')}@example.test`;
+    const email = `bench-${label}-${i}-${randomBytes(3).toString('hex')}@example.test`;
     await call(url, '/v1/accounts', { email, password: PASSWORD });
     const session = await call(url, '/v1/sessions', { email, password: PASSWORD });
     const auth = { authorization: `Bearer ${session.accessToken}` };
@@ -135,7 +152,7 @@ async function prepareKeys(url, count) {
     const key = newKey(creation.user.id);
     await call(url, '/v1/me/factors/webauthn', { name: 'Bench key', response: key.register(creation.challenge) }, auth);
     const pending = (await call(url, '/v1/sessions', { email, password: PASSWORD })).accessToken;
-    prepared.push({ pending, key, row: i + 1 });
+    prepared.push({ email, pending, key, row: i + 1 });
   };
   for (let i = 0; i < count; i += 4) await Promise.all([0, 1, 2, 3].filter((j) => i + j < count).map((j) => one(i + j)));
   return prepared;
