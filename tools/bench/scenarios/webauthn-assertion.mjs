@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { loadAmount, ROOT } from '../lib/context.mjs';
-import { call, cpuSplit, firstFactorCall, pendingTokens, preparing } from '../lib/sign-in.mjs';
+import { call, cpuSplit, firstFactorCall, fourAtATime, pendingTokens, preparing } from '../lib/sign-in.mjs';
 import { bareRequests, measureBare, measureSteps, stepsPerRow, warmUp } from '../lib/warm-steps.mjs';
 
 export const title = 'webauthn-assertion: the WebAuthn second step (options + verify) vs bare Fastify (a challenge, then one raw ES256 verify + one UPDATE)';
@@ -154,7 +154,7 @@ async function prepareKeys(url, count, label) {
     const pending = (await call(url, '/v1/sessions', { email, password: PASSWORD })).accessToken;
     prepared.push({ email, pending, key, row: i + 1 });
   };
-  for (let i = 0; i < count; i += 4) await Promise.all([0, 1, 2, 3].filter((j) => i + j < count).map((j) => one(i + j)));
+  await fourAtATime(count, one);
   return prepared;
 }
 
