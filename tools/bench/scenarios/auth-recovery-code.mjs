@@ -3,8 +3,9 @@
 // doing one conditional pg UPDATE on the same database. Every measured request is a successful
 // step with a recovery code not used before, each with a pending token of its own.
 //
-// Both sides warm first (lib/warm-steps.mjs): 3 × 200 uncounted steps, then a row of 200 (40 warm,
-// 160 measured); the bare route 3,000 uncounted requests, then 3,000 measured.
+// Both sides warm first (lib/warm-steps.mjs): 3 rounds of 200 uncounted steps and 3,000 bare
+// UPDATEs, then a row of 200 steps (40 warm, 160 measured) and the bare route's 3,000 uncounted
+// requests and 3,000 measured.
 import { loadAmount } from '../lib/context.mjs';
 import { pendingTokens, prepareTotpUsers, startBareUpdate, stepLoad, stepRow } from '../lib/sign-in.mjs';
 import { bareRequests, measureBare, measureSteps, stepsPerRow, WARM_ROUNDS, warmUp } from '../lib/warm-steps.mjs';
@@ -35,7 +36,12 @@ export default async function authRecoveryCode(ctx) {
   let used = 0;
   const next = () => timed(() => withPendingTokens(service.url, codes.slice(used, (used += perRow))));
 
-  await warmUp(ctx, 'recovery-code steps', async () => loadAmount(step(await next())));
+  await warmUp(
+    ctx,
+    'recovery-code steps',
+    async () => loadAmount(step(await next())),
+    () => bare.load(bareRequests(ctx)),
+  );
   const measured = await measureSteps(await next(), step, 'recovery-code steps');
   const baseline = await measureBare(() => bare.load(bareRequests(ctx)));
 
