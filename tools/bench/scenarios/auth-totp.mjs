@@ -42,8 +42,8 @@ export default async function authTotp(ctx) {
   const warmRound = async (round) => loadAmount(totpSteps(service, await prepareTotpUsers(service.url, stepsPerRow(ctx), `warm${round}`)));
   await warmUp(ctx, 'TOTP steps', warmRound, () => bare.load(bareRequests(ctx)));
   // Both rows start from a vacuumed, checkpointed database: the seeded one must (see `seed`), and
-  // the empty one then gets the same, or the comparison carries what only a database a minute
-  // old does — its first WAL segments still being created, its small tables vacuumed as they grow.
+  // the empty one gets the same, so the two differ by the seed alone, not by what the warm-up's
+  // writes left behind (dead rows, hint bits, autovacuum and a checkpoint still to come).
   await settle(databaseUrl);
   const empty = await measureRow(ctx, service, bare, rounds, 'empty');
   await seed(databaseUrl, ctx.quick ? ACCOUNTS / 10 : ACCOUNTS);
