@@ -18,7 +18,9 @@
 // PostgreSQL (not pinned) lands on the other core; the bare route (one committed UPDATE per request,
 // ≈ 0.25 ms) only ever slows down, by up to 45 % for one or two rounds of five, its CPU per request
 // rising with it. The median of the rounds' ratios, or each side's fastest round, still moved by
-// 20–40 % between runs; the step's median against the bare route's best, by 6 % over five runs.
+// 20–40 % between runs; the step's median against the bare route's best, by 6 % over those five
+// runs — but by 0.74–1.15 over the next four, as a spell can cover a whole row (docs/performance.md,
+// "Step benchmarks warm on both sides"): the cost growth is not settled yet.
 import pg from 'pg';
 import { loadAmount } from '../lib/context.mjs';
 import { cpuSplit, prepareTotpUsers, startBareUpdate, stepLoad, stepRow } from '../lib/sign-in.mjs';
