@@ -32,7 +32,7 @@ export class GroupCommit<Item, Result> {
     });
   }
 
-  /** How many items wait for a statement (for tests and metrics). */
+  /** How many items wait for a statement (the tests read it). */
   get waiting(): number {
     return this.queue.length;
   }
