@@ -76,9 +76,8 @@ export function totpCode(secret, aheadSeconds) {
 
 /**
  * Sign-up, enroll + confirm a TOTP factor (which brings the recovery codes), sign in again: per
- * user a pending token, the next step's TOTP code, its email and its ten unused recovery codes
- * (`recoveryCode` the first). Four Argon2id operations per user (the sign-up's hash, three
- * password checks).
+ * user a pending token, the next step's TOTP code, its email and its ten unused recovery codes.
+ * Four Argon2id operations per user (the sign-up's hash, three password checks).
  */
 export async function prepareTotpUsers(url, count, label = 'totp') {
   return preparing(() => prepareTotp(url, count, label));
@@ -99,7 +98,6 @@ async function prepareTotp(url, count, label) {
       email,
       pending: pending.accessToken,
       code: await totpCode(factor.secret, 30),
-      recoveryCode: confirmed.recoveryCodes?.[0],
       recoveryCodes: confirmed.recoveryCodes ?? [],
     });
   };
