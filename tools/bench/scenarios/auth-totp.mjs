@@ -48,11 +48,11 @@ export default async function authTotp(ctx) {
   // writes left behind (dead rows, hint bits, autovacuum and a checkpoint still to come).
   await settle(databaseUrl);
   const empty = await measureRow(ctx, service, bare, rounds, 'empty');
-  await seed(databaseUrl, ctx.quick ? ACCOUNTS / 10 : ACCOUNTS);
+  const accounts = ctx.quick ? ACCOUNTS / 10 : ACCOUNTS;
+  await seed(databaseUrl, accounts);
   await settle(databaseUrl);
   const seeded = await measureRow(ctx, service, bare, rounds, 'seeded');
 
-  const accounts = ctx.quick ? ACCOUNTS / 10 : ACCOUNTS;
   ctx.result({
     measure: 'auth-service TOTP step vs bare Fastify + one UPDATE',
     value: ctx.ratio(empty.measured.rps, empty.baseline.rps),
