@@ -19,8 +19,11 @@ export const J = { 'content-type': 'application/json' };
  * Preparation requests go through node:http with an agent of their own (closed by `preparing`),
  * not fetch's shared pool: after an autocannon run in the same process, fetch's pooled sockets
  * to a service were seen to leave POSTs unsent until the server's keep-alive timeout (70 s).
+ * Preparations may run side by side (auth-totp prepares for two services at once): the agent is
+ * closed when the last one running ends, as destroying it also ends the sockets in use.
  */
 let agent = new Agent({ keepAlive: true, maxSockets: 8 });
+let preparations = 0;
 
 export async function post(url, path, body, headers = {}) {
   const payload = JSON.stringify(body);
@@ -50,13 +53,17 @@ export async function call(url, path, body, headers = {}) {
   return answer;
 }
 
-/** Runs a preparation and closes its sockets afterwards. */
+/** Runs a preparation and closes its sockets afterwards (once no other preparation runs). */
 export async function preparing(work) {
+  preparations += 1;
   try {
     return await work();
   } finally {
-    agent.destroy();
-    agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    preparations -= 1;
+    if (preparations === 0) {
+      agent.destroy();
+      agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    }
   }
 }
 
@@ -76,7 +83,8 @@ export function totpCode(secret, aheadSeconds) {
 
 /**
  * Sign-up, enroll + confirm a TOTP factor (which brings the recovery codes), sign in again: per
- * user a pending token, the next step's TOTP code, its email and its ten unused recovery codes.
+ * user a pending token, the next step's TOTP code, its email and its ten unused recovery codes,
+ * and for `codeNow` the factor's secret and when its confirmation spent a time step.
  * Four Argon2id operations per user (the sign-up's hash, three password checks).
  */
 export async function prepareTotpUsers(url, count, label = 'totp') {
@@ -92,6 +100,7 @@ async function prepareTotp(url, count, label) {
     const auth = { authorization: `Bearer ${session.accessToken}` };
     const factor = await firstFactorCall(url, '/v1/me/factors/totp', { name: 'Bench' }, auth);
     const confirmed = await call(url, `/v1/me/factors/totp/${factor.id}/confirm`, { code: await totpCode(factor.secret, 0) }, auth);
+    const confirmedAt = Date.now();
     const pending = await call(url, '/v1/sessions', { email, password: PASSWORD });
     // The confirmation spent the current step; the next one is within the accepted drift.
     prepared.push({
@@ -99,10 +108,22 @@ async function prepareTotp(url, count, label) {
       pending: pending.accessToken,
       code: await totpCode(factor.secret, 30),
       recoveryCodes: confirmed.recoveryCodes ?? [],
+      secret: factor.secret,
+      confirmedAt,
     });
   };
   await fourAtATime(count, one);
   return prepared;
+}
+
+/**
+ * A code of a prepared user's factor that the service accepts now, however long ago the user was
+ * prepared (the prepared `code` is for the step after the confirmation's, accepted for 60–90 s
+ * only): the current step's code, or the next step's while the current step is still the one the
+ * confirmation spent (the service looks one step ahead).
+ */
+export function codeNow(user) {
+  return generate({ secret: user.secret, epoch: Math.floor(Math.max(Date.now(), user.confirmedAt + 30_000) / 1000) });
 }
 
 /**
