@@ -352,5 +352,13 @@ export async function loadAmount({ url, method, connections, amount, requests })
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     total: result.requests.total,
+    /** What failed requests were, for a scenario's error message: "2 × 401, 1 timeout". */
+    failures: [
+      ...Object.entries(result.statusCodeStats ?? {})
+        .filter(([status]) => !status.startsWith('2'))
+        .map(([status, { count }]) => `${count} × ${status}`),
+      ...(result.timeouts ? [`${result.timeouts} timeout(s)`] : []),
+      ...(result.errors > result.timeouts ? [`${result.errors - result.timeouts} other error(s)`] : []), // autocannon's errors include its timeouts
+    ].join(', '),
   };
 }

@@ -58,6 +58,6 @@ export async function measureBare(load) {
 /** `result` when every request succeeded; else an error naming `label`. */
 export function failOn(result, label) {
   const failed = result.non2xx + result.errors;
-  if (failed > 0) throw new Error(`${failed} of ${result.total} ${label} failed`);
+  if (failed > 0) throw new Error(`${failed} of ${result.total} ${label} failed${result.failures ? ` (${result.failures})` : ''}`);
   return result;
 }
