@@ -53,8 +53,9 @@ export default async function authTotp(ctx) {
     return both;
   };
 
-  // The seed before the warm-up, not beside it: its gigabyte of WAL stalled the other database's
-  // commits past autocannon's 10-s timeout once (both on one disk).
+  // The seed before the warm-up, not beside it: beside it, one warm-up step of the other service
+  // failed once (the cause was not caught; the seed's gigabyte of WAL on the same disk as that
+  // database's commits is the likely one), and on the embedded database it competes for core 0.
   await seed(seededUrl, accounts);
   // V8 optimizes the step's functions only after hundreds of calls: both services are measured
   // warm, so their ratio is the database's, not the JIT's.
