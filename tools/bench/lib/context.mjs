@@ -209,7 +209,9 @@ export function createContext({ quick, database, results }) {
 
     /**
      * A bare server answering `path` with exactly the bytes and headers the service answered
-     * (signature, ETag, caching…; not the per-request id, date or connection headers).
+     * (signature, ETag, caching…). The date and connection headers Node writes on both sides; a
+     * request id the service minted, the bare route mints too (a random UUID per request, as the
+     * service does for a caller that sends none), so both write the same bytes per answer.
      */
     async mirror(serviceUrl, path, init = {}) {
       const response = await fetch(`${serviceUrl}${path}`, init);
@@ -221,6 +223,7 @@ export function createContext({ quick, database, results }) {
         status: response.status,
         headers: Object.fromEntries([...response.headers].filter(([name]) => !skip.has(name))),
         body: body.toString('base64'),
+        requestId: response.headers.has('x-request-id'),
       });
     },
 
