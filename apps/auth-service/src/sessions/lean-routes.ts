@@ -44,6 +44,8 @@ export async function authLeanRoutes(app: NestFastifyApplication): Promise<LeanR
     before: runGuardAs(throttler, SessionsController, 'refresh'),
     handle: (input, request) => sessions.refresh(input.refreshToken, clientOf(request)),
     headers: { 'cache-control': 'no-store' },
+    // Its throttler reads the client address and sets its headers; the handler reads the address and User-Agent.
+    ahead: true,
   };
   // @UseGuards(ThrottlerGuard) on the class, then what @PendingOnly() puts on the method.
   const pendingGuards = [

@@ -54,7 +54,7 @@ export async function createHttpApp(module: unknown, options: HttpAppOptions): P
   // middleware (middie), which is why the Fastify instance is made here and handed to the adapter.
   const lane = new LeanLane(instance, options.errorStatus);
   lane.add([LIVE_ROUTE]);
-  answerAheadOfFastify(instance, lane);
+  answerAheadOfFastify(instance, lane, options.trustProxy);
   const adapter = new FastifyAdapter(instance);
   const bootLog = new BootLogBuffer();
   const app = await NestFactory.create<NestFastifyApplication>(module as never, adapter, {

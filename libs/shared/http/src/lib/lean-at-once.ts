@@ -1,6 +1,7 @@
+import proxyAddr from '@fastify/proxy-addr';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { REQUEST_ID, type LeanLane, type LeanRoute, type RawAnswer } from './lean-route';
 import { BASELINE_HEADERS } from './request-gate';
 
@@ -14,8 +15,14 @@ import { BASELINE_HEADERS } from './request-gate';
  * anything else — another route, a query with escapes, an answer that must wait, an error, a
  * server that is closing (Fastify answers 503) — goes to Fastify as before. `inject` goes straight
  * to Fastify, so tests over `inject` see the lane's hook answer the same requests.
+ *
+ * A POST of an `ahead` route (the token refresh) is answered here too, whole: the lane's own steps
+ * (`LeanLane.answer`) on Node's request and response dressed as the few parts of Fastify's that
+ * those steps use (`AheadRequest`, `AheadReply`), its client address derived as Fastify derives
+ * it from `trustProxy` (the same `@fastify/proxy-addr`). Its body is read here, so it never goes
+ * to Fastify: every answer, errors included, is the lane's.
  */
-export function answerAheadOfFastify(fastify: FastifyInstance, lane: LeanLane): void {
+export function answerAheadOfFastify(fastify: FastifyInstance, lane: LeanLane, trustProxy?: readonly string[]): void {
   const server: Server = fastify.server;
   const listeners = server.listeners('request') as ((request: IncomingMessage, response: ServerResponse) => void)[];
   const [fastifyHandler] = listeners;
@@ -26,10 +33,125 @@ export function answerAheadOfFastify(fastify: FastifyInstance, lane: LeanLane): 
     closing = true;
     done();
   });
+  const trust = trustProxy?.length ? proxyAddr.compile([...trustProxy]) : undefined;
   server.removeListener('request', fastifyHandler);
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    if (closing || !answerAtOnce(lane, request, response)) fastifyHandler.call(server, request, response);
+    if (closing) fastifyHandler.call(server, request, response);
+    else if (request.method === 'POST') {
+      const route = lane.routeOf('POST', request.url ?? '');
+      if (route?.ahead) lane.answer(route, new AheadRequest(request, trust) as unknown as FastifyRequest, new AheadReply(response) as unknown as FastifyReply);
+      else fastifyHandler.call(server, request, response);
+    } else if (!answerAtOnce(lane, request, response)) fastifyHandler.call(server, request, response);
   });
+}
+
+/** Whose X-Forwarded-For is believed (`trustProxy`), compiled as Fastify compiles it. */
+type Trust = (address: string, hop: number) => boolean;
+
+/** A POST body's query: the lane reads a POST's input from its body only. */
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze(Object.create(null) as Record<string, string>);
+
+/**
+ * Node's request as the parts of a FastifyRequest an `ahead` route's steps use (see
+ * `LeanRoute.ahead`): the id Fastify's `genReqId` would give it (the caller's X-Request-Id, else a
+ * UUID; the lane replaces an insane one), and `ip`/`ips` exactly as Fastify computes them.
+ */
+export class AheadRequest {
+  id: string;
+  readonly query = NO_QUERY;
+
+  constructor(
+    readonly raw: IncomingMessage,
+    private readonly trust: Trust | undefined,
+  ) {
+    const given = raw.headers['x-request-id'];
+    this.id = typeof given === 'string' && given !== '' ? given : randomUUID();
+  }
+
+  get method(): string {
+    return this.raw.method ?? 'POST';
+  }
+
+  get url(): string {
+    return this.raw.url ?? '';
+  }
+
+  get headers(): IncomingMessage['headers'] {
+    return this.raw.headers;
+  }
+
+  get socket(): IncomingMessage['socket'] {
+    return this.raw.socket;
+  }
+
+  /** Fastify: the socket's address, or with `trustProxy` the last address proxy-addr trusts its way to. */
+  get ip(): string | undefined {
+    if (!this.trust) return this.raw.socket.remoteAddress;
+    const addresses = proxyAddr.all(this.raw, this.trust);
+    return addresses[addresses.length - 1];
+  }
+
+  get ips(): string[] | undefined {
+    return this.trust ? proxyAddr.all(this.raw, this.trust) : undefined;
+  }
+}
+
+/**
+ * Node's response as the parts of a FastifyReply an `ahead` route's steps use (see
+ * `LeanRoute.ahead`), kept as Fastify keeps them (names in lower case, `set-cookie` gathered) and
+ * written as its `send` writes a string or Buffer: the headers in the order they were set, then
+ * content-length, in one `writeHead`, the body in one `end`.
+ */
+export class AheadReply {
+  statusCode = 200;
+  sent = false;
+  private readonly fields: Record<string, string | number | string[]> = Object.create(null) as Record<string, string | number | string[]>;
+
+  constructor(readonly raw: ServerResponse) {}
+
+  code(statusCode: number): this {
+    this.statusCode = statusCode;
+    return this;
+  }
+
+  status(statusCode: number): this {
+    return this.code(statusCode);
+  }
+
+  header(name: string, value: string | number | string[] = ''): this {
+    const key = name.toLowerCase();
+    const had = this.fields[key];
+    if (key === 'set-cookie' && had !== undefined) this.fields[key] = [...(Array.isArray(had) ? had : [String(had)]), ...(Array.isArray(value) ? value : [String(value)])];
+    else this.fields[key] = value;
+    return this;
+  }
+
+  headers(values: Readonly<Record<string, string | number | string[]>>): this {
+    for (const name of Object.keys(values)) this.header(name, values[name]);
+    return this;
+  }
+
+  getHeader(name: string): string | number | string[] | undefined {
+    return this.fields[name.toLowerCase()];
+  }
+
+  hasHeader(name: string): boolean {
+    return this.fields[name.toLowerCase()] !== undefined;
+  }
+
+  send(body?: string | Buffer): this {
+    if (this.sent) return this;
+    this.sent = true;
+    if (body === undefined) {
+      if (this.statusCode >= 200 && this.statusCode !== 204 && this.statusCode !== 304) this.fields['content-length'] = '0';
+    } else {
+      this.fields['content-type'] ??= typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+      this.fields['content-length'] = String(Buffer.byteLength(body));
+    }
+    this.raw.writeHead(this.statusCode, this.fields);
+    this.raw.end(body);
+    return this;
+  }
 }
 
 /** How many URLs answered at once a lane remembers (LeanLane.atOnceUrls): the distinct checks of a fleet's versions, bounded against a caller sending endless variants. */

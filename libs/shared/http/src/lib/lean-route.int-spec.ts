@@ -1,13 +1,17 @@
 import { Controller, Get, MiddlewareConsumer, Module, NestModule, Query } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Throttle } from '@nestjs/throttler';
 import { IsString, MaxLength } from 'class-validator';
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { DatabaseModule } from '@keyhaven/database';
 import { DomainError, SHARED_ERROR_STATUS } from '@keyhaven/errors';
 import { createTestDatabase, TestDatabase } from '@keyhaven/testing';
+import { SlidingLogThrottlerStorage } from './throttler-storage';
 import { createHttpApp } from './http-app';
-import { RawAnswer, serveLeanRoutes, type LeanRoute } from './lean-route';
+import { LaneThrottlerGuard } from './lane-throttler';
+import { RawAnswer, runGuardAs, serveLeanRoutes, type LeanRoute } from './lean-route';
+import { MemoReflector } from './memo-reflector';
 import { PlatformModule } from './platform.module';
 
 class NameBody {
@@ -34,6 +38,30 @@ class HelloController {
     return { hello: query.name };
   }
 }
+
+/** The controller whose per-route limit the `ahead` route's throttler reads, as the refresh's reads SessionsController's. */
+class AheadController {
+  @Throttle({ burst: { limit: 4, ttl: 60_000 } })
+  echo(): void {}
+}
+
+/** The kind of request object each call of the `ahead` route's handler got. */
+const aheadSaw: string[] = [];
+const aheadRoute = (throttler: LaneThrottlerGuard): LeanRoute<NameBody> => ({
+  method: 'POST',
+  path: '/ahead',
+  dto: NameBody,
+  accept: (body): body is NameBody => typeof (body as NameBody).name === 'string' && Object.keys(body as object).length === 1 && (body as NameBody).name.length <= 64,
+  before: runGuardAs(throttler, AheadController, 'echo'),
+  handle: (body, request, reply) => {
+    aheadSaw.push(request.constructor.name);
+    if (body.name === 'refuse') throw new DomainError('validation_failed', 'Refused by the handler.');
+    if (body.name === 'cookies') void reply.header('set-cookie', 'a=1').header('set-cookie', 'b=2');
+    return Promise.resolve({ hello: body.name, ip: request.ip, ips: request.ips ?? null });
+  },
+  headers: { 'cache-control': 'no-store' },
+  ahead: true,
+});
 
 const SCHEMA = { schema: 'lean_test', entities: [], migrations: [] };
 /** Requests Nest's middleware layer saw. */
@@ -92,7 +120,18 @@ describe('the lean lane', () => {
           .forRoutes('*');
       }
     }
-    app = await createHttpApp(TestModule, { errorStatus: SHARED_ERROR_STATUS, docs: { title: 't', description: 't', version: '0' }, bodyLimit: 4096 });
+    app = await createHttpApp(TestModule, {
+      errorStatus: SHARED_ERROR_STATUS,
+      docs: { title: 't', description: 't', version: '0' },
+      bodyLimit: 4096,
+      trustProxy: ['127.0.0.1'],
+    });
+    const throttler = new LaneThrottlerGuard(
+      { throttlers: [{ name: 'burst', ttl: 60_000, limit: 1000 }] },
+      new SlidingLogThrottlerStorage(),
+      new MemoReflector(),
+    );
+    await throttler.onModuleInit();
     const route: LeanRoute<NameQuery> = {
       method: 'GET',
       path: '/hello',
@@ -115,6 +154,7 @@ describe('the lean lane', () => {
       { method: 'GET', path: '/answer-later', handle: () => Promise.resolve({ later: true }) },
       cached as LeanRoute,
       { method: 'POST', path: '/echo', dto: NameBody, handle: (body: NameBody) => ({ hello: body.name }) } as LeanRoute,
+      aheadRoute(throttler) as LeanRoute,
     ]);
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -263,6 +303,102 @@ describe('the lean lane', () => {
     // No access-log line for probes, as pino-http keeps none for the Nest routes of /health.
     expect(completed('/health/live')).toEqual([]);
     expect(completed('/metrics')).toEqual([]);
+  });
+
+  describe('answers an `ahead` POST on the HTTP server, as the lane answers it through Fastify', () => {
+    // set-cookie is compared as a list (`cookies`): fetch hands each one apart.
+    const PER_REQUEST = new Set(['date', 'x-request-id', 'connection', 'keep-alive', 'set-cookie']);
+    type Sent = { body?: string; headers?: Record<string, string>; path?: string };
+    const kept = (entries: [string, string][]) => Object.fromEntries(entries.filter(([name]) => !PER_REQUEST.has(name)).sort());
+    const overHttp = async ({ body, headers = {}, path = '/ahead' }: Sent) => {
+      const response = await fetch(`${url}${path}`, { method: 'POST', headers, body });
+      const all: [string, string][] = [];
+      response.headers.forEach((value, name) => all.push([name, value]));
+      // fetch folds set-cookie into one header; its own getter keeps them apart.
+      return { status: response.status, headers: kept(all), cookies: response.headers.getSetCookie(), body: await response.text() };
+    };
+    const throughFastify = async ({ body, headers = {}, path = '/ahead' }: Sent) => {
+      const response = await app.inject({ method: 'POST', url: path, headers, payload: body });
+      const cookies = response.headers['set-cookie'];
+      const all = Object.entries(response.headers).map(([name, value]): [string, string] => [name, Array.isArray(value) ? value.join(', ') : String(value)]);
+      return { status: response.statusCode, headers: kept(all), cookies: cookies === undefined ? [] : [cookies].flat(), body: response.body };
+    };
+    const json = { 'content-type': 'application/json' };
+    // Each side its own client address (trusted X-Forwarded-For, as long on both), so each has its own throttle count.
+    const sides = (sent: Sent, n: number) =>
+      Promise.all([
+        overHttp({ ...sent, headers: { ...sent.headers, 'x-forwarded-for': `198.51.100.${100 + n}` } }),
+        throughFastify({ ...sent, headers: { ...sent.headers, 'x-forwarded-for': `198.51.100.${200 + n}` } }),
+      ]);
+
+    it('gives the same status, headers and bytes for answers and for every refusal of the gate', async () => {
+      const cases: [Sent, number][] = [
+        [{ body: '{"name":"ada"}', headers: json }, 200],
+        [{ body: '{"name":"cookies"}', headers: json }, 200],
+        [{ body: '{"name":"refuse"}', headers: json }, 400],
+        [{ body: '{"name":"' + 'x'.repeat(65) + '"}', headers: json }, 400],
+        [{ body: '{"name":1,"other":2}', headers: json }, 400],
+        [{ body: '{"name":', headers: json }, 400],
+        [{ body: '{"name":"a\\u0000"}', headers: json }, 400],
+        [{ body: 'name=ada', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415],
+        [{ body: '{"name":"' + 'x'.repeat(5000) + '"}', headers: json }, 413],
+        [{ body: '{"name":"ada"}', headers: json, path: '/ahead?x=%00' }, 400],
+      ];
+      for (const [index, [sent, status]] of cases.entries()) {
+        const before = aheadSaw.length;
+        const [direct, fastify] = await sides(sent, index + 1);
+        // The handler saw Node's request dressed up on the HTTP side, Fastify's through inject.
+        const saw = aheadSaw.slice(before);
+        if (saw.length > 0) expect({ case: index, saw: saw.map((kind) => kind === 'AheadRequest').sort() }).toEqual({ case: index, saw: [false, true] });
+        const shown = ({ body, ...rest }: typeof direct) => ({ ...rest, body: body.replaceAll(/198\.51\.100\.\d+/g, 'client') });
+        expect({ case: index, ...shown(direct) }).toEqual({ case: index, ...shown(fastify) });
+        expect({ case: index, status: direct.status }).toEqual({ case: index, status });
+      }
+      const [cookies] = await sides({ body: '{"name":"cookies"}', headers: json }, 20);
+      expect(cookies.cookies).toEqual(['a=1', 'b=2']);
+      expect(cookies.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-type': 'application/json; charset=utf-8' });
+    });
+
+    it('sees the client address Fastify sees under trustProxy, and throttles it the same', async () => {
+      const [direct, fastify] = await sides({ body: '{"name":"ada"}', headers: json }, 30);
+      expect(JSON.parse(direct.body)).toEqual({ hello: 'ada', ip: '198.51.100.130', ips: ['127.0.0.1', '198.51.100.130'] });
+      expect(JSON.parse(fastify.body)).toEqual({ hello: 'ada', ip: '198.51.100.230', ips: ['127.0.0.1', '198.51.100.230'] });
+      // An untrusted hop before the client is not believed: the address is the one the trusted proxy saw.
+      const spoofed = await overHttp({ body: '{"name":"ada"}', headers: { ...json, 'x-forwarded-for': '10.0.0.1, 203.0.113.32' } });
+      expect(JSON.parse(spoofed.body)).toMatchObject({ ip: '203.0.113.32', ips: ['127.0.0.1', '203.0.113.32'] });
+      // AheadController allows 4 per client: both sides count 4 answers and refuse the 5th alike.
+      const statuses: number[][] = [];
+      for (let i = 0; i < 5; i++) {
+        const [one, other] = await sides({ body: '{"name":"ada"}', headers: json }, 31);
+        statuses.push([one.status, other.status]);
+        if (i === 4) {
+          expect(one).toEqual(other);
+          expect(one.headers['retry-after-burst']).toMatch(/^\d+$/);
+          expect(JSON.parse(one.body).error.code).toBe('too_many_requests');
+        }
+      }
+      expect(statuses).toEqual([
+        [200, 200],
+        [200, 200],
+        [200, 200],
+        [200, 200],
+        [429, 429],
+      ]);
+    });
+
+    it('keeps a sane request id, counts and logs each answer once', async () => {
+      const count = async () =>
+        Number(
+          /http_requests_total\{method="POST",route="\/ahead",status="200"\} (\d+)/.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0,
+        );
+      const before = await count();
+      const send = (id: string) => fetch(`${url}/ahead`, { method: 'POST', headers: { ...json, 'x-request-id': id, 'x-forwarded-for': '203.0.113.40' }, body: '{"name":"ada"}' });
+      expect((await send('refresh-7')).headers.get('x-request-id')).toBe('refresh-7');
+      expect((await send('not sane!')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await count()).toBe(before + 2);
+      expect(completed('/ahead').map((line) => (line['req'] as { id: string }).id)).toEqual(['refresh-7', expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+      expect(middlewareSaw).toEqual(['/metrics', '/metrics']);
+    });
   });
 
   describe('reads a POST body from the stream as it comes', () => {
