@@ -80,6 +80,29 @@ describe('POST /v1/sessions/refresh on the lean path: the same gate as every rou
     expect(answer.json()).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.stringMatching(/^khr_/) });
   });
 
+  it('over HTTP (answered ahead of Fastify): rotates, refuses the spent token and ends its session, with the same headers', async () => {
+    await harness.app.listen(0, '127.0.0.1');
+    const url = await harness.app.getUrl();
+    const refresh = (refreshToken: unknown) =>
+      fetch(`${url}/v1/sessions/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) });
+    const user = await harness.newUser();
+    const first = (await user.signIn()).refreshToken;
+    const rotated = await refresh(first);
+    expect(rotated.status).toBe(200);
+    expect(rotated.headers.get('cache-control')).toBe('no-store');
+    expect(rotated.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(rotated.headers.get('x-ratelimit-limit-sign-in')).toBe('6');
+    const next = (await rotated.json()) as { refreshToken: string; accessToken: string };
+    expect(next).toMatchObject({ tokenType: 'Bearer', refreshToken: expect.stringMatching(/^khr_/), accessToken: expect.any(String) });
+    // The spent token again: refused, and the whole session with it (the new token too).
+    const reused = await refresh(first);
+    expect([reused.status, ((await reused.json()) as { error: { code: string } }).error.code]).toEqual([401, 'invalid_token']);
+    expect((await refresh(next.refreshToken)).status).toBe(401);
+    expect(await harness.sql(`select revoke_reason from auth.session where account_id = $1`, [user.id])).toEqual([{ revoke_reason: 'refresh_token_reused' }]);
+    const malformed = await fetch(`${url}/v1/sessions/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"refreshToken":' });
+    expect([malformed.status, ((await malformed.json()) as { error: { code: string } }).error.code]).toEqual([400, 'malformed_json']);
+  });
+
   it('keeps the controller’s per-IP limit: the seventh request from one address in the window is 429 with Retry-After, another address is not', async () => {
     const ip = nextIp();
     const body = JSON.stringify({ refreshToken: `khr_${'B'.repeat(43)}` });

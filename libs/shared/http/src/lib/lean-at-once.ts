@@ -121,7 +121,8 @@ export class AheadReply {
   header(name: string, value: string | number | string[] = ''): this {
     const key = name.toLowerCase();
     const had = this.fields[key];
-    if (key === 'set-cookie' && had !== undefined) this.fields[key] = [...(Array.isArray(had) ? had : [String(had)]), ...(Array.isArray(value) ? value : [String(value)])];
+    if (key === 'set-cookie' && had !== undefined)
+      this.fields[key] = [...(Array.isArray(had) ? had : [String(had)]), ...(Array.isArray(value) ? value : [String(value)])];
     else this.fields[key] = value;
     return this;
   }

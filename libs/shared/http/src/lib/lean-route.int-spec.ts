@@ -42,7 +42,9 @@ class HelloController {
 /** The controller whose per-route limit the `ahead` route's throttler reads, as the refresh's reads SessionsController's. */
 class AheadController {
   @Throttle({ burst: { limit: 4, ttl: 60_000 } })
-  echo(): void {}
+  echo(): string {
+    return 'the limit is read from this method’s metadata';
+  }
 }
 
 /** The kind of request object each call of the `ahead` route's handler got. */
@@ -51,7 +53,8 @@ const aheadRoute = (throttler: LaneThrottlerGuard): LeanRoute<NameBody> => ({
   method: 'POST',
   path: '/ahead',
   dto: NameBody,
-  accept: (body): body is NameBody => typeof (body as NameBody).name === 'string' && Object.keys(body as object).length === 1 && (body as NameBody).name.length <= 64,
+  accept: (body): body is NameBody =>
+    typeof (body as NameBody).name === 'string' && Object.keys(body as object).length === 1 && (body as NameBody).name.length <= 64,
   before: runGuardAs(throttler, AheadController, 'echo'),
   handle: (body, request, reply) => {
     aheadSaw.push(request.constructor.name);
@@ -356,7 +359,11 @@ describe('the lean lane', () => {
       }
       const [cookies] = await sides({ body: '{"name":"cookies"}', headers: json }, 20);
       expect(cookies.cookies).toEqual(['a=1', 'b=2']);
-      expect(cookies.headers).toMatchObject({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'content-type': 'application/json; charset=utf-8' });
+      expect(cookies.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'content-type': 'application/json; charset=utf-8',
+      });
     });
 
     it('sees the client address Fastify sees under trustProxy, and throttles it the same', async () => {
@@ -392,7 +399,8 @@ describe('the lean lane', () => {
           /http_requests_total\{method="POST",route="\/ahead",status="200"\} (\d+)/.exec((await app.inject({ method: 'GET', url: '/metrics' })).body)?.[1] ?? 0,
         );
       const before = await count();
-      const send = (id: string) => fetch(`${url}/ahead`, { method: 'POST', headers: { ...json, 'x-request-id': id, 'x-forwarded-for': '203.0.113.40' }, body: '{"name":"ada"}' });
+      const send = (id: string) =>
+        fetch(`${url}/ahead`, { method: 'POST', headers: { ...json, 'x-request-id': id, 'x-forwarded-for': '203.0.113.40' }, body: '{"name":"ada"}' });
       expect((await send('refresh-7')).headers.get('x-request-id')).toBe('refresh-7');
       expect((await send('not sane!')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       expect(await count()).toBe(before + 2);
