@@ -13,11 +13,19 @@ const MANY_VERSIONS = Array.from({ length: 1000 }, (_, i) => ({ method: 'GET', p
 export default async function releaseCheck(ctx) {
   const rows = [];
   const measured = {};
+  // Both catalogs' services run side by side, so their checks can be compared in alternating
+  // rounds (below): measured one after the other, minutes apart, a slow spell of the host fell on
+  // one of them, and the ratio moved between 0.67 and 1.72 from run to run on PostgreSQL.
+  const services = {};
   for (const size of [10, 10_000]) {
     const service = await ctx.startService('release-api', { RELEASE_DEMO_DATA: 'true', RELEASE_DEMO_SYNTHETIC: String(size) });
     const warmup = await fetch(`${service.url}${CHECK}`);
     if (warmup.status !== 200) throw new Error(`release-api answered ${warmup.status} to ${CHECK}`);
     await ctx.load({ url: `${service.url}${CHECK}`, seconds: 1 }); // JIT warm-up
+    services[size] = service;
+  }
+  for (const size of [10, 10_000]) {
+    const service = services[size];
     const warm = await ctx.load({ url: `${service.url}${CHECK}` });
     const distinct = await ctx.load({ url: service.url, requests: MANY_VERSIONS });
     measured[size] = { warm, distinct };
@@ -71,10 +79,17 @@ export default async function releaseCheck(ctx) {
       });
     }
     rows.push(row);
-    await service.stop();
   }
-  const growth = ctx.ratio(measured[10_000].warm.rps, measured[10].warm.rps);
-  ctx.result({ measure: 'release-api warm GET /v1/check, 10,000 vs 10 releases/advisories', value: growth, goal: { min: 0.83 } });
+  // The two catalogs' warm checks in alternating rounds, the median round's ratio reported.
+  const grown = await inRounds(ctx, { url: `${services[10_000].url}${CHECK}` }, { url: `${services[10].url}${CHECK}` });
+  for (const service of Object.values(services)) await service.stop();
+  const growth = Number(grown.ratio.toFixed(3));
+  ctx.result({
+    measure: 'release-api warm GET /v1/check, 10,000 vs 10 releases/advisories',
+    value: growth,
+    goal: { min: 0.83 },
+    detail: `${Math.round(grown.measured.rps)} vs ${Math.round(grown.baseline.rps)} req/s; ${roundsNote(grown)}`,
+  });
   ctx.result({
     measure: 'release-api 1,000 distinct versions, 10,000 vs 10 releases/advisories',
     value: ctx.ratio(measured[10_000].distinct.rps, measured[10].distinct.rps),
