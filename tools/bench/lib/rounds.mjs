@@ -7,17 +7,21 @@
 // a drift hits both sides of a round alike.
 
 /**
- * Loads `measured` and `baseline` (`ctx.load` options) in `rounds` alternating rounds of `seconds`
- * each. Returns the median round's ratio of req/s (measured / baseline) and of CPU per request
- * (baseline / measured, each the median of its own), that round's two loads, and every round's ratio.
+ * Loads `measured` and `baseline` in `rounds` alternating rounds: each is `ctx.load` options, loaded
+ * for `seconds`, or a function that runs one load and returns its result (a load of a fixed number
+ * of requests, e.g. single-use tokens). Returns the median round's ratio of req/s (measured /
+ * baseline) and of CPU per request (baseline / measured, each the median of its own), that round's
+ * two loads, every round's ratio and every round's loads (`each`, in the order run).
  */
 export async function inRounds(ctx, measured, baseline, { rounds = ctx.quick ? 1 : 5, seconds = ctx.quick ? ctx.seconds : 4 } = {}) {
+  const timed = typeof measured !== 'function';
+  const run = (side) => (typeof side === 'function' ? side() : ctx.load({ ...side, seconds }));
   const done = [];
   for (let i = 0; i < rounds; i += 1) {
     const first = i % 2 === 0 ? measured : baseline;
     const second = first === measured ? baseline : measured;
-    const a = await ctx.load({ ...first, seconds });
-    const b = await ctx.load({ ...second, seconds });
+    const a = await run(first);
+    const b = await run(second);
     const [m, base] = first === measured ? [a, b] : [b, a];
     done.push({ measured: m, baseline: base, ratio: m.rps / base.rps, cpuRatio: cpuRatio(base, m) });
   }
@@ -33,16 +37,18 @@ export async function inRounds(ctx, measured, baseline, { rounds = ctx.quick ? 1
     ratio: median.ratio,
     cpuRatio: cpuRatios.length > 0 ? cpuRatios[Math.floor((cpuRatios.length - 1) / 2)] : undefined,
     ratios: done.map((round) => round.ratio),
+    each: done,
     rounds,
-    seconds,
+    seconds: timed ? seconds : undefined,
   };
 }
 
 /** "median of 5 alternating 4-s rounds (0.88–0.97)": how a ratio from `inRounds` was measured. */
 export function roundsNote(result) {
-  if (result.rounds === 1) return `one ${result.seconds}-s round`;
+  const length = result.seconds ? `${result.seconds}-s ` : '';
+  if (result.rounds === 1) return `one ${length}round`;
   const sorted = [...result.ratios].sort((x, y) => x - y);
-  return `median of ${result.rounds} alternating ${result.seconds}-s rounds (${sorted[0].toFixed(2)}–${sorted.at(-1).toFixed(2)})`;
+  return `median of ${result.rounds} alternating ${length}rounds (${sorted[0].toFixed(2)}–${sorted.at(-1).toFixed(2)})`;
 }
 
 function cpuRatio(baseline, measured) {

@@ -12,6 +12,7 @@
 import { createHash, createHmac, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { loadAmount } from '../lib/context.mjs';
+import { inRounds, roundsNote } from '../lib/rounds.mjs';
 import { call, J, PASSWORD, preparing, startBareUpdate, stepRow } from '../lib/sign-in.mjs';
 
 export const title = 'session-refresh: POST /v1/sessions/refresh vs bare Fastify + one pg UPDATE';
@@ -23,9 +24,9 @@ export default async function sessionRefresh(ctx) {
   // production is that warm; the baseline's few functions warm within its own warm-up load.
   const measuredCount = ctx.quick ? 160 : 4000;
   const warmCount = ctx.quick ? 40 : 8000;
-  // Measured in alternating rounds, the refresh's and the bare route's loads back to back, who goes
-  // first alternating, and the median round reported (as lib/rounds.mjs does for timed loads): the
-  // host's speed drifts within a minute, and one load per side let a slow spell fall on one side.
+  // Measured in alternating rounds (lib/rounds.mjs), the refresh's and the bare route's loads back
+  // to back, who goes first alternating, and the median round reported: the host's speed drifts
+  // within a minute, and one load per side let a slow spell fall on one side.
   const rounds = ctx.quick ? 1 : 5;
   const sessions = rounds * measuredCount + warmCount;
   const key = randomBytes(32);
@@ -62,35 +63,25 @@ export default async function sessionRefresh(ctx) {
   await loadAmount(refreshLoad(service.url, warm));
   await loadAmount(bare.load(measuredCount));
   await loadAmount(bare.load(measuredCount));
-  const done = [];
-  for (let round = 0; round < rounds; round += 1) {
-    const refreshes = () => loadAmount(refreshLoad(service.url, tokens.splice(0, measuredCount)));
-    const updates = () => loadAmount(bare.load(measuredCount));
-    let measured;
-    let baseline;
-    if (round % 2 === 0) {
-      measured = await refreshes();
-      baseline = await updates();
-    } else {
-      baseline = await updates();
-      measured = await refreshes();
-    }
-    if (measured.non2xx + measured.errors > 0) throw new Error(`${measured.non2xx + measured.errors} refreshes failed`);
-    done.push({ measured, baseline, ratio: measured.rps / baseline.rps });
-  }
-  const { measured, baseline } = [...done].sort((a, b) => a.ratio - b.ratio)[Math.floor((done.length - 1) / 2)];
+  const refreshes = async () => {
+    const load = await loadAmount(refreshLoad(service.url, tokens.splice(0, measuredCount)));
+    if (load.non2xx + load.errors > 0) throw new Error(`${load.non2xx + load.errors} refreshes failed`);
+    return load;
+  };
+  const compared = await inRounds(ctx, refreshes, () => loadAmount(bare.load(measuredCount)), { rounds });
+  const { measured, baseline } = compared;
   ctx.table(
     title,
-    done.map((row, round) => ({ round: `${round + 1}${round % 2 === 0 ? ' refresh first' : ' bare first'}`, ...stepRow(ctx, row.measured, row.baseline) })),
+    compared.each.map((row, round) => ({
+      round: `${round + 1}${round % 2 === 0 ? ' refresh first' : ' bare first'}`,
+      ...stepRow(ctx, row.measured, row.baseline),
+    })),
   );
-  const ratios = done.map((row) => row.ratio).sort((a, b) => a - b);
   ctx.result({
     measure: 'auth-service POST /v1/sessions/refresh vs bare Fastify + one UPDATE',
     value: ctx.ratio(measured.rps, baseline.rps),
     goal: { min: 0.7 },
-    detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s, p99 ${measured.p99} ms${
-      rounds > 1 ? `; median of ${rounds} alternating rounds (${ratios[0].toFixed(2)}–${ratios.at(-1).toFixed(2)})` : ''
-    }`,
+    detail: `${Math.round(measured.rps)} vs ${Math.round(baseline.rps)} req/s, p99 ${measured.p99} ms; ${roundsNote(compared)}`,
   });
   await bare.stop();
   await service.stop();
