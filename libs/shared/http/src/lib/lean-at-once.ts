@@ -45,6 +45,12 @@ export function answerAheadOfFastify(fastify: FastifyInstance, lane: LeanLane, t
   });
 }
 
+/** The caller's X-Request-Id when it is sane, else a fresh UUID: the id the lane answers and logs with. */
+function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
 /** Whose X-Forwarded-For is believed (`trustProxy`), compiled as Fastify compiles it. */
 type Trust = (address: string, hop: number) => boolean;
 
@@ -53,8 +59,8 @@ const NO_QUERY: Readonly<Record<string, string>> = Object.freeze(Object.create(n
 
 /**
  * Node's request as the parts of a FastifyRequest an `ahead` route's steps use (see
- * `LeanRoute.ahead`): the id Fastify's `genReqId` would give it (the caller's X-Request-Id, else a
- * UUID; the lane replaces an insane one), and `ip`/`ips` exactly as Fastify computes them.
+ * `LeanRoute.ahead`): its request id (`requestIdOf`, what the lane makes of Fastify's), and
+ * `ip`/`ips` exactly as Fastify computes them.
  */
 export class AheadRequest {
   id: string;
@@ -64,8 +70,7 @@ export class AheadRequest {
     readonly raw: IncomingMessage,
     private readonly trust: Trust | undefined,
   ) {
-    const given = raw.headers['x-request-id'];
-    this.id = typeof given === 'string' && given !== '' ? given : randomUUID();
+    this.id = requestIdOf(raw);
   }
 
   get method(): string {
@@ -188,8 +193,7 @@ function answerAtOnce(lane: LeanLane, request: IncomingMessage, response: Server
   }
   let written = known.written.get(answer);
   if (!written) known.written.set(answer, (written = writtenHeaders(route, answer)));
-  const given = request.headers['x-request-id'];
-  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  const id = requestIdOf(request);
   const { body, statusCode } = answer;
   response.writeHead(statusCode, ['x-request-id', id, ...written]);
   response.end(body);
