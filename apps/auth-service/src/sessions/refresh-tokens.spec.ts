@@ -18,6 +18,7 @@ describe(RefreshTokens.name, () => {
     expect(first.token).not.toBe(second.token);
     expect(first.hash).toEqual(hashOpaqueToken(first.token));
     expect(tokens.parse(first.token)).toEqual({ kind: 'session', sessionId, generation: 7, hash: first.hash });
+    expect(() => tokens.mint('not-a-session-id', 0)).toThrow('A session id is a UUID');
   });
 
   it('refuses a token whose MAC does not verify: another random part, session or generation, or another key', () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { KeyRing } from '../crypto/key-ring';
+import { RandomPool } from '../crypto/random-pool';
 import { hashOpaqueToken, parseOpaqueToken } from './opaque-token';
 
 const PREFIX = 'khr_';
@@ -37,6 +38,8 @@ export type PresentedRefreshToken = { kind: 'session'; sessionId: string; genera
 export class RefreshTokens {
   private readonly keys: readonly Buffer[];
   private readonly signingKey: Buffer;
+  /** The random part of each token (one per refresh: a draw from a block, not a call into OpenSSL). */
+  private readonly random = new RandomPool();
 
   constructor(ring: KeyRing) {
     this.keys = ring.macKeys('refresh-token v1');
@@ -46,11 +49,14 @@ export class RefreshTokens {
   }
 
   mint(sessionId: string, generation: number): { token: string; hash: Buffer } {
-    const named = Buffer.alloc(NAMED);
-    Buffer.from(sessionId.replace(/-/g, ''), 'hex').copy(named, 0);
-    named.writeUInt32BE(generation, SESSION_ID);
-    randomBytes(SECRET).copy(named, SESSION_ID + GENERATION);
-    const token = PREFIX + Buffer.concat([named, mac(this.signingKey, named)]).toString('base64url');
+    // One buffer, written in place (every byte of it: allocUnsafe's pooled memory is fine).
+    const bytes = Buffer.allocUnsafe(NAMED + MAC);
+    if (bytes.write(sessionId.replace(/-/g, ''), 0, SESSION_ID, 'hex') !== SESSION_ID) throw new Error('A session id is a UUID');
+    bytes.writeUInt32BE(generation, SESSION_ID);
+    this.random.fill(bytes, SESSION_ID + GENERATION, SECRET);
+    const named = bytes.subarray(0, NAMED);
+    mac(this.signingKey, named).copy(bytes, NAMED);
+    const token = PREFIX + bytes.toString('base64url');
     return { token, hash: hashOpaqueToken(token) };
   }
 
