@@ -169,10 +169,9 @@ export class SessionIssuer {
         throw invalidRefreshToken();
       }
     }
-    const access = await this.tokens.issue(
-      { id: session.accountId, email: session.email, roles: session.roles },
-      { use: session.tokenUse, aal: session.aal, amr: session.amr as Amr[], authTime: session.authTime, sid: session.id },
-    );
+    const subject = { id: session.accountId, email: session.email, roles: session.roles };
+    const grant = { use: session.tokenUse, aal: session.aal, amr: session.amr as Amr[], authTime: session.authTime, sid: session.id };
+    const access = this.tokens.issueNow(subject, grant) ?? (await this.tokens.issue(subject, grant));
     return {
       ...access,
       refreshToken: next.token,

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '@keyhaven/config';
 import { AUTH_CONFIG, AuthConfig } from '../config/auth.config';
+import type { Es256JwtSigner } from '../signing-keys/es256-jwt';
 import { SigningKeysService } from '../signing-keys/signing-keys.service';
 import { Amr, TOKEN_AUDIENCE, TokenUse } from './token-claims';
 
@@ -9,6 +10,15 @@ export interface TokenSubject {
   id: string;
   email: string;
   roles: string[];
+}
+
+/** What a token asserts about the sign-in (and, with `sid`, the session it belongs to). */
+export interface TokenGrant {
+  use: TokenUse;
+  aal: 1 | 2;
+  amr: readonly Amr[];
+  authTime: Date;
+  sid?: string;
 }
 
 export interface IssuedToken {
@@ -26,8 +36,21 @@ export class TokenService {
     @Inject(AUTH_CONFIG) private readonly config: AuthConfig,
   ) {}
 
-  async issue(subject: TokenSubject, grant: { use: TokenUse; aal: 1 | 2; amr: readonly Amr[]; authTime: Date; sid?: string }): Promise<IssuedToken> {
-    const { signer } = this.keys.activeKeyIfFresh() ?? (await this.keys.activeKey());
+  async issue(subject: TokenSubject, grant: TokenGrant): Promise<IssuedToken> {
+    return this.issueNow(subject, grant) ?? this.signWith((await this.keys.activeKey()).signer, subject, grant);
+  }
+
+  /**
+   * The token at once, when the active signing key is loaded and fresh (nearly always): no promise
+   * on the refresh path, where every one costs an async-hooks round on Node 20. Undefined when the
+   * key must be (re)read first — then `issue`.
+   */
+  issueNow(subject: TokenSubject, grant: TokenGrant): IssuedToken | undefined {
+    const fresh = this.keys.activeKeyIfFresh();
+    return fresh && this.signWith(fresh.signer, subject, grant);
+  }
+
+  private signWith(signer: Es256JwtSigner, subject: TokenSubject, grant: TokenGrant): IssuedToken {
     // The pending token only bridges password and second factor: minutes, not a session.
     const ttlMs = grant.use === 'mfa_pending' ? this.config.pendingTokenTtlMs : this.config.accessTokenTtlMs;
     const now = Math.floor(this.clock.nowMs() / 1000);
