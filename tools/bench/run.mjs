@@ -25,7 +25,10 @@ const scenarios = readdirSync(dir)
   .filter((file) => file.endsWith('.mjs'))
   .filter((file) => wanted.length === 0 || wanted.includes(file.replace(/\.mjs$/, '')))
   .sort();
-const databases = ['embedded', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])];
+// BENCH_ONLY=postgres (or embedded) runs one pass: for looking at one database's numbers, never for the record.
+const databases = ['embedded', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])].filter(
+  (database) => !process.env.BENCH_ONLY || database === process.env.BENCH_ONLY,
+);
 
 pinLoadGenerator();
 const load = () =>
