@@ -38,12 +38,12 @@ export interface LeanRoute<Input extends object = object> {
   /** True only for input the DTO certainly accepts unchanged (no unknown keys, right types and sizes). */
   accept?(input: unknown): input is Input;
   /** Runs before the body is read (e.g. the controller's per-IP limit); throws to refuse. */
-  before?(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  before?(request: FastifyRequest, reply: FastifyReply): Promise<void> | void;
   /**
    * Runs where Nest runs a controller's guards: after the body is read (a malformed body is
    * refused first), before the DTO check (a bad token is refused before a bad field); throws to refuse.
    */
-  guard?(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  guard?(request: FastifyRequest, reply: FastifyReply): Promise<void> | void;
   /** The controller method's work: a value sent as JSON, or a `RawAnswer` sent byte for byte. */
   handle(input: Input, request: FastifyRequest, reply: FastifyReply): unknown;
   /** Status of a JSON answer (default 200). */
@@ -207,9 +207,15 @@ export class LeanLane {
   }
 
   private async runWaiting(route: LeanRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    if (route.before) await route.before(request, reply);
+    if (route.before) {
+      const before = route.before(request, reply);
+      if (before) await before;
+    }
     const input = route.method === 'GET' ? request.query : await readBody(request, this.bodyLimit);
-    if (route.guard) await route.guard(request, reply);
+    if (route.guard) {
+      const guard = route.guard(request, reply);
+      if (guard) await guard;
+    }
     const valid =
       !route.dto || route.accept?.(input) ? input : await this.pipe.transform(input, { type: route.method === 'GET' ? 'query' : 'body', metatype: route.dto });
     return route.handle(valid as object, request, reply);
@@ -269,14 +275,26 @@ export function runGuardAs(
   guards: CanActivate | readonly CanActivate[],
   controller: Type<unknown>,
   method: string,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> | undefined {
   const handler = (controller.prototype as Record<string, unknown>)[method];
   if (typeof handler !== 'function') throw new Error(`${controller.name} has no method ${method}`);
   const chain = Array.isArray(guards) ? (guards as readonly CanActivate[]) : [guards as CanActivate];
-  return async (request, reply) => {
+  return (request, reply) => {
     const context = new ExecutionContextHost([request, reply], controller, handler as () => unknown);
-    for (const guard of chain) if (!(await guard.canActivate(context))) throw new ForbiddenException();
+    // Guards that can decide without a promise (LaneThrottlerGuard.canActivateNow) do, in order,
+    // until one cannot: from there on every guard is awaited as Nest awaits it.
+    for (let i = 0; i < chain.length; i += 1) {
+      const guard = chain[i] as CanActivate & { canActivateNow?: (context: ExecutionContextHost) => boolean | undefined };
+      const now = guard.canActivateNow?.(context);
+      if (now === undefined) return awaitGuards(chain.slice(i), context);
+      if (!now) throw new ForbiddenException();
+    }
+    return undefined;
   };
+}
+
+async function awaitGuards(guards: readonly CanActivate[], context: ExecutionContextHost): Promise<void> {
+  for (const guard of guards) if (!(await guard.canActivate(context))) throw new ForbiddenException();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { OnModuleDestroy } from '@nestjs/common';
-import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { SyncThrottlerStorage, ThrottlerStorageRecord } from './lane-throttler';
 
 interface HitLog {
   /** Expiry times of the hits, oldest first; those before `head` have expired. */
@@ -23,7 +23,7 @@ const COMPACT_AT = 256;
  * Here hits arrive in time order, so the expired ones are always at the front: they are skipped
  * with a cursor and the array compacted now and then.
  */
-export class SlidingLogThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+export class SlidingLogThrottlerStorage implements SyncThrottlerStorage, OnModuleDestroy {
   private readonly logs = new Map<string, HitLog>();
   private readonly sweeper: NodeJS.Timeout;
 
@@ -32,7 +32,12 @@ export class SlidingLogThrottlerStorage implements ThrottlerStorage, OnModuleDes
     this.sweeper.unref();
   }
 
-  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string) {
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    return this.incrementNow(key, ttl, limit, blockDuration, throttlerName);
+  }
+
+  /** `increment` without a promise (LaneThrottlerGuard.canActivateNow). */
+  incrementNow(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): ThrottlerStorageRecord {
     const now = Date.now();
     const id = `${throttlerName}\u0000${key}`;
     let log = this.logs.get(id);
