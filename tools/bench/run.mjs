@@ -26,9 +26,16 @@ const scenarios = readdirSync(dir)
   .filter((file) => wanted.length === 0 || wanted.includes(file.replace(/\.mjs$/, '')))
   .sort();
 // BENCH_ONLY=postgres (or embedded) runs one pass: for looking at one database's numbers, never for the record.
-const databases = ['embedded', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])].filter(
-  (database) => !process.env.BENCH_ONLY || database === process.env.BENCH_ONLY,
-);
+const only = process.env.BENCH_ONLY;
+if (only && !['embedded', 'postgres'].includes(only)) {
+  console.error(`BENCH_ONLY is embedded or postgres, not ${JSON.stringify(only)}`);
+  process.exit(2);
+}
+if (only === 'postgres' && !process.env.BENCH_DATABASE_URL) {
+  console.error('BENCH_ONLY=postgres needs BENCH_DATABASE_URL');
+  process.exit(2);
+}
+const databases = ['embedded', ...(process.env.BENCH_DATABASE_URL ? ['postgres'] : [])].filter((database) => !only || database === only);
 
 pinLoadGenerator();
 const load = () =>
