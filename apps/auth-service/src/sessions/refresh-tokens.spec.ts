@@ -18,7 +18,8 @@ describe(RefreshTokens.name, () => {
     expect(first.token).not.toBe(second.token);
     expect(first.hash).toEqual(hashOpaqueToken(first.token));
     expect(tokens.parse(first.token)).toEqual({ kind: 'session', sessionId, generation: 7, hash: first.hash });
-    expect(() => tokens.mint('not-a-session-id', 0)).toThrow('A session id is a UUID');
+    for (const notUuid of ['not-a-session-id', `${sessionId}0`, sessionId.replace(/-/g, ''), sessionId.replace(/[0-9a-f]$/, 'g')])
+      expect(() => tokens.mint(notUuid, 0)).toThrow('A session id is a UUID');
   });
 
   it('refuses a token whose MAC does not verify: another random part, session or generation, or another key', () => {

@@ -51,7 +51,7 @@ export class RefreshTokens {
   mint(sessionId: string, generation: number): { token: string; hash: Buffer } {
     // One buffer, written in place (every byte of it: allocUnsafe's pooled memory is fine).
     const bytes = Buffer.allocUnsafe(NAMED + MAC);
-    if (bytes.write(sessionId.replace(/-/g, ''), 0, SESSION_ID, 'hex') !== SESSION_ID) throw new Error('A session id is a UUID');
+    if (sessionId.length !== 36 || bytes.write(sessionId.replace(/-/g, ''), 0, SESSION_ID, 'hex') !== SESSION_ID) throw new Error('A session id is a UUID');
     bytes.writeUInt32BE(generation, SESSION_ID);
     this.random.fill(bytes, SESSION_ID + GENERATION, SECRET);
     const named = bytes.subarray(0, NAMED);
